@@ -1,0 +1,148 @@
+"""The question bank: topics, questions and model answers found on disk, cross-checked."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .concepts import Entry
+from .errors import RubricError, RubricErrors, UnknownQuestionError
+from .rubric import ModelAnswer, Question, Topic, _node_line, load_model_answer, load_question, load_topic
+
+#: The shipped bank sits beside the package (the project installs in editable mode).
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_RUBRICS = PROJECT_ROOT / "rubrics"
+DEFAULT_ANSWERS = PROJECT_ROOT / "model_answers"
+
+
+@dataclass
+class QuestionBank:
+    """Topics, questions and model answers, keyed by id."""
+
+    topics: dict[str, Topic] = field(default_factory=dict)
+    questions: dict[str, Question] = field(default_factory=dict)
+    model_answers: dict[str, list[ModelAnswer]] = field(default_factory=dict)
+    sources: dict[str, Path] = field(default_factory=dict)
+
+    @classmethod
+    def load(
+        cls, rubrics_dir: str | Path | None = None, answers_dir: str | Path | None = None
+    ) -> QuestionBank:
+        """Load ``rubrics/topics/*.yaml``, ``rubrics/questions/*.yaml`` and ``model_answers/<id>/*.md``.
+
+        The directories default to ``$MARKER_RUBRICS_DIR`` / ``$MARKER_ANSWERS_DIR``, else the
+        shipped bank. Every problem in every file is collected and raised together.
+        """
+        rubrics = Path(rubrics_dir or os.environ.get("MARKER_RUBRICS_DIR") or DEFAULT_RUBRICS)
+        answers = Path(answers_dir or os.environ.get("MARKER_ANSWERS_DIR") or DEFAULT_ANSWERS)
+        bank, errors = cls(), []
+        for path in sorted((rubrics / "topics").glob("*.y*ml")):
+            try:
+                topic = load_topic(path)
+            except RubricErrors as exc:
+                errors.extend(exc.errors)
+                continue
+            bank.topics[topic.id] = topic
+            bank.sources[f"topic:{topic.id}"] = path
+        for path in sorted((rubrics / "questions").glob("*.y*ml")):
+            try:
+                bank.add_question(load_question(path), path)
+            except RubricErrors as exc:
+                errors.extend(exc.errors)
+        for path in sorted(answers.glob("*/*.md")):
+            try:
+                answer = load_model_answer(path)
+            except RubricErrors as exc:
+                errors.extend(exc.errors)
+                continue
+            if answer.question not in bank.questions:
+                errors.append(
+                    RubricError(str(path), f"names unknown question '{answer.question}'", 2, "question")
+                )
+                continue
+            bank.model_answers.setdefault(answer.question, []).append(answer)
+        if errors:
+            raise RubricErrors(errors)
+        return bank
+
+    def add_question(self, question: Question, path: Path | None = None) -> None:
+        """Add or replace a question after checking it against its topic's knowledge base."""
+        source = str(path or f"<question {question.id}>")
+        problems = cross_check(question, self.topics, path)
+        if problems:
+            raise RubricErrors(problems)
+        self.questions[question.id] = question
+        self.sources[f"question:{question.id}"] = path or Path(source)
+
+    def question(self, question_id: str) -> Question:
+        try:
+            return self.questions[question_id]
+        except KeyError:
+            raise UnknownQuestionError(question_id, self.questions) from None
+
+    def topic_for(self, question: Question) -> Topic:
+        return self.topics[question.topic]
+
+    def answers_for(self, question_id: str) -> list[ModelAnswer]:
+        return sorted(self.model_answers.get(question_id, []), key=lambda a: -a.intended_mark)
+
+    def entries(self) -> list[Entry]:
+        """Everything the concept matcher should look for: every concept and every point's cues."""
+        out = [concept_entry(c) for t in self.topics.values() for c in t.concepts]
+        for q in self.questions.values():
+            out.extend(point_entries(q))
+        return out
+
+
+def concept_entry(concept) -> Entry:
+    proper = concept.kind in {"person", "place", "country", "organisation", "group", "event", "treaty"}
+    return Entry(f"c:{concept.id}", tuple(concept.names), fuzzy=proper)
+
+
+def point_entries(question: Question) -> list[Entry]:
+    out = []
+    for p in question.points:
+        if p.aliases:
+            out.append(Entry(f"p:{question.id}:{p.id}", tuple(p.aliases)))
+        if p.reject:
+            out.append(Entry(f"r:{question.id}:{p.id}", tuple(p.reject)))
+    return out
+
+
+def cross_check(question: Question, topics: dict[str, Topic], path: Path | None) -> list[RubricError]:
+    """Problems between a question and the knowledge base (unknown topic, unknown concept ids)."""
+    source = str(path or f"<question {question.id}>")
+    node = None
+    if path is not None and path.exists():
+        try:
+            node = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+        except yaml.YAMLError:
+            node = None
+    topic = topics.get(question.topic)
+    if topic is None:
+        known = ", ".join(sorted(topics)) or "(none)"
+        return [
+            RubricError(
+                source,
+                f"unknown topic '{question.topic}'; known topics: {known}",
+                _node_line(node, ("topic",)),
+                "topic",
+            )
+        ]
+    known_ids = {c.id for c in topic.concepts}
+    problems = []
+    for i, point in enumerate(question.points):
+        for j, cid in enumerate(point.concepts):
+            if cid not in known_ids:
+                problems.append(
+                    RubricError(
+                        source,
+                        f"concept '{cid}' is not in topic '{topic.id}'",
+                        _node_line(node, ("points", i, "concepts", j)),
+                        f"points.{i}.concepts.{j}",
+                    )
+                )
+    return problems

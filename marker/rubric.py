@@ -1,0 +1,406 @@
+"""The data model of questions, mark schemes, topic knowledge and model answers.
+
+Everything here is data read from files (YAML under ``rubrics/``, Markdown under
+``model_answers/``) and validated by strict pydantic models (``extra="forbid"``), so a
+teacher can add a question without touching code. A malformed file raises
+:class:`~marker.errors.RubricErrors` naming the file, the line and the field.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .errors import RubricError, RubricErrors
+
+SCHEMA_VERSION = 1
+
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", min_length=1, max_length=80)]
+#: "YYYY", "YYYY-MM" or "YYYY-MM-DD".
+PartialDate = Annotated[str, Field(pattern=r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")]
+
+ConceptKind = Literal["person", "place", "country", "organisation", "group", "event", "treaty", "idea"]
+Theme = Literal[
+    "cause",
+    "consequence",
+    "significance",
+    "counter-argument",
+    "context",
+    "judgement",
+    "comparison",
+    "development",
+]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Period(_Strict):
+    """The years a question (or topic) covers, inclusive."""
+
+    start: int = Field(ge=1000, le=2999)
+    end: int = Field(ge=1000, le=2999)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Period:
+        if self.end < self.start:
+            raise ValueError(f"end ({self.end}) is before start ({self.start})")
+        return self
+
+    def contains(self, year: int) -> bool:
+        return self.start <= year <= self.end
+
+
+class Concept(_Strict):
+    """A person, place, organisation, event, treaty or idea of a topic."""
+
+    id: Slug
+    label: str = Field(min_length=1)
+    kind: ConceptKind
+    aliases: list[str] = Field(default_factory=list)
+    description: str = ""
+
+    @property
+    def names(self) -> list[str]:
+        """The label and every alias, without duplicates, in file order."""
+        seen: dict[str, None] = {}
+        for name in [self.label, *self.aliases]:
+            if name.strip():
+                seen.setdefault(name.strip(), None)
+        return list(seen)
+
+
+class Fact(_Strict):
+    """A dated, checkable fact about a concept (a treaty signed, a battle fought)."""
+
+    id: Slug
+    concept: Slug
+    event: str = Field(min_length=1)
+    date: PartialDate
+    end: PartialDate | None = None
+    place: str | None = None
+    check: bool = True
+
+    @property
+    def years(self) -> tuple[int, int]:
+        first = int(self.date[:4])
+        return first, int(self.end[:4]) if self.end else first
+
+    def describe_date(self) -> str:
+        """Human form of the date: ``16 April 1922``, ``March 1921``, ``1919-1921``."""
+        text = format_partial_date(self.date)
+        if self.end and self.end != self.date:
+            text += f" to {format_partial_date(self.end)}"
+        return text
+
+
+class Topic(_Strict):
+    """A topic knowledge base shared by the questions of a topic."""
+
+    schema_version: Literal[1]
+    id: Slug
+    title: str
+    subject: str = ""
+    period: Period
+    concepts: list[Concept] = Field(min_length=1)
+    facts: list[Fact] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Topic:
+        ids = [c.id for c in self.concepts]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"concept ids must be unique; repeated: {', '.join(dupes)}")
+        known = set(ids)
+        for fact in self.facts:
+            if fact.concept not in known:
+                raise ValueError(f"fact '{fact.id}' names unknown concept '{fact.concept}'")
+        return self
+
+    def concept(self, concept_id: str) -> Concept:
+        return next(c for c in self.concepts if c.id == concept_id)
+
+
+class Point(_Strict):
+    """One point of indicative content (or one creditable point of a points scheme)."""
+
+    id: Slug
+    label: str = Field(min_length=1)
+    explanation: str = ""
+    theme: Theme = "context"
+    weight: float = Field(default=1.0, gt=0, le=5)
+    concepts: list[Slug] = Field(default_factory=list)
+    aliases: list[str] = Field(default_factory=list)
+    reject: list[str] = Field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        """Everything that describes the point, for similarity."""
+        return " ".join([self.label, self.explanation, *self.aliases])
+
+
+class LevelCriteria(_Strict):
+    """What an answer must show to reach a level (start low, move up while met).
+
+    Any criterion left out takes a default from the level's position in the scheme
+    (see :func:`marker.scoring.default_criteria`).
+    """
+
+    min_points: float | None = Field(default=None, ge=0)
+    min_analysis: float | None = Field(default=None, ge=0, le=1)
+    balance: bool | None = None
+    judgement: Literal["none", "stated", "supported"] | None = None
+    min_precision: int | None = Field(default=None, ge=0)
+    #: Distinct sentences that claim something (development, not length: repeats do not count).
+    min_claims: int | None = Field(default=None, ge=0)
+
+
+class Level(_Strict):
+    level: int = Field(ge=1, le=9)
+    marks: tuple[int, int]
+    descriptor: str = Field(min_length=1)
+    criteria: LevelCriteria = Field(default_factory=LevelCriteria)
+
+    @field_validator("marks")
+    @classmethod
+    def _band(cls, v: tuple[int, int]) -> tuple[int, int]:
+        if v[0] < 0 or v[1] < v[0]:
+            raise ValueError(f"marks must be [low, high] with 0 <= low <= high, got {list(v)}")
+        return v
+
+
+class LevelsMarking(_Strict):
+    kind: Literal["levels"]
+    levels: list[Level] = Field(min_length=2)
+
+    @model_validator(mode="after")
+    def _bands(self) -> LevelsMarking:
+        numbers = [lv.level for lv in self.levels]
+        if numbers != list(range(1, len(numbers) + 1)):
+            raise ValueError(f"levels must be numbered 1, 2, 3... in order, got {numbers}")
+        for lower, upper in zip(self.levels, self.levels[1:], strict=False):
+            if upper.marks[0] != lower.marks[1] + 1:
+                raise ValueError(
+                    f"level {upper.level} must start at {lower.marks[1] + 1}, one above level "
+                    f"{lower.level}'s top mark, got {upper.marks[0]}"
+                )
+        return self
+
+
+class PointsMarking(_Strict):
+    kind: Literal["points"]
+    #: mark -> minimum number of credited points; None means one mark per point.
+    thresholds: dict[int, int] | None = None
+
+    def mark_for(self, n_points: int, max_mark: int) -> int:
+        if not self.thresholds:
+            return min(n_points, max_mark)
+        earned = [m for m, need in self.thresholds.items() if n_points >= need]
+        return min(max(earned, default=0), max_mark)
+
+
+Marking = Annotated[LevelsMarking | PointsMarking, Field(discriminator="kind")]
+
+
+class Question(_Strict):
+    """A question with its mark scheme and indicative content."""
+
+    schema_version: Literal[1]
+    id: Slug
+    topic: Slug
+    question: str = Field(min_length=5)
+    command_word: str = Field(min_length=2)
+    period: Period
+    max_mark: int = Field(ge=1, le=100)
+    marking: Marking
+    points: list[Point] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Question:
+        ids = [p.id for p in self.points]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"point ids must be unique; repeated: {', '.join(dupes)}")
+        if isinstance(self.marking, LevelsMarking):
+            top = self.marking.levels[-1].marks[1]
+            if top != self.max_mark:
+                raise ValueError(f"the top level ends at {top} but max_mark is {self.max_mark}")
+        elif self.marking.thresholds:
+            bad = [m for m in self.marking.thresholds if not 0 < m <= self.max_mark]
+            if bad:
+                raise ValueError(f"thresholds give marks outside 1..{self.max_mark}: {bad}")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return self.marking.kind
+
+    @property
+    def version(self) -> str:
+        """A short fingerprint of the rubric's content, recorded with every mark."""
+        return fingerprint(self.model_dump(mode="json"))
+
+
+class ModelAnswer(_Strict):
+    question: Slug
+    intended_mark: int = Field(ge=0)
+    intended_level: int | None = Field(default=None, ge=0)
+    note: str = ""
+    text: str = Field(min_length=1)
+    name: str = ""
+
+
+def fingerprint(data: Any) -> str:
+    blob = json.dumps(data, sort_keys=True, ensure_ascii=False).encode()
+    return hashlib.sha256(blob).hexdigest()[:12]
+
+
+_MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+
+
+def format_partial_date(value: str) -> str:
+    parts = value.split("-")
+    if len(parts) == 1:
+        return parts[0]
+    month = _MONTHS[int(parts[1]) - 1]
+    if len(parts) == 2:
+        return f"{month} {parts[0]}"
+    return f"{int(parts[2])} {month} {parts[0]}"
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _node_line(root: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
+    """The 1-based line of the YAML node at a pydantic error location.
+
+    Location parts that are not in the document (a union's tag) are skipped.
+    """
+    node, line = root, (root.start_mark.line + 1) if root is not None else None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if key.value == str(part):
+                    # An unexpected key is reported at the key itself.
+                    node, line = value, key.start_mark.line + 1
+                    break
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+    return line
+
+
+def _read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise RubricErrors([RubricError(str(path), f"not UTF-8 text (byte {exc.start})")]) from None
+    except OSError as exc:
+        raise RubricErrors([RubricError(str(path), f"cannot be read: {exc.strerror}")]) from None
+    return _parse_yaml(text, str(path))
+
+
+def _parse_yaml(text: str, source: str) -> tuple[Any, yaml.Node | None]:
+    try:
+        return yaml.safe_load(text), yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else None
+        raise RubricErrors([RubricError(source, f"not valid YAML: {exc.problem}", line=line)]) from None
+
+
+def _validate(model: type[BaseModel], data: Any, node: yaml.Node | None, source: str) -> Any:
+    if not isinstance(data, dict):
+        raise RubricErrors([RubricError(source, "expected a mapping of fields at the top level", line=1)])
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        errors = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            if loc[:1] == ("marking",) and len(loc) > 1 and loc[1] in ("levels", "points"):
+                loc = loc[:1] + loc[2:]  # drop the union's tag: it is not a field of the file
+            field = ".".join(str(p) for p in loc)
+            if err["type"] == "literal_error" and loc == ("schema_version",):
+                reason = (
+                    f"unsupported schema_version {data.get('schema_version')!r}; expected {SCHEMA_VERSION}"
+                )
+            else:
+                reason = err["msg"].removeprefix("Value error, ")
+            errors.append(RubricError(source, reason, line=_node_line(node, loc), field=field or None))
+        raise RubricErrors(errors) from None
+
+
+def parse_question(text: str, source: str = "<question>") -> Question:
+    """Parse one question rubric from YAML text.
+
+    >>> parse_question("id: x").id  # doctest: +SKIP
+    """
+    data, node = _parse_yaml(text, source)
+    return _validate(Question, data, node, source)
+
+
+def load_question(path: str | Path) -> Question:
+    path = Path(path)
+    data, node = _read_yaml(path)
+    return _validate(Question, data, node, str(path))
+
+
+def load_topic(path: str | Path) -> Topic:
+    path = Path(path)
+    data, node = _read_yaml(path)
+    return _validate(Topic, data, node, str(path))
+
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*\n(.*)\Z", re.S)
+
+
+def load_model_answer(path: str | Path) -> ModelAnswer:
+    """Read a model answer: YAML front matter between ``---`` lines, then the answer."""
+    path = Path(path)
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise RubricErrors([RubricError(str(path), f"not UTF-8 text (byte {exc.start})")]) from None
+    match = _FRONT_MATTER.match(raw)
+    if not match:
+        raise RubricErrors(
+            [RubricError(str(path), "must start with front matter between '---' lines", line=1)]
+        )
+    data, node = _parse_yaml(match.group(1), str(path))
+    if not isinstance(data, dict):
+        raise RubricErrors([RubricError(str(path), "front matter must be a mapping of fields", line=2)])
+    data = {**data, "text": match.group(2).strip(), "name": path.stem}
+    # Front matter starts on line 2 of the file.
+    try:
+        return ModelAnswer.model_validate(data)
+    except ValidationError as exc:
+        errors = [
+            RubricError(
+                str(path),
+                e["msg"],
+                line=(_node_line(node, tuple(e["loc"])) or 0) + 1,
+                field=".".join(map(str, e["loc"])),
+            )
+            for e in exc.errors()
+        ]
+        raise RubricErrors(errors) from None

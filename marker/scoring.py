@@ -1,0 +1,473 @@
+"""Scores from evidence: point coverage, similarity, precision, the levels ladder and the mark.
+
+Pure functions over :class:`~marker.evidence.Evidence` and a :class:`QuestionIndex`
+(the question with its TF-IDF space built from the mark scheme and model answers).
+Deterministic: the same answer always gets the same result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from .evidence import ANALYTIC_ROLES, Evidence
+from .roles import COUNTER
+from .rubric import Level, LevelCriteria, LevelsMarking, ModelAnswer, Question, Topic
+
+CREDITED, PARTIAL, MISSING = "credited", "partial", "missing"
+#: A point is credited from this strength, partly covered from PARTIAL_AT.
+CREDIT_AT, PARTIAL_AT = 0.6, 0.3
+#: Kinds of concept that count as specific evidence (a name, not a general idea).
+SPECIFIC_KINDS = {"person", "place", "organisation", "group", "event", "treaty"}
+JUDGEMENT_ORDER = ("none", "stated", "supported")
+
+
+def _identity(terms):
+    return terms
+
+
+@dataclass
+class QuestionIndex:
+    """Everything about a question that does not depend on the answer, built once per rubric version."""
+
+    question: Question
+    topic: Topic
+    model_answers: list[ModelAnswer]
+    vectorizer: TfidfVectorizer
+    point_matrix: sparse.csr_matrix
+    model_matrix: sparse.csr_matrix | None
+    model_marks: np.ndarray
+    question_terms: frozenset[str]
+    concept_kinds: dict[str, str]
+
+    @classmethod
+    def build(
+        cls,
+        question: Question,
+        topic: Topic,
+        model_answers: list[ModelAnswer],
+        point_terms: list[tuple[str, ...]],
+        answer_terms: list[tuple[str, ...]],
+        question_terms: tuple[str, ...],
+    ) -> QuestionIndex:
+        """Fit the TF-IDF space on the mark scheme's own words and the model answers."""
+        vectorizer = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, min_df=1)
+        vectorizer.fit([*point_terms, *answer_terms, question_terms])
+        point_matrix = vectorizer.transform(point_terms)
+        model_matrix = vectorizer.transform(answer_terms) if answer_terms else None
+        return cls(
+            question=question,
+            topic=topic,
+            model_answers=model_answers,
+            vectorizer=vectorizer,
+            point_matrix=point_matrix,
+            model_matrix=model_matrix,
+            model_marks=np.array([a.intended_mark for a in model_answers], dtype=float),
+            question_terms=frozenset(question_terms),
+            concept_kinds={c.id: c.kind for c in topic.concepts},
+        )
+
+
+@dataclass(frozen=True)
+class Quote:
+    """Words of the answer: ``answer[start:end] == text``."""
+
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class PointResult:
+    id: str
+    label: str
+    theme: str
+    weight: float
+    status: str
+    strength: float
+    #: The sentences that earned it, with the cue words inside them.
+    evidence: tuple[Quote, ...] = ()
+    cues: tuple[Quote, ...] = ()
+
+
+@dataclass(frozen=True)
+class Features:
+    """The numbers behind a mark; calibration (a later issue) learns from these."""
+
+    n_words: int
+    n_sentences: int
+    n_paragraphs: int
+    n_claims: int
+    points_credited: int
+    points_partial: int
+    coverage: float
+    weighted_points: float
+    analysis_share: float
+    balance: bool
+    judgement: str
+    precision: int
+    similarity: float
+    model_estimate: float | None
+    list_share: float
+    distinct_concepts: int
+
+
+@dataclass(frozen=True)
+class CriterionResult:
+    name: str
+    required: float | bool | str
+    actual: float | bool | str
+    status: str  # "met" | "nearly" | "not met"
+    description: str
+
+
+@dataclass(frozen=True)
+class LevelCheck:
+    level: int
+    marks: tuple[int, int]
+    descriptor: str
+    reached: bool
+    criteria: tuple[CriterionResult, ...]
+
+
+@dataclass
+class Placement:
+    mark: int
+    level: int | None
+    band: tuple[int, int] | None
+    ladder: list[LevelCheck] = field(default_factory=list)
+    explanation: str = ""
+
+
+# --------------------------------------------------------------------------- points
+
+
+def score_points(evidence: Evidence, index: QuestionIndex) -> list[PointResult]:
+    """How well each point of the mark scheme is covered, with the words that earned it."""
+    q = index.question
+    sents = evidence.sentences
+    if not sents:
+        return [PointResult(p.id, p.label, p.theme, p.weight, MISSING, 0.0) for p in q.points]
+    sim = (index.vectorizer.transform([s.terms for s in sents]) @ index.point_matrix.T).toarray()
+    by_sent: dict[int, list] = {}
+    for m in evidence.mentions:
+        by_sent.setdefault(m.sent, []).append(m)
+    results = []
+    for j, point in enumerate(q.points):
+        key, reject_key = f"p:{q.id}:{point.id}", f"r:{q.id}:{point.id}"
+        concepts = set(point.concepts)
+        best, best_sents = 0.0, []
+        for s in sents:
+            ms = by_sent.get(s.index, [])
+            if any(m.key == reject_key for m in ms):
+                continue
+            cue_hits = {m.text.lower() for m in ms if m.key == key}
+            concept_hits = {m.concept for m in ms if m.concept in concepts}
+            score = (
+                0.5 * bool(cue_hits)
+                + 0.15 * (len(cue_hits) >= 2)
+                + 0.2 * bool(concept_hits)
+                + 0.1 * (len(concept_hits) >= 2)
+                + min(0.35, float(sim[s.index, j]))
+            )
+            if not s.is_claim:
+                score *= 0.5  # named but not used to claim anything
+            score = min(score, 1.0)
+            if score >= PARTIAL_AT:
+                best_sents.append((score, s))
+            best = max(best, score)
+        best_sents.sort(key=lambda t: (-t[0], t[1].index))
+        chosen = [s for _score, s in best_sents[:2]]
+        quotes = tuple(Quote(s.start, s.end, s.text) for s in sorted(chosen, key=lambda s: s.index))
+        chosen_ids = {s.index for s in chosen}
+        cues = tuple(
+            Quote(m.start, m.end, m.text)
+            for m in evidence.mentions
+            if m.sent in chosen_ids and (m.key == key or m.concept in concepts)
+        )
+        status = CREDITED if best >= CREDIT_AT else PARTIAL if best >= PARTIAL_AT else MISSING
+        results.append(
+            PointResult(
+                point.id,
+                point.label,
+                point.theme,
+                point.weight,
+                status,
+                round(best, 3),
+                quotes if status != MISSING else (),
+                cues if status != MISSING else (),
+            )
+        )
+    return results
+
+
+# --------------------------------------------------------------------------- features
+
+
+def judgement_status(evidence: Evidence) -> tuple[str, tuple[int, ...]]:
+    """Whether the answer reaches a judgement, and the sentences that state it.
+
+    "stated": a concluding or evaluative sentence at the end (or opened as a conclusion);
+    "supported": that judgement also carries evidence or a reason (a named event, a
+    date, "because..."), or its paragraph argues with evidence.
+    """
+    from .roles import EVALUATION, is_conclusion_opener
+
+    sents = evidence.sentences
+    if not sents:
+        return "none", ()
+    last_para = sents[-1].paragraph
+    tail = [s for s in sents if s.paragraph == last_para] if evidence.n_paragraphs > 1 else list(sents[-2:])
+    candidates = [s for s in tail if s.role == EVALUATION or (s.is_claim and is_conclusion_opener(s.text))]
+    candidates += [
+        s
+        for s in sents
+        if s not in tail
+        and is_conclusion_opener(s.text)
+        and s.role == EVALUATION
+        and s.index >= len(sents) * 0.6
+    ]
+    if not candidates:
+        return "none", ()
+    ids = tuple(sorted({s.index for s in candidates}))
+    mentioned = {m.sent for m in evidence.mentions if m.concept} | {d.sent for d in evidence.dates}
+    reasoned = [s for s in tail if s.role in ANALYTIC_ROLES and s.index in mentioned]
+    if any(i in mentioned for i in ids) and (
+        len(reasoned) >= 2 or any("because" in sents[i].role_cues for i in ids)
+    ):
+        return "supported", ids
+    if len(reasoned) >= 2:
+        return "supported", ids
+    return "stated", ids
+
+
+def compute_features(evidence: Evidence, points: list[PointResult], index: QuestionIndex) -> Features:
+    sents = evidence.sentences
+    weights = [p.weight for p in points]
+    mean_w = sum(weights) / len(weights)
+    credit = {CREDITED: 1.0, PARTIAL: 0.5, MISSING: 0.0}
+    weighted = sum(credit[p.status] * p.weight / mean_w for p in points)
+    coverage = sum(credit[p.status] * p.weight for p in points) / sum(weights)
+    substantive = [s for s in sents if s.n_words >= 4 and not s.repeat]
+    analytic = [s for s in substantive if s.is_claim and s.role in ANALYTIC_ROLES]
+    analysis_share = len(analytic) / len(substantive) if substantive else 0.0
+    mentioned = {m.sent for m in evidence.mentions if m.concept} | {d.sent for d in evidence.dates}
+    counter_points = {p.id for p in points if p.theme == "counter-argument" and p.status != MISSING}
+    balance = bool(counter_points) or any(s.role == COUNTER and s.index in mentioned for s in sents)
+    judgement, _ = judgement_status(evidence)
+    claims = {s.index for s in sents if s.is_claim}
+    specifics = {
+        m.concept
+        for m in evidence.mentions
+        if m.concept and m.sent in claims and index.concept_kinds.get(m.concept) in SPECIFIC_KINDS
+    }
+    dates = {(d.year, d.month) for d in evidence.dates if d.sent in claims}
+    precision = len(specifics) + len(dates) + min(len(evidence.figures), 3)
+    similarity, estimate = model_similarity(evidence, index)
+    words_in_lists = sum(s.n_words for s in sents if s.is_list)
+    return Features(
+        n_words=evidence.n_words,
+        n_sentences=len(sents),
+        n_paragraphs=evidence.n_paragraphs,
+        n_claims=sum(1 for s in substantive if s.is_claim),
+        points_credited=sum(p.status == CREDITED for p in points),
+        points_partial=sum(p.status == PARTIAL for p in points),
+        coverage=round(coverage, 3),
+        weighted_points=round(weighted, 2),
+        analysis_share=round(analysis_share, 3),
+        balance=balance,
+        judgement=judgement,
+        precision=precision,
+        similarity=round(similarity, 3),
+        model_estimate=None if estimate is None else round(estimate, 1),
+        list_share=round(words_in_lists / evidence.n_words, 3) if evidence.n_words else 0.0,
+        distinct_concepts=len(evidence.concept_ids()),
+    )
+
+
+def model_similarity(evidence: Evidence, index: QuestionIndex) -> tuple[float, float | None]:
+    """Cosine similarity to the closest model answer, and a mark estimated from the two closest."""
+    if index.model_matrix is None or not evidence.terms:
+        return 0.0, None
+    sims = (index.vectorizer.transform([evidence.terms]) @ index.model_matrix.T).toarray()[0]
+    order = np.argsort(-sims, kind="stable")[:2]
+    top = sims[order]
+    if top.sum() <= 0:
+        return 0.0, None
+    estimate = float((top * index.model_marks[order]).sum() / top.sum())
+    return float(top[0]), estimate
+
+
+# --------------------------------------------------------------------------- levels
+
+# Default criteria for the levels of a five-level scheme, lowest first; other schemes are
+# read off the same curve by the level's position (level / number of levels).
+_POINT_SHARE = (0.04, 0.14, 0.26, 0.38, 0.5)
+_ANALYSIS = (0.0, 0.08, 0.2, 0.3, 0.4)
+_BALANCE = (False, False, False, True, True)
+_JUDGEMENT = ("none", "none", "none", "stated", "supported")
+_PRECISION_25 = (0, 1, 3, 6, 9)
+_CLAIMS_25 = (1, 3, 6, 10, 14)
+
+
+def default_criteria(level: int, n_levels: int, n_points: int, max_mark: int) -> LevelCriteria:
+    """What a level needs by default, from its position in the scheme.
+
+    >>> default_criteria(5, 5, 10, 25).judgement
+    'supported'
+    """
+    i = min(4, max(0, round(level / n_levels * 5) - 1))
+    scale = min(1.0, max_mark / 25)
+    return LevelCriteria(
+        min_points=round(_POINT_SHARE[i] * n_points, 2),
+        min_analysis=_ANALYSIS[i],
+        balance=_BALANCE[i],
+        judgement=_JUDGEMENT[i],
+        min_precision=round(_PRECISION_25[i] * scale),
+        min_claims=max(1, round(_CLAIMS_25[i] * scale)),
+    )
+
+
+def _criteria_for(level: Level, marking: LevelsMarking, question: Question) -> LevelCriteria:
+    base = default_criteria(level.level, len(marking.levels), len(question.points), question.max_mark)
+    given = level.criteria.model_dump(exclude_none=True)
+    return base.model_copy(update=given)
+
+
+def _numeric(name: str, required: float, actual: float, description: str) -> CriterionResult:
+    if actual >= required:
+        status = "met"
+    elif required > 0 and actual >= 0.75 * required:
+        status = "nearly"
+    else:
+        status = "not met"
+    return CriterionResult(name, required, actual, status, description)
+
+
+def check_level(level: Level, criteria: LevelCriteria, f: Features) -> LevelCheck:
+    results = [
+        _numeric(
+            "points",
+            criteria.min_points or 0,
+            f.weighted_points,
+            f"covers at least {criteria.min_points:g} points of the mark scheme (weighted)",
+        ),
+        _numeric(
+            "analysis",
+            criteria.min_analysis or 0,
+            f.analysis_share,
+            f"at least {criteria.min_analysis:.0%} of sentences explain, analyse or evaluate",
+        ),
+        _numeric(
+            "precision",
+            criteria.min_precision or 0,
+            f.precision,
+            f"at least {criteria.min_precision} specific details (dates, names, events, figures)",
+        ),
+        _numeric(
+            "development",
+            criteria.min_claims or 0,
+            f.n_claims,
+            f"at least {criteria.min_claims} distinct sentences that claim or explain something",
+        ),
+    ]
+    if criteria.balance:
+        results.append(
+            CriterionResult(
+                "balance",
+                True,
+                f.balance,
+                "met" if f.balance else "not met",
+                "weighs other factors or a counter-argument",
+            )
+        )
+    need = JUDGEMENT_ORDER.index(criteria.judgement or "none")
+    have = JUDGEMENT_ORDER.index(f.judgement)
+    if need:
+        status = "met" if have >= need else "nearly" if have == need - 1 and have > 0 else "not met"
+        results.append(
+            CriterionResult(
+                "judgement",
+                criteria.judgement,
+                f.judgement,
+                status,
+                "reaches a judgement" if need == 1 else "reaches a judgement supported by evidence",
+            )
+        )
+    statuses = [r.status for r in results]
+    reached = "not met" not in statuses and statuses.count("nearly") <= 1
+    return LevelCheck(level.level, tuple(level.marks), level.descriptor, reached, tuple(results))
+
+
+def place_levels(question: Question, f: Features, cap_level: int | None = None) -> Placement:
+    """Start at the lowest level and move up while the answer meets it; then place within the band."""
+    marking = question.marking
+    assert isinstance(marking, LevelsMarking)
+    ladder = [check_level(lv, _criteria_for(lv, marking, question), f) for lv in marking.levels]
+    if f.points_credited + f.points_partial == 0 and f.distinct_concepts == 0:
+        return Placement(
+            0, 0, (0, 0), ladder, "No creditable content: nothing relevant to the question was found."
+        )
+    reached = 0
+    for check in ladder:
+        if not check.reached:
+            break
+        reached = check.level
+    reached = max(reached, 1)
+    capped = cap_level is not None and reached > cap_level
+    if capped:
+        reached = max(cap_level, 0)
+    if reached == 0:
+        return Placement(0, 0, (0, 0), ladder, "Held at 0 marks by an advisory (see advisories).")
+    current = ladder[reached - 1]
+    low, high = current.marks
+    nxt = ladder[reached] if reached < len(ladder) else None
+    frac = 0.5
+    reasons = []
+    if nxt is not None and not capped:
+        share = sum({"met": 1.0, "nearly": 0.5}.get(c.status, 0.0) for c in nxt.criteria) / len(nxt.criteria)
+        frac = 0.2 + 0.6 * share
+        missing = [c.name for c in nxt.criteria if c.status != "met"]
+        if missing:
+            reasons.append(f"short of level {nxt.level} on {', '.join(missing)}")
+    elif nxt is None:
+        margins = [min(2.0, _margin(c)) for c in current.criteria]
+        frac = min(1.0, 0.4 + 0.3 * (sum(margins) / len(margins)))
+    if any(c.status == "nearly" for c in current.criteria):
+        frac -= 0.2
+        reasons.append(
+            "only nearly meets " + ", ".join(c.name for c in current.criteria if c.status == "nearly")
+        )
+    if f.model_estimate is not None and not capped:
+        mid = (low + high) / 2
+        frac += max(-0.15, min(0.15, (f.model_estimate - mid) / max(1, high - low) * 0.3))
+    frac = min(1.0, max(0.0, frac))
+    mark = low + round(frac * (high - low))
+    position = "bottom" if frac < 0.34 else "middle" if frac < 0.67 else "top"
+    text = f"Level {reached}, {position} of the band ({low}-{high})"
+    if capped:
+        text += f": held at level {reached} by an advisory"
+    if reasons:
+        text += ": " + "; ".join(reasons)
+    return Placement(mark, reached, (low, high), ladder, text + ".")
+
+
+def _margin(c: CriterionResult) -> float:
+    if isinstance(c.required, bool | str):
+        return 1.0 if c.status == "met" else 0.0
+    if not c.required:
+        return 1.0
+    return float(c.actual) / float(c.required)
+
+
+def place_points(question: Question, points: list[PointResult], cap_mark: int | None = None) -> Placement:
+    n = sum(p.status == CREDITED for p in points)
+    mark = question.marking.mark_for(n, question.max_mark)
+    text = f"{n} point{'s' if n != 1 else ''} credited"
+    if cap_mark is not None and mark > cap_mark:
+        mark = cap_mark
+        text += f"; held at {cap_mark} by an advisory"
+    return Placement(mark, None, None, [], text + f": {mark}/{question.max_mark}.")

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+MINI_RUBRICS = FIXTURES / "bank" / "rubrics"
+MINI_ANSWERS = FIXTURES / "bank" / "model_answers"
+
+
+@pytest.fixture(scope="session")
+def mini_bank():
+    from marker.bank import QuestionBank
+
+    return QuestionBank.load(MINI_RUBRICS, MINI_ANSWERS)
+
+
+@pytest.fixture(scope="session")
+def mini_marker(mini_bank):
+    """The real spaCy pipeline on the small fixture bank."""
+    from marker.engine import Marker
+
+    return Marker(mini_bank)
+
+
+@pytest.fixture(scope="session")
+def shipped_marker():
+    """The real spaCy pipeline on the shipped question bank."""
+    import marker
+
+    return marker.default_marker()
+
+
+@pytest.fixture()
+def mini_env(monkeypatch):
+    monkeypatch.setenv("MARKER_RUBRICS_DIR", str(MINI_RUBRICS))
+    monkeypatch.setenv("MARKER_ANSWERS_DIR", str(MINI_ANSWERS))

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import pytest
+
+from marker.concepts import FUZZY, SPANS_KEY, Entry, fold, fuzzy_lookup, fuzzy_vocabulary, name_variants
+
+
+@pytest.mark.parametrize(
+    ("text", "folded"),
+    [("Piłsudski", "Pilsudski"), ("Béla Kun", "Bela Kun"), ("Józef", "Jozef"), ("Rapallo", "Rapallo")],
+)
+def test_concepts_fold_strips_diacritics(text, folded):
+    assert fold(text) == folded
+
+
+def test_concepts_name_variants_add_ascii_and_unhyphenated():
+    assert name_variants("Brest-Litovsk") == ["Brest-Litovsk", "Brest Litovsk"]
+    assert name_variants("Piłsudski") == ["Piłsudski", "Pilsudski"]
+
+
+def test_concepts_fuzzy_vocabulary_only_proper_single_words_without_clashes():
+    vocab = fuzzy_vocabulary(
+        [
+            Entry("c:a", ("Rapallo", "Treaty of Rapallo", "isolation"), fuzzy=True),
+            Entry("c:b", ("Zinoviev",), fuzzy=True),
+            Entry("c:c", ("Zinoviev",), fuzzy=True),  # clashes with c:b
+            Entry("p:q:x", ("Vladivostok",), fuzzy=False),  # cue phrases are never fuzzy
+        ]
+    )
+    assert vocab == {"rapallo": "c:a"}
+
+
+@pytest.mark.parametrize(
+    ("word", "key"),
+    [
+        ("Rapalo", "c:rapallo"),
+        ("Zinovev", "c:zinoviev"),
+        ("Pilsudsky", "c:pilsudski"),
+        ("Germany", None),
+        ("Rapid", None),
+        ("Vapallo", None),
+    ],
+)
+def test_concepts_fuzzy_lookup_tolerates_misspellings_only(word, key):
+    vocab = {"rapallo": "c:rapallo", "zinoviev": "c:zinoviev", "pilsudski": "c:pilsudski"}
+    assert fuzzy_lookup(word, vocab, sorted(vocab), 85) == key
+
+
+@pytest.mark.parametrize(
+    ("sentence", "concept"),
+    [
+        ("Pilsudski wanted a federation.", "c:pilsudski"),
+        ("Piłsudski wanted a federation.", "c:pilsudski"),
+        ("The Treaty of Rapalo changed things.", "c:treaty-of-rapallo"),
+        ("A letter from Zinovev appeared.", "c:zinoviev"),
+        ("Bela Kun led Hungary briefly.", "c:bela-kun"),
+        ("The Soviet Union signed it.", "c:soviet-russia"),
+    ],
+)
+def test_concepts_component_matches_knowledge_base_spellings(mini_marker, sentence, concept):
+    doc = mini_marker.nlp(sentence)
+    assert concept in {s.label_ for s in doc.spans[SPANS_KEY]}
+
+
+def test_concepts_component_marks_fuzzy_matches_and_uses_lemmas(mini_marker):
+    doc = mini_marker.nlp("Rapalo mattered. They broke isolation at last. Germans trained troops there.")
+    spans = {(s.text, s.label_): s.kb_id_ for s in doc.spans[SPANS_KEY]}
+    assert spans[("Rapalo", "c:treaty-of-rapallo")] == FUZZY
+    # "broke isolation" matches the cue "broke isolation" exactly; "trained troops" the lemma of "train troops".
+    assert ("trained troops", "p:mini-essay:military") in spans
+
+
+def test_concepts_component_ignores_ordinary_words(mini_marker):
+    doc = mini_marker.nlp("Peasants wanted Peace, Bread and Land; Markets reopened in Towns across Europe.")
+    assert not [s for s in doc.spans[SPANS_KEY] if s.kb_id_ == FUZZY]
