@@ -25,10 +25,10 @@ from .scoring import (
 
 
 class Marker:
-    """Marks answers against a question bank. Build once (it loads spaCy), then call many times.
+    """Marks answers against a question bank. Build once (it loads spaCy), then call many times::
 
-    >>> m = Marker()                                     # doctest: +SKIP
-    >>> m.mark("rapallo-significance", "The Treaty of Rapallo...").mark  # doctest: +SKIP
+    m = Marker()
+    m.mark("rapallo-significance", "The Treaty of Rapallo...").mark
     """
 
     def __init__(self, bank: QuestionBank | None = None, nlp: Language | None = None):

@@ -87,6 +87,9 @@ class Sentence:
     role_cues: tuple[str, ...]
     #: True when the same sentence already appeared earlier (repeats earn nothing more).
     repeat: bool
+    #: The sentence's function words and punctuation outside any matched name or cue:
+    #: templated sentences ("X was significant because of Y.") share one skeleton.
+    skeleton: tuple[str, ...]
     #: Content lemmas, lower case: what similarity is computed on.
     terms: tuple[str, ...]
 
@@ -224,13 +227,14 @@ def _linked_keys(doc: Doc, start: int, end: int, sent: Span, spans: list[Span]) 
         near = 0 <= gap <= 2 and not any(
             doc[i].text in {";", "."} for i in range(min(span.end, end), max(span.start, start))
         )
-        attached = any(i in heads for i in range(span.start, span.end))
-        if (
-            not attached
-            and span.root.head.i in heads
-            and span.root.dep_ in {"nsubj", "nsubjpass", "dobj", "appos"}
-        ):
-            attached = True
+        inside = range(span.start, span.end)
+        attached = (
+            any(i in heads for i in inside)
+            # "the Treaty, signed in 1923, ...": the date's verb modifies the concept
+            or (tok.dep_ in {"acl", "relcl", "appos"} and tok.head.i in inside)
+            # "Rapallo was signed in 1923": the concept is the subject or object of the date's verb
+            or (span.root.head.i in heads and span.root.dep_ in {"nsubj", "nsubjpass", "dobj", "appos"})
+        )
         if near or attached:
             linked.append(span.label_)
     return tuple(dict.fromkeys(linked))
@@ -297,10 +301,15 @@ def extract(doc: Doc) -> Evidence:
         alpha = [t for t in sent if t.is_alpha]
         role = sentence_role(sent, has_fact=bool(found) or n_concept_tokens > 0)
         n_commas = sum(1 for t in sent if t.text in {",", ";"})
-        is_list = (not role.finite and len(alpha) > 0) or (
-            n_concept_tokens >= 0.5 * max(len(alpha), 1) and n_commas >= 2
+        is_list = (
+            (not role.finite and len(alpha) > 0)
+            or (n_concept_tokens >= 0.5 * max(len(alpha), 1) and n_commas >= 2)
+            # fragments strung together with commas: "isolation, trade deals, military cooperation, ..."
+            or (n_commas >= 4 and len(alpha) / (n_commas + 1) < 4)
         )
         terms = terms_of(sent)
+        in_span = {t for sp in spans if tok_sent.get(sp.start) == i for t in range(sp.start, sp.end)}
+        skeleton = tuple(t.lower_ for t in sent if (t.is_stop or t.is_punct) and t.i not in in_span)
         norm = " ".join(t.lower_ for t in sent if t.is_alpha)
         repeat = len(alpha) >= 4 and norm in seen_texts
         seen_texts.add(norm)
@@ -318,6 +327,7 @@ def extract(doc: Doc) -> Evidence:
                 role=role.role,
                 role_cues=role.cues,
                 repeat=repeat,
+                skeleton=skeleton,
                 terms=terms,
             )
         )

@@ -15,6 +15,9 @@ from .evidence import DateRef, Evidence
 from .rubric import Fact, Question, Topic, format_partial_date
 
 WRONG_DATE, OUTSIDE_PERIOD = "wrong-date", "outside-period"
+#: Only events and treaties have *a* date that a year written beside them must fit. A
+#: person or a country has many dated facts ("Lenin in 1919" says nothing about his death).
+DATED_KINDS = frozenset({"event", "treaty"})
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,14 @@ def check_facts(evidence: Evidence, topic: Topic, question: Question) -> list[Fa
     facts_by_concept: dict[str, list[Fact]] = {}
     for fact in topic.facts:
         facts_by_concept.setdefault(fact.concept, []).append(fact)
+    kinds = {c.id: c.kind for c in topic.concepts}
+
+    def defining(concept_id: str | None) -> list[Fact]:
+        """The checkable facts that date the concept itself (events and treaties only)."""
+        if kinds.get(concept_id or "") not in DATED_KINDS:
+            return []
+        return [f for f in facts_by_concept.get(concept_id or "", []) if f.check]
+
     sentences = evidence.sentences
     issues: list[FactIssue] = []
     flagged: set[tuple[int, int]] = set()
@@ -73,7 +84,7 @@ def check_facts(evidence: Evidence, topic: Topic, question: Question) -> list[Fa
         if any(fits(date, f) for c in in_sentence for f in facts_by_concept.get(c, [])):
             continue  # some event named here fits the date
         for key in date.linked:
-            checkable = [f for f in facts_by_concept.get(key[2:], []) if f.check]
+            checkable = defining(key[2:])
             if not checkable or (date.start, date.end) in flagged:
                 continue
             fact = checkable[0]
@@ -102,7 +113,7 @@ def check_facts(evidence: Evidence, topic: Topic, question: Question) -> list[Fa
         cid = mention.concept
         if not cid or cid in seen:
             continue
-        dated = [f for f in facts_by_concept.get(cid, []) if f.check]
+        dated = defining(cid)
         if not dated:
             continue
         first = min(f.years[0] for f in dated)

@@ -24,9 +24,13 @@ class Advisory:
     cap_mark: int | None = None
 
 
-def concept_word_share(evidence: Evidence) -> float:
-    """Share of the answer's words that are names of concepts (high in keyword salad)."""
-    spans = sorted({(m.start, m.end) for m in evidence.mentions if m.concept})
+def keyword_word_share(evidence: Evidence, question_id: str) -> float:
+    """Share of the answer's words that are names of concepts or the mark scheme's cue phrases.
+
+    High in keyword salad, whichever kind of keyword is stuffed in.
+    """
+    cue = f"p:{question_id}:"
+    spans = sorted({(m.start, m.end) for m in evidence.mentions if m.concept or m.key.startswith(cue)})
     words, last_end = 0, -1
     for start, end in spans:
         if start >= last_end:
@@ -38,10 +42,9 @@ def concept_word_share(evidence: Evidence) -> float:
 def check_answer(evidence: Evidence, features: Features, question: Question) -> list[Advisory]:
     out: list[Advisory] = []
     levels = question.kind == "levels"
-    share = concept_word_share(evidence)
-    salad = features.distinct_concepts >= 5 and (
-        features.list_share >= 0.4 or share >= 0.4 or (share >= 0.25 and features.analysis_share < 0.15)
-    )
+    share = keyword_word_share(evidence, question.id)
+    # Names in lists, or names making up most of the words: either way not argued.
+    salad = features.distinct_concepts >= 5 and (features.list_share >= 0.4 or share >= 0.45)
     if salad:
         out.append(
             Advisory(
@@ -63,6 +66,18 @@ def check_answer(evidence: Evidence, features: Features, question: Question) -> 
                 cap_mark=None if levels else 0,
             )
         )
+    formulaic = formulaic_sentences(evidence)
+    if not salad and formulaic:
+        out.append(
+            Advisory(
+                "formulaic",
+                f"{len(formulaic)} of {len(evidence.sentences)} sentences follow one template "
+                f"(e.g. \u201c{_clip(formulaic[0].text)}\u201d) with only the names changed. "
+                "Templated sentences do not show understanding; a teacher should read it.",
+                cap_level=2 if levels else None,
+                cap_mark=None if levels else max(0, question.max_mark // 2),
+            )
+        )
     repeats = [s for s in evidence.sentences if s.repeat]
     if repeats and (len(repeats) >= 2 or len(repeats) / max(1, len(evidence.sentences)) >= 0.15):
         out.append(
@@ -76,7 +91,6 @@ def check_answer(evidence: Evidence, features: Features, question: Question) -> 
         features.n_words >= 30
         and features.points_credited == 0
         and features.points_partial <= 1
-        and features.similarity < 0.15
         and not salad
     ):
         out.append(
@@ -97,6 +111,16 @@ def check_answer(evidence: Evidence, features: Features, question: Question) -> 
             )
         )
     return out
+
+
+def formulaic_sentences(evidence: Evidence, min_share: float = 0.3) -> list:
+    """Sentences sharing a function-word skeleton with at least two others, if they are many."""
+    counts: dict[tuple[str, ...], int] = {}
+    for s in evidence.sentences:
+        if len(s.skeleton) >= 2 and not s.repeat:
+            counts[s.skeleton] = counts.get(s.skeleton, 0) + 1
+    same = [s for s in evidence.sentences if counts.get(s.skeleton, 0) >= 3 and not s.repeat]
+    return same if len(same) >= 3 and len(same) >= min_share * len(evidence.sentences) else []
 
 
 def _clip(text: str, n: int = 80) -> str:

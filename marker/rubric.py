@@ -156,10 +156,10 @@ class LevelCriteria(_Strict):
     min_points: float | None = Field(default=None, ge=0)
     min_analysis: float | None = Field(default=None, ge=0, le=1)
     balance: bool | None = None
-    judgement: Literal["none", "stated", "supported"] | None = None
+    judgement: Literal["none", "stated", "supported", "substantiated"] | None = None
     min_precision: int | None = Field(default=None, ge=0)
-    #: Distinct sentences that claim something (development, not length: repeats do not count).
-    min_claims: int | None = Field(default=None, ge=0)
+    #: Distinct sentences that explain, analyse or evaluate (developed comment; repeats do not count).
+    min_developed: int | None = Field(default=None, ge=0)
 
 
 class Level(_Strict):
@@ -351,10 +351,7 @@ def _validate(model: type[BaseModel], data: Any, node: yaml.Node | None, source:
 
 
 def parse_question(text: str, source: str = "<question>") -> Question:
-    """Parse one question rubric from YAML text.
-
-    >>> parse_question("id: x").id  # doctest: +SKIP
-    """
+    """Parse one question rubric from YAML text; ``source`` names it in error messages."""
     data, node = _parse_yaml(text, source)
     return _validate(Question, data, node, source)
 

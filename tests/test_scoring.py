@@ -20,14 +20,15 @@ def _features(**kw) -> Features:
         n_sentences=30,
         n_paragraphs=6,
         n_claims=25,
+        n_analytic=18,
         points_credited=6,
         points_partial=2,
         coverage=0.7,
-        weighted_points=7.0,
+        weighted_points=9.0,
         analysis_share=0.5,
         balance=True,
-        judgement="supported",
-        precision=12,
+        judgement="substantiated",
+        precision=35,
         similarity=0.5,
         model_estimate=22.0,
         list_share=0.0,
@@ -40,7 +41,7 @@ def _features(**kw) -> Features:
 def test_scoring_default_criteria_rise_with_level():
     crit = [default_criteria(i, 5, 10, 25) for i in range(1, 6)]
     assert [c.min_points for c in crit] == sorted(c.min_points for c in crit)
-    assert crit[-1].judgement == "supported" and crit[0].judgement == "none"
+    assert crit[-1].judgement == "substantiated" and crit[0].judgement == "none"
     assert crit[3].balance and not crit[2].balance
 
 
@@ -48,9 +49,9 @@ def test_scoring_rubric_criteria_override_defaults(mini_bank):
     from marker.scoring import _criteria_for
 
     q = mini_bank.question("mini-essay")
-    level = Level(level=3, marks=(11, 15), descriptor="x", criteria=LevelCriteria(min_points=12))
+    level = Level(level=3, marks=(11, 15), descriptor="x", criteria=LevelCriteria(min_points=14))
     merged = _criteria_for(level, q.marking, q)
-    assert merged.min_points == 12 and merged.min_analysis == default_criteria(3, 5, 3, 25).min_analysis
+    assert merged.min_points == 14 and merged.min_analysis == default_criteria(3, 5, 3, 25).min_analysis
     check = check_level(level, merged, _features())
     assert not check.reached
     assert next(c for c in check.criteria if c.name == "points").status == "not met"
