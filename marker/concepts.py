@@ -2,8 +2,10 @@
 
 Matching is spaCy's own PhraseMatcher twice over, on ``LOWER`` (exact wording, with
 spellings that drop diacritics generated automatically: "Pilsudski" for "Piłsudski") and
-on ``LEMMA`` ("broke the isolation" for "break isolation"), plus a fuzzy pass with
-rapidfuzz for misspelt proper names ("Rapalo", "Zinovev") that neither catches.
+on ``LEMMA`` ("broke isolation" for "break isolation"); a token ``Matcher`` that lets a
+few words fall between a phrase's content words ("ended Soviet isolation" for "end
+isolation"); and a fuzzy pass with rapidfuzz for misspelt proper names ("Rapalo",
+"Zinovev") that none of these catches.
 
 The pure helpers (:func:`fold`, :func:`name_variants`, :func:`fuzzy_vocabulary`) are
 tested without a pipeline; :class:`ConceptMatcher` is the thin Pipe around them.
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 from spacy.language import Language
-from spacy.matcher import PhraseMatcher
+from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
@@ -25,6 +27,10 @@ SPANS_KEY = "marker_concepts"
 #: Span.kb_id_ of a match that only fuzzy matching found.
 FUZZY = "fuzzy"
 EXACT = "exact"
+#: Span.kb_id_ of a cue found with words in between ("ended Soviet isolation" for "end isolation").
+LOOSE = "loose"
+#: Words allowed between two content words of a cue phrase.
+LOOSE_GAP = 3
 
 # Letters that Unicode does not decompose into a base letter plus an accent.
 _FOLD_EXTRA = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ß": "ss", "ı": "i"})
@@ -62,6 +68,20 @@ class Entry:
     phrases: tuple[str, ...]
     #: Proper names may be matched fuzzily when misspelt; cue phrases may not.
     fuzzy: bool = False
+
+
+def loose_pattern(lemmas: Sequence[str], gap: int = LOOSE_GAP) -> list[dict]:
+    """A Matcher pattern: the content lemmas in order, up to ``gap`` other words between each.
+
+    >>> loose_pattern(["end", "isolation"], 2)
+    [{'LEMMA': {'IN': ['end', 'End']}}, {'IS_PUNCT': False, 'OP': '{0,2}'}, {'LEMMA': {'IN': ['isolation', 'Isolation']}}]
+    """
+    pattern: list[dict] = []
+    for i, lemma in enumerate(lemmas):
+        if i:
+            pattern.append({"IS_PUNCT": False, "OP": f"{{0,{gap}}}"})
+        pattern.append({"LEMMA": {"IN": list(dict.fromkeys([lemma, lemma.capitalize()]))}})
+    return pattern
 
 
 def fuzzy_vocabulary(entries: Iterable[Entry], min_len: int = 5) -> dict[str, str]:
@@ -122,6 +142,7 @@ class ConceptMatcher:
         self.nlp, self.name, self.fuzzy_cutoff = nlp, name, fuzzy_cutoff
         self.lower = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.lemma = PhraseMatcher(nlp.vocab, attr="LEMMA")
+        self.loose = Matcher(nlp.vocab)
         self.entries: dict[str, Entry] = {}
         self._fuzzy: dict[str, str] = {}
         self._choices: list[str] = []
@@ -145,12 +166,20 @@ class ConceptMatcher:
             lemma_patterns = [d for d, v in zip(docs, variants, strict=True) if len(d) > 1 or v.islower()]
             if lemma_patterns:
                 self.lemma.add(entry.key, lemma_patterns)
+            if not entry.key.startswith("r:"):  # a "do not accept" wording must match as written
+                loose = []
+                for d in docs:
+                    content = [t.lemma_.lower() for t in d if not (t.is_stop or t.is_punct or t.is_space)]
+                    if len(content) >= 2:
+                        loose.append(loose_pattern(content))
+                if loose:
+                    self.loose.add(entry.key, loose)
             self.entries[entry.key] = entry
         self._fuzzy = fuzzy_vocabulary(self.entries.values())
         self._choices = sorted(self._fuzzy)
 
     def remove(self, key: str) -> None:
-        for matcher in (self.lower, self.lemma):
+        for matcher in (self.lower, self.lemma, self.loose):
             if key in matcher:
                 matcher.remove(key)
         self.entries.pop(key, None)
@@ -173,6 +202,9 @@ class ConceptMatcher:
             for match_id, start, end in matcher(doc):
                 key = self.nlp.vocab.strings[match_id]
                 found.setdefault((start, end, key), Span(doc, start, end, label=key, kb_id=EXACT))
+        for match_id, start, end in self.loose(doc):
+            key = self.nlp.vocab.strings[match_id]
+            found.setdefault((start, end, key), Span(doc, start, end, label=key, kb_id=LOOSE))
         if self._choices:
             covered = {i for (s, e, _k) in found for i in range(s, e)}
             for token in doc:

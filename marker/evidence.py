@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span, Token
 
-from .concepts import FUZZY, SPANS_KEY
+from .concepts import EXACT, SPANS_KEY
 from .roles import ANALYSIS, COUNTER, EVALUATION, sentence_role
 
 #: Roles that do more than narrate.
@@ -41,6 +41,7 @@ _MONTHS.update({m[:3]: i for m, i in list(_MONTHS.items())})
 _MONTHS.pop("may", None)  # "may" is too often the verb; the full month is matched only capitalised below
 _YEAR = re.compile(r"^(1[0-9]{3}|20[0-9]{2})$")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+_LINE_BREAK = re.compile(r"\n")
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,8 @@ class Mention:
     end: int
     text: str
     sent: int
-    fuzzy: bool = False
+    #: How it was found: "exact", "fuzzy" (a misspelt name) or "loose" (words in between).
+    how: str = EXACT
 
     @property
     def concept(self) -> str | None:
@@ -117,16 +119,19 @@ class Evidence:
 
 
 def _paragraph_starts(text: str) -> list[int]:
-    return [0] + [m.end() for m in _PARAGRAPH_BREAK.finditer(text)]
+    """Where paragraphs start: at blank lines, or at every line break if the text has no blank line
+    (many students press Enter once between paragraphs)."""
+    breaks = _PARAGRAPH_BREAK if _PARAGRAPH_BREAK.search(text.strip()) else _LINE_BREAK
+    return [0] + [m.end() for m in breaks.finditer(text)]
 
 
 def _split_sentences(doc: Doc) -> list[Span]:
-    """spaCy's sentences, further split at paragraph breaks (a blank line always ends a sentence)."""
+    """spaCy's sentences, further split at line breaks (a line break always ends a sentence)."""
     out = []
     for sent in doc.sents:
         start = sent.start
         for tok in sent:
-            if tok.is_space and tok.text.count("\n") >= 2 and tok.i > start:
+            if tok.is_space and "\n" in tok.text and tok.i > start:
                 out.append(doc[start : tok.i])
                 start = tok.i + 1
         if start < sent.end:
@@ -265,9 +270,7 @@ def extract(doc: Doc) -> Evidence:
     for span in spans:
         i = tok_sent.get(span.start)
         if i is not None:
-            mentions.append(
-                Mention(span.label_, span.start_char, span.end_char, span.text, i, span.kb_id_ == FUZZY)
-            )
+            mentions.append(Mention(span.label_, span.start_char, span.end_char, span.text, i, span.kb_id_))
     for i, sent in enumerate(sents):
         found = find_dates(sent, i)
         date_tokens = set()
@@ -306,6 +309,8 @@ def extract(doc: Doc) -> Evidence:
             or (n_concept_tokens >= 0.5 * max(len(alpha), 1) and n_commas >= 2)
             # fragments strung together with commas: "isolation, trade deals, military cooperation, ..."
             or (n_commas >= 4 and len(alpha) / (n_commas + 1) < 4)
+            # a short fragment with no subject: "recognised the Soviet", "trade deals"
+            or (len(alpha) < 6 and not any(t.dep_ in {"nsubj", "nsubjpass", "expl"} for t in sent))
         )
         terms = terms_of(sent)
         in_span = {t for sp in spans if tok_sent.get(sp.start) == i for t in range(sp.start, sp.end)}

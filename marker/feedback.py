@@ -106,13 +106,17 @@ def next_steps(
     if "off-topic" in codes:
         steps.append(f"Answer the question set: \u201c{question.question}\u201d")
 
-    def example_for(point_id: str) -> str:
-        point = by_id[point_id]
-        for cid in point.concepts:
-            for fact in topic.facts:
-                if fact.concept == cid and fact.check:
-                    return f" (for example {topic.concept(cid).label}, {fact.describe_date()})"
+    def example_for(candidates: list[PointResult]) -> str:
+        """A dated event from the first missing point that has one: a concrete thing to add."""
+        for result in candidates:
+            for cid in by_id[result.id].concepts:
+                for fact in topic.facts:
+                    if fact.concept == cid and fact.check:
+                        return f" (for example {topic.concept(cid).label}, {fact.describe_date()})"
         return ""
+
+    # Judgement is its own step; as a "point to cover" it would read oddly.
+    to_cover = [p for p in missing if p.theme != "judgement"]
 
     if placement.ladder and placement.level is not None and placement.level < len(placement.ladder):
         nxt = placement.ladder[placement.level]
@@ -136,16 +140,16 @@ def next_steps(
                     f"To reach level {nxt.level}, end with a clear judgement that answers the question "
                     f"and back it with your strongest evidence.{hint}"
                 )
-            elif c.name == "precision" and missing:
+            elif c.name == "precision":
                 steps.append(
                     f"To reach level {nxt.level}, add precise evidence: dates, names and figures"
-                    f"{example_for(missing[0].id)}."
+                    f"{example_for(to_cover)}."
                 )
-            elif c.name == "points" and missing:
-                p = missing[0]
+            elif c.name == "points" and to_cover:
+                p = to_cover[0]
                 steps.append(
                     f"To reach level {nxt.level}, cover more of the mark scheme: {p.label.rstrip('.')}"
-                    f"{example_for(p.id)}."
+                    f"{example_for([p])}."
                 )
     for p in missing + partial:
         if len(steps) >= 4 or (len(steps) >= 2 and p.status == PARTIAL):

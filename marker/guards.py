@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .concepts import LOOSE
 from .evidence import Evidence
 from .rubric import Question
 from .scoring import Features
@@ -30,7 +31,13 @@ def keyword_word_share(evidence: Evidence, question_id: str) -> float:
     High in keyword salad, whichever kind of keyword is stuffed in.
     """
     cue = f"p:{question_id}:"
-    spans = sorted({(m.start, m.end) for m in evidence.mentions if m.concept or m.key.startswith(cue)})
+    spans = sorted(
+        {
+            (m.start, m.end)
+            for m in evidence.mentions
+            if m.how != LOOSE and (m.concept or m.key.startswith(cue))
+        }
+    )
     words, last_end = 0, -1
     for start, end in spans:
         if start >= last_end:
@@ -44,7 +51,9 @@ def check_answer(evidence: Evidence, features: Features, question: Question) -> 
     levels = question.kind == "levels"
     share = keyword_word_share(evidence, question.id)
     # Names in lists, or names making up most of the words: either way not argued.
-    salad = features.distinct_concepts >= 5 and (features.list_share >= 0.4 or share >= 0.45)
+    salad = features.distinct_concepts >= 5 and (
+        features.list_share >= 0.4 or (share >= 0.45 and features.analysis_share < 0.5)
+    )
     if salad:
         out.append(
             Advisory(

@@ -416,6 +416,8 @@ def check_level(level: Level, criteria: LevelCriteria, f: Features) -> LevelChec
                 _JUDGEMENT_TEXT[need],
             )
         )
+    # A criterion asking for nothing ("at least 0 details") explains nothing: leave it out.
+    results = [r for r in results if r.required not in (0, 0.0)]
     statuses = [r.status for r in results]
     key_short = any(r.status != "met" for r in results if r.name in KEY_CRITERIA)
     reached = not key_short and "not met" not in statuses and statuses.count("nearly") <= 1
@@ -457,14 +459,16 @@ def place_levels(question: Question, f: Features, cap_level: int | None = None) 
     frac = 0.5
     reasons = []
     if nxt is not None and not capped:
-        share = sum({"met": 1.0, "nearly": 0.5}.get(c.status, 0.0) for c in nxt.criteria) / len(nxt.criteria)
+        share = sum({"met": 1.0, "nearly": 0.5}.get(c.status, 0.0) for c in nxt.criteria) / max(
+            1, len(nxt.criteria)
+        )
         frac = 0.2 + 0.6 * share
         missing = [c.name for c in nxt.criteria if c.status != "met"]
         if missing:
             reasons.append(f"short of level {nxt.level} on {', '.join(missing)}")
     elif nxt is None:
         margins = [min(2.0, _margin(c)) for c in current.criteria]
-        frac = min(1.0, 0.4 + 0.3 * (sum(margins) / len(margins)))
+        frac = min(1.0, 0.4 + 0.3 * (sum(margins) / max(1, len(margins))))
     if any(c.status == "nearly" for c in current.criteria):
         frac -= 0.2
         reasons.append(

@@ -73,3 +73,23 @@ def test_concepts_component_marks_fuzzy_matches_and_uses_lemmas(mini_marker):
 def test_concepts_component_ignores_ordinary_words(mini_marker):
     doc = mini_marker.nlp("Peasants wanted Peace, Bread and Land; Markets reopened in Towns across Europe.")
     assert not [s for s in doc.spans[SPANS_KEY] if s.kb_id_ == FUZZY]
+
+
+def test_concepts_cue_phrases_match_with_words_in_between(mini_marker):
+    doc = mini_marker.nlp("Rapallo ended Soviet isolation. Germans began secret military cooperation.")
+    spans = {(s.text, s.label_): s.kb_id_ for s in doc.spans[SPANS_KEY]}
+    assert spans[("ended Soviet isolation", "p:mini-essay:broke-isolation")] == "loose"
+
+
+def test_concepts_reject_wordings_match_only_as_written(mini_marker):
+    from marker.concepts import Entry
+
+    matcher = mini_marker.nlp.get_pipe("marker_concepts")
+    matcher.add_entries([Entry("r:test:x", ("letter was genuine",))])
+    try:
+        loose = mini_marker.nlp("The letter was not genuine.")
+        exact = mini_marker.nlp("The letter was genuine.")
+        assert "r:test:x" not in {s.label_ for s in loose.spans[SPANS_KEY]}
+        assert "r:test:x" in {s.label_ for s in exact.spans[SPANS_KEY]}
+    finally:
+        matcher.remove_prefix("r:test:")
