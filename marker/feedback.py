@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 
-from .factcheck import FactIssue
+from .factcheck import DATED_KINDS, FactIssue
 from .guards import Advisory
 from .rubric import Question, Topic
 from .scoring import CREDITED, MISSING, PARTIAL, Features, LevelCheck, Placement, PointResult
@@ -110,6 +110,8 @@ def next_steps(
         """A dated event from the first missing point that has one: a concrete thing to add."""
         for result in candidates:
             for cid in by_id[result.id].concepts:
+                if topic.concept(cid).kind not in DATED_KINDS:
+                    continue  # a person's or country's dates are no example of evidence to add
                 for fact in topic.facts:
                     if fact.concept == cid and fact.check:
                         return f" (for example {topic.concept(cid).label}, {fact.describe_date()})"

@@ -93,3 +93,18 @@ def test_concepts_reject_wordings_match_only_as_written(mini_marker):
         assert "r:test:x" in {s.label_ for s in exact.spans[SPANS_KEY]}
     finally:
         matcher.remove_prefix("r:test:")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "concept"),
+    [
+        ("Pilsudski hoped for a federation.", "c:pilsudski"),
+        ("The Rapalo agreement shocked London.", "c:treaty-of-rapallo"),
+        ("Zinovev was blamed for the letter.", "c:zinoviev"),
+        ("Bela Kun ruled Hungary for a few months.", "c:bela-kun"),
+        ("Chicherin negotiated with Rathenau.", "c:chicherin"),
+    ],
+)
+def test_concepts_shipped_knowledge_base_tolerates_spellings(shipped_marker, sentence, concept):
+    doc = shipped_marker.nlp(sentence)
+    assert concept in {s.label_ for s in doc.spans[SPANS_KEY]}
