@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench venv clean
+.PHONY: run test lint bench venv clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,12 +16,19 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 venv: $(STAMP)
 
+# Streamlit's own settings apply (.streamlit/config.toml, STREAMLIT_SERVER_PORT=..., flags after ARGS=).
 run: $(STAMP)
-	@echo "The app arrives with issue 3; until then this marks a model answer with the CLI."
-	$(BIN)/marker questions
-	$(BIN)/marker mark --question allied-intervention model_answers/allied-intervention/level4.md
+	$(BIN)/streamlit run app.py $(ARGS)
 
-test: $(STAMP)
+# The whole-app test drives Debian's chromium (browsers cannot be downloaded here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the browser test (apt-get)"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core; }
+
+test: $(STAMP) browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 

@@ -77,6 +77,11 @@ class QuestionBank:
         self.questions[question.id] = question
         self.sources[f"question:{question.id}"] = path or Path(source)
 
+    def add_model_answer(self, answer: ModelAnswer) -> None:
+        """Add a model answer, replacing one of the same name for the same question."""
+        kept = [a for a in self.model_answers.get(answer.question, []) if a.name != answer.name]
+        self.model_answers[answer.question] = [*kept, answer]
+
     def question(self, question_id: str) -> Question:
         try:
             return self.questions[question_id]
@@ -102,13 +107,27 @@ def concept_entry(concept) -> Entry:
     return Entry(f"c:{concept.id}", tuple(concept.names), fuzzy=proper)
 
 
+def cue_prefix(question: Question) -> str:
+    """Matcher keys of a question's cue phrases start with this; the rubric version is part of
+    it, so an edited rubric (a preview, a new version) never disturbs the one in use."""
+    return f"p:{question.id}@{question.version}:"
+
+
+def cue_key(question: Question, point_id: str) -> str:
+    return cue_prefix(question) + point_id
+
+
+def reject_key(question: Question, point_id: str) -> str:
+    return f"r:{question.id}@{question.version}:{point_id}"
+
+
 def point_entries(question: Question) -> list[Entry]:
     out = []
     for p in question.points:
         if p.aliases:
-            out.append(Entry(f"p:{question.id}:{p.id}", tuple(p.aliases)))
+            out.append(Entry(cue_key(question, p.id), tuple(p.aliases)))
         if p.reject:
-            out.append(Entry(f"r:{question.id}:{p.id}", tuple(p.reject)))
+            out.append(Entry(reject_key(question, p.id), tuple(p.reject)))
     return out
 
 

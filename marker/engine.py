@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from .bank import QuestionBank, point_entries
+from .bank import QuestionBank, cue_prefix, point_entries
 from .errors import MAX_ANSWER_CHARS, AnswerTooLongError, MarkerError
 from .evidence import extract, terms_of
 from .factcheck import check_facts
 from .feedback import Feedback, build_feedback
 from .guards import Advisory, check_answer
 from .nlp import build_pipeline
-from .rubric import Question
+from .rubric import ModelAnswer, Question
 from .scoring import (
+    MISSING,
+    Placement,
+    PointResult,
     QuestionIndex,
     compute_features,
     place_levels,
@@ -27,31 +31,45 @@ from .scoring import (
 class Marker:
     """Marks answers against a question bank. Build once (it loads spaCy), then call many times::
 
-    m = Marker()
-    m.mark("rapallo-significance", "The Treaty of Rapallo...").mark
+        m = Marker()
+        m.mark("rapallo-significance", "The Treaty of Rapallo...").mark
+
+    Safe to share between threads (the Streamlit app does): the pipeline and the matcher's
+    patterns are used under one lock.
     """
 
     def __init__(self, bank: QuestionBank | None = None, nlp: Language | None = None):
         self.bank = bank if bank is not None else QuestionBank.load()
         self.nlp = nlp if nlp is not None else build_pipeline(self.bank.entries())
         self._indexes: dict[tuple[str, str], QuestionIndex] = {}
+        self._registered: set[str] = {e.key.rsplit(":", 1)[0] + ":" for e in self.bank.entries()}
+        self._lock = threading.RLock()
 
     # ------------------------------------------------------------------ questions
 
     def use_question(self, question: Question) -> None:
-        """Add or replace a question (a teacher's edit) and teach the matcher its cue phrases."""
-        self.bank.add_question(question)
-        matcher = self.nlp.get_pipe("marker_concepts")
-        matcher.remove_prefix(f"p:{question.id}:")
-        matcher.remove_prefix(f"r:{question.id}:")
-        matcher.add_entries(point_entries(question))
+        """Add or replace a question in the bank (a teacher's saved edit)."""
+        with self._lock:
+            self.bank.add_question(question)
+            self._register(question)
 
-    def index(self, question_id: str) -> QuestionIndex:
+    def use_model_answer(self, answer: ModelAnswer) -> None:
+        """Add or replace a model answer (a teacher's saved edit)."""
+        with self._lock:
+            self.bank.add_model_answer(answer)
+
+    def _register(self, question: Question) -> None:
+        """Teach the matcher a rubric version's cue phrases (once per version)."""
+        prefix = cue_prefix(question)
+        if prefix not in self._registered:
+            self.nlp.get_pipe("marker_concepts").add_entries(point_entries(question))
+            self._registered.add(prefix)
+
+    def index(self, question: Question, model_answers: list[ModelAnswer] | None = None) -> QuestionIndex:
         """The answer-independent part of marking a question, built once per rubric version."""
-        question = self.bank.question(question_id)
-        key = (question.id, question.version)
+        answers = self.bank.answers_for(question.id) if model_answers is None else model_answers
+        key = (question.id, question.version + "|" + ",".join(f"{a.name}:{a.intended_mark}" for a in answers))
         if key not in self._indexes:
-            answers = self.bank.answers_for(question.id)
             texts = [p.text for p in question.points] + [a.text for a in answers] + [question.question]
             docs = list(self.nlp.pipe(texts))
             n = len(question.points)
@@ -68,20 +86,38 @@ class Marker:
     # ------------------------------------------------------------------ marking
 
     def mark(self, question_id: str, text: str) -> Feedback:
-        """Mark one answer."""
+        """Mark one answer to a question of the bank."""
         return self.mark_many(question_id, [text])[0]
 
     def mark_many(
         self, question_id: str, texts: Iterable[str], batch_size: int = 16, n_process: int = 1
     ) -> list[Feedback]:
-        """Mark many answers to one question in a single ``nlp.pipe`` pass."""
-        index = self.index(question_id)
+        """Mark many answers to one question of the bank in a single ``nlp.pipe`` pass."""
+        return self.mark_question(
+            self.bank.question(question_id), texts, batch_size=batch_size, n_process=n_process
+        )
+
+    def mark_question(
+        self,
+        question: Question,
+        texts: Iterable[str],
+        model_answers: list[ModelAnswer] | None = None,
+        batch_size: int = 16,
+        n_process: int = 1,
+    ) -> list[Feedback]:
+        """Mark answers against a question object, which need not be in the bank (a rubric being edited).
+
+        Its topic must be in the bank. ``model_answers`` defaults to the bank's for its id.
+        """
         texts = [check_text(t) for t in texts]
-        todo = [i for i, t in enumerate(texts) if t.strip()]
-        out: list[Feedback | None] = [None if t.strip() else empty_feedback(index) for t in texts]
-        docs = self.nlp.pipe((texts[i] for i in todo), batch_size=batch_size, n_process=n_process)
-        for i, doc in zip(todo, docs, strict=True):
-            out[i] = self.mark_doc(index, doc)
+        with self._lock:
+            self._register(question)
+            index = self.index(question, model_answers)
+            out: list[Feedback | None] = [None if t.strip() else empty_feedback(index) for t in texts]
+            todo = [i for i, t in enumerate(texts) if t.strip()]
+            docs = self.nlp.pipe((texts[i] for i in todo), batch_size=batch_size, n_process=n_process)
+            for i, doc in zip(todo, docs, strict=True):
+                out[i] = self.mark_doc(index, doc)
         return [fb for fb in out if fb is not None]
 
     def mark_doc(self, index: QuestionIndex, doc: Doc) -> Feedback:
@@ -110,8 +146,6 @@ def check_text(text: str) -> str:
 
 
 def empty_feedback(index: QuestionIndex) -> Feedback:
-    from .scoring import MISSING, Placement, PointResult
-
     question = index.question
     placement = Placement(
         0, 0 if question.kind == "levels" else None, None, [], "The answer is empty: 0 marks."

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .bank import cue_prefix
 from .concepts import LOOSE
 from .evidence import Evidence
 from .rubric import Question
@@ -25,12 +26,12 @@ class Advisory:
     cap_mark: int | None = None
 
 
-def keyword_word_share(evidence: Evidence, question_id: str) -> float:
+def keyword_word_share(evidence: Evidence, question: Question) -> float:
     """Share of the answer's words that are names of concepts or the mark scheme's cue phrases.
 
     High in keyword salad, whichever kind of keyword is stuffed in.
     """
-    cue = f"p:{question_id}:"
+    cue = cue_prefix(question)
     spans = sorted(
         {
             (m.start, m.end)
@@ -49,7 +50,7 @@ def keyword_word_share(evidence: Evidence, question_id: str) -> float:
 def check_answer(evidence: Evidence, features: Features, question: Question) -> list[Advisory]:
     out: list[Advisory] = []
     levels = question.kind == "levels"
-    share = keyword_word_share(evidence, question.id)
+    share = keyword_word_share(evidence, question)
     # Names in lists, or names making up most of the words: either way not argued.
     salad = features.distinct_concepts >= 5 and (
         features.list_share >= 0.4 or (share >= 0.45 and features.analysis_share < 0.5)

@@ -244,7 +244,11 @@ class Question(_Strict):
 
     @property
     def version(self) -> str:
-        """A short fingerprint of the rubric's content, recorded with every mark."""
+        """A short fingerprint of the rubric's content, recorded with every mark.
+
+        Computed each time, never cached: ``model_copy(update=...)`` would carry a cached
+        value over to an edited copy.
+        """
         return fingerprint(self.model_dump(mode="json"))
 
 
@@ -354,6 +358,11 @@ def parse_question(text: str, source: str = "<question>") -> Question:
     """Parse one question rubric from YAML text; ``source`` names it in error messages."""
     data, node = _parse_yaml(text, source)
     return _validate(Question, data, node, source)
+
+
+def validate_question(data: Any, source: str = "<edited rubric>") -> Question:
+    """Validate a question given as data (an edit in the app); errors name the field."""
+    return _validate(Question, data, None, source)
 
 
 def load_question(path: str | Path) -> Question:

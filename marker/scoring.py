@@ -13,6 +13,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from .bank import cue_prefix, reject_key
 from .evidence import ANALYTIC_ROLES, Evidence
 from .roles import COUNTER
 from .rubric import Level, LevelCriteria, LevelsMarking, ModelAnswer, Question, Topic
@@ -158,14 +159,15 @@ def score_points(evidence: Evidence, index: QuestionIndex) -> list[PointResult]:
     by_sent: dict[int, list] = {}
     for m in evidence.mentions:
         by_sent.setdefault(m.sent, []).append(m)
+    prefix, reject_prefix = cue_prefix(q), reject_key(q, "")
     results = []
     for j, point in enumerate(q.points):
-        key, reject_key = f"p:{q.id}:{point.id}", f"r:{q.id}:{point.id}"
+        key, rejected = prefix + point.id, reject_prefix + point.id
         concepts = set(point.concepts)
         best, best_sents = 0.0, []
         for s in sents:
             ms = by_sent.get(s.index, [])
-            if any(m.key == reject_key for m in ms):
+            if any(m.key == rejected for m in ms):
                 continue
             cue_hits = {m.text.lower() for m in ms if m.key == key}
             concept_hits = {m.concept for m in ms if m.concept in concepts}

@@ -131,3 +131,19 @@ def test_engine_edited_rubric_takes_effect(mini_bank):
     )
     m.use_question(parse_question(edited))
     assert m.mark("mini-points", text).mark == 1
+
+
+def test_engine_preview_of_an_edited_rubric_leaves_the_live_one_alone(mini_marker):
+    text = "Germany and Soviet Russia wiped the slate clean with each other."
+    live = mini_marker.bank.question("mini-points")
+    edited = live.model_copy(
+        update={
+            "points": [
+                live.points[0].model_copy(update={"aliases": ["wiped the slate clean"]}),
+                *live.points[1:],
+            ]
+        }
+    )
+    assert mini_marker.mark_question(edited, [text])[0].mark == 1
+    assert mini_marker.mark("mini-points", text).mark == 0
+    assert mini_marker.bank.question("mini-points") is live

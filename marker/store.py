@@ -1,0 +1,211 @@
+"""Where marks, drafts and rubric versions are kept: one SQLite file in the data folder.
+
+The data folder is ``$MARKER_DATA_DIR``, else the per-user data folder of the platform
+(``~/.local/share/marker`` on Linux). The database runs in WAL mode, records its schema
+version in ``PRAGMA user_version`` and upgrades itself through :data:`MIGRATIONS`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from platformdirs import user_data_dir
+
+from .errors import MarkerError
+from .feedback import Feedback
+
+DB_NAME = "marker.sqlite3"
+
+#: Each entry upgrades the schema by one version; never edit one that has shipped, add another.
+MIGRATIONS: list[str] = [
+    # 1: drafts of students' answers with the feedback they got, and saved rubric versions.
+    """
+    CREATE TABLE drafts (
+        id INTEGER PRIMARY KEY,
+        student TEXT NOT NULL,
+        question_id TEXT NOT NULL,
+        rubric_version TEXT NOT NULL,
+        text TEXT NOT NULL,
+        mark INTEGER NOT NULL,
+        max_mark INTEGER NOT NULL,
+        level INTEGER,
+        feedback_json TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX drafts_by_student ON drafts (student, question_id, id);
+    CREATE TABLE rubric_versions (
+        id INTEGER PRIMARY KEY,
+        question_id TEXT NOT NULL,
+        number INTEGER NOT NULL,
+        fingerprint TEXT NOT NULL,
+        path TEXT NOT NULL,
+        note TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        UNIQUE (question_id, number)
+    );
+    """,
+]
+
+
+class StoreError(MarkerError):
+    """The database could not be read or written."""
+
+
+def data_dir() -> Path:
+    """The folder for the database and teachers' own rubrics (created if missing)."""
+    path = Path(os.environ.get("MARKER_DATA_DIR") or user_data_dir("marker", appauthor=False))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@dataclass(frozen=True)
+class Draft:
+    id: int
+    student: str
+    question_id: str
+    rubric_version: str
+    text: str
+    mark: int
+    max_mark: int
+    level: int | None
+    feedback: dict
+    created_at: str
+
+
+@dataclass(frozen=True)
+class RubricVersion:
+    question_id: str
+    number: int
+    fingerprint: str
+    path: str
+    note: str
+    created_at: str
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class Store:
+    """The SQLite database. Each call opens its own connection, so a Store can be shared across threads."""
+
+    def __init__(self, path: str | Path | None = None):
+        self.path = Path(path) if path else data_dir() / DB_NAME
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as db:
+            db.execute("PRAGMA journal_mode=WAL")
+            self._migrate(db)
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        try:
+            db = sqlite3.connect(self.path, timeout=10)
+        except sqlite3.Error as exc:
+            raise StoreError(f"Cannot open the database at {self.path}: {exc}") from None
+        db.row_factory = sqlite3.Row
+        try:
+            with db:
+                yield db
+        except sqlite3.Error as exc:
+            raise StoreError(
+                f"The database at {self.path} could not be updated ({exc}); nothing was saved."
+            ) from None
+        finally:
+            db.close()
+
+    @property
+    def schema_version(self) -> int:
+        with self._connect() as db:
+            return db.execute("PRAGMA user_version").fetchone()[0]
+
+    def _migrate(self, db: sqlite3.Connection) -> None:
+        current = db.execute("PRAGMA user_version").fetchone()[0]
+        if current > len(MIGRATIONS):
+            raise StoreError(
+                f"The database at {self.path} was written by a newer marker (schema {current}); "
+                f"this one knows schema {len(MIGRATIONS)}. Upgrade marker."
+            )
+        for number, script in enumerate(MIGRATIONS[current:], start=current + 1):
+            db.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
+
+    # ------------------------------------------------------------------ drafts
+
+    def add_draft(self, student: str, text: str, feedback: Feedback) -> Draft:
+        """Record a marked answer. The caller refuses empty answers before marking."""
+        student = student.strip()
+        if not student:
+            raise StoreError("Type your name or student id before marking, so that your drafts are kept.")
+        row = (
+            student,
+            feedback.question_id,
+            feedback.rubric_version,
+            text,
+            feedback.mark,
+            feedback.max_mark,
+            feedback.level,
+            feedback.to_json(indent=None),
+            _now(),
+        )
+        with self._connect() as db:
+            cur = db.execute(
+                "INSERT INTO drafts (student, question_id, rubric_version, text, mark, max_mark, level, "
+                "feedback_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                row,
+            )
+            draft_id = cur.lastrowid
+        return self.draft(draft_id)
+
+    def draft(self, draft_id: int) -> Draft:
+        with self._connect() as db:
+            row = db.execute("SELECT * FROM drafts WHERE id = ?", (draft_id,)).fetchone()
+        if row is None:
+            raise StoreError(f"No draft with id {draft_id}.")
+        return _draft(row)
+
+    def drafts(self, student: str, question_id: str | None = None) -> list[Draft]:
+        """One student's drafts, oldest first (of one question, or all)."""
+        sql, args = "SELECT * FROM drafts WHERE student = ?", [student.strip()]
+        if question_id:
+            sql += " AND question_id = ?"
+            args.append(question_id)
+        with self._connect() as db:
+            return [_draft(r) for r in db.execute(sql + " ORDER BY id", args)]
+
+    # ------------------------------------------------------------------ rubric versions
+
+    def record_rubric_version(
+        self, question_id: str, fingerprint: str, path: str, note: str = ""
+    ) -> RubricVersion:
+        with self._connect() as db:
+            number = db.execute(
+                "SELECT COALESCE(MAX(number), 0) + 1 FROM rubric_versions WHERE question_id = ?",
+                (question_id,),
+            ).fetchone()[0]
+            db.execute(
+                "INSERT INTO rubric_versions (question_id, number, fingerprint, path, note, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (question_id, number, fingerprint, path, note, _now()),
+            )
+        return self.rubric_versions(question_id)[-1]
+
+    def rubric_versions(self, question_id: str) -> list[RubricVersion]:
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT question_id, number, fingerprint, path, note, created_at FROM rubric_versions "
+                "WHERE question_id = ? ORDER BY number",
+                (question_id,),
+            ).fetchall()
+        return [RubricVersion(**dict(r)) for r in rows]
+
+
+def _draft(row: sqlite3.Row) -> Draft:
+    data = dict(row)
+    data["feedback"] = json.loads(data.pop("feedback_json"))
+    return Draft(**data)

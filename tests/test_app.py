@@ -1,0 +1,159 @@
+"""The Streamlit app driven by Streamlit's AppTest, on a real SQLite file and the real pipeline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from marker.store import Store
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+ANSWER = (
+    "The Treaty of Rapallo, signed in April 1922, ended Soviet isolation because Germany restored full "
+    "diplomatic relations with Soviet Russia. However, it was not an alliance."
+)
+
+
+@pytest.fixture()
+def data(tmp_path, monkeypatch):
+    monkeypatch.setenv("MARKER_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("MARKER_TEACHER_PASSCODE", raising=False)
+    return tmp_path
+
+
+def practice(question_id: str = "rapallo-significance", student: str = "Ada") -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.text_input(key="student").input(student)
+    at.selectbox(key="question_id").select(question_id)
+    at.run()
+    return at
+
+
+def mark(at: AppTest, text: str) -> AppTest:
+    at.text_area(key=f"answer::{at.selectbox(key='question_id').value}").input(text)
+    at.button(key="mark_button").click()
+    at.run()
+    return at
+
+
+def test_app_every_page_runs(data):
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    assert not at.exception and at.title[0].value == "Practise"
+    at.switch_page("ui/rubrics.py")
+    at.run()
+    assert not at.exception and at.title[0].value == "Rubrics"
+    assert "Local single-user mode" in at.info[0].value
+
+
+def test_app_marking_shows_mark_and_highlighted_evidence(data):
+    at = mark(practice(), ANSWER)
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Mark"].endswith("/ 25") and int(metrics["Mark"].split("/")[0]) > 0
+    html = next(m.value for m in at.markdown if "marker-answer" in m.value)
+    assert 'class="marker-credited"' in html and "\u2713" in html
+    assert Store(data / "marker.sqlite3").drafts("Ada", "rapallo-significance")
+
+
+def test_app_empty_answer_is_refused_and_not_stored(data):
+    at = mark(practice(), "   ")
+    assert "empty answer is not marked or saved" in at.warning[0].value
+    assert not at.metric
+    assert Store(data / "marker.sqlite3").drafts("Ada") == []
+
+
+def test_app_script_in_answer_is_shown_as_text(data):
+    at = mark(practice(), ANSWER + " <script>alert('x')</script> <b>bold</b>")
+    html = next(m.value for m in at.markdown if "marker-answer" in m.value)
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html and "<script>" not in html
+    assert "&lt;b&gt;bold&lt;/b&gt;" in html
+
+
+def test_app_drafts_persist_across_runs_and_show_progress(data):
+    mark(practice(), ANSWER)
+    st.cache_resource.clear()  # a new process: the marker and the database are opened afresh
+    at = practice()
+    assert any("latest saved draft" in c.value for c in at.caption)
+    assert at.text_area(key="answer::rapallo-significance").value == ANSWER
+    at = mark(at, ANSWER + " In 1923 the Treaty of Rapallo was renewed.")
+    assert any("Since your previous draft" in m.value for m in at.markdown)
+    assert len(Store(data / "marker.sqlite3").drafts("Ada", "rapallo-significance")) == 2
+    # Another student sees none of Ada's drafts.
+    other = practice(student="Ben")
+    assert not any("Your drafts of this question" in s.value for s in other.subheader)
+
+
+def test_app_draft_of_a_deleted_question_is_listed_not_fatal(data):
+    from marker import mark as mark_answer
+
+    store = Store(data / "marker.sqlite3")
+    feedback = mark_answer("zinoviev-opinion", "The letter was published in the Daily Mail.")
+    feedback.question_id = "a-deleted-question"
+    store.add_draft("Ada", "old text", feedback)
+    at = mark(practice(), ANSWER)
+    assert not at.exception
+    tables = [df.value for df in at.dataframe]
+    assert any("(no longer in the bank: a-deleted-question)" in str(t.to_dict()) for t in tables)
+
+
+def test_app_invalid_rubric_edit_is_refused_with_its_reason(data):
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.switch_page("ui/rubrics.py")
+    at.run()
+    at.selectbox(key="rubric_qid").select("rapallo-significance")
+    at.run()
+    at.number_input(key="rb::rapallo-significance::max").set_value(30)
+    at.run()
+    assert "the top level ends at 25 but max_mark is 30" in at.error[0].value.replace("\\", "")
+    at.button(key="rb::rapallo-significance::save").click()
+    at.run()
+    assert any("Not saved" in e.value for e in at.error)
+    assert not (data / "rubrics").exists()
+    assert Store(data / "marker.sqlite3").rubric_versions("rapallo-significance") == []
+
+
+def test_app_rubric_edit_saves_a_new_version_and_is_used(data):
+    shipped = Path(APP).parent / "rubrics" / "questions" / "zinoviev-opinion.yaml"
+    before = shipped.read_text(encoding="utf-8")
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.switch_page("ui/rubrics.py")
+    at.run()
+    at.selectbox(key="rubric_qid").select("zinoviev-opinion")
+    at.run()
+    at.text_input(key="rb::zinoviev-opinion::command").input("describe briefly")
+    at.text_input(key="rb::zinoviev-opinion::note").input("shorter command")
+    at.button(key="rb::zinoviev-opinion::save").click()
+    at.run()
+    assert not at.exception
+    assert "Saved as version 1" in at.success[-1].value
+    versions = Store(data / "marker.sqlite3").rubric_versions("zinoviev-opinion")
+    assert [v.number for v in versions] == [1] and versions[0].note == "shorter command"
+    assert (data / "rubrics" / "questions" / "zinoviev-opinion" / "v1.yaml").exists()
+    assert shipped.read_text(encoding="utf-8") == before
+    # The practice page now marks with the new version, and records it with the draft.
+    at = mark(
+        practice("zinoviev-opinion"), "The forged letter was printed in the Daily Mail before the election."
+    )
+    draft = Store(data / "marker.sqlite3").drafts("Ada", "zinoviev-opinion")[-1]
+    assert draft.rubric_version == versions[0].fingerprint
+
+
+def test_app_teacher_pages_need_the_passcode_when_set(data, monkeypatch):
+    monkeypatch.setenv("MARKER_TEACHER_PASSCODE", "s3cret")
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.switch_page("ui/rubrics.py")
+    at.run()
+    assert not at.selectbox  # nothing of the rubric editor shows
+    at.text_input(key="passcode").input("wrong")
+    at.button[0].click()
+    at.run()
+    assert "not right" in at.error[0].value
+    at.text_input(key="passcode").input("s3cret")
+    at.button[0].click()
+    at.run()
+    assert at.selectbox(key="rubric_qid")

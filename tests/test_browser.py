@@ -1,0 +1,125 @@
+"""The whole app in a real headless browser: Debian's chromium driven by Playwright.
+
+Starts ``streamlit run app.py`` on a free loopback port with its own data folder, marks an
+answer through the page, checks the mark appears, and saves a screenshot under
+``tests/artifacts/`` (git-ignored; the README's picture is a copy of it).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ANSWER = (
+    "The Allied intervention had only a limited impact on the outcome of the Civil War. After the Treaty of "
+    "Brest-Litovsk, signed in 1919, Britain landed troops at Murmansk and Archangel to reopen the Eastern Front.\n\n"
+    "Allied supplies helped Denikin reach Orel in 1919, so the intervention prolonged the war. However, the "
+    "forces were small and poorly coordinated, and most had withdrawn by 1920.\n\n"
+    "The Bolsheviks used the intervention as propaganda, presenting themselves as defenders of Russia against "
+    "foreign imperialists. Trotsky's Red Army and White disunity mattered more, so the intervention was a "
+    "secondary factor in the Red victory."
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    port = _free_port()
+    env = {
+        **os.environ,
+        "MARKER_DATA_DIR": str(tmp_path_factory.mktemp("data")),
+        "STREAMLIT_SERVER_PORT": str(port),
+        "STREAMLIT_SERVER_ADDRESS": "127.0.0.1",
+        "STREAMLIT_SERVER_HEADLESS": "true",
+        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+    }
+    env.pop("MARKER_TEACHER_PASSCODE", None)
+    log = (tmp_path_factory.mktemp("log") / "streamlit.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            assert proc.poll() is None, "streamlit exited before serving the app"
+            assert time.monotonic() < deadline, "streamlit did not start within 90 s"
+            time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        log.close()
+
+
+def test_browser_marks_an_answer_and_saves_a_screenshot(app_url):
+    assert Path(CHROMIUM).exists(), "Debian's chromium is missing: `make test` installs it with apt-get"
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(app_url, wait_until="domcontentloaded")
+        page.get_by_label("Your name or student id", exact=True).and_(page.locator("input")).fill("Ada")
+        page.get_by_label("Your name or student id", exact=True).and_(page.locator("input")).press("Enter")
+        expect(
+            page.get_by_role("heading", name="Assess the impact of the Allied intervention")
+        ).to_be_visible()
+        answer = page.get_by_label("Your answer")
+        expect(answer).to_have_count(1, timeout=30_000)  # the previous question's box has gone
+        answer.fill(ANSWER)
+        expect(answer).to_have_value(ANSWER)
+        # The live word count follows the typing before anything is sent to the server.
+        expect(page.frame_locator("iframe").first.locator("#wc")).to_have_text(f"{len(ANSWER.split())} words")
+        page.get_by_role("button", name="Mark", exact=True).click()
+        metric = page.locator('[data-testid="stMetricValue"]').first
+        try:
+            expect(metric).to_contain_text("/ 25", timeout=60_000)
+        except AssertionError:
+            page.screenshot(path=str(ARTIFACTS / "failure.png"), full_page=True)
+            raise
+        expect(page.locator(".marker-credited").first).to_be_visible()
+        expect(page.get_by_text("does not fit Treaty of Brest-Litovsk").first).to_be_visible()
+        # Streamlit scrolls inside its own container, so a tall window shows the whole page.
+        page.set_viewport_size({"width": 1400, "height": 2300})
+        page.wait_for_timeout(1500)  # let the charts finish drawing
+        page.screenshot(path=str(ARTIFACTS / "practice.png"))
+        browser.close()
+    assert (ARTIFACTS / "practice.png").stat().st_size > 20_000

@@ -1,0 +1,123 @@
+"""Drawing a marked answer. Works from the feedback's JSON form, so stored drafts draw the same."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from marker.render import highlight_html, legend_html
+
+from .shared import md
+
+STATUS_TEXT = {"credited": "\u2713 credited", "partial": "~ partly", "missing": "\u2717 missing"}
+
+
+def band_chart(feedback: dict) -> alt.Chart:
+    """Where the mark sits among the level bands: one bar per band, a red tick at the mark."""
+    bands = pd.DataFrame(
+        [
+            {
+                "row": "bands",
+                "level": f"L{c['level']}",
+                "low": c["marks"][0] - 0.5,
+                "high": c["marks"][1] + 0.5,
+                "mid": (c["marks"][0] + c["marks"][1]) / 2,
+                "reached": c["level"] <= (feedback.get("level") or 0),
+            }
+            for c in feedback["ladder"]
+        ]
+    )
+    x = alt.Scale(domain=[0, feedback["max_mark"] + 0.5])
+    y = alt.Y("row:N", axis=None)
+    bars = (
+        alt.Chart(bands)
+        .mark_bar(size=34, stroke="white", strokeWidth=2)
+        .encode(
+            x=alt.X("low:Q", scale=x, title="mark"),
+            x2="high:Q",
+            y=y,
+            color=alt.Color(
+                "reached:N", legend=None, scale=alt.Scale(domain=[True, False], range=["#74c0fc", "#e9ecef"])
+            ),
+            tooltip=["level", "low", "high"],
+        )
+    )
+    labels = (
+        alt.Chart(bands).mark_text(fontWeight="bold").encode(x=alt.X("mid:Q", scale=x), y=y, text="level:N")
+    )
+    at = pd.DataFrame([{"row": "bands", "mark": feedback["mark"]}])
+    tick = (
+        alt.Chart(at).mark_tick(color="#c92a2a", thickness=4, size=44).encode(x=alt.X("mark:Q", scale=x), y=y)
+    )
+    return (bars + labels + tick).properties(height=80)
+
+
+def show_feedback(text: str, feedback: dict, previous: dict | None = None) -> None:
+    """Everything a student needs from one marked draft."""
+    cols = st.columns(3)
+    delta = None if previous is None else feedback["mark"] - previous["mark"]
+    cols[0].metric("Mark", f"{feedback['mark']} / {feedback['max_mark']}", delta=delta)
+    if feedback.get("level") is not None:
+        cols[1].metric(
+            "Level", f"{feedback['level']}" + (f" of {len(feedback['ladder'])}" if feedback["ladder"] else "")
+        )
+    credited = sum(p["status"] == "credited" for p in feedback["points"])
+    cols[2].metric("Points covered", f"{credited} / {len(feedback['points'])}")
+    st.write(md(feedback["summary"]))
+    if feedback.get("ladder"):
+        st.altair_chart(band_chart(feedback), width="stretch")
+    else:
+        st.progress(
+            feedback["mark"] / max(1, feedback["max_mark"]),
+            text=f"{feedback['mark']} of {feedback['max_mark']} marks",
+        )
+
+    for adv in feedback.get("advisories", []):
+        st.warning(md(adv["message"]), icon=":material/visibility:")
+
+    left, right = st.columns([3, 2])
+    with left:
+        st.subheader("Your answer, marked up")
+        st.markdown(legend_html(), unsafe_allow_html=True)
+        # Every character of the student's text is escaped inside highlight_html.
+        st.markdown(highlight_html(text, feedback), unsafe_allow_html=True)
+    with right:
+        st.subheader("Next steps")
+        st.markdown("\n".join(f"{i}. {md(s)}" for i, s in enumerate(feedback["next_steps"], 1)))
+        errors = [f for f in feedback.get("fact_issues", []) if f["severity"] == "error"]
+        notes = [f for f in feedback.get("fact_issues", []) if f["severity"] != "error"]
+        if errors or notes:
+            st.subheader("Facts to check")
+        for f in errors:
+            st.error(md(f"\u201c{f['text']}\u201d: {f['message']}"), icon=":material/event_busy:")
+        for f in notes:
+            st.info(md(f["message"]), icon=":material/info:")
+
+    st.subheader("Mark scheme checklist")
+    rows = [
+        {
+            "#": i,
+            "status": STATUS_TEXT[p["status"]],
+            "point": p["label"],
+            "your words": p["evidence"][0]["text"] if p["evidence"] else "",
+        }
+        for i, p in enumerate(feedback["points"], 1)
+    ]
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key=None)
+
+    if feedback.get("ladder"):
+        with st.expander("Why this level? The levels ladder"):
+            for check in feedback["ladder"]:
+                state = "reached" if check["reached"] else "not reached"
+                st.markdown(
+                    f"**Level {check['level']} ({check['marks'][0]}-{check['marks'][1]}): {state}**  \n"
+                    f"{md(check['descriptor'])}"
+                )
+                for c in check["criteria"]:
+                    icon = {"met": "\u2713", "nearly": "~", "not met": "\u2717"}[c["status"]]
+                    st.markdown(f"- {icon} {md(c['description'])} (this answer: {md(_fmt(c['actual']))})")
+
+
+def _fmt(value) -> str:
+    return f"{value:.2f}" if isinstance(value, float) else str(value)

@@ -1,0 +1,171 @@
+"""Practise page: choose a question, write an answer, mark it, redraft and watch the mark move."""
+
+from __future__ import annotations
+
+import json
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from marker.errors import MAX_ANSWER_CHARS, MarkerError
+from marker.render import compare_drafts
+from marker.store import StoreError
+from ui.feedback_view import show_feedback
+from ui.shared import md, resources
+
+marker, loaded, store = resources()
+bank = marker.bank
+
+st.title("Practise")
+for problem in loaded.problems:
+    st.warning(f"A saved rubric could not be used and the shipped one is in use instead: {problem}")
+
+student = st.text_input(
+    "Your name or student id",
+    key="student",
+    help="Your drafts are kept under this name, on this computer only.",
+).strip()
+topics = {t.id: t.title for t in bank.topics.values()}
+topic = st.selectbox("Topic", list(topics), format_func=topics.get, key="topic")
+qids = [q.id for q in bank.questions.values() if q.topic == topic]
+if not qids:
+    st.info("This topic has no questions yet. A teacher can add one on the Rubrics page.")
+    st.stop()
+qid = st.selectbox("Question", qids, format_func=lambda i: bank.questions[i].question, key="question_id")
+question = bank.question(qid)
+
+st.markdown(f"### {md(question.question)}")
+scheme = "levels of response" if question.kind == "levels" else "one mark per valid point"
+st.caption(
+    f"{question.max_mark} marks \u00b7 command word: {question.command_word} \u00b7 "
+    f"period {question.period.start}\u2013{question.period.end} \u00b7 marked by {scheme}"
+)
+
+drafts = store.drafts(student, qid) if student else []
+answer_key = f"answer::{qid}"
+if answer_key not in st.session_state and drafts:
+    st.session_state[answer_key] = drafts[-1].text  # carry on from the last saved draft
+
+with st.form("answer_form", clear_on_submit=False, enter_to_submit=False):
+    text = st.text_area(
+        "Your answer",
+        key=answer_key,
+        height=320,
+        max_chars=MAX_ANSWER_CHARS,
+        placeholder="Write or paste your answer here, then press Mark (or Ctrl+Enter).",
+    )
+    current = st.session_state.get(answer_key) or ""
+    # A live count while typing (the form only reaches the server on Mark); the number
+    # written here is the server's count, so it is right even without JavaScript.
+    st.iframe(
+        f"""<div id="wc" style="font:14px sans-serif;color:#555">{len(current.split())} words</div>
+<script>
+const out = document.getElementById("wc");
+const count = (text) => {{ const w = text.trim().match(/\\S+/g); return w ? w.length : 0; }};
+try {{
+  // Listen on the page, not on one textarea: Streamlit replaces the element when it redraws.
+  window.parent.document.addEventListener("input", (event) => {{
+    const t = event.target;
+    if (t && t.matches && t.matches('textarea[aria-label="Your answer"]')) out.textContent = count(t.value) + " words";
+  }});
+}} catch (e) {{ /* no access to the page: the server's count above still shows */ }}
+</script>""",
+        height=26,
+    )
+    submitted = st.form_submit_button("Mark", type="primary", key="mark_button")
+st.caption(f"Answers can be up to {MAX_ANSWER_CHARS:,} characters (about {MAX_ANSWER_CHARS // 6:,} words).")
+
+if submitted:
+    if not text.strip():
+        st.warning("Write your answer first: an empty answer is not marked or saved.", icon=":material/edit:")
+    else:
+        try:
+            feedback = marker.mark(qid, text)
+        except MarkerError as exc:
+            st.error(str(exc))
+        else:
+            st.session_state["result"] = {"question_id": qid, "text": text, "feedback": feedback.to_dict()}
+            if student:
+                try:
+                    store.add_draft(student, text, feedback)
+                    st.toast("Draft saved", icon=":material/save:")
+                except StoreError as exc:
+                    st.error(f"{exc} Your answer is still in the box above.")
+                drafts = store.drafts(student, qid)
+            else:
+                st.info("Type your name or student id above to keep your drafts and see your progress.")
+
+result = st.session_state.get("result")
+if result and result["question_id"] == qid:
+    previous = drafts[-2].feedback if submitted and len(drafts) >= 2 else None
+    show_feedback(result["text"], json.loads(json.dumps(result["feedback"])), previous)
+elif drafts:
+    last = drafts[-1]
+    st.caption(f"Your latest saved draft, marked {last.created_at.replace('T', ' ')} UTC.")
+    if last.rubric_version != question.version:
+        st.caption(
+            "It was marked with an earlier version of this question's rubric; mark it again to update."
+        )
+    show_feedback(last.text, last.feedback, drafts[-2].feedback if len(drafts) >= 2 else None)
+
+if drafts:
+    st.subheader("Your drafts of this question")
+    chart_data = pd.DataFrame(
+        [{"draft": i, "mark": d.mark, "marked at": d.created_at} for i, d in enumerate(drafts, 1)]
+    )
+    st.altair_chart(
+        alt.Chart(chart_data)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("draft:O", title="draft"),
+            y=alt.Y("mark:Q", scale=alt.Scale(domain=[0, question.max_mark]), title="mark"),
+            tooltip=["draft", "mark", "marked at"],
+        )
+        .properties(height=220),
+        width="stretch",
+    )
+    if len(drafts) >= 2:
+        change = compare_drafts(drafts[-2].feedback, drafts[-1].feedback)
+        st.markdown(f"**Since your previous draft:** mark {change.mark_change:+d}")
+        for title, items in (
+            ("Points gained", change.gained),
+            ("Points now fully credited", change.improved),
+            ("Points lost", change.lost),
+            ("Dates corrected", change.facts_fixed),
+            ("New date slips", change.facts_new),
+        ):
+            if items:
+                st.markdown(f"- {title}: " + "; ".join(md(i) for i in items))
+        if not any((change.gained, change.improved, change.lost, change.facts_fixed, change.facts_new)):
+            st.markdown("- The same points as before: add one of the missing points to move the mark.")
+
+attempted = bool(drafts) or bool(result and result["question_id"] == qid)
+if attempted:
+    with st.expander("Model answers (open after your own attempt)"):
+        for answer in bank.answers_for(qid):
+            level = f", level {answer.intended_level}" if answer.intended_level is not None else ""
+            st.markdown(
+                f"**{md(answer.name)}**: written for {answer.intended_mark}/{question.max_mark}{level}"
+            )
+            if answer.note:
+                st.caption(answer.note)
+            st.markdown(md(answer.text))
+            st.divider()
+
+if student:
+    everything = store.drafts(student)
+    others = [d for d in everything if d.question_id != qid]
+    if others:
+        with st.expander(f"All your drafts ({len(everything)})"):
+            rows = []
+            for d in everything:
+                known = bank.questions.get(d.question_id)
+                rows.append(
+                    {
+                        "question": known.question if known else f"(no longer in the bank: {d.question_id})",
+                        "mark": f"{d.mark}/{d.max_mark}",
+                        "marked at": d.created_at.replace("T", " "),
+                    }
+                )
+            st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")

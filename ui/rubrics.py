@@ -1,0 +1,385 @@
+"""Rubrics page (teachers): view and edit a question's mark scheme, preview its effect, save a new version."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import streamlit as st
+
+from marker.bank import cross_check
+from marker.errors import MarkerError, RubricError, RubricErrors
+from marker.rubric import ModelAnswer, Question, validate_question
+from marker.store import StoreError, data_dir
+from marker.userbank import question_yaml, save_model_answer, save_question
+from ui.shared import md, resources, teacher_gate
+
+THEMES = [
+    "cause",
+    "consequence",
+    "significance",
+    "counter-argument",
+    "context",
+    "judgement",
+    "comparison",
+    "development",
+]
+NEW = "__new__"
+
+marker, loaded, store = resources()
+bank = marker.bank
+
+st.title("Rubrics")
+if not teacher_gate():
+    st.stop()
+
+
+def _split(value) -> list[str]:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return []
+    return [part.strip() for part in str(value).split(";") if part.strip()]
+
+
+def _clean(value):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return value
+
+
+def where(field: str | None) -> str:
+    """A field path in words a teacher recognises on this page."""
+    if not field:
+        return "Rubric"
+    parts = field.split(".")
+    if parts[0] == "points" and len(parts) > 1 and parts[1].isdigit():
+        column = f", column \u2018{parts[2]}\u2019" if len(parts) > 2 else ""
+        return f"Points table, row {int(parts[1]) + 1}{column}"
+    if parts[:2] == ["marking", "levels"] and len(parts) > 2 and parts[2].isdigit():
+        column = f", column \u2018{parts[3]}\u2019" if len(parts) > 3 else ""
+        return f"Levels table, row {int(parts[2]) + 1}{column}"
+    return {
+        "max_mark": "Maximum mark",
+        "question": "Question text",
+        "command_word": "Command word",
+        "period": "Period",
+        "id": "Id",
+        "marking": "Marking",
+    }.get(parts[0], field)
+
+
+def skeleton(qid: str, topic: str, text: str, kind: str, max_mark: int) -> dict:
+    """A new question's starting rubric: bands spread evenly, one point to replace."""
+    if kind == "levels":
+        n = 5 if max_mark >= 15 else 4 if max_mark >= 8 else 3
+        edges = [round(max_mark * i / n) for i in range(n + 1)]
+        levels = [
+            {"level": i + 1, "marks": [edges[i] + 1, edges[i + 1]], "descriptor": f"Describe level {i + 1}."}
+            for i in range(n)
+        ]
+        marking = {"kind": "levels", "levels": levels}
+    else:
+        marking = {"kind": "points"}
+    return {
+        "schema_version": 1,
+        "id": qid,
+        "topic": topic,
+        "question": text,
+        "command_word": "explain",
+        "period": dict(bank.topics[topic].period.model_dump()),
+        "max_mark": max_mark,
+        "marking": marking,
+        "points": [
+            {
+                "id": "point-1",
+                "label": "Replace with the first creditable point",
+                "theme": "context",
+                "weight": 1.0,
+                "concepts": [],
+                "aliases": [],
+                "reject": [],
+                "explanation": "",
+            }
+        ],
+    }
+
+
+options = [NEW, *bank.questions]
+qid = st.selectbox(
+    "Question",
+    options,
+    index=1 if len(options) > 1 else 0,
+    format_func=lambda i: "\u2795 New question\u2026" if i == NEW else f"{i}: {bank.questions[i].question}",
+    key="rubric_qid",
+)
+
+if qid == NEW:
+    with st.form("new_question_form"):
+        st.markdown("**A new question.** Fill these in, then edit its points and levels below.")
+        new_id = st.text_input("Id (lowercase words joined by hyphens)", key="new_id")
+        topic_id = st.selectbox(
+            "Topic", list(bank.topics), format_func=lambda t: bank.topics[t].title, key="new_topic"
+        )
+        new_text = st.text_area("Question", key="new_text")
+        kind = st.radio("Marking", ["levels", "points"], horizontal=True, key="new_kind")
+        max_mark = st.number_input("Maximum mark", min_value=1, max_value=100, value=25, key="new_max")
+        if st.form_submit_button("Start this question"):
+            if new_id in bank.questions:
+                st.error(f"There is already a question with id \u2018{new_id}\u2019.")
+            else:
+                st.session_state["new_base"] = skeleton(
+                    new_id.strip(), topic_id, new_text, kind, int(max_mark)
+                )
+    base = st.session_state.get("new_base")
+    if not base:
+        st.stop()
+else:
+    base = bank.question(qid).model_dump(mode="json")
+    versions = store.rubric_versions(qid)
+    source = (
+        f"saved version {versions[-1].number}"
+        if qid in loaded.versions or versions
+        else "shipped with marker"
+    )
+    st.caption(f"In use: {source} \u00b7 rubric fingerprint {bank.question(qid).version}")
+
+key = f"rb::{base['id']}::"
+is_levels = base["marking"]["kind"] == "levels"
+
+st.subheader("Question")
+c1, c2, c3, c4 = st.columns([2, 1, 1, 1])
+q_text = st.text_area("Question text", value=base["question"], key=key + "question")
+command_word = c1.text_input("Command word", value=base["command_word"], key=key + "command")
+start = c2.number_input("Period from", value=int(base["period"]["start"]), step=1, key=key + "start")
+end = c3.number_input("Period to", value=int(base["period"]["end"]), step=1, key=key + "end")
+max_mark = c4.number_input("Maximum mark", value=int(base["max_mark"]), step=1, key=key + "max")
+
+st.subheader("Points of the mark scheme")
+st.caption(
+    "Aliases are the wordings that earn the point (separate them with ;). Concepts are knowledge-base ids."
+)
+points_df = pd.DataFrame(
+    [
+        {
+            "id": p["id"],
+            "label": p["label"],
+            "explanation": p.get("explanation", ""),
+            "theme": p.get("theme", "context"),
+            "weight": float(p.get("weight", 1.0)),
+            "concepts": "; ".join(p.get("concepts", [])),
+            "aliases": "; ".join(p.get("aliases", [])),
+            "reject": "; ".join(p.get("reject", [])),
+        }
+        for p in base["points"]
+    ]
+)
+edited_points = st.data_editor(
+    points_df,
+    num_rows="dynamic",
+    width="stretch",
+    key=key + "points",
+    hide_index=True,
+    column_config={
+        "theme": st.column_config.SelectboxColumn("theme", options=THEMES, required=True),
+        "weight": st.column_config.NumberColumn("weight", min_value=0.1, max_value=5.0, step=0.5),
+        "label": st.column_config.TextColumn("label", width="large"),
+    },
+)
+
+if is_levels:
+    st.subheader("Levels")
+    criteria = {lv["level"]: lv.get("criteria", {}) for lv in base["marking"]["levels"]}
+    levels_df = pd.DataFrame(
+        [
+            {
+                "level": lv["level"],
+                "low": lv["marks"][0],
+                "high": lv["marks"][1],
+                "descriptor": lv["descriptor"],
+            }
+            for lv in base["marking"]["levels"]
+        ]
+    )
+    edited_levels = st.data_editor(
+        levels_df,
+        num_rows="dynamic",
+        width="stretch",
+        key=key + "levels",
+        hide_index=True,
+        column_config={"descriptor": st.column_config.TextColumn(width="large")},
+    )
+    marking = {
+        "kind": "levels",
+        "levels": [
+            {
+                "level": int(_clean(r["level"]) or 0),
+                "marks": [int(_clean(r["low"]) or 0), int(_clean(r["high"]) or 0)],
+                "descriptor": str(_clean(r["descriptor"]) or ""),
+                **(
+                    {"criteria": criteria[int(r["level"])]}
+                    if _clean(r["level"]) in criteria and criteria[int(r["level"])]
+                    else {}
+                ),
+            }
+            for _, r in edited_levels.iterrows()
+        ],
+    }
+else:
+    st.subheader("Marks for points")
+    current = base["marking"].get("thresholds") or {}
+    table = st.text_input(
+        "Mark table (mark: points needed, e.g. \u20184: 5, 3: 4, 2: 2, 1: 1\u2019); leave empty for one mark per point",
+        value=", ".join(f"{m}: {n}" for m, n in current.items()),
+        key=key + "thresholds",
+    )
+    marking = {"kind": "points"}
+    if table.strip():
+        try:
+            marking["thresholds"] = {
+                int(a): int(b) for a, b in (pair.split(":") for pair in table.split(","))
+            }
+        except ValueError:
+            marking["thresholds"] = table  # the schema check below names the problem
+
+candidate = {
+    "schema_version": 1,
+    "id": base["id"],
+    "topic": base["topic"],
+    "question": q_text,
+    "command_word": command_word,
+    "period": {"start": int(start), "end": int(end)},
+    "max_mark": int(max_mark),
+    "marking": marking,
+    "points": [
+        {
+            "id": str(_clean(r["id"]) or ""),
+            "label": str(_clean(r["label"]) or ""),
+            "explanation": str(_clean(r["explanation"]) or ""),
+            "theme": _clean(r["theme"]) or "context",
+            "weight": float(_clean(r["weight"]) or 1.0),
+            "concepts": _split(r["concepts"]),
+            "aliases": _split(r["aliases"]),
+            "reject": _split(r["reject"]),
+        }
+        for _, r in edited_points.iterrows()
+    ],
+}
+
+problems: list[RubricError] = []
+question: Question | None = None
+try:
+    question = validate_question(candidate, "the edited rubric")
+    problems = cross_check(question, bank.topics, None)
+except RubricErrors as exc:
+    problems = exc.errors
+if problems:
+    question = None
+    st.error(
+        "**This rubric cannot be used yet.** Nothing is saved until these are fixed:\n\n"
+        + "\n".join(f"- {where(p.field)}: {md(p.reason)}" for p in problems)
+    )
+else:
+    st.success("The edited rubric is valid.", icon=":material/check_circle:")
+
+st.subheader("Preview")
+answers = bank.answers_for(base["id"])
+choices = [a.name for a in answers] + ["(paste an answer)"]
+chosen = st.selectbox("Answer to preview", choices, key=key + "preview_choice")
+if chosen == "(paste an answer)":
+    preview_text = st.text_area("Answer", key=key + "preview_text")
+else:
+    preview_text = next(a.text for a in answers if a.name == chosen)
+    st.caption(
+        f"Model answer written for {next(a.intended_mark for a in answers if a.name == chosen)} marks."
+    )
+if st.button("Preview the mark under these edits", key=key + "preview", disabled=question is None):
+    if not preview_text.strip():
+        st.warning("Paste an answer to preview.")
+    else:
+        try:
+            edited_fb = marker.mark_question(question, [preview_text])[0]
+            saved_fb = marker.mark(base["id"], preview_text) if base["id"] in bank.questions else None
+        except MarkerError as exc:
+            st.error(str(exc))
+        else:
+            c1, c2 = st.columns(2)
+            if saved_fb is not None:
+                c1.metric("Rubric in use", f"{saved_fb.mark}/{saved_fb.max_mark}")
+            c2.metric(
+                "Edited rubric",
+                f"{edited_fb.mark}/{edited_fb.max_mark}",
+                delta=None if saved_fb is None else edited_fb.mark - saved_fb.mark,
+            )
+            st.dataframe(
+                pd.DataFrame([{"point": p.label, "status": p.status} for p in edited_fb.points]),
+                hide_index=True,
+                width="stretch",
+            )
+
+st.subheader("Save")
+note = st.text_input("What changed (kept with the version)", key=key + "note")
+if st.button("Save as a new version", type="primary", key=key + "save"):
+    if question is None:
+        st.error("Not saved: fix the problems listed above first.")
+    else:
+        try:
+            version = save_question(question, data_dir(), store, note)
+            marker.use_question(question)
+        except (StoreError, OSError) as exc:
+            st.error(f"Not saved: {exc}. Your edits are still on this page.")
+        else:
+            st.session_state.pop("new_base", None)
+            st.success(
+                f"Saved as version {version.number} of \u2018{question.id}\u2019. Marks from now on use it; "
+                "the shipped rubric is unchanged."
+            )
+
+with st.expander("Rubric as YAML (what is saved)"):
+    st.code(question_yaml(question) if question else "(fix the problems above to see it)", language="yaml")
+
+if base["id"] in bank.questions:
+    with st.expander("Model answers"):
+        for a in answers:
+            st.markdown(
+                f"**{md(a.name)}**: {a.intended_mark} marks"
+                + (f", level {a.intended_level}" if a.intended_level is not None else "")
+            )
+        with st.form(key + "answer_form"):
+            name = st.text_input("Name (an existing name replaces that answer)", key=key + "ma_name")
+            mark = st.number_input(
+                "Intended mark", min_value=0, max_value=int(base["max_mark"]), key=key + "ma_mark"
+            )
+            level = st.number_input(
+                "Intended level (levels questions)", min_value=0, max_value=9, key=key + "ma_level"
+            )
+            text = st.text_area("Answer", key=key + "ma_text")
+            if st.form_submit_button("Save model answer"):
+                try:
+                    answer = ModelAnswer(
+                        question=base["id"],
+                        intended_mark=int(mark),
+                        text=text.strip(),
+                        intended_level=int(level) if is_levels else None,
+                        name=name.strip() or "teacher",
+                    )
+                    save_model_answer(answer, data_dir())
+                    marker.use_model_answer(answer)
+                    st.success(f"Saved model answer \u2018{answer.name}\u2019.")
+                except (ValueError, OSError) as exc:
+                    st.error(f"Not saved: {exc}")
+    history = store.rubric_versions(base["id"])
+    if history:
+        with st.expander(f"Version history ({len(history)})"):
+            st.dataframe(
+                pd.DataFrame(
+                    [
+                        {
+                            "version": v.number,
+                            "fingerprint": v.fingerprint,
+                            "saved": v.created_at,
+                            "note": v.note,
+                        }
+                        for v in history
+                    ]
+                ),
+                hide_index=True,
+            )

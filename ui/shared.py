@@ -1,0 +1,67 @@
+"""What every page shares: the marker and the database, loaded once per process."""
+
+from __future__ import annotations
+
+import hmac
+import os
+import re
+from pathlib import Path
+
+import streamlit as st
+
+from marker.engine import Marker
+from marker.store import Store, data_dir
+from marker.userbank import LoadedBank, load_bank
+
+
+@st.cache_resource(show_spinner="Loading the English language model and the question bank (first time only)…")
+def _resources(data: str) -> tuple[Marker, LoadedBank, Store]:
+    store = Store(Path(data) / "marker.sqlite3")
+    loaded = load_bank(Path(data))
+    return Marker(loaded.bank), loaded, store
+
+
+def resources() -> tuple[Marker, LoadedBank, Store]:
+    """The marker (spaCy loaded once per process), the bank as loaded, and the store, for this data folder."""
+    return _resources(str(data_dir()))
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<$])")
+
+
+def md(text: str) -> str:
+    """Escape text (student words, rubric text) so Markdown shows it literally."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text))
+
+
+def teacher_passcode() -> str | None:
+    """The passcode from MARKER_TEACHER_PASSCODE or st.secrets, if one is set."""
+    code = os.environ.get("MARKER_TEACHER_PASSCODE")
+    if code:
+        return code
+    try:
+        return st.secrets.get("MARKER_TEACHER_PASSCODE") or None
+    except Exception:  # no secrets.toml: that is the normal local case
+        return None
+
+
+def teacher_gate() -> bool:
+    """Ask for the passcode when one is set (compared in constant time). True when the page may show."""
+    code = teacher_passcode()
+    if code is None:
+        st.info(
+            "Local single-user mode: no teacher passcode is set, so anyone using this computer can edit "
+            "rubrics. Set MARKER_TEACHER_PASSCODE to require one.",
+            icon=":material/lock_open:",
+        )
+        return True
+    if st.session_state.get("teacher_ok"):
+        return True
+    with st.form("passcode_form"):
+        entered = st.text_input("Teacher passcode", type="password", key="passcode")
+        if st.form_submit_button("Unlock"):
+            if hmac.compare_digest(entered.encode(), code.encode()):
+                st.session_state["teacher_ok"] = True
+                st.rerun()
+            st.error("That passcode is not right.")
+    return False
