@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 import streamlit as st
 
 from marker.bank import cross_check
 from marker.errors import MarkerError, RubricError, RubricErrors
 from marker.rubric import ModelAnswer, Question, validate_question
+from marker.rubric_edit import level_rows, point_rows, rubric_from_rows, skeleton, thresholds_text, where
 from marker.store import StoreError, data_dir
 from marker.userbank import question_yaml, save_model_answer, save_question
 from ui.shared import md, resources, teacher_gate
@@ -32,75 +31,6 @@ bank = marker.bank
 st.title("Rubrics")
 if not teacher_gate():
     st.stop()
-
-
-def _split(value) -> list[str]:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return []
-    return [part.strip() for part in str(value).split(";") if part.strip()]
-
-
-def _clean(value):
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    return value
-
-
-def where(field: str | None) -> str:
-    """A field path in words a teacher recognises on this page."""
-    if not field:
-        return "Rubric"
-    parts = field.split(".")
-    if parts[0] == "points" and len(parts) > 1 and parts[1].isdigit():
-        column = f", column \u2018{parts[2]}\u2019" if len(parts) > 2 else ""
-        return f"Points table, row {int(parts[1]) + 1}{column}"
-    if parts[:2] == ["marking", "levels"] and len(parts) > 2 and parts[2].isdigit():
-        column = f", column \u2018{parts[3]}\u2019" if len(parts) > 3 else ""
-        return f"Levels table, row {int(parts[2]) + 1}{column}"
-    return {
-        "max_mark": "Maximum mark",
-        "question": "Question text",
-        "command_word": "Command word",
-        "period": "Period",
-        "id": "Id",
-        "marking": "Marking",
-    }.get(parts[0], field)
-
-
-def skeleton(qid: str, topic: str, text: str, kind: str, max_mark: int) -> dict:
-    """A new question's starting rubric: bands spread evenly, one point to replace."""
-    if kind == "levels":
-        n = 5 if max_mark >= 15 else 4 if max_mark >= 8 else 3
-        edges = [round(max_mark * i / n) for i in range(n + 1)]
-        levels = [
-            {"level": i + 1, "marks": [edges[i] + 1, edges[i + 1]], "descriptor": f"Describe level {i + 1}."}
-            for i in range(n)
-        ]
-        marking = {"kind": "levels", "levels": levels}
-    else:
-        marking = {"kind": "points"}
-    return {
-        "schema_version": 1,
-        "id": qid,
-        "topic": topic,
-        "question": text,
-        "command_word": "explain",
-        "period": dict(bank.topics[topic].period.model_dump()),
-        "max_mark": max_mark,
-        "marking": marking,
-        "points": [
-            {
-                "id": "point-1",
-                "label": "Replace with the first creditable point",
-                "theme": "context",
-                "weight": 1.0,
-                "concepts": [],
-                "aliases": [],
-                "reject": [],
-                "explanation": "",
-            }
-        ],
-    }
 
 
 options = [NEW, *bank.questions]
@@ -127,7 +57,12 @@ if qid == NEW:
                 st.error(f"There is already a question with id \u2018{new_id}\u2019.")
             else:
                 st.session_state["new_base"] = skeleton(
-                    new_id.strip(), topic_id, new_text, kind, int(max_mark)
+                    new_id.strip(),
+                    topic_id,
+                    new_text,
+                    kind,
+                    int(max_mark),
+                    bank.topics[topic_id].period.model_dump(),
                 )
     base = st.session_state.get("new_base")
     if not base:
@@ -157,21 +92,7 @@ st.subheader("Points of the mark scheme")
 st.caption(
     "Aliases are the wordings that earn the point (separate them with ;). Concepts are knowledge-base ids."
 )
-points_df = pd.DataFrame(
-    [
-        {
-            "id": p["id"],
-            "label": p["label"],
-            "explanation": p.get("explanation", ""),
-            "theme": p.get("theme", "context"),
-            "weight": float(p.get("weight", 1.0)),
-            "concepts": "; ".join(p.get("concepts", [])),
-            "aliases": "; ".join(p.get("aliases", [])),
-            "reject": "; ".join(p.get("reject", [])),
-        }
-        for p in base["points"]
-    ]
-)
+points_df = pd.DataFrame(point_rows(base))
 edited_points = st.data_editor(
     points_df,
     num_rows="dynamic",
@@ -185,84 +106,33 @@ edited_points = st.data_editor(
     },
 )
 
+edited_levels = pd.DataFrame()
+thresholds = ""
 if is_levels:
     st.subheader("Levels")
-    criteria = {lv["level"]: lv.get("criteria", {}) for lv in base["marking"]["levels"]}
-    levels_df = pd.DataFrame(
-        [
-            {
-                "level": lv["level"],
-                "low": lv["marks"][0],
-                "high": lv["marks"][1],
-                "descriptor": lv["descriptor"],
-            }
-            for lv in base["marking"]["levels"]
-        ]
-    )
     edited_levels = st.data_editor(
-        levels_df,
+        pd.DataFrame(level_rows(base)),
         num_rows="dynamic",
         width="stretch",
         key=key + "levels",
         hide_index=True,
         column_config={"descriptor": st.column_config.TextColumn(width="large")},
     )
-    marking = {
-        "kind": "levels",
-        "levels": [
-            {
-                "level": int(_clean(r["level"]) or 0),
-                "marks": [int(_clean(r["low"]) or 0), int(_clean(r["high"]) or 0)],
-                "descriptor": str(_clean(r["descriptor"]) or ""),
-                **(
-                    {"criteria": criteria[int(r["level"])]}
-                    if _clean(r["level"]) in criteria and criteria[int(r["level"])]
-                    else {}
-                ),
-            }
-            for _, r in edited_levels.iterrows()
-        ],
-    }
 else:
     st.subheader("Marks for points")
-    current = base["marking"].get("thresholds") or {}
-    table = st.text_input(
+    thresholds = st.text_input(
         "Mark table (mark: points needed, e.g. \u20184: 5, 3: 4, 2: 2, 1: 1\u2019); leave empty for one mark per point",
-        value=", ".join(f"{m}: {n}" for m, n in current.items()),
+        value=thresholds_text(base),
         key=key + "thresholds",
     )
-    marking = {"kind": "points"}
-    if table.strip():
-        try:
-            marking["thresholds"] = {
-                int(a): int(b) for a, b in (pair.split(":") for pair in table.split(","))
-            }
-        except ValueError:
-            marking["thresholds"] = table  # the schema check below names the problem
 
-candidate = {
-    "schema_version": 1,
-    "id": base["id"],
-    "topic": base["topic"],
-    "question": q_text,
-    "command_word": command_word,
-    "period": {"start": int(start), "end": int(end)},
-    "max_mark": int(max_mark),
-    "marking": marking,
-    "points": [
-        {
-            "id": str(_clean(r["id"]) or ""),
-            "label": str(_clean(r["label"]) or ""),
-            "explanation": str(_clean(r["explanation"]) or ""),
-            "theme": _clean(r["theme"]) or "context",
-            "weight": float(_clean(r["weight"]) or 1.0),
-            "concepts": _split(r["concepts"]),
-            "aliases": _split(r["aliases"]),
-            "reject": _split(r["reject"]),
-        }
-        for _, r in edited_points.iterrows()
-    ],
-}
+candidate = rubric_from_rows(
+    base,
+    {"question": q_text, "command_word": command_word, "start": start, "end": end, "max_mark": max_mark},
+    edited_points.to_dict("records"),
+    edited_levels.to_dict("records"),
+    thresholds,
+)
 
 problems: list[RubricError] = []
 question: Question | None = None

@@ -1,0 +1,212 @@
+"""Editing a rubric as tables (the app's Rubrics page), with no UI toolkit.
+
+A question becomes rows a table editor can show (:func:`point_rows`, :func:`level_rows`),
+the edited rows become rubric data again (:func:`rubric_from_rows`), and a schema error's
+field path is put in words a teacher recognises on the page (:func:`where`).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+LIST_SEPARATOR = ";"
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or value == ""
+
+
+def split_list(value: Any) -> list[str]:
+    """``"a; b ;"`` -> ``["a", "b"]``; a blank cell is an empty list.
+
+    >>> split_list("break isolation; first great power;"), split_list(None)
+    (['break isolation', 'first great power'], [])
+    """
+    if _blank(value):
+        return []
+    return [part.strip() for part in str(value).split(LIST_SEPARATOR) if part.strip()]
+
+
+def join_list(values: list[str]) -> str:
+    return f"{LIST_SEPARATOR} ".join(values)
+
+
+def point_rows(question: dict) -> list[dict]:
+    return [
+        {
+            "id": p["id"],
+            "label": p["label"],
+            "explanation": p.get("explanation", ""),
+            "theme": p.get("theme", "context"),
+            "weight": float(p.get("weight", 1.0)),
+            "concepts": join_list(p.get("concepts", [])),
+            "aliases": join_list(p.get("aliases", [])),
+            "reject": join_list(p.get("reject", [])),
+        }
+        for p in question["points"]
+    ]
+
+
+def level_rows(question: dict) -> list[dict]:
+    if question["marking"]["kind"] != "levels":
+        return []
+    return [
+        {"level": lv["level"], "low": lv["marks"][0], "high": lv["marks"][1], "descriptor": lv["descriptor"]}
+        for lv in question["marking"]["levels"]
+    ]
+
+
+def thresholds_text(question: dict) -> str:
+    table = question["marking"].get("thresholds") or {}
+    return ", ".join(f"{mark}: {need}" for mark, need in table.items())
+
+
+def parse_thresholds(text: str) -> dict[int, int] | str | None:
+    """``"4: 5, 3: 4"`` -> ``{4: 5, 3: 4}``; blank -> None; anything else is returned as
+    given, so that the schema check names it.
+
+    >>> parse_thresholds("4: 5, 3: 4"), parse_thresholds(" "), parse_thresholds("four")
+    ({4: 5, 3: 4}, None, 'four')
+    """
+    if not text.strip():
+        return None
+    try:
+        return {int(a): int(b) for a, b in (pair.split(":") for pair in text.split(","))}
+    except ValueError:
+        return text
+
+
+def _int(value: Any) -> Any:
+    if _blank(value):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return value  # the schema check names it
+
+
+def rubric_from_rows(
+    base: dict, fields: dict, points: list[dict], levels: list[dict], thresholds: str
+) -> dict:
+    """The rubric data from the edited fields and tables, ready for ``validate_question``.
+
+    ``fields`` holds ``question``, ``command_word``, ``start``, ``end`` and ``max_mark``. Level
+    criteria the tables do not show are kept from ``base``.
+    """
+    if base["marking"]["kind"] == "levels":
+        criteria = {lv["level"]: lv.get("criteria") for lv in base["marking"]["levels"]}
+        marking: dict = {"kind": "levels", "levels": []}
+        for row in levels:
+            level = _int(row.get("level"))
+            entry = {
+                "level": level,
+                "marks": [_int(row.get("low")), _int(row.get("high"))],
+                "descriptor": "" if _blank(row.get("descriptor")) else str(row["descriptor"]),
+            }
+            if criteria.get(level):
+                entry["criteria"] = criteria[level]
+            marking["levels"].append(entry)
+    else:
+        marking = {"kind": "points"}
+        table = parse_thresholds(thresholds)
+        if table is not None:
+            marking["thresholds"] = table
+    return {
+        "schema_version": 1,
+        "id": base["id"],
+        "topic": base["topic"],
+        "question": fields["question"],
+        "command_word": fields["command_word"],
+        "period": {"start": _int(fields["start"]), "end": _int(fields["end"])},
+        "max_mark": _int(fields["max_mark"]),
+        "marking": marking,
+        "points": [
+            {
+                "id": "" if _blank(r.get("id")) else str(r["id"]).strip(),
+                "label": "" if _blank(r.get("label")) else str(r["label"]),
+                "explanation": "" if _blank(r.get("explanation")) else str(r["explanation"]),
+                "theme": "context" if _blank(r.get("theme")) else r["theme"],
+                "weight": 1.0 if _blank(r.get("weight")) else r["weight"],
+                "concepts": split_list(r.get("concepts")),
+                "aliases": split_list(r.get("aliases")),
+                "reject": split_list(r.get("reject")),
+            }
+            for r in points
+        ],
+    }
+
+
+def skeleton(question_id: str, topic: str, text: str, kind: str, max_mark: int, period: dict) -> dict:
+    """A new question's starting rubric: bands spread evenly over the marks, one point to replace.
+
+    >>> [lv["marks"] for lv in skeleton("q", "t", "Why?", "levels", 12, {"start": 1, "end": 2})["marking"]["levels"]]
+    [[1, 3], [4, 6], [7, 9], [10, 12]]
+    """
+    if kind == "levels":
+        n = 5 if max_mark >= 15 else 4 if max_mark >= 8 else 3
+        edges = [round(max_mark * i / n) for i in range(n + 1)]
+        marking = {
+            "kind": "levels",
+            "levels": [
+                {
+                    "level": i + 1,
+                    "marks": [edges[i] + 1, edges[i + 1]],
+                    "descriptor": f"Describe level {i + 1}.",
+                }
+                for i in range(n)
+            ],
+        }
+    else:
+        marking = {"kind": "points"}
+    return {
+        "schema_version": 1,
+        "id": question_id,
+        "topic": topic,
+        "question": text,
+        "command_word": "explain",
+        "period": dict(period),
+        "max_mark": max_mark,
+        "marking": marking,
+        "points": [
+            {
+                "id": "point-1",
+                "label": "Replace with the first creditable point",
+                "explanation": "",
+                "theme": "context",
+                "weight": 1.0,
+                "concepts": [],
+                "aliases": [],
+                "reject": [],
+            }
+        ],
+    }
+
+
+_FIELD_NAMES = {
+    "max_mark": "Maximum mark",
+    "question": "Question text",
+    "command_word": "Command word",
+    "period": "Period",
+    "id": "Id",
+    "marking": "Marking",
+    "topic": "Topic",
+}
+
+
+def where(field: str | None) -> str:
+    """A schema error's field path in the words of the Rubrics page.
+
+    >>> where("points.2.weight"), where("marking.levels.0.marks.1"), where("max_mark"), where(None)
+    ('Points table, row 3, column ‘weight’', 'Levels table, row 1, column ‘marks’', 'Maximum mark', 'Rubric')
+    """
+    if not field:
+        return "Rubric"
+    parts = field.split(".")
+    if parts[0] == "points" and len(parts) > 1 and parts[1].isdigit():
+        column = f", column \u2018{parts[2]}\u2019" if len(parts) > 2 else ""
+        return f"Points table, row {int(parts[1]) + 1}{column}"
+    if parts[:2] == ["marking", "levels"] and len(parts) > 2 and parts[2].isdigit():
+        column = f", column \u2018{parts[3]}\u2019" if len(parts) > 3 else ""
+        return f"Levels table, row {int(parts[2]) + 1}{column}"
+    return _FIELD_NAMES.get(parts[0], field)
