@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from .bank import QuestionBank, cue_prefix, point_entries
+from .bank import QuestionBank, cue_key, cue_prefix, point_entries
 from .errors import MAX_ANSWER_CHARS, AnswerTooLongError, MarkerError
 from .evidence import extract, terms_of
 from .factcheck import check_facts
@@ -22,10 +22,13 @@ from .scoring import (
     PointResult,
     QuestionIndex,
     compute_features,
+    criterion_evidence,
     place_levels,
     place_points,
+    prepare,
     score_points,
 )
+from .structure import analyse
 
 
 class Marker:
@@ -123,18 +126,30 @@ class Marker:
     def mark_doc(self, index: QuestionIndex, doc: Doc) -> Feedback:
         """Mark an already-parsed answer (the Doc must come from this marker's pipeline)."""
         question, topic = index.question, index.topic
-        evidence = extract(doc)
+        evidence = prepare(extract(doc), index)
         points = score_points(evidence, index)
-        features = compute_features(evidence, points, index)
-        advisories = check_answer(evidence, features, question)
+        structure = analyse(
+            evidence,
+            index.question_terms,
+            question.question,
+            question.command_word,
+            (question.period.start, question.period.end),
+            frozenset(cue_key(question, p.id) for p in question.points),
+            frozenset(c for p in question.points for c in p.concepts),
+        )
+        features = compute_features(evidence, points, index, structure)
+        advisories = check_answer(evidence, features, question, structure)
         caps_level = [a.cap_level for a in advisories if a.cap_level is not None]
         caps_mark = [a.cap_mark for a in advisories if a.cap_mark is not None]
         if question.kind == "levels":
-            placement = place_levels(question, features, min(caps_level) if caps_level else None)
+            quotes = criterion_evidence(evidence, points, structure)
+            placement = place_levels(question, features, min(caps_level) if caps_level else None, quotes)
         else:
             placement = place_points(question, points, min(caps_mark) if caps_mark else None)
         facts = check_facts(evidence, topic, question)
-        return build_feedback(question, topic, placement, points, facts, advisories, features)
+        return build_feedback(
+            question, topic, placement, points, facts, advisories, features, evidence, structure
+        )
 
 
 def check_text(text: str) -> str:

@@ -94,6 +94,15 @@ class Sentence:
     skeleton: tuple[str, ...]
     #: Content lemmas, lower case: what similarity is computed on.
     terms: tuple[str, ...]
+    #: Set against a question (scoring.prepare): mostly words copied from the question or a model answer.
+    copied: bool = False
+    #: Set against a question: says nothing about it (no name, date, figure or term of the question).
+    filler: bool = False
+
+    @property
+    def counts(self) -> bool:
+        """Whether the sentence can earn anything: repeats and copied text cannot."""
+        return not (self.repeat or self.copied)
 
 
 @dataclass(frozen=True)

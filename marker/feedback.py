@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 
+from .evidence import Evidence
 from .factcheck import DATED_KINDS, FactIssue
 from .guards import Advisory
 from .rubric import Question, Topic
 from .scoring import CREDITED, MISSING, PARTIAL, Features, LevelCheck, Placement, PointResult
+from .structure import Structure
 
 ENGINE_VERSION = "0.1.0"
 
@@ -35,6 +37,10 @@ class Feedback:
     next_steps: list[str]
     ladder: list[LevelCheck] = field(default_factory=list)
     features: Features | None = None
+    #: What each sentence does: {start, end, paragraph, role, cues, counts, filler}.
+    sentences: list[dict] = field(default_factory=list)
+    #: Thesis, conclusion, demand, drifting paragraphs, organisation.
+    structure: Structure | None = None
     calibrated: bool = False
     engine_version: str = ENGINE_VERSION
 
@@ -56,6 +62,8 @@ def build_feedback(
     facts: list[FactIssue],
     advisories: list[Advisory],
     features: Features | None,
+    evidence: Evidence | None = None,
+    structure: Structure | None = None,
 ) -> Feedback:
     return Feedback(
         question_id=question.id,
@@ -73,6 +81,19 @@ def build_feedback(
         next_steps=next_steps(question, topic, placement, points, facts, advisories),
         ladder=placement.ladder,
         features=features,
+        sentences=[
+            {
+                "start": s.start,
+                "end": s.end,
+                "paragraph": s.paragraph,
+                "role": s.role,
+                "cues": list(s.role_cues),
+                "counts": s.counts,
+                "filler": s.filler,
+            }
+            for s in (evidence.sentences if evidence else ())
+        ],
+        structure=structure,
     )
 
 

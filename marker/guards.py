@@ -13,6 +13,7 @@ from .concepts import LOOSE
 from .evidence import Evidence
 from .rubric import Question
 from .scoring import Features
+from .structure import Structure
 
 #: Essays shorter than this cannot show the development a levels scheme rewards.
 SHORT_ESSAY_WORDS = 120
@@ -47,7 +48,9 @@ def keyword_word_share(evidence: Evidence, question: Question) -> float:
     return words / evidence.n_words if evidence.n_words else 0.0
 
 
-def check_answer(evidence: Evidence, features: Features, question: Question) -> list[Advisory]:
+def check_answer(
+    evidence: Evidence, features: Features, question: Question, structure: Structure | None = None
+) -> list[Advisory]:
     out: list[Advisory] = []
     levels = question.kind == "levels"
     share = keyword_word_share(evidence, question)
@@ -112,6 +115,55 @@ def check_answer(evidence: Evidence, features: Features, question: Question) -> 
                 cap_mark=None if levels else 0,
             )
         )
+    if features.question_share >= 0.5:
+        out.append(
+            Advisory(
+                "copied-question",
+                f"About {features.question_share:.0%} of this answer repeats the question's own words. Restating "
+                "the question earns nothing: answer it.",
+                cap_level=1 if levels else None,
+                cap_mark=0 if not levels else None,
+            )
+        )
+    if features.copied_share >= 0.2:
+        out.append(
+            Advisory(
+                "copied",
+                f"About {features.copied_share:.0%} of this answer repeats the question or a model answer word for "
+                "word (runs of eight or more words). Copied sentences earn nothing; a teacher should read it.",
+                cap_level=2 if levels and features.copied_share >= 0.5 else None,
+                cap_mark=max(0, question.max_mark // 2)
+                if not levels and features.copied_share >= 0.5
+                else None,
+            )
+        )
+    if features.filler_share >= 0.3 and features.n_words >= 80:
+        out.append(
+            Advisory(
+                "padding",
+                f"About {features.filler_share:.0%} of the words say nothing about the question (no event, person, "
+                "date or idea from it). Length earns nothing by itself: cut the padding and develop your points.",
+            )
+        )
+    if structure is not None and levels:
+        if structure.drifting:
+            which = ", ".join(str(p + 1) for p in structure.drifting)
+            out.append(
+                Advisory(
+                    "drift",
+                    f"Paragraph{'s' if len(structure.drifting) > 1 else ''} {which} never "
+                    f"{'come' if len(structure.drifting) > 1 else 'comes'} back to the question "
+                    f"({', '.join(structure.focus_terms[:4])}...). Link every paragraph to the question.",
+                )
+            )
+        if structure.inconsistent:
+            out.append(
+                Advisory(
+                    "inconsistent",
+                    "The conclusion leans the opposite way to the introduction. Keep one line of argument, or "
+                    "explain why your view changed.",
+                )
+            )
     if levels and 0 < features.n_words < SHORT_ESSAY_WORDS:
         out.append(
             Advisory(

@@ -138,3 +138,44 @@ def compare_drafts(previous: dict, current: dict) -> DraftChange:
         facts_fixed=sorted(errors(previous) - errors(current)),
         facts_new=sorted(errors(current) - errors(previous)),
     )
+
+
+ROLE_STYLE = {
+    # colour, letter shown in the block (so the strip does not rely on colour alone), name
+    "narrative": ("#dee2e6", "N", "narrative or description"),
+    "analysis": ("#a5d8ff", "A", "analysis (cause, consequence, significance)"),
+    "evaluation": ("#b2f2bb", "E", "evaluation or judgement"),
+    "counter-argument": ("#ffd8a8", "C", "counter-argument or other factor"),
+    "other": ("#f8f9fa", "\u00b7", "other"),
+}
+
+
+def role_strip_html(text: str, feedback: dict) -> str:
+    """One block per sentence, in order, coloured and lettered by what the sentence does;
+    hovering shows the sentence (escaped). Paragraph breaks leave a gap.
+
+    >>> role_strip_html("A. B.", {"sentences": [{"start": 0, "end": 2, "paragraph": 0, "role": "analysis",
+    ...     "counts": True, "filler": False}]})  # doctest: +ELLIPSIS
+    '<div class="marker-roles"...title="analysis (cause, consequence, significance): A."...>A</span></div>'
+    """
+    blocks, last_para = [], None
+    for s in feedback.get("sentences", []):
+        colour, letter, name = ROLE_STYLE.get(s["role"], ROLE_STYLE["other"])
+        gap = "margin-left:10px;" if last_para is not None and s["paragraph"] != last_para else ""
+        last_para = s["paragraph"]
+        muted = "opacity:0.45;" if not s.get("counts", True) or s.get("filler") else ""
+        tip = html.escape(f"{name}: {text[s['start'] : s['end']]}", quote=True)
+        blocks.append(
+            f'<span title="{tip}" style="display:inline-block;min-width:22px;padding:2px 4px;margin:1px;{gap}{muted}'
+            f'background:{colour};border:1px solid #adb5bd;border-radius:3px;text-align:center;font-size:12px">'
+            f"{letter}</span>"
+        )
+    return '<div class="marker-roles" style="line-height:1.9">' + "".join(blocks) + "</div>"
+
+
+def role_legend_html() -> str:
+    return " ".join(
+        f'<span style="background:{c};border:1px solid #adb5bd;padding:0 5px;border-radius:3px;font-size:12px">'
+        f"{letter} {html.escape(name)}</span>"
+        for c, letter, name in ROLE_STYLE.values()
+    )

@@ -225,21 +225,33 @@ def sentence_role(sent: Span, has_fact: bool) -> Role:
     return Role(OTHER, (), True)
 
 
+_OPENERS = (
+    "overall",
+    "ultimately",
+    "in conclusion",
+    "to conclude",
+    "on balance",
+    "in summary",
+    "in short",
+    "therefore",
+    "thus",
+    "clearly",
+    "to sum up",
+    "all in all",
+    "on the whole",
+    "in the end",
+    "taken together",
+    "all things",
+    "taking everything",
+)
+
+
 def is_conclusion_opener(sent_text: str) -> bool:
-    first = sent_text.strip().split(" ", 2)[:2]
-    head = " ".join(first).lower().strip(",.:;")
-    return head.startswith(
-        (
-            "overall",
-            "ultimately",
-            "in conclusion",
-            "to conclude",
-            "on balance",
-            "in summary",
-            "in short",
-            "therefore",
-            "thus",
-            "clearly",
-            "to sum up",
-        )
-    )
+    """Whether a sentence opens like a conclusion ("Overall, ...", "So the view is ...").
+
+    >>> is_conclusion_opener("So the view is only partly valid."), is_conclusion_opener("Soviet troops left.")
+    (True, False)
+    """
+    words = sent_text.strip().lower().split()
+    head = " ".join(words[:2]).strip(",.:;")
+    return head.startswith(_OPENERS) or (bool(words) and words[0].strip(",") in {"so", "hence"})

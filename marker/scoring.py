@@ -7,7 +7,8 @@ Deterministic: the same answer always gets the same result.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy import sparse
@@ -17,6 +18,7 @@ from .bank import cue_prefix, reject_key
 from .evidence import ANALYTIC_ROLES, Evidence
 from .roles import COUNTER
 from .rubric import Level, LevelCriteria, LevelsMarking, ModelAnswer, Question, Topic
+from .structure import Structure
 
 CREDITED, PARTIAL, MISSING = "credited", "partial", "missing"
 #: A point is credited from this strength, partly covered from PARTIAL_AT.
@@ -45,6 +47,12 @@ class QuestionIndex:
     model_marks: np.ndarray
     question_terms: frozenset[str]
     concept_kinds: dict[str, str]
+    #: Content lemmas of the mark scheme's points and the question: a sentence using none is filler.
+    scheme_terms: frozenset[str] = frozenset()
+    #: Runs of COPY_RUN words of the model answers, to spot copied text.
+    source_runs: frozenset[tuple[str, ...]] = frozenset()
+    #: Runs of six words of the question, to spot an answer that only repeats it.
+    question_runs: frozenset[tuple[str, ...]] = frozenset()
 
     @classmethod
     def build(
@@ -61,7 +69,18 @@ class QuestionIndex:
         vectorizer.fit([*point_terms, *answer_terms, question_terms])
         point_matrix = vectorizer.transform(point_terms)
         model_matrix = vectorizer.transform(answer_terms) if answer_terms else None
+        # Restating the question is normal; copying a model answer is not. The question's own
+        # runs are kept apart (question_runs) for the answer-level "copied the question" check.
+        sources = [a.text for a in model_answers]
         return cls(
+            scheme_terms=frozenset(
+                t
+                for terms in [*point_terms, question_terms]
+                for t in terms
+                if len(t) > 2 and t not in GENERIC_TERMS
+            ),
+            source_runs=frozenset(run for text in sources for run in word_runs(words_of(text))),
+            question_runs=frozenset(word_runs(words_of(question.question), 6)),
             question=question,
             topic=topic,
             model_answers=model_answers,
@@ -72,6 +91,57 @@ class QuestionIndex:
             question_terms=frozenset(question_terms),
             concept_kinds={c.id: c.kind for c in topic.concepts},
         )
+
+
+#: Essay words that any answer to any question may use: they do not tie a sentence to this one.
+GENERIC_TERMS = frozenset(
+    ["important", "importance", "significant", "significance", "reason", "reasons", "factor", "factors", "question", "answer", "evidence", "historian", "historians", "argue", "argument", "view", "conclusion", "overall", "show", "shows", "mean", "means", "way", "ways", "time", "long", "lot", "many", "different", "consider", "considered", "matter", "mattered", "change", "changed", "result", "results", "cause", "caused", "effect", "effects", "impact", "impacts", "main", "key", "major", "minor", "great", "greater", "greatest", "policy", "period", "year", "years", "event", "events", "thing", "things", "point", "points", "extent", "far", "whole", "clear", "clearly", "also", "however", "although", "therefore", "thus", "new", "old", "good", "bad", "first", "second", "third"]
+)
+
+#: Copied text is found as shared runs of this many words.
+COPY_RUN = 8
+#: A sentence at least this much inside copied runs counts as copied.
+COPIED_SHARE = 0.6
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+
+
+def words_of(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
+
+
+def word_runs(words: list[str], n: int = COPY_RUN) -> set[tuple[str, ...]]:
+    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
+
+
+def copied_share(words: list[str], runs: frozenset[tuple[str, ...]], n: int = COPY_RUN) -> float:
+    """Share of the words that sit inside a run of ``n`` words found in the sources.
+
+    >>> src = frozenset(word_runs("the treaty broke the isolation of soviet russia in april".split()))
+    >>> copied_share("indeed the treaty broke the isolation of soviet russia in april".split(), src)
+    0.9090909090909091
+    """
+    if len(words) < n or not runs:
+        return 0.0
+    covered = [False] * len(words)
+    for i in range(len(words) - n + 1):
+        if tuple(words[i : i + n]) in runs:
+            covered[i : i + n] = [True] * n
+    return sum(covered) / len(words)
+
+
+def prepare(evidence: Evidence, index: QuestionIndex) -> Evidence:
+    """Mark the sentences that are copied or say nothing about this question."""
+    q = index.question
+    cue = cue_prefix(q)
+    anchored = {m.sent for m in evidence.mentions if m.concept or m.key.startswith(cue)}
+    anchored |= {d.sent for d in evidence.dates}
+    sentences = []
+    for s in evidence.sentences:
+        words = words_of(s.text)
+        copied = len(words) >= 12 and copied_share(words, index.source_runs) >= COPIED_SHARE
+        filler = s.index not in anchored and len(set(s.terms) & index.scheme_terms) < 2
+        sentences.append(replace(s, copied=copied, filler=filler) if (copied or filler) else s)
+    return replace(evidence, sentences=tuple(sentences))
 
 
 @dataclass(frozen=True)
@@ -117,6 +187,12 @@ class Features:
     model_estimate: float | None
     list_share: float
     distinct_concepts: int
+    answers_demand: bool = False
+    n_drifting: int = 0
+    filler_share: float = 0.0
+    copied_share: float = 0.0
+    #: Share of the answer's words that only repeat the question (six-word runs).
+    question_share: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -126,6 +202,8 @@ class CriterionResult:
     actual: float | bool | str
     status: str  # "met" | "nearly" | "not met"
     description: str
+    #: Words of the answer that show it (for the criteria where a sentence can).
+    evidence: tuple[Quote, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -166,6 +244,8 @@ def score_points(evidence: Evidence, index: QuestionIndex) -> list[PointResult]:
         concepts = set(point.concepts)
         best, best_sents = 0.0, []
         for s in sents:
+            if not s.counts:
+                continue
             ms = by_sent.get(s.index, [])
             if any(m.key == rejected for m in ms):
                 continue
@@ -212,26 +292,38 @@ def score_points(evidence: Evidence, index: QuestionIndex) -> list[PointResult]:
 # --------------------------------------------------------------------------- features
 
 
+def substantive_paragraph_sentences(evidence: Evidence) -> list:
+    """The sentences that count, in paragraphs that say something about the question.
+
+    A paragraph of pure filler ("Overall there were many reasons...") is no conclusion, so
+    padding cannot create a judgement; a short summing-up sentence inside a real
+    conclusion still counts.
+    """
+    content = {s.paragraph for s in evidence.sentences if s.counts and not s.filler}
+    return [s for s in evidence.sentences if s.counts and s.paragraph in content]
+
+
 def judgement_status(evidence: Evidence) -> tuple[str, tuple[int, ...]]:
     """How far the answer reaches a judgement, and the sentences that state it.
 
     - "stated": a concluding or evaluative sentence at the end (or opened as a conclusion);
     - "supported": the conclusion also gives reasons with evidence (two analytic
       sentences naming events or dates, or a judgement that says "because");
-    - "substantiated": the conclusion is a developed weighing: at least three analytic
-      sentences, four distinct pieces of evidence and some seventy words.
+    - "substantiated": the conclusion is a developed weighing: at least two analytic
+      sentences, three distinct pieces of evidence and some fifty words.
     """
     from .roles import EVALUATION, is_conclusion_opener
 
     sents = evidence.sentences
-    if not sents:
+    counting = substantive_paragraph_sentences(evidence)
+    if not counting:
         return "none", ()
-    last_para = sents[-1].paragraph
-    tail = [s for s in sents if s.paragraph == last_para] if evidence.n_paragraphs > 1 else list(sents[-2:])
+    last_para = counting[-1].paragraph
+    tail = [s for s in counting if s.paragraph == last_para] if evidence.n_paragraphs > 1 else counting[-2:]
     candidates = [s for s in tail if s.role == EVALUATION or (s.is_claim and is_conclusion_opener(s.text))]
     candidates += [
         s
-        for s in sents
+        for s in counting
         if s not in tail
         and is_conclusion_opener(s.text)
         and s.role == EVALUATION
@@ -250,25 +342,56 @@ def judgement_status(evidence: Evidence) -> tuple[str, tuple[int, ...]]:
     evidence_items |= {str(d.year) for d in evidence.dates if d.sent in tail_ids}
     analytic = [s for s in tail if s.role in ANALYTIC_ROLES]
     words = sum(s.n_words for s in tail)
-    if len(analytic) >= 3 and len(evidence_items) >= 4 and words >= 70:
+    if len(analytic) >= 2 and len(evidence_items) >= 3 and words >= 50:
         return "substantiated", ids
     return "supported", ids
 
 
-def compute_features(evidence: Evidence, points: list[PointResult], index: QuestionIndex) -> Features:
+def criterion_evidence(
+    evidence: Evidence, points: list[PointResult], structure: Structure | None
+) -> dict[str, tuple[Quote, ...]]:
+    """For each criterion of the ladder, up to two quotations of the answer that show it."""
+
+    def quote(s) -> Quote:
+        return Quote(s.start, s.end, s.text)
+
+    usable = [s for s in evidence.sentences if s.counts and not s.filler and s.n_words >= 4]
+    analytic = [s for s in usable if s.is_claim and s.role in ANALYTIC_ROLES]
+    named = {m.sent for m in evidence.mentions if m.concept} | {d.sent for d in evidence.dates}
+    out: dict[str, tuple[Quote, ...]] = {
+        "points": tuple(q for p in points if p.status == CREDITED for q in p.evidence[:1])[:2],
+        "analysis": tuple(quote(s) for s in analytic[:2]),
+        "development": tuple(quote(s) for s in analytic[2:4]),
+        "precision": tuple(quote(s) for s in usable if s.index in named and s.is_claim)[:2],
+        "balance": tuple(quote(s) for s in analytic if s.role == COUNTER)[:2],
+    }
+    if structure is not None and structure.conclusion:
+        by_index = {s.index: s for s in evidence.sentences}
+        out["judgement"] = tuple(quote(by_index[i]) for i in structure.conclusion[:2])
+    return out
+
+
+def compute_features(
+    evidence: Evidence, points: list[PointResult], index: QuestionIndex, structure: Structure | None = None
+) -> Features:
     sents = evidence.sentences
     weights = [p.weight for p in points]
     mean_w = sum(weights) / len(weights)
     credit = {CREDITED: 1.0, PARTIAL: 0.5, MISSING: 0.0}
     weighted = sum(credit[p.status] * p.weight / mean_w for p in points)
     coverage = sum(credit[p.status] * p.weight for p in points) / sum(weights)
-    substantive = [s for s in sents if s.n_words >= 4 and not s.repeat]
+    # Repeats, copied text and filler earn nothing: padding an answer cannot raise its mark.
+    substantive = [s for s in sents if s.n_words >= 4 and s.counts and not s.filler]
     analytic = [s for s in substantive if s.is_claim and s.role in ANALYTIC_ROLES]
     analysis_share = len(analytic) / len(substantive) if substantive else 0.0
     mentioned = {m.sent for m in evidence.mentions if m.concept} | {d.sent for d in evidence.dates}
     counter_points = {p.id for p in points if p.theme == "counter-argument" and p.status != MISSING}
     balance = bool(counter_points) or any(s.role == COUNTER and s.index in mentioned for s in sents)
     judgement, _ = judgement_status(evidence)
+    if structure is not None and not structure.answers_demand and judgement in ("supported", "substantiated"):
+        judgement = (
+            "stated"  # a conclusion that does not answer the question's demand is not a judgement on it
+        )
     claims = {s.index for s in sents if s.is_claim}
     specifics = {
         m.concept
@@ -297,14 +420,25 @@ def compute_features(evidence: Evidence, points: list[PointResult], index: Quest
         model_estimate=None if estimate is None else round(estimate, 1),
         list_share=round(words_in_lists / evidence.n_words, 3) if evidence.n_words else 0.0,
         distinct_concepts=len(evidence.concept_ids()),
+        answers_demand=bool(structure and structure.answers_demand),
+        n_drifting=len(structure.drifting) if structure else 0,
+        filler_share=round(sum(s.n_words for s in sents if s.filler) / evidence.n_words, 3)
+        if evidence.n_words
+        else 0.0,
+        copied_share=round(sum(s.n_words for s in sents if s.copied) / evidence.n_words, 3)
+        if evidence.n_words
+        else 0.0,
+        question_share=round(copied_share(words_of(evidence.text), index.question_runs, 6), 3),
     )
 
 
 def model_similarity(evidence: Evidence, index: QuestionIndex) -> tuple[float, float | None]:
     """Cosine similarity to the closest model answer, and a mark estimated from the two closest."""
-    if index.model_matrix is None or not evidence.terms:
+    # Only sentences that say something count, so padding cannot move the estimate.
+    terms = [t for s in evidence.sentences if s.counts and not s.filler for t in s.terms]
+    if index.model_matrix is None or not terms:
         return 0.0, None
-    sims = (index.vectorizer.transform([evidence.terms]) @ index.model_matrix.T).toarray()[0]
+    sims = (index.vectorizer.transform([terms]) @ index.model_matrix.T).toarray()[0]
     order = np.argsort(-sims, kind="stable")[:2]
     top = sims[order]
     if top.sum() <= 0:
@@ -319,12 +453,12 @@ def model_similarity(evidence: Evidence, index: QuestionIndex) -> tuple[float, f
 # read off the same curve by the level's position (level / number of levels).
 # Tuned on the shipped model answers (see the closing note of issue 2); a rubric can
 # override any of them per level.
-_POINT_SHARE = (0.04, 0.15, 0.4, 0.65, 0.8)
-_ANALYSIS = (0.0, 0.1, 0.25, 0.35, 0.4)
+_POINT_SHARE = (0.04, 0.2, 0.35, 0.6, 0.7)
+_ANALYSIS = (0.0, 0.1, 0.25, 0.35, 0.38)
 _BALANCE = (False, False, False, True, True)
 _JUDGEMENT = ("none", "none", "none", "stated", "substantiated")
-_PRECISION_25 = (0, 2, 6, 20, 32)
-_DEVELOPED_25 = (0, 2, 6, 12, 16)
+_PRECISION_25 = (0, 2, 6, 15, 26)
+_DEVELOPED_25 = (0, 2, 6, 11, 13)
 
 
 def default_criteria(level: int, n_levels: int, n_points: int, max_mark: int) -> LevelCriteria:
@@ -368,7 +502,10 @@ _JUDGEMENT_TEXT = {
 }
 
 
-def check_level(level: Level, criteria: LevelCriteria, f: Features) -> LevelCheck:
+def check_level(
+    level: Level, criteria: LevelCriteria, f: Features, quotes: dict[str, tuple[Quote, ...]] | None = None
+) -> LevelCheck:
+    quotes = quotes or {}
     results = [
         _numeric(
             "points",
@@ -419,18 +556,23 @@ def check_level(level: Level, criteria: LevelCriteria, f: Features) -> LevelChec
             )
         )
     # A criterion asking for nothing ("at least 0 details") explains nothing: leave it out.
-    results = [r for r in results if r.required not in (0, 0.0)]
+    results = [replace(r, evidence=quotes.get(r.name, ())) for r in results if r.required not in (0, 0.0)]
     statuses = [r.status for r in results]
     key_short = any(r.status != "met" for r in results if r.name in KEY_CRITERIA)
     reached = not key_short and "not met" not in statuses and statuses.count("nearly") <= 1
     return LevelCheck(level.level, tuple(level.marks), level.descriptor, reached, tuple(results))
 
 
-def place_levels(question: Question, f: Features, cap_level: int | None = None) -> Placement:
+def place_levels(
+    question: Question,
+    f: Features,
+    cap_level: int | None = None,
+    quotes: dict[str, tuple[Quote, ...]] | None = None,
+) -> Placement:
     """Start at the lowest level and move up while the answer meets it; then place within the band."""
     marking = question.marking
     assert isinstance(marking, LevelsMarking)
-    ladder = [check_level(lv, _criteria_for(lv, marking, question), f) for lv in marking.levels]
+    ladder = [check_level(lv, _criteria_for(lv, marking, question), f, quotes) for lv in marking.levels]
     if f.points_credited + f.points_partial == 0 and f.distinct_concepts == 0:
         return Placement(
             0, 0, (0, 0), ladder, "No creditable content: nothing relevant to the question was found."

@@ -143,7 +143,7 @@ def test_rubric_fact_range_and_bad_date():
 
 def test_rubric_model_answer_front_matter(tmp_path):
     ans = load_model_answer(MINI_ANSWERS / "mini-essay" / "top.md")
-    assert ans.intended_mark == 23 and ans.intended_level == 5 and ans.text.startswith("The Treaty")
+    assert ans.intended_mark == 23 and ans.intended_level == 5 and ans.text.startswith("Rapallo mattered")
     bad = tmp_path / "x.md"
     bad.write_text("no front matter here", encoding="utf-8")
     with pytest.raises(RubricErrors, match="front matter"):

@@ -11,8 +11,13 @@ BANK = QuestionBank.load()
 
 
 def _fields(data: dict) -> dict:
-    return {"question": data["question"], "command_word": data["command_word"], "start": data["period"]["start"],
-            "end": data["period"]["end"], "max_mark": data["max_mark"]}
+    return {
+        "question": data["question"],
+        "command_word": data["command_word"],
+        "start": data["period"]["start"],
+        "end": data["period"]["end"],
+        "max_mark": data["max_mark"],
+    }
 
 
 @pytest.mark.parametrize("question_id", sorted(BANK.questions))

@@ -6,7 +6,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from marker.render import highlight_html, legend_html
+from marker.render import highlight_html, legend_html, role_legend_html, role_strip_html
 
 from .shared import md
 
@@ -76,6 +76,20 @@ def show_feedback(text: str, feedback: dict, previous: dict | None = None) -> No
     for adv in feedback.get("advisories", []):
         st.warning(md(adv["message"]), icon=":material/visibility:")
 
+    if feedback.get("sentences"):
+        st.subheader("How your answer argues")
+        st.markdown(role_strip_html(text, feedback), unsafe_allow_html=True)
+        st.markdown(role_legend_html(), unsafe_allow_html=True)
+        structure = feedback.get("structure") or {}
+        if structure:
+            checks = [
+                ("an introduction with a line of argument", structure["has_introduction"]),
+                ("a conclusion", structure["has_conclusion"]),
+                ("a conclusion that answers the question set", structure["answers_demand"]),
+                ("every paragraph linked to the question", not structure["drifting"]),
+            ]
+            st.markdown("  \n".join(("\u2713 " if ok else "\u2717 ") + label for label, ok in checks))
+
     left, right = st.columns([3, 2])
     with left:
         st.subheader("Your answer, marked up")
@@ -116,7 +130,10 @@ def show_feedback(text: str, feedback: dict, previous: dict | None = None) -> No
                 )
                 for c in check["criteria"]:
                     icon = {"met": "\u2713", "nearly": "~", "not met": "\u2717"}[c["status"]]
-                    st.markdown(f"- {icon} {md(c['description'])} (this answer: {md(_fmt(c['actual']))})")
+                    line = f"- {icon} {md(c['description'])} (this answer: {md(_fmt(c['actual']))})"
+                    if c.get("evidence") and c["status"] != "not met":
+                        line += f"  \n  e.g. \u201c{md(c['evidence'][0]['text'])}\u201d"
+                    st.markdown(line)
 
 
 def _fmt(value) -> str:

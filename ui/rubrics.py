@@ -166,8 +166,14 @@ if st.button("Preview the mark under these edits", key=key + "preview", disabled
         st.warning("Paste an answer to preview.")
     else:
         try:
-            edited_fb = marker.mark_question(question, [preview_text])[0]
-            saved_fb = marker.mark(base["id"], preview_text) if base["id"] in bank.questions else None
+            # A model answer is compared with the others only (it would otherwise be a copy of itself).
+            others = [a for a in answers if a.name != chosen]
+            edited_fb = marker.mark_question(question, [preview_text], model_answers=others)[0]
+            saved_fb = (
+                marker.mark_question(bank.question(base["id"]), [preview_text], model_answers=others)[0]
+                if base["id"] in bank.questions
+                else None
+            )
         except MarkerError as exc:
             st.error(str(exc))
         else:
