@@ -38,6 +38,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_marking.py
+	$(BIN)/python benchmarks/validate_levels.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -4,7 +4,7 @@ Run with ``make bench``. Prints figures; asserts nothing (the machines are share
 noisy: compare the ratio measured in one run, not absolute numbers across runs).
 
 Texts: a few hundred essays of about 600 words, stitched deterministically from the
-shipped model answers' paragraphs.
+validation set's paragraphs (tests/validation/).
 """
 
 from __future__ import annotations
@@ -20,19 +20,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from marker.bank import QuestionBank  # noqa: E402
 from marker.engine import Marker  # noqa: E402
 from marker.nlp import load_english  # noqa: E402
+from marker.validation import load_validation  # noqa: E402
 
 
-def make_texts(bank: QuestionBank, question_id: str, n: int, words: int, seed: int = 7) -> list[str]:
-    paragraphs = [
-        p for a in bank.model_answers.get(question_id, []) for p in a.text.split("\n\n") if p.strip()
-    ]
-    if not paragraphs:
-        paragraphs = [
-            p for answers in bank.model_answers.values() for a in answers for p in a.text.split("\n\n")
-        ]
+def make_texts(question_id: str, n: int, words: int, seed: int = 7) -> list[str]:
+    """Answers of about ``words`` words stitched from the validation set's paragraphs.
+
+    (Not from the model answers: the marker treats text copied from them as copied.)
+    """
+    paragraphs = [p for a in load_validation(question=question_id) for p in a.text.split("\n\n") if p.strip()]
     rng = random.Random(seed)
     texts = []
     for _ in range(n):
@@ -63,7 +61,7 @@ def main() -> None:
     marker = Marker()
     load_s = time.perf_counter() - t0
     bare = load_english()
-    texts = make_texts(marker.bank, args.question, args.n, args.words)
+    texts = make_texts(args.question, args.n, args.words)
     n_words = sum(len(t.split()) for t in texts)
     marker.mark(args.question, texts[0])  # build the question index and warm up
     list(bare.pipe(texts[:5]))

@@ -40,8 +40,10 @@ _MONTHS = {
 _MONTHS.update({m[:3]: i for m, i in list(_MONTHS.items())})
 _MONTHS.pop("may", None)  # "may" is too often the verb; the full month is matched only capitalised below
 _YEAR = re.compile(r"^(1[0-9]{3}|20[0-9]{2})$")
-_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
-_LINE_BREAK = re.compile(r"\n")
+# A paragraph ends at a blank line, or at a line break after the end of a sentence (many
+# students press Enter once between paragraphs). A line break in mid-sentence (text pasted
+# with hard wraps) ends nothing.
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*|(?<=[.!?:;\"'\u201d\u2019)])[ \t]*\n\s*")
 
 
 @dataclass(frozen=True)
@@ -128,19 +130,35 @@ class Evidence:
 
 
 def _paragraph_starts(text: str) -> list[int]:
-    """Where paragraphs start: at blank lines, or at every line break if the text has no blank line
-    (many students press Enter once between paragraphs)."""
-    breaks = _PARAGRAPH_BREAK if _PARAGRAPH_BREAK.search(text.strip()) else _LINE_BREAK
-    return [0] + [m.end() for m in breaks.finditer(text)]
+    r"""Where paragraphs start.
+
+    >>> _paragraph_starts("One.\nTwo.\n\nThree\nfour.")
+    [0, 5, 11]
+    """
+    return [0] + [m.end() for m in _PARAGRAPH_BREAK.finditer(text)]
+
+
+def _ends_here(doc: Doc, tok) -> bool:
+    """Whether a line break token ends a sentence: a blank line, a break after sentence-final
+    punctuation, or the end of a short line (a heading or a list item). A hard wrap in the
+    middle of a sentence does not."""
+    if tok.text.count("\n") >= 2 or tok.i == 0:
+        return True
+    if doc[tok.i - 1].text in {".", "!", "?", ":", ";", '"', "\u201d", "'", "\u2019", ")"}:
+        return True
+    line_start = tok.i - 1
+    while line_start > 0 and "\n" not in doc[line_start - 1].text:
+        line_start -= 1
+    return tok.i - line_start < 8
 
 
 def _split_sentences(doc: Doc) -> list[Span]:
-    """spaCy's sentences, further split at line breaks (a line break always ends a sentence)."""
+    """spaCy's sentences, further split where a line break ends one (see :func:`_ends_here`)."""
     out = []
     for sent in doc.sents:
         start = sent.start
         for tok in sent:
-            if tok.is_space and "\n" in tok.text and tok.i > start:
+            if tok.is_space and "\n" in tok.text and tok.i > start and _ends_here(doc, tok):
                 out.append(doc[start : tok.i])
                 start = tok.i + 1
         if start < sent.end:

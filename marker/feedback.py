@@ -215,6 +215,37 @@ def render_text(fb: Feedback) -> str:
             lines.append(f"  Level {check.level} ({check.marks[0]}-{check.marks[1]}): {state}")
             for c in check.criteria:
                 lines.append(f"      {c.status:8} {c.description} (answer: {_fmt(c.actual)})")
+                if c.evidence and c.status != "not met" and check.level == (fb.level or 0):
+                    lines.append(f"               e.g. \u201c{_clip(c.evidence[0].text, 90)}\u201d")
+        lines.append("")
+    if fb.sentences:
+        letters = {
+            "narrative": "N",
+            "analysis": "A",
+            "evaluation": "E",
+            "counter-argument": "C",
+            "other": ".",
+        }
+        strip, last = "", None
+        for s in fb.sentences:
+            strip += (" " if last is not None and s["paragraph"] != last else "") + letters.get(
+                s["role"], "."
+            )
+            last = s["paragraph"]
+        lines += [
+            "What each sentence does (N narrative, A analysis, E evaluation, C counter-argument; "
+            "a space between paragraphs):",
+            f"  {strip}",
+        ]
+    if fb.structure is not None and fb.marking_kind == "levels":
+        st = fb.structure
+        ticks = [
+            ("introduction with a line of argument", st.has_introduction),
+            ("conclusion", st.has_conclusion),
+            ("conclusion answers the question", st.answers_demand),
+            ("every paragraph on the question", not st.drifting),
+        ]
+        lines.append("  " + "; ".join(f"{'yes' if ok else 'no'}: {label}" for label, ok in ticks))
         lines.append("")
     lines.append("Mark scheme points ([x] credited, [~] partly, [ ] missing):")
     for p in fb.points:

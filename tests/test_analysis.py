@@ -1,0 +1,174 @@
+"""Issue 4: sentence roles, structure and judgement, guards against gaming, and the validation set."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from marker.bank import QuestionBank
+from marker.engine import Marker
+from marker.evidence import extract
+from marker.roles import COUNTER, EVALUATION, NARRATIVE, OTHER, sentence_role
+from marker.structure import question_demand
+from marker.validation import FILLER, load_validation, padded
+
+BANK = QuestionBank.load()
+
+
+@pytest.mark.parametrize(
+    ("sentence", "role"),
+    [
+        ("The Treaty of Rapallo was signed at Rapallo in April 1922.", NARRATIVE),
+        (
+            "This meant that Soviet Russia was no longer isolated, because Germany restored relations.",
+            "analysis",
+        ),
+        (
+            "Overall, the intervention was far more important for propaganda than for the fighting.",
+            EVALUATION,
+        ),
+        ("However, the Allies sent only small forces to Murmansk.", COUNTER),
+        ("Rapallo, Genoa and Versailles.", OTHER),
+        ("Since 1918 the Bolsheviks had ruled Moscow.", NARRATIVE),  # "since" as a preposition is no reason
+    ],
+)
+def test_analysis_sentence_roles_from_the_parse(shipped_marker, sentence, role):
+    doc = shipped_marker.nlp(sentence)
+    assert sentence_role(doc[:], has_fact=True).role == role
+
+
+@pytest.mark.parametrize(
+    ("question_id", "demand"),
+    [
+        ("allied-intervention", "impact"),
+        ("rapallo-significance", "significance"),
+        ("export-of-revolution", "validity"),
+        ("recognition-success", "success"),
+    ],
+)
+def test_analysis_question_demand(question_id, demand):
+    q = BANK.question(question_id)
+    assert question_demand(q.question, q.command_word) == demand
+
+
+ESSAY = (
+    "The Allied intervention had a limited impact on the outcome of the Civil War, because the Reds won for "
+    "reasons of their own.\n\n"
+    "Britain sent troops to Archangel and Murmansk in 1918, but the forces were small and poorly coordinated, so "
+    "they could not decide the war.\n\n"
+    "Allied supplies helped Denikin reach Orel in 1919, which prolonged the war and made the Whites dangerous.\n\n"
+    "However, Trotsky's Red Army and White disunity mattered more, and the Bolsheviks used the intervention as "
+    "propaganda against foreign imperialists.\n\n"
+    "In conclusion, the intervention had only a secondary impact on the outcome: it prolonged the war in 1919, "
+    "but the Red Army's organisation and the divisions of the Whites decided who won."
+)
+
+
+def test_analysis_structure_finds_thesis_and_a_conclusion_that_answers(shipped_marker):
+    fb = shipped_marker.mark("allied-intervention", ESSAY)
+    st = fb.structure
+    assert st.has_introduction and st.has_conclusion and st.answers_demand and not st.drifting
+    assert not st.inconsistent
+    assert {s["role"] for s in fb.sentences} >= {"analysis", "counter-argument", "evaluation"}
+    judgement = next(c for c in fb.ladder[-1].criteria if c.name == "judgement")
+    assert judgement.evidence and ESSAY[judgement.evidence[0].start : judgement.evidence[0].end].startswith(
+        "In conclusion"
+    )
+
+
+def test_analysis_drifting_paragraph_is_flagged(shipped_marker):
+    drift = ESSAY.replace(
+        "Allied supplies helped Denikin reach Orel in 1919, which prolonged the war and made the Whites dangerous.",
+        "The Zinoviev letter appeared in the Daily Mail in October 1924. The Conservatives won the general "
+        "election that followed.",
+    )
+    fb = shipped_marker.mark("allied-intervention", drift)
+    assert 2 in fb.structure.drifting and "drift" in {a.code for a in fb.advisories}
+
+
+def test_analysis_inconsistent_judgement_is_noted(shipped_marker):
+    flip = ESSAY.replace("had a limited impact on the outcome", "was the decisive factor in the outcome")
+    fb = shipped_marker.mark("allied-intervention", flip)
+    assert fb.structure.inconsistent and "inconsistent" in {a.code for a in fb.advisories}
+
+
+def test_analysis_conclusion_that_ignores_the_question_is_not_a_judgement(shipped_marker):
+    vague = (
+        ESSAY.rsplit("\n\n", 1)[0]
+        + "\n\nIn conclusion, the war ended in 1920 and the Bolsheviks then ruled Russia."
+    )
+    assert shipped_marker.mark("allied-intervention", vague).features.judgement in ("none", "stated")
+
+
+def _left_out(shipped_marker, question_id, name):
+    bank = copy.copy(shipped_marker.bank)
+    bank.model_answers = {
+        **bank.model_answers,
+        question_id: [a for a in bank.model_answers[question_id] if a.name != name],
+    }
+    return Marker(bank, nlp=shipped_marker.nlp)
+
+
+ESSAYS = sorted(q for q in BANK.questions if BANK.questions[q].kind == "levels")
+
+
+@pytest.mark.parametrize("question_id", ESSAYS)
+def test_analysis_padding_and_repetition_never_raise_the_mark(shipped_marker, question_id):
+    for answer in BANK.answers_for(question_id):
+        marker = _left_out(shipped_marker, question_id, answer.name)
+        base = marker.mark(question_id, answer.text)
+        for longer in (padded(answer.text), padded(answer.text, times=6), answer.text + "\n\n" + answer.text):
+            assert marker.mark(question_id, longer).mark <= base.mark, (answer.name, longer[-80:])
+
+
+def test_analysis_heavy_padding_gets_an_advisory(shipped_marker):
+    text = BANK.answers_for("rapallo-significance")[-1].text  # the shortest (level 2) model answer
+    marker = _left_out(
+        shipped_marker, "rapallo-significance", BANK.answers_for("rapallo-significance")[-1].name
+    )
+    fb = marker.mark("rapallo-significance", text + "\n\n" + "\n\n".join([FILLER] * 4))
+    assert "padding" in {a.code for a in fb.advisories}
+
+
+def test_analysis_repeated_paragraphs_get_an_advisory(shipped_marker):
+    answer = BANK.answers_for("allied-intervention")[-1]
+    fb = _left_out(shipped_marker, "allied-intervention", answer.name).mark(
+        "allied-intervention", answer.text + "\n\n" + answer.text
+    )
+    assert "repetition" in {a.code for a in fb.advisories}
+
+
+def test_analysis_copying_a_model_answer_earns_nothing(shipped_marker):
+    best = BANK.answers_for("rapallo-significance")[0]
+    fb = shipped_marker.mark("rapallo-significance", best.text)  # the answer is in the bank: a copy
+    assert "copied" in {a.code for a in fb.advisories} and fb.level <= 2
+
+
+def test_analysis_copying_the_question_earns_nothing(shipped_marker):
+    q = BANK.question("export-of-revolution").question
+    fb = shipped_marker.mark("export-of-revolution", f"{q}\n\n{q} I agree. {q}")
+    assert "copied-question" in {a.code for a in fb.advisories} and fb.mark <= 5
+
+
+def test_analysis_validation_set_agreement(shipped_marker):
+    """The measured aim of issue 4: adjacent level agreement 90% or more, exact 60% (see the closing note)."""
+    from marker.agreement import agreement
+
+    answers = load_validation()
+    assert len(answers) >= 120 and {a.question for a in answers} == set(ESSAYS)
+    levels = {}
+    for qid in ESSAYS:
+        items = [a for a in answers if a.question == qid]
+        for a, fb in zip(items, shipped_marker.mark_many(qid, [a.text for a in items]), strict=True):
+            levels[(qid, a.name)] = (a.intended_level, fb.level or 0)
+    figures = agreement([h for h, _ in levels.values()], [m for _, m in levels.values()])
+    assert figures["adjacent"] >= 0.9 and figures["exact"] >= 0.6 and figures["qwk"] >= 0.8, figures
+
+
+def test_analysis_evidence_offsets_hold_for_sentences(shipped_marker):
+    fb = shipped_marker.mark("allied-intervention", ESSAY)
+    for s in fb.sentences:
+        assert ESSAY[s["start"] : s["end"]].strip()
+    assert [s["paragraph"] for s in fb.sentences] == sorted(s["paragraph"] for s in fb.sentences)
+    assert extract(shipped_marker.nlp(ESSAY)).n_paragraphs == 5
