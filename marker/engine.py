@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from .bank import QuestionBank, cue_key, cue_prefix, point_entries
+from .bank import QuestionBank, cue_prefix, point_entries
 from .errors import MAX_ANSWER_CHARS, AnswerTooLongError, MarkerError
 from .evidence import extract, terms_of
 from .factcheck import check_facts
@@ -134,7 +134,7 @@ class Marker:
             question.question,
             question.command_word,
             (question.period.start, question.period.end),
-            frozenset(cue_key(question, p.id) for p in question.points),
+            frozenset(cue_prefix(question) + p.id for p in question.points),
             frozenset(c for p in question.points for c in p.concepts),
         )
         features = compute_features(evidence, points, index, structure)

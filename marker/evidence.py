@@ -272,7 +272,7 @@ def _linked_keys(doc: Doc, start: int, end: int, sent: Span, spans: list[Span]) 
     return tuple(dict.fromkeys(linked))
 
 
-def terms_of(span: Span | Doc) -> tuple[str, ...]:
+def terms_of(span: Span | Doc | list[Token]) -> tuple[str, ...]:
     """Content lemmas, lower case: the words similarity is computed on."""
     return tuple(
         t.lemma_.lower()
@@ -282,67 +282,66 @@ def terms_of(span: Span | Doc) -> tuple[str, ...]:
 
 
 def extract(doc: Doc) -> Evidence:
-    """Build the :class:`Evidence` of one parsed answer."""
+    """Build the :class:`Evidence` of one parsed answer (one pass over each sentence's tokens)."""
     text = doc.text
     spans = list(doc.spans[SPANS_KEY]) if SPANS_KEY in doc.spans else []
     para_starts = _paragraph_starts(text)
     sents = [_strip(s) for s in _split_sentences(doc)]
     sents = [s for s in sents if len(s)]
     sentences, mentions, dates, figures, others = [], [], [], [], []
-    tok_sent = {}
+    tok_sent: dict[int, int] = {}
     seen_texts: set[str] = set()
+    n_alpha = n_stop = 0
     for i, sent in enumerate(sents):
-        for t in sent:
-            tok_sent[t.i] = i
+        for k in range(sent.start, sent.end):
+            tok_sent[k] = i
+    spans_by_sent: dict[int, list[Span]] = {}
     for span in spans:
         i = tok_sent.get(span.start)
         if i is not None:
+            spans_by_sent.setdefault(i, []).append(span)
             mentions.append(Mention(span.label_, span.start_char, span.end_char, span.text, i, span.kb_id_))
+    ents_by_sent: dict[int, list[Span]] = {}
+    for ent in doc.ents:
+        if ent.start in tok_sent:
+            ents_by_sent.setdefault(tok_sent[ent.start], []).append(ent)
     for i, sent in enumerate(sents):
+        own_spans = spans_by_sent.get(i, [])
         found = find_dates(sent, i)
         date_tokens = set()
         for ref, s, e in found:
             date_tokens.update(range(s, e))
-            dates.append(
-                DateRef(
-                    ref.year,
-                    ref.month,
-                    ref.day,
-                    ref.start,
-                    ref.end,
-                    ref.text,
-                    i,
-                    _linked_keys(doc, s, e, sent, spans),
-                )
-            )
-        for ent in sent.ents:
+            linked = _linked_keys(doc, s, e, sent, own_spans)
+            dates.append(DateRef(ref.year, ref.month, ref.day, ref.start, ref.end, ref.text, i, linked))
+        for ent in ents_by_sent.get(i, []):
             if ent.label_ in {"CARDINAL", "PERCENT", "QUANTITY", "MONEY"} and any(
                 c.isdigit() for c in ent.text
             ):
                 if not date_tokens.intersection(range(ent.start, ent.end)):
                     figures.append(ent.text)
             elif ent.label_ in {"PERSON", "GPE", "ORG", "EVENT", "LAW", "NORP", "FAC", "LOC"} and not any(
-                m.sent == i and m.start <= ent.start_char < m.end for m in mentions
+                sp.start_char <= ent.start_char < sp.end_char for sp in own_spans
             ):
                 others.append(ent.text)
-        n_concept_tokens = sum(
-            len(s) for s in spans if s.label_.startswith("c:") and tok_sent.get(s.start) == i
-        )
-        alpha = [t for t in sent if t.is_alpha]
-        role = sentence_role(sent, has_fact=bool(found) or n_concept_tokens > 0)
-        n_commas = sum(1 for t in sent if t.text in {",", ";"})
+        n_concept_tokens = sum(len(sp) for sp in own_spans if sp.label_.startswith("c:"))
+        toks = list(sent)
+        alpha = [t for t in toks if t.is_alpha]
+        n_alpha += len(alpha)
+        n_stop += sum(t.is_stop for t in alpha)
+        role = sentence_role(sent, has_fact=bool(found) or n_concept_tokens > 0, tokens=toks)
+        n_commas = sum(1 for t in toks if t.text in {",", ";"})
         is_list = (
             (not role.finite and len(alpha) > 0)
             or (n_concept_tokens >= 0.5 * max(len(alpha), 1) and n_commas >= 2)
             # fragments strung together with commas: "isolation, trade deals, military cooperation, ..."
             or (n_commas >= 4 and len(alpha) / (n_commas + 1) < 4)
             # a short fragment with no subject: "recognised the Soviet", "trade deals"
-            or (len(alpha) < 6 and not any(t.dep_ in {"nsubj", "nsubjpass", "expl"} for t in sent))
+            or (len(alpha) < 6 and not any(t.dep_ in {"nsubj", "nsubjpass", "expl"} for t in toks))
         )
-        terms = terms_of(sent)
-        in_span = {t for sp in spans if tok_sent.get(sp.start) == i for t in range(sp.start, sp.end)}
-        skeleton = tuple(t.lower_ for t in sent if (t.is_stop or t.is_punct) and t.i not in in_span)
-        norm = " ".join(t.lower_ for t in sent if t.is_alpha)
+        terms = terms_of(toks)
+        in_span = {k for sp in own_spans for k in range(sp.start, sp.end)}
+        skeleton = tuple(t.lower_ for t in toks if (t.is_stop or t.is_punct) and t.i not in in_span)
+        norm = " ".join(t.lower_ for t in alpha)
         repeat = len(alpha) >= 4 and norm in seen_texts
         seen_texts.add(norm)
         para = max(j for j, p in enumerate(para_starts) if p <= sent.start_char)
@@ -363,15 +362,14 @@ def extract(doc: Doc) -> Evidence:
                 terms=terms,
             )
         )
-    alpha_tokens = [t for t in doc if t.is_alpha]
-    stop_share = sum(t.is_stop for t in alpha_tokens) / len(alpha_tokens) if alpha_tokens else 0.0
+    stop_share = n_stop / n_alpha if n_alpha else 0.0
     paragraphs = {s.paragraph for s in sentences}
     return Evidence(
         text=text,
         sentences=tuple(sentences),
         mentions=tuple(mentions),
         dates=tuple(dates),
-        n_words=len(alpha_tokens),
+        n_words=n_alpha,
         n_paragraphs=len(paragraphs),
         figures=tuple(dict.fromkeys(figures)),
         other_names=tuple(dict.fromkeys(others)),

@@ -150,22 +150,18 @@ class Role:
     finite: bool
 
 
-def _has_phrase(lemmas: list[str], phrases: list[tuple[str, ...]]) -> list[str]:
-    found = []
-    for phrase in phrases:
-        n = len(phrase)
-        if any(tuple(lemmas[i : i + n]) == phrase for i in range(len(lemmas) - n + 1)):
-            found.append(" ".join(phrase))
-    return found
+def _has_phrase(joined: str, phrases: list[tuple[str, ...]]) -> list[str]:
+    """The phrases found in a sentence's lemmas, given joined as " a b c " (spaces at both ends)."""
+    return [" ".join(p) for p in phrases if f" {' '.join(p)} " in joined]
 
 
-def _connective_ok(token) -> bool:
+def _connective_ok(token, sent_start: int) -> bool:
     """Whether an ambiguous connective is doing its argumentative job in this parse."""
     lemma = token.lemma_.lower()
     if lemma in {"since", "as", "while"}:
         return token.dep_ == "mark"
     if lemma == "so":
-        return token.dep_ in {"cc", "advmod", "mark"} and token.i > token.sent.start
+        return token.dep_ in {"cc", "advmod", "mark"} and token.i > sent_start
     if lemma == "yet":
         return token.dep_ in {"cc", "advmod"}
     if lemma in {
@@ -185,32 +181,34 @@ def _connective_ok(token) -> bool:
     return True
 
 
-def has_finite_verb(sent: Span) -> bool:
+def has_finite_verb(sent) -> bool:
     return any(
         "Fin" in t.morph.get("VerbForm") or (t.dep_ == "ROOT" and t.pos_ in {"VERB", "AUX"}) for t in sent
     )
 
 
-def sentence_role(sent: Span, has_fact: bool) -> Role:
+def sentence_role(sent: Span, has_fact: bool, tokens: list | None = None) -> Role:
     """Label one sentence.
 
     Args:
         sent: the sentence, parsed.
         has_fact: whether it names a concept or a date (narrative needs something to narrate).
+        tokens: the sentence's tokens, if the caller already has them as a list.
     """
-    finite = has_finite_verb(sent)
-    lemmas = [t.lemma_.lower() for t in sent if not t.is_space]
-    words = {t.lemma_.lower() for t in sent if _connective_ok(t)}
-    evaluation = _has_phrase(lemmas, _EVALUATION_PHRASES) + sorted(words & _EVALUATION_WORDS)
-    counter = _has_phrase(lemmas, _COUNTER_PHRASES) + sorted(words & _COUNTER_WORDS)
-    if "but" in words and any(t.lower_ == "but" and t.dep_ == "cc" for t in sent):
+    toks = tokens if tokens is not None else list(sent)
+    finite = has_finite_verb(toks)
+    lemmas = [t.lemma_.lower() for t in toks if not t.is_space]
+    joined = f" {' '.join(lemmas)} "
+    words = {t.lemma_.lower() for t in toks if _connective_ok(t, sent.start)}
+    evaluation = _has_phrase(joined, _EVALUATION_PHRASES) + sorted(words & _EVALUATION_WORDS)
+    counter = _has_phrase(joined, _COUNTER_PHRASES) + sorted(words & _COUNTER_WORDS)
+    if "but" in words and any(t.lower_ == "but" and t.dep_ == "cc" for t in toks):
         counter.append("but")
-    if any(t.lower_ in {"since", "while"} and t.dep_ == "mark" for t in sent):
+    marks = {t.lower_ for t in toks if t.dep_ == "mark"}
+    if marks & {"since", "while"}:
         # "since" marks a reason; "while" a contrast.
-        (counter if any(t.lower_ == "while" and t.dep_ == "mark" for t in sent) else evaluation).append(
-            "since/while"
-        )
-    causal = _has_phrase(lemmas, _CAUSAL_PHRASES) + sorted(words & _CAUSAL_WORDS)
+        (counter if "while" in marks else evaluation).append("since/while")
+    causal = _has_phrase(joined, _CAUSAL_PHRASES) + sorted(words & _CAUSAL_WORDS)
     if not finite:
         return Role(OTHER, (), False)
     opener = lemmas[0] if lemmas else ""
