@@ -2,8 +2,8 @@
 
 Matching is spaCy's own PhraseMatcher twice over, on ``LOWER`` (exact wording, with
 spellings that drop diacritics generated automatically: "Pilsudski" for "Piłsudski") and
-on ``LEMMA`` ("broke isolation" for "break isolation"); a token ``Matcher`` that lets a
-few words fall between a phrase's content words ("ended Soviet isolation" for "end
+on ``LEMMA`` ("broke isolation" for "break isolation"); a loose pass that lets a few
+words fall between a phrase's content words ("ended Soviet isolation" for "end
 isolation"); and a fuzzy pass with rapidfuzz for misspelt proper names ("Rapalo",
 "Zinovev") that none of these catches.
 
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 from spacy.language import Language
-from spacy.matcher import Matcher, PhraseMatcher
+from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
@@ -70,18 +70,42 @@ class Entry:
     fuzzy: bool = False
 
 
-def loose_pattern(lemmas: Sequence[str], gap: int = LOOSE_GAP) -> list[dict]:
-    """A Matcher pattern: the content lemmas in order, up to ``gap`` other words between each.
+def find_loose(
+    lemmas: Sequence[str],
+    punct: Sequence[bool],
+    index: dict[str, list[tuple[str, tuple[str, ...]]]],
+    gap: int = LOOSE_GAP,
+) -> list[tuple[str, int, int]]:
+    """Cue phrases whose content lemmas occur in order with at most ``gap`` words between
+    each, never across punctuation. ``index`` maps a phrase's first lemma to its (key,
+    lemmas) entries. Returns (key, start, end) token spans, one per key and start.
 
-    >>> loose_pattern(["end", "isolation"], 2)
-    [{'LEMMA': {'IN': ['end', 'End']}}, {'IS_PUNCT': False, 'OP': '{0,2}'}, {'LEMMA': {'IN': ['isolation', 'Isolation']}}]
+    >>> idx = {"end": [("p:x", ("end", "isolation"))]}
+    >>> find_loose("rapallo end soviet isolation .".split(), [False] * 4 + [True], idx)
+    [('p:x', 1, 4)]
+    >>> find_loose("end , then isolation".split(), [False, True, False, False], idx)
+    []
     """
-    pattern: list[dict] = []
+    found = []
+    n = len(lemmas)
     for i, lemma in enumerate(lemmas):
-        if i:
-            pattern.append({"IS_PUNCT": False, "OP": f"{{0,{gap}}}"})
-        pattern.append({"LEMMA": {"IN": list(dict.fromkeys([lemma, lemma.capitalize()]))}})
-    return pattern
+        for key, seq in index.get(lemma, ()):
+            at, ok = i, True
+            for want in seq[1:]:
+                nxt = None
+                for j in range(at + 1, min(n, at + gap + 2)):
+                    if punct[j]:
+                        break
+                    if lemmas[j] == want:
+                        nxt = j
+                        break
+                if nxt is None:
+                    ok = False
+                    break
+                at = nxt
+            if ok:
+                found.append((key, i, at + 1))
+    return found
 
 
 def fuzzy_vocabulary(entries: Iterable[Entry], min_len: int = 5) -> dict[str, str]:
@@ -142,7 +166,8 @@ class ConceptMatcher:
         self.nlp, self.name, self.fuzzy_cutoff = nlp, name, fuzzy_cutoff
         self.lower = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.lemma = PhraseMatcher(nlp.vocab, attr="LEMMA")
-        self.loose = Matcher(nlp.vocab)
+        #: first content lemma -> [(key, content lemmas)] for cues matched with words in between
+        self.loose: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
         self.entries: dict[str, Entry] = {}
         self._fuzzy: dict[str, str] = {}
         self._choices: list[str] = []
@@ -167,21 +192,26 @@ class ConceptMatcher:
             if lemma_patterns:
                 self.lemma.add(entry.key, lemma_patterns)
             if not entry.key.startswith("r:"):  # a "do not accept" wording must match as written
-                loose = []
                 for d in docs:
-                    content = [t.lemma_.lower() for t in d if not (t.is_stop or t.is_punct or t.is_space)]
+                    content = tuple(
+                        t.lemma_.lower() for t in d if not (t.is_stop or t.is_punct or t.is_space)
+                    )
                     if len(content) >= 2:
-                        loose.append(loose_pattern(content))
-                if loose:
-                    self.loose.add(entry.key, loose)
+                        self.loose.setdefault(content[0], []).append((entry.key, content))
             self.entries[entry.key] = entry
         self._fuzzy = fuzzy_vocabulary(self.entries.values())
         self._choices = sorted(self._fuzzy)
 
     def remove(self, key: str) -> None:
-        for matcher in (self.lower, self.lemma, self.loose):
+        for matcher in (self.lower, self.lemma):
             if key in matcher:
                 matcher.remove(key)
+        for first, items in list(self.loose.items()):
+            kept = [item for item in items if item[0] != key]
+            if kept:
+                self.loose[first] = kept
+            else:
+                del self.loose[first]
         self.entries.pop(key, None)
 
     def remove_prefix(self, prefix: str) -> None:
@@ -202,9 +232,11 @@ class ConceptMatcher:
             for match_id, start, end in matcher(doc):
                 key = self.nlp.vocab.strings[match_id]
                 found.setdefault((start, end, key), Span(doc, start, end, label=key, kb_id=EXACT))
-        for match_id, start, end in self.loose(doc):
-            key = self.nlp.vocab.strings[match_id]
-            found.setdefault((start, end, key), Span(doc, start, end, label=key, kb_id=LOOSE))
+        if self.loose:
+            lemmas = [t.lemma_.lower() for t in doc]
+            punct = [t.is_punct for t in doc]
+            for key, start, end in find_loose(lemmas, punct, self.loose):
+                found.setdefault((start, end, key), Span(doc, start, end, label=key, kb_id=LOOSE))
         if self._choices:
             covered = {i for (s, e, _k) in found for i in range(s, e)}
             for token in doc:
