@@ -248,7 +248,10 @@ def _linked_keys(doc: Doc, start: int, end: int, sent: Span, spans: list[Span]) 
     ]
     # Syntactic: climb from the date through prepositions to the word it modifies.
     heads = set()
+    # Start from the date's own root ("1923" in "April 1923" hangs on "April").
     tok = doc[end - 1]
+    while start <= tok.head.i < end and tok.head.i != tok.i:
+        tok = tok.head
     for _ in range(3):
         tok = tok.head
         heads.add(tok.i)
@@ -256,8 +259,12 @@ def _linked_keys(doc: Doc, start: int, end: int, sent: Span, spans: list[Span]) 
             break
     for span in concept_spans:
         gap = start - span.end if span.end <= start else span.start - end
-        near = 0 <= gap <= 2 and not any(
-            doc[i].text in {";", "."} for i in range(min(span.end, end), max(span.start, start))
+        between = [doc[k] for k in range(min(span.end, end), max(span.start, start))]
+        # "Rapallo in 1923", "the Treaty of Rapallo (1923)"; not across ", and" or a full stop.
+        # A date before the name must touch it ("the 1922 Rapallo treaty"), after it may be two words on.
+        reach = 2 if span.end <= start else 0
+        near = 0 <= gap <= reach and not any(
+            t.text in {",", ";", ".", ":"} or t.pos_ == "CCONJ" for t in between
         )
         inside = range(span.start, span.end)
         attached = (

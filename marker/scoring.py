@@ -216,8 +216,10 @@ GENERIC_TERMS = frozenset(
 
 #: Copied text is found as shared runs of this many words.
 COPY_RUN = 8
-#: A sentence at least this much inside copied runs counts as copied.
+#: A sentence at least this much inside copied runs counts as copied...
 COPIED_SHARE = 0.6
+#: ...when that is at least this many words.
+COPY_MIN_WORDS = 12
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
 
@@ -254,7 +256,11 @@ def prepare(evidence: Evidence, index: QuestionIndex) -> Evidence:
     sentences = []
     for s in evidence.sentences:
         words = words_of(s.text)
-        copied = len(words) >= 12 and copied_share(words, index.source_runs) >= COPIED_SHARE
+        share = copied_share(words, index.source_runs)
+        # A stock phrase shared with a model answer ("a limited impact on the outcome of the
+        # Civil War") is not copying: a copied sentence has most of its words, and at least
+        # COPY_MIN_WORDS of them, inside runs taken from a model answer.
+        copied = share >= COPIED_SHARE and share * len(words) >= COPY_MIN_WORDS
         filler = s.index not in anchored and len(set(s.terms) & index.scheme_terms) < 2
         sentences.append(replace(s, copied=copied, filler=filler) if (copied or filler) else s)
     return replace(evidence, sentences=tuple(sentences))
