@@ -124,6 +124,16 @@ class Evidence:
     #: Content lemmas of the whole answer.
     terms: tuple[str, ...]
 
+    def argued_sentences(self) -> list[Sentence]:
+        """The sentences that count, in paragraphs that say something about the question.
+
+        A paragraph of pure filler ("Overall there were many reasons...") is no conclusion, so
+        padding cannot create a judgement; a short summing-up sentence inside a real
+        conclusion still counts. (Filler is marked against a question by ``scoring.prepare``.)
+        """
+        content = {s.paragraph for s in self.sentences if s.counts and not s.filler}
+        return [s for s in self.sentences if s.counts and s.paragraph in content]
+
     def concept_ids(self, in_claims: bool = False) -> set[str]:
         claims = {s.index for s in self.sentences if s.is_claim and not s.is_list}
         return {m.concept for m in self.mentions if m.concept and (not in_claims or m.sent in claims)}

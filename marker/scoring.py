@@ -414,17 +414,6 @@ def score_points(evidence: Evidence, index: QuestionIndex) -> list[PointResult]:
 # --------------------------------------------------------------------------- features
 
 
-def substantive_paragraph_sentences(evidence: Evidence) -> list:
-    """The sentences that count, in paragraphs that say something about the question.
-
-    A paragraph of pure filler ("Overall there were many reasons...") is no conclusion, so
-    padding cannot create a judgement; a short summing-up sentence inside a real
-    conclusion still counts.
-    """
-    content = {s.paragraph for s in evidence.sentences if s.counts and not s.filler}
-    return [s for s in evidence.sentences if s.counts and s.paragraph in content]
-
-
 def judgement_status(evidence: Evidence) -> tuple[str, tuple[int, ...]]:
     """How far the answer reaches a judgement, and the sentences that state it.
 
@@ -437,7 +426,7 @@ def judgement_status(evidence: Evidence) -> tuple[str, tuple[int, ...]]:
     from .roles import EVALUATION, is_conclusion_opener
 
     sents = evidence.sentences
-    counting = substantive_paragraph_sentences(evidence)
+    counting = evidence.argued_sentences()
     if not counting:
         return "none", ()
     last_para = counting[-1].paragraph

@@ -226,8 +226,7 @@ def analyse(
         scheme_keys: matcher keys of this question's cue phrases (a hit keeps a paragraph on focus).
         scheme_concepts: concept ids the mark scheme's points name.
     """
-    content = {s.paragraph for s in evidence.sentences if s.counts and not s.filler}
-    sents = [s for s in evidence.sentences if s.counts and s.paragraph in content]
+    sents = evidence.argued_sentences()
     demand = question_demand(question_text, command_word)
     focus = focus_terms(question_terms)
     paragraphs = sorted({s.paragraph for s in sents})
