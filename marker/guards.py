@@ -156,6 +156,16 @@ def check_answer(
                     f"({', '.join(structure.focus_terms[:4])}...). Link every paragraph to the question.",
                 )
             )
+        if structure.out_of_period:
+            which = ", ".join(str(p + 1) for p in structure.out_of_period)
+            out.append(
+                Advisory(
+                    "out-of-period",
+                    f"The evidence in paragraph{'s' if len(structure.out_of_period) > 1 else ''} {which} comes "
+                    f"from outside the question's period ({question.period.start}-{question.period.end}). Use it "
+                    "only as context, and say how it bears on the question.",
+                )
+            )
         if structure.inconsistent:
             out.append(
                 Advisory(

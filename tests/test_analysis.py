@@ -187,3 +187,23 @@ def test_analysis_evidence_offsets_hold_for_sentences(shipped_marker):
         assert ESSAY[s["start"] : s["end"]].strip()
     assert [s["paragraph"] for s in fb.sentences] == sorted(s["paragraph"] for s in fb.sentences)
     assert extract(shipped_marker.nlp(ESSAY)).n_paragraphs == 5
+
+
+def test_analysis_evidence_outside_the_period_is_flagged(shipped_marker):
+    late = ESSAY.replace(
+        "Allied supplies helped Denikin reach Orel in 1919, which prolonged the war and made the Whites dangerous.",
+        "In 1939 the Nazi-Soviet Pact was signed, and in 1941 Germany invaded the Soviet Union.",
+    )
+    fb = shipped_marker.mark("allied-intervention", late)
+    assert 2 in fb.structure.out_of_period and "out-of-period" in {a.code for a in fb.advisories}
+
+
+def test_analysis_off_question_and_too_short_advisories(shipped_marker):
+    off = shipped_marker.mark(
+        "allied-intervention",
+        "My favourite football team won the league this year. The manager changed the tactics and the players "
+        "trained harder than ever before. The fans sang every week and the stadium was always full of noise.",
+    )
+    assert "off-topic" in {a.code for a in off.advisories} and off.level <= 1
+    short = shipped_marker.mark("allied-intervention", ESSAY.split("\n\n")[0])
+    assert "too-short" in {a.code for a in short.advisories}
