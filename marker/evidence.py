@@ -121,8 +121,6 @@ class Evidence:
     other_names: tuple[str, ...]
     #: Share of alphabetic tokens that are English function words (low for gibberish or another language).
     stopword_share: float
-    #: Content lemmas of the whole answer.
-    terms: tuple[str, ...]
 
     def argued_sentences(self) -> list[Sentence]:
         """The sentences that count, in paragraphs that say something about the question.
@@ -391,5 +389,4 @@ def extract(doc: Doc) -> Evidence:
         figures=tuple(dict.fromkeys(figures)),
         other_names=tuple(dict.fromkeys(others)),
         stopword_share=stop_share,
-        terms=tuple(t for s in sentences for t in s.terms),
     )

@@ -65,8 +65,7 @@ def check_answer(
                 f"Much of this answer names concepts without using them ({share:.0%} of its words are names; "
                 f"{features.list_share:.0%} sit in lists). Names earn credit only inside sentences that explain "
                 "or argue something. A teacher should read it.",
-                cap_level=2 if levels else None,
-                cap_mark=None if levels else max(0, question.max_mark // 2),
+                **_hold_low(question),
             )
         )
     elif features.n_words >= 15 and evidence.stopword_share < 0.2:
@@ -87,8 +86,7 @@ def check_answer(
                 f"{len(formulaic)} of {len(evidence.sentences)} sentences follow one template "
                 f"(e.g. \u201c{_clip(formulaic[0].text)}\u201d) with only the names changed. "
                 "Templated sentences do not show understanding; a teacher should read it.",
-                cap_level=2 if levels else None,
-                cap_mark=None if levels else max(0, question.max_mark // 2),
+                **_hold_low(question),
             )
         )
     repeats = [s for s in evidence.sentences if s.repeat]
@@ -183,6 +181,13 @@ def check_answer(
             )
         )
     return out
+
+
+def _hold_low(question: Question) -> dict:
+    """The cap for gaming: level 2 on a levels question, half marks on a points question."""
+    if question.kind == "levels":
+        return {"cap_level": 2}
+    return {"cap_mark": max(0, question.max_mark // 2)}
 
 
 def formulaic_sentences(evidence: Evidence, min_share: float = 0.3) -> list:
