@@ -214,12 +214,6 @@ class ConceptMatcher:
                 del self.loose[first]
         self.entries.pop(key, None)
 
-    def remove_prefix(self, prefix: str) -> None:
-        for key in [k for k in self.entries if k.startswith(prefix)]:
-            self.remove(key)
-        self._fuzzy = fuzzy_vocabulary(self.entries.values())
-        self._choices = sorted(self._fuzzy)
-
     def _lemmatise(self, texts: list[str]) -> list[Doc]:
         wanted = {"tok2vec", "tagger", "attribute_ruler", "lemmatizer"}
         disable = [p for p in self.nlp.pipe_names if p not in wanted]

@@ -117,8 +117,6 @@ class Evidence:
     n_paragraphs: int
     #: Numbers that are not dates (figures: troop numbers, percentages).
     figures: tuple[str, ...]
-    #: Named entities spaCy found that the knowledge base does not know (other specific evidence).
-    other_names: tuple[str, ...]
     #: Share of alphabetic tokens that are English function words (low for gibberish or another language).
     stopword_share: float
 
@@ -303,7 +301,7 @@ def extract(doc: Doc) -> Evidence:
     para_starts = _paragraph_starts(text)
     sents = [_strip(s) for s in _split_sentences(doc)]
     sents = [s for s in sents if len(s)]
-    sentences, mentions, dates, figures, others = [], [], [], [], []
+    sentences, mentions, dates, figures = [], [], [], []
     tok_sent: dict[int, int] = {}
     seen_texts: set[str] = set()
     n_alpha = n_stop = 0
@@ -329,15 +327,11 @@ def extract(doc: Doc) -> Evidence:
             linked = _linked_keys(doc, s, e, sent, own_spans)
             dates.append(DateRef(ref.year, ref.month, ref.day, ref.start, ref.end, ref.text, i, linked))
         for ent in ents_by_sent.get(i, []):
-            if ent.label_ in {"CARDINAL", "PERCENT", "QUANTITY", "MONEY"} and any(
+            is_figure = ent.label_ in {"CARDINAL", "PERCENT", "QUANTITY", "MONEY"} and any(
                 c.isdigit() for c in ent.text
-            ):
-                if not date_tokens.intersection(range(ent.start, ent.end)):
-                    figures.append(ent.text)
-            elif ent.label_ in {"PERSON", "GPE", "ORG", "EVENT", "LAW", "NORP", "FAC", "LOC"} and not any(
-                sp.start_char <= ent.start_char < sp.end_char for sp in own_spans
-            ):
-                others.append(ent.text)
+            )
+            if is_figure and not date_tokens.intersection(range(ent.start, ent.end)):
+                figures.append(ent.text)
         n_concept_tokens = sum(len(sp) for sp in own_spans if sp.label_.startswith("c:"))
         toks = list(sent)
         alpha = [t for t in toks if t.is_alpha]
@@ -387,6 +381,5 @@ def extract(doc: Doc) -> Evidence:
         n_words=n_alpha,
         n_paragraphs=len(paragraphs),
         figures=tuple(dict.fromkeys(figures)),
-        other_names=tuple(dict.fromkeys(others)),
         stopword_share=stop_share,
     )

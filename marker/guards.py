@@ -145,21 +145,19 @@ def check_answer(
         )
     if structure is not None and levels:
         if structure.drifting:
-            which = ", ".join(str(p + 1) for p in structure.drifting)
+            verb = "come" if len(structure.drifting) > 1 else "comes"
             out.append(
                 Advisory(
                     "drift",
-                    f"Paragraph{'s' if len(structure.drifting) > 1 else ''} {which} never "
-                    f"{'come' if len(structure.drifting) > 1 else 'comes'} back to the question "
+                    f"{_paragraphs(structure.drifting).capitalize()} never {verb} back to the question "
                     f"({', '.join(structure.focus_terms[:4])}...). Link every paragraph to the question.",
                 )
             )
         if structure.out_of_period:
-            which = ", ".join(str(p + 1) for p in structure.out_of_period)
             out.append(
                 Advisory(
                     "out-of-period",
-                    f"The evidence in paragraph{'s' if len(structure.out_of_period) > 1 else ''} {which} comes "
+                    f"The evidence in {_paragraphs(structure.out_of_period)} comes "
                     f"from outside the question's period ({question.period.start}-{question.period.end}). Use it "
                     "only as context, and say how it bears on the question.",
                 )
@@ -181,6 +179,16 @@ def check_answer(
             )
         )
     return out
+
+
+def _paragraphs(indices: tuple[int, ...]) -> str:
+    """ "paragraph 3" or "paragraphs 2, 4" (1-based, as a student counts them).
+
+    >>> _paragraphs((2,)), _paragraphs((1, 3))
+    ('paragraph 3', 'paragraphs 2, 4')
+    """
+    numbers = ", ".join(str(p + 1) for p in indices)
+    return f"paragraph{'s' if len(indices) > 1 else ''} {numbers}"
 
 
 def _hold_low(question: Question) -> dict:
