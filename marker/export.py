@@ -1,0 +1,492 @@
+"""Marked scripts out of the app: a spreadsheet for the teacher and a printable page per student.
+
+Everything reads :class:`ResultRecord`, a script's ``Feedback.to_dict()`` (or the reason it
+failed) with who wrote it, so exports render the same from fresh marks or from JSON kept in
+SQLite. Nothing re-scores.
+
+Spreadsheet cells are text a student wrote, so every string cell goes through
+:func:`safe_cell` against formula injection; every HTML page escapes every piece of text.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import re
+import unicodedata
+import zipfile
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+from . import analytics
+from .render import highlight_html, legend_html
+
+
+@dataclass(frozen=True)
+class ResultRecord:
+    """One script of a class set: who wrote it, where it came from, and its feedback.
+
+    Attributes:
+        script_id: the script's id in the batch.
+        student: the student's name ("" when unknown).
+        source: the file or spreadsheet row it came from.
+        feedback: ``Feedback.to_dict()``, or None when the script could not be marked.
+        error: why it could not be marked (a corrupt file, an empty answer, ...).
+        answer: the student's text, shown on the feedback page.
+    """
+
+    script_id: str
+    student: str
+    source: str
+    feedback: dict | None
+    error: str | None = None
+    answer: str = ""
+
+    @property
+    def failed(self) -> bool:
+        return self.feedback is None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ResultRecord:
+        """The inverse of :meth:`to_dict` (unknown keys are ignored).
+
+        >>> r = ResultRecord("s1", "Ann", "a.docx", None, "empty file")
+        >>> ResultRecord.from_dict(r.to_dict()) == r
+        True
+        """
+        return cls(
+            script_id=str(data["script_id"]),
+            student=data.get("student") or "",
+            source=data.get("source") or "",
+            feedback=data.get("feedback"),
+            error=data.get("error"),
+            answer=data.get("answer") or "",
+        )
+
+
+# --- spreadsheets -------------------------------------------------------------------------
+
+#: First characters that make a spreadsheet treat a cell as a formula (OWASP CSV injection).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+#: Longest text an Excel cell holds.
+EXCEL_CELL_LIMIT = 32_767
+
+
+def safe_cell(value):
+    """A value that a spreadsheet will show as data, never run as a formula.
+
+    A string starting with ``= + - @``, a tab or a carriage return (OWASP's list) gets a
+    leading apostrophe. Leading spaces and newlines are looked through as well, because some
+    spreadsheet programs trim them on import. Numbers, booleans and None are returned as they
+    are: a negative *number* is data.
+
+    >>> safe_cell("=HYPERLINK(\\"http://x\\",\\"y\\")")
+    '\\'=HYPERLINK("http://x","y")'
+    >>> safe_cell("-2+3"), safe_cell(-2), safe_cell(2.5), safe_cell("@SUM(A1)"), safe_cell("  =1+1")
+    ("'-2+3", -2, 2.5, "'@SUM(A1)", "'  =1+1")
+    >>> safe_cell("\\t=1"), safe_cell("Ann"), safe_cell(""), safe_cell(None)
+    ("'\\t=1", 'Ann', '', None)
+    """
+    if not isinstance(value, str) or not value:
+        return value
+    if value.startswith(FORMULA_TRIGGERS) or value.lstrip(" \n\u00a0").startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def results_table(records: Sequence[ResultRecord]) -> list[dict]:
+    """One row per script, columns in a fixed order.
+
+    ``script_id, student, source, question_id, mark, max_mark, percent, level, status,
+    error``, then ``point: <label>`` (credited / partial / missing) for every point across
+    the records in mark-scheme order, then ``fact_issues`` and ``advisories`` (their messages
+    joined with "; ") and ``calibrated``. A failed script has status "failed", its error,
+    and blanks (None) for everything marking would have filled.
+    """
+    labels = analytics.point_labels(records)
+    rows = []
+    for r in records:
+        fb = r.feedback
+        row: dict = {"script_id": r.script_id, "student": r.student, "source": r.source}
+        if fb is None:
+            row |= {
+                "question_id": None,
+                "mark": None,
+                "max_mark": None,
+                "percent": None,
+                "level": None,
+                "status": "failed",
+                "error": r.error or "not marked",
+            }
+            row |= {f"point: {label}": None for label in labels}
+            row |= {"fact_issues": None, "advisories": None, "calibrated": None}
+        else:
+            status = {p.get("label", p.get("id", "")): p.get("status") for p in fb.get("points", [])}
+            row |= {
+                "question_id": fb.get("question_id"),
+                "mark": fb.get("mark"),
+                "max_mark": fb.get("max_mark"),
+                "percent": analytics.percent(fb.get("mark"), fb.get("max_mark")),
+                "level": fb.get("level"),
+                "status": "marked",
+                "error": r.error,
+            }
+            row |= {f"point: {label}": status.get(label) for label in labels}
+            row |= {
+                "fact_issues": "; ".join(i.get("message", "") for i in fb.get("fact_issues", [])),
+                "advisories": "; ".join(a.get("message", "") for a in fb.get("advisories", [])),
+                "calibrated": bool(fb.get("calibrated", False)),
+            }
+        rows.append(row)
+    return rows
+
+
+def _columns(rows: list[dict]) -> list[str]:
+    """The table's columns; with no records, the fixed ones (there are no point columns)."""
+    if rows:
+        return list(rows[0])
+    return list(results_table([ResultRecord("", "", "", None)])[0])
+
+
+def write_csv(records: Sequence[ResultRecord], path: str | Path) -> Path:
+    """The results table as CSV: UTF-8 with a byte-order mark (so Excel reads accents right),
+    every cell through :func:`safe_cell`. Returns the path."""
+    path = Path(path)
+    rows = results_table(records)
+    columns = _columns(rows)
+    with path.open("w", encoding="utf-8-sig", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow([safe_cell(c) for c in columns])
+        for row in rows:
+            writer.writerow(["" if row[c] is None else safe_cell(row[c]) for c in columns])
+    return path
+
+
+def _put(ws, row: int, col: int, value):
+    """Write one cell; a string is neutralised, cleaned of characters XML cannot hold, and
+    typed as a string so it can never be read as a formula."""
+    cell = ws.cell(row=row, column=col)
+    if isinstance(value, str):
+        text = safe_cell(ILLEGAL_CHARACTERS_RE.sub("", value))[:EXCEL_CELL_LIMIT]
+        cell.value = text
+        cell.data_type = "s"
+    else:
+        cell.value = value
+    return cell
+
+
+def _sheet(ws, header: list[str], rows: list[list], widths_cap: int = 50) -> None:
+    bold = Font(bold=True)
+    for c, name in enumerate(header, 1):
+        cell = _put(ws, 1, c, name)
+        cell.font = bold
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for r, values in enumerate(rows, 2):
+        for c, value in enumerate(values, 1):
+            _put(ws, r, c, value)
+    for c, name in enumerate(header, 1):
+        longest = max(
+            [
+                len(str(name)) // 2 + 1,
+                6,
+                *(len(str(v)) for v in (row[c - 1] for row in rows) if v is not None),
+            ]
+        )
+        ws.column_dimensions[get_column_letter(c)].width = min(longest + 2, widths_cap)
+    ws.freeze_panes = "A2"
+    if header:
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{max(len(rows) + 1, 1)}"
+
+
+def write_xlsx(records: Sequence[ResultRecord], path: str | Path) -> Path:
+    """The results as an Excel workbook. Returns the path.
+
+    Sheets: "Results" (the results table), "Points" (students × points: 1 credited, 0.5
+    partly, 0 missing) and "Summary" (class figures and the most-missed points). Every string
+    cell goes through :func:`safe_cell` and is typed as text; numbers stay numbers. Headers
+    are bold and frozen, with an autofilter.
+    """
+    path = Path(path)
+    records = list(records)
+    wb = Workbook()
+
+    results = wb.active
+    results.title = "Results"
+    rows = results_table(records)
+    columns = _columns(rows)
+    _sheet(results, columns, [[row[c] for c in columns] for row in rows])
+
+    points = wb.create_sheet("Points")
+    matrix = analytics.coverage_matrix(records)
+    _sheet(
+        points,
+        ["student", *matrix.columns],
+        [
+            [str(name), *(None if v != v else float(v) for v in values)]  # NaN: point not in this question
+            for name, values in zip(matrix.index, matrix.itertuples(index=False), strict=True)
+        ],
+    )
+
+    summary = wb.create_sheet("Summary")
+    s = analytics.class_summary(records)
+    figures: list[list] = [
+        ["Scripts", s["n"]],
+        ["Marked", s["n_marked"]],
+        ["Failed", s["n_failed"]],
+        ["Questions", ", ".join(s["question_ids"])],
+        ["Highest possible mark", s["max_mark"]],
+        ["Mean mark", s["mean"]],
+        ["Median mark", s["median"]],
+        ["Lowest mark", s["min"]],
+        ["Highest mark", s["max"]],
+        ["Mean percent", s["mean_percent"]],
+        *([f"Level {level}", n] for level, n in s["level_counts"].items()),
+    ]
+    missed = analytics.most_missed(records)
+    if missed:
+        figures += [[None, None], ["Most-missed points", "missed share", "partial share", "credited share"]]
+        figures += [[m["label"], m["missed_share"], m["partial_share"], m["credited_share"]] for m in missed]
+    _sheet(summary, ["figure", "value"], figures, widths_cap=60)
+    summary.auto_filter.ref = None  # a list of figures, not a table to filter
+
+    wb.save(path)
+    return path
+
+
+# --- printable feedback pages ---------------------------------------------------------------
+
+_esc = html.escape
+
+PAGE_CSS = """
+*{box-sizing:border-box}
+body{font-family:Georgia,"Times New Roman",serif;color:#212529;max-width:48em;margin:24px auto;padding:0 16px;
+line-height:1.5}
+h1{font-size:1.5em;margin:0}h2{font-size:1.1em;margin:22px 0 6px;border-bottom:1px solid #ced4da}
+.muted{color:#6c757d}.mark{font-size:1.3em;font-weight:bold;margin:10px 0 4px}
+ul,ol{padding-left:1.4em}li{margin:4px 0}
+q,blockquote{font-style:italic}
+blockquote{margin:4px 0 4px 1em;padding-left:8px;border-left:3px solid #b7e4c7}
+.answer{border:1px solid #dee2e6;padding:10px 14px;border-radius:4px}
+.error{border:2px solid #e03131;padding:10px 14px;border-radius:4px}
+section{break-inside:avoid-page}
+@page{size:A4;margin:15mm}
+@media print{body{margin:0;max-width:none}h2{break-after:avoid}
+*{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
+"""
+
+
+def _verified(answer: str, feedback: dict) -> dict:
+    """The feedback with only the highlights that really quote ``answer``: the stored answer
+    may not be the text that was marked, and a stale offset must not highlight other words."""
+
+    def fits(q: dict) -> bool:
+        start, end = q.get("start", -1), q.get("end", -1)
+        return 0 <= start < end <= len(answer) and answer[start:end] == q.get("text")
+
+    points = [
+        {**p, "evidence": [q for q in p.get("evidence", []) if fits(q)]} for p in feedback.get("points", [])
+    ]
+    issues = [i for i in feedback.get("fact_issues", []) if fits(i)]
+    return {**feedback, "points": points, "fact_issues": issues}
+
+
+def _items(items: list[str], empty: str, ordered: bool = False) -> str:
+    if not items:
+        return f'<p class="muted">{_esc(empty)}</p>'
+    tag = "ol" if ordered else "ul"
+    return f"<{tag}>" + "".join(f"<li>{item}</li>" for item in items) + f"</{tag}>"
+
+
+def feedback_page(record: ResultRecord, title: str = "") -> str:
+    """A complete, printable HTML feedback page for one student (inline CSS, no JavaScript,
+    no external resources). Every piece of text is escaped.
+
+    >>> r = ResultRecord("s1", "<b>Ann</b>", "a.txt", None, "empty file")
+    >>> page = feedback_page(r)
+    >>> "&lt;b&gt;Ann&lt;/b&gt;" in page and "<b>Ann" not in page and "empty file" in page
+    True
+    """
+    name = (record.student or "").strip() or record.script_id
+    title = title or f"Feedback for {name}"
+    head = [
+        f"<h1>{_esc(title)}</h1>",
+        f'<p class="muted">Student: {_esc(name)} \u00b7 Script: {_esc(record.script_id)}'
+        + (f" \u00b7 From: {_esc(record.source)}" if record.source else "")
+        + "</p>",
+    ]
+    fb = record.feedback
+    if fb is None:
+        body = [
+            *head,
+            '<section class="error"><h2>This script could not be marked</h2>'
+            f"<p>{_esc(record.error or 'No reason was recorded.')}</p>"
+            "<p>Check the file, fix it or type the answer in, and mark it again.</p></section>",
+        ]
+        if record.answer:
+            body.append(
+                f'<section><h2>The answer as received</h2><div class="answer">{_esc(record.answer)}</div></section>'
+            )
+        return analytics.html_page(title, "\n".join(body), PAGE_CSS)
+
+    mark_line = f"{fb.get('mark', '')} / {fb.get('max_mark', '')}"
+    if fb.get("level") is not None:
+        mark_line += f" \u00b7 Level {fb['level']}"
+    if fb.get("calibrated"):
+        mark_line += " (calibrated)"
+
+    covered, missing = [], []
+    # Numbered as in the highlighted answer below, where "✓2" marks evidence for point 2.
+    for number, p in enumerate(fb.get("points", []), start=1):
+        label = f"<b>{number}.</b> {_esc(p.get('label', ''))}"
+        if p.get("status") in ("credited", "partial"):
+            how = "" if p["status"] == "credited" else ' <span class="muted">(partly covered)</span>'
+            quotes = "".join(
+                f"<blockquote>\u201c{_esc(q.get('text', ''))}\u201d</blockquote>"
+                for q in p.get("evidence", [])[:2]
+            )
+            mark = "\u2713" if p["status"] == "credited" else "~"
+            covered.append(f"{mark} {label}{how}{quotes}")
+        else:
+            missing.append(f"\u2717 {label}")
+    slips = [
+        f"<b>{'Correct this' if i.get('severity') == 'error' else 'Check this'}:</b> {_esc(i.get('message', ''))}"
+        + (f"<blockquote>\u201c{_esc(i['sentence'])}\u201d</blockquote>" if i.get("sentence") else "")
+        for i in fb.get("fact_issues", [])
+    ]
+    advisories = [_esc(a.get("message", "")) for a in fb.get("advisories", [])]
+    steps = [_esc(s) for s in fb.get("next_steps", [])]
+
+    if record.answer:
+        answer = highlight_html(record.answer, _verified(record.answer, fb))
+        answer_html = f'{legend_html()}<div class="answer">{answer}</div>'
+    else:
+        answer_html = '<p class="muted">The answer text was not kept with this result.</p>'
+
+    body = [
+        *head,
+        f"<section><h2>Question</h2><p>{_esc(fb.get('question', ''))}</p>"
+        f'<p class="mark">Mark: {_esc(mark_line)}</p><p>{_esc(fb.get("summary", ""))}</p></section>',
+        f"<section><h2>What you covered</h2>{_items(covered, 'No mark-scheme points were credited yet.')}</section>",
+        f"<section><h2>What is missing</h2>{_items(missing, 'Every mark-scheme point is covered.')}</section>",
+        f"<section><h2>Facts to check</h2>{_items(slips, 'No factual slips found.')}</section>",
+    ]
+    if advisories:
+        body.append(f"<section><h2>Notes from the marker</h2>{_items(advisories, '')}</section>")
+    body += [
+        f"<section><h2>Next steps</h2>{_items(steps, 'None.', ordered=True)}</section>",
+        f"<section><h2>Your answer</h2>{answer_html}</section>",
+    ]
+    return analytics.html_page(title, "\n".join(body), PAGE_CSS)
+
+
+# --- a zip of pages ---------------------------------------------------------------------------
+
+_WINDOWS_RESERVED = {
+    "CON",
+    "PRN",
+    "AUX",
+    "NUL",
+    *(f"COM{i}" for i in range(1, 10)),
+    *(f"LPT{i}" for i in range(1, 10)),
+}
+
+
+def safe_filename(name: str, limit: int = 80) -> str:
+    """A file name stem made only of ``[A-Za-z0-9._-]``: accents folded, anything else
+    replaced by "_", no leading dots, no "..", no Windows device names. May be "".
+
+    >>> safe_filename("../../etc/passwd"), safe_filename("Zoë Ångström"), safe_filename("con")
+    ('etc_passwd', 'Zoe_Angstrom', 'con_')
+    """
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", folded)
+    stem = re.sub(r"\.{2,}", ".", stem).strip("._-")[:limit].rstrip("._-")
+    if stem.split(".")[0].upper() in _WINDOWS_RESERVED:
+        stem += "_"
+    return stem
+
+
+def page_names(records: Sequence[ResultRecord]) -> list[str]:
+    """A distinct ``.html`` file name per record (case-insensitively distinct, and never
+    ``index.html``): the student's name, or the script id; the script id is added when two
+    students' names come out the same.
+
+    >>> rs = [ResultRecord("s1", "Ann Lee", "", None), ResultRecord("s2", "Ann  Lee", "", None)]
+    >>> page_names(rs)
+    ['Ann_Lee_s1.html', 'Ann_Lee_s2.html']
+    """
+    bases = [safe_filename(r.student or "") or safe_filename(r.script_id) or "script" for r in records]
+    shared = Counter(b.casefold() for b in bases)
+    names, used = [], {"index"}
+    for base, r in zip(bases, records, strict=True):
+        stem = base
+        if shared[base.casefold()] > 1 or base.casefold() == "index":
+            sid = safe_filename(r.script_id)
+            stem = f"{base}_{sid}" if sid and sid.casefold() != base.casefold() else base
+        candidate, n = stem, 2
+        while candidate.casefold() in used:
+            candidate, n = f"{stem}-{n}", n + 1
+        used.add(candidate.casefold())
+        names.append(f"{candidate}.html")
+    return names
+
+
+def _index_page(records: Sequence[ResultRecord], names: list[str]) -> str:
+    rows = []
+    for label, name, r in zip(analytics.student_labels(records), names, records, strict=True):
+        fb = r.feedback
+        result = (
+            f"could not be marked: {r.error or 'no reason recorded'}"
+            if fb is None
+            else f"{fb.get('mark', '')}/{fb.get('max_mark', '')}"
+            + (f", level {fb['level']}" if fb.get("level") is not None else "")
+        )
+        rows.append(
+            f'<tr><td><a href="{_esc(name, quote=True)}">{_esc(label)}</a></td><td>{_esc(r.script_id)}</td>'
+            f"<td>{_esc(result)}</td></tr>"
+        )
+    table = (
+        "<table><thead><tr><th>Student</th><th>Script</th><th>Result</th></tr></thead><tbody>"
+        + "".join(rows)
+        + "</tbody></table>"
+        if rows
+        else '<p class="empty">No scripts.</p>'
+    )
+    return analytics.html_page("Feedback pages", f"<h1>Feedback pages</h1>{table}")
+
+
+def feedback_zip(records: Sequence[ResultRecord], path: str | Path) -> Path:
+    """A zip of one feedback page per script (names from :func:`page_names`) and an
+    ``index.html`` linking them. Failed scripts get a page saying why. Returns the path."""
+    path = Path(path)
+    records = list(records)
+    names = page_names(records)
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("index.html", _index_page(records, names))
+        for name, r in zip(names, records, strict=True):
+            zf.writestr(name, feedback_page(r))
+    return path
+
+
+__all__ = [
+    "ResultRecord",
+    "feedback_page",
+    "feedback_zip",
+    "page_names",
+    "results_table",
+    "safe_cell",
+    "safe_filename",
+    "write_csv",
+    "write_xlsx",
+]
