@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
+from pathlib import Path
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -23,11 +24,13 @@ from .scoring import (
     QuestionIndex,
     compute_features,
     criterion_evidence,
+    place_coverage,
     place_levels,
     place_points,
     prepare,
     score_points,
 )
+from .similarity import NO_MATCH, ModelAnswerSet
 from .structure import analyse
 
 
@@ -74,8 +77,14 @@ class Marker:
         key = (question.id, question.version + "|" + ",".join(f"{a.name}:{a.intended_mark}" for a in answers))
         if key not in self._indexes:
             texts = [p.text for p in question.points] + [a.text for a in answers] + [question.question]
-            docs = list(self.nlp.pipe(texts))
+            wordings = [[p.label, *p.aliases] for p in question.points]
+            docs = list(self.nlp.pipe(texts + [w for ws in wordings for w in ws]))
+            wording_docs = iter(docs[len(texts) :])
+            docs = docs[: len(texts)]
             n = len(question.points)
+            answer_docs = docs[n : n + len(answers)]
+            top = max((a.intended_mark for a in answers), default=0)
+            full = [d for a, d in zip(answers, answer_docs, strict=True) if a.intended_mark == top]
             self._indexes[key] = QuestionIndex.build(
                 question,
                 self.bank.topic_for(question),
@@ -83,6 +92,8 @@ class Marker:
                 point_terms=[terms_of(d) for d in docs[:n]],
                 answer_terms=[terms_of(d) for d in docs[n : n + len(answers)]],
                 question_terms=terms_of(docs[-1]),
+                model_set=ModelAnswerSet.build(full, docs[-1]),
+                wording_terms=[[terms_of(next(wording_docs)) for _ in ws] for ws in wordings],
             )
         return self._indexes[key]
 
@@ -133,17 +144,21 @@ class Marker:
             index.question_terms,
             question.question,
             question.command_word,
-            (question.period.start, question.period.end),
+            (question.period.start, question.period.end) if question.period else None,
             frozenset(cue_prefix(question) + p.id for p in question.points),
             frozenset(c for p in question.points for c in p.concepts),
         )
-        features = compute_features(evidence, points, index, structure)
+        match = index.model_set.match(doc) if index.model_set else NO_MATCH
+        features = compute_features(evidence, points, index, structure, match)
         advisories = check_answer(evidence, features, question, structure)
         caps_level = [a.cap_level for a in advisories if a.cap_level is not None]
         caps_mark = [a.cap_mark for a in advisories if a.cap_mark is not None]
         if question.kind == "levels":
             quotes = criterion_evidence(evidence, points, structure)
             placement = place_levels(question, features, min(caps_level) if caps_level else None, quotes)
+        elif question.kind == "coverage":
+            full_at = index.model_set.full_at if index.model_set else 0.5
+            placement = place_coverage(question, match, full_at, min(caps_mark) if caps_mark else None)
         else:
             placement = place_points(question, points, min(caps_mark) if caps_mark else None)
         facts = check_facts(evidence, topic, question)
@@ -173,3 +188,24 @@ def empty_feedback(index: QuestionIndex) -> Feedback:
         "Start with a sentence that answers the question directly, then support it with evidence.",
     ]
     return fb
+
+
+def load_marker(questions: str | Path | None = None) -> Marker:
+    """A marker over the shipped bank, or over the questions of an import file (see :mod:`marker.authoring`).
+
+    Raises:
+        RubricErrors: the file is malformed (every problem, with its line and field).
+        MarkerError: the file does not exist.
+    """
+    if questions is None:
+        return Marker()
+    from .authoring import bank_from_specs, load_specs
+
+    path = Path(questions)
+    if not path.is_file():
+        raise MarkerError(f"No such questions file: {path}")
+    specs = load_specs(path)
+    nlp = build_pipeline()
+    bank = bank_from_specs(specs, nlp, str(path))
+    nlp.get_pipe("marker_concepts").add_entries(bank.entries())
+    return Marker(bank, nlp)

@@ -108,6 +108,8 @@ def check_facts(evidence: Evidence, topic: Topic, question: Question) -> list[Fa
 
     # Events named that lie wholly outside the question's period: noted once each.
     period = question.period
+    if period is None:
+        return issues
     seen: set[str] = set()
     for mention in evidence.mentions:
         cid = mention.concept

@@ -178,7 +178,15 @@ def check_answer(
                 "the higher levels need developed, supported argument.",
             )
         )
+    if question.kind == "coverage":
+        # A one-sentence answer that is right says what the model answer says, often in the
+        # question's own words; its mark already is its match with the model answer.
+        out = [a for a in out if a.code not in COVERAGE_EXEMPT]
     return out
+
+
+#: Checks that do not apply to coverage-marked short answers (see the end of check_answer).
+COVERAGE_EXEMPT = frozenset({"copied", "copied-question", "off-topic"})
 
 
 def _paragraphs(indices: tuple[int, ...]) -> str:

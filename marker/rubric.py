@@ -108,8 +108,9 @@ class Topic(_Strict):
     id: Slug
     title: str
     subject: str = ""
-    period: Period
-    concepts: list[Concept] = Field(min_length=1)
+    #: The years the topic covers; None for a topic with no period (science, an imported question).
+    period: Period | None = None
+    concepts: list[Concept] = Field(default_factory=list)
     facts: list[Fact] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -206,7 +207,26 @@ class PointsMarking(_Strict):
         return min(max(earned, default=0), max_mark)
 
 
-Marking = Annotated[LevelsMarking | PointsMarking, Field(discriminator="kind")]
+class CoverageMarking(_Strict):
+    """Marks in proportion to how much of the closest model answer the answer says.
+
+    ``full_at`` is the match score (0..1) that earns full marks; by default it depends on
+    how many alternative model answers there are (see :func:`marker.similarity.full_marks_at`).
+    """
+
+    kind: Literal["coverage"]
+    full_at: float | None = Field(default=None, gt=0, le=1)
+
+    def mark_for(self, score: float, full_at: float, max_mark: int) -> int:
+        """Whole marks for a match score, full marks from ``full_at``.
+
+        >>> CoverageMarking(kind="coverage").mark_for(0.3, 0.6, 4)
+        2
+        """
+        return min(max_mark, int(max_mark * score / full_at + 1e-9))
+
+
+Marking = Annotated[LevelsMarking | PointsMarking | CoverageMarking, Field(discriminator="kind")]
 
 
 class Question(_Strict):
@@ -215,9 +235,10 @@ class Question(_Strict):
     schema_version: Literal[1]
     id: Slug
     topic: Slug
-    question: str = Field(min_length=5)
+    question: str = Field(min_length=3)
     command_word: str = Field(min_length=2)
-    period: Period
+    #: The years the question covers (dates outside are noted); None when time does not matter.
+    period: Period | None = None
     max_mark: int = Field(ge=1, le=100)
     marking: Marking
     points: list[Point] = Field(min_length=1)
@@ -232,7 +253,7 @@ class Question(_Strict):
             top = self.marking.levels[-1].marks[1]
             if top != self.max_mark:
                 raise ValueError(f"the top level ends at {top} but max_mark is {self.max_mark}")
-        elif self.marking.thresholds:
+        elif isinstance(self.marking, PointsMarking) and self.marking.thresholds:
             bad = [m for m in self.marking.thresholds if not 0 < m <= self.max_mark]
             if bad:
                 raise ValueError(f"thresholds give marks outside 1..{self.max_mark}: {bad}")
@@ -341,7 +362,7 @@ def _validate(model: type[BaseModel], data: Any, node: yaml.Node | None, source:
         errors = []
         for err in exc.errors():
             loc = tuple(err["loc"])
-            if loc[:1] == ("marking",) and len(loc) > 1 and loc[1] in ("levels", "points"):
+            if loc[:1] == ("marking",) and len(loc) > 1 and loc[1] in ("levels", "points", "coverage"):
                 loc = loc[:1] + loc[2:]  # drop the union's tag: it is not a field of the file
             field = ".".join(str(p) for p in loc)
             if err["type"] == "literal_error" and loc == ("schema_version",):

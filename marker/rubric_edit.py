@@ -107,6 +107,8 @@ def rubric_from_rows(
             if criteria.get(level):
                 entry["criteria"] = criteria[level]
             marking["levels"].append(entry)
+    elif base["marking"]["kind"] == "coverage":
+        marking = dict(base["marking"])
     else:
         marking = {"kind": "points"}
         table = parse_thresholds(thresholds)
@@ -118,7 +120,9 @@ def rubric_from_rows(
         "topic": base["topic"],
         "question": fields["question"],
         "command_word": fields["command_word"],
-        "period": {"start": _int(fields["start"]), "end": _int(fields["end"])},
+        "period": None
+        if _blank(fields.get("start")) and _blank(fields.get("end"))
+        else {"start": _int(fields.get("start")), "end": _int(fields.get("end"))},
         "max_mark": _int(fields["max_mark"]),
         "marking": marking,
         "points": [
@@ -137,7 +141,7 @@ def rubric_from_rows(
     }
 
 
-def skeleton(question_id: str, topic: str, text: str, kind: str, max_mark: int, period: dict) -> dict:
+def skeleton(question_id: str, topic: str, text: str, kind: str, max_mark: int, period: dict | None) -> dict:
     """A new question's starting rubric: bands spread evenly over the marks, one point to replace.
 
     >>> [lv["marks"] for lv in skeleton("q", "t", "Why?", "levels", 12, {"start": 1, "end": 2})["marking"]["levels"]]
@@ -165,7 +169,7 @@ def skeleton(question_id: str, topic: str, text: str, kind: str, max_mark: int, 
         "topic": topic,
         "question": text,
         "command_word": "explain",
-        "period": dict(period),
+        "period": dict(period) if period else None,
         "max_mark": max_mark,
         "marking": marking,
         "points": [

@@ -17,7 +17,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from .bank import cue_prefix, reject_key
 from .evidence import ANALYTIC_ROLES, Evidence
 from .roles import COUNTER
-from .rubric import Level, LevelCriteria, LevelsMarking, ModelAnswer, Question, Topic
+from .rubric import CoverageMarking, Level, LevelCriteria, LevelsMarking, ModelAnswer, Question, Topic
+from .similarity import NO_MATCH, STEM, Match, ModelAnswerSet
 from .structure import Structure
 
 CREDITED, PARTIAL, MISSING = "credited", "partial", "missing"
@@ -53,6 +54,10 @@ class QuestionIndex:
     source_runs: frozenset[tuple[str, ...]] = frozenset()
     #: Runs of six words of the question, to spot an answer that only repeats it.
     question_runs: frozenset[tuple[str, ...]] = frozenset()
+    #: The full-mark model answers, for coverage marking and the match features.
+    model_set: ModelAnswerSet | None = None
+    #: Per point, the content words of each of its wordings (label and aliases), cut to six letters.
+    point_wordings: tuple[tuple[frozenset[str], ...], ...] = ()
 
     @classmethod
     def build(
@@ -63,6 +68,8 @@ class QuestionIndex:
         point_terms: list[tuple[str, ...]],
         answer_terms: list[tuple[str, ...]],
         question_terms: tuple[str, ...],
+        model_set: ModelAnswerSet | None = None,
+        wording_terms: list[list[tuple[str, ...]]] | None = None,
     ) -> QuestionIndex:
         """Fit the TF-IDF space on the mark scheme's own words and the model answers."""
         vectorizer = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, min_df=1)
@@ -81,6 +88,11 @@ class QuestionIndex:
             ),
             source_runs=frozenset(run for text in sources for run in word_runs(words_of(text))),
             question_runs=frozenset(word_runs(words_of(question.question), 6)),
+            model_set=model_set,
+            point_wordings=tuple(
+                tuple(frozenset(t[:STEM] for t in terms) for terms in wordings)
+                for wordings in (wording_terms or [])
+            ),
             question=question,
             topic=topic,
             model_answers=model_answers,
@@ -315,6 +327,12 @@ class Features:
     copied_share: float = 0.0
     #: Share of the answer's words that only repeat the question (six-word runs).
     question_share: float = 0.0
+    #: Match with the closest full-mark model answer (see :mod:`marker.similarity`).
+    match_score: float = 0.0
+    match_recall: float = 0.0
+    clause_recall: float = 0.0
+    char_similarity: float = 0.0
+    negation_mismatch: bool = False
 
 
 @dataclass(frozen=True)
@@ -360,6 +378,13 @@ def score_points(evidence: Evidence, index: QuestionIndex) -> list[PointResult]:
     for m in evidence.mentions:
         by_sent.setdefault(m.sent, []).append(m)
     prefix, reject_prefix = cue_prefix(q), reject_key(q, "")
+    # Short-answer questions with no period (a science question, one built from model answers)
+    # also credit a sentence that says most of a point's own words, in any order and form:
+    # "water and carbon dioxide are taken in" says "carbon dioxide is taken in". History
+    # points keep to their cue phrases and concepts, which the validation set was tuned on.
+    by_words = q.kind != "levels" and q.period is None and len(index.point_wordings) == len(q.points)
+    stems = [frozenset(t[:STEM] for t in s.terms) for s in sents] if by_words else []
+    given = frozenset(t[:STEM] for t in index.question_terms)
     results = []
     for j, point in enumerate(q.points):
         key, rejected = prefix + point.id, reject_prefix + point.id
@@ -380,6 +405,8 @@ def score_points(evidence: Evidence, index: QuestionIndex) -> list[PointResult]:
                 + 0.1 * (len(concept_hits) >= 2)
                 + min(0.35, float(sim[s.index, j]))
             )
+            if by_words:
+                score = max(score, _wording_recall(stems[s.index], index.point_wordings[j], given))
             if not s.is_claim:
                 score *= 0.5  # named but not used to claim anything
             score = min(score, 1.0)
@@ -409,6 +436,22 @@ def score_points(evidence: Evidence, index: QuestionIndex) -> list[PointResult]:
             )
         )
     return results
+
+
+def _wording_recall(
+    said: frozenset[str], wordings: tuple[frozenset[str], ...], given: frozenset[str]
+) -> float:
+    """The best share of a wording's content words that a sentence says (the question's own words aside).
+
+    >>> _wording_recall(frozenset({"water", "absorb"}), (frozenset({"water", "absorb", "root"}),), frozenset())
+    0.667
+    """
+    best = 0.0
+    for words in wordings:
+        wanted = (words - given) or words
+        if wanted:
+            best = max(best, len(said & wanted) / len(wanted))
+    return round(best, 3)
 
 
 # --------------------------------------------------------------------------- features
@@ -484,7 +527,11 @@ def criterion_evidence(
 
 
 def compute_features(
-    evidence: Evidence, points: list[PointResult], index: QuestionIndex, structure: Structure | None = None
+    evidence: Evidence,
+    points: list[PointResult],
+    index: QuestionIndex,
+    structure: Structure | None = None,
+    match: Match = NO_MATCH,
 ) -> Features:
     sents = evidence.sentences
     weights = [p.weight for p in points]
@@ -541,6 +588,11 @@ def compute_features(
         if evidence.n_words
         else 0.0,
         question_share=round(copied_share(words_of(evidence.text), index.question_runs, 6), 3),
+        match_score=match.score,
+        match_recall=match.recall,
+        clause_recall=match.clause_recall,
+        char_similarity=match.char_similarity,
+        negation_mismatch=match.negation_mismatch,
     )
 
 
@@ -756,6 +808,27 @@ def place_points(question: Question, points: list[PointResult], cap_mark: int | 
     n = sum(p.status == CREDITED for p in points)
     mark = question.marking.mark_for(n, question.max_mark)
     text = f"{n} point{'s' if n != 1 else ''} credited"
+    if cap_mark is not None and mark > cap_mark:
+        mark = cap_mark
+        text += f"; held at {cap_mark} by an advisory"
+    return Placement(mark, None, None, [], text + f": {mark}/{question.max_mark}.")
+
+
+def place_coverage(
+    question: Question, match: Match, full_at: float, cap_mark: int | None = None
+) -> Placement:
+    """Marks in proportion to the match with the closest model answer (full marks at ``full_at``)."""
+    marking = question.marking
+    assert isinstance(marking, CoverageMarking)
+    full_at = marking.full_at or full_at
+    mark = marking.mark_for(match.score, full_at, question.max_mark)
+    share = min(match.score / full_at, 1.0)
+    text = f"The answer says {share:.0%} of what a full-mark answer says"
+    if match.said:
+        text += f" (it has: {', '.join(match.said[:6])}"
+        text += f"; it lacks: {', '.join(match.unsaid[:6])})" if match.unsaid else ")"
+    if match.negation_mismatch:
+        text += "; it negates what the model answer states (or the reverse)"
     if cap_mark is not None and mark > cap_mark:
         mark = cap_mark
         text += f"; held at {cap_mark} by an advisory"

@@ -216,7 +216,7 @@ def analyse(
     question_terms: frozenset[str],
     question_text: str,
     command_word: str,
-    period: tuple[int, int],
+    period: tuple[int, int] | None,
     scheme_keys: frozenset[str],
     scheme_concepts: frozenset[str],
 ) -> Structure:
@@ -261,7 +261,7 @@ def analyse(
         p for p in body if len(by_para[p]) >= 2 and not any(s.index in on_focus for s in by_para[p])
     )
     out_of_period = []
-    for p in paragraphs:
+    for p in paragraphs if period else ():
         ids = {s.index for s in by_para[p]}
         years = [d.year for d in evidence.dates if d.sent in ids]
         if len(years) >= 2 and all(not period[0] - 1 <= y <= period[1] + 1 for y in years):

@@ -36,3 +36,21 @@ def shipped_marker():
 def mini_env(monkeypatch):
     monkeypatch.setenv("MARKER_RUBRICS_DIR", str(MINI_RUBRICS))
     monkeypatch.setenv("MARKER_ANSWERS_DIR", str(MINI_ANSWERS))
+
+
+IMPORT_DIR = FIXTURES / "import"
+
+
+@pytest.fixture(scope="session")
+def import_marker():
+    """The real pipeline on the two questions of tests/fixtures/import/questions.yaml (import format)."""
+    from marker.engine import load_marker
+
+    return load_marker(IMPORT_DIR / "questions.yaml")
+
+
+@pytest.fixture()
+def data_env(monkeypatch, tmp_path):
+    """A private data folder (calibrations, the SQLite store) for one test."""
+    monkeypatch.setenv("MARKER_DATA_DIR", str(tmp_path / "data"))
+    return tmp_path / "data"

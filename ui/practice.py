@@ -36,10 +36,14 @@ qid = st.selectbox("Question", qids, format_func=lambda i: bank.questions[i].que
 question = bank.question(qid)
 
 st.markdown(f"### {md(question.question)}")
-scheme = "levels of response" if question.kind == "levels" else "one mark per valid point"
+scheme = {
+    "levels": "levels of response",
+    "points": "one mark per valid point",
+    "coverage": "coverage of the model answer",
+}[question.kind]
+period = f" \u00b7 period {question.period.start}\u2013{question.period.end}" if question.period else ""
 st.caption(
-    f"{question.max_mark} marks \u00b7 command word: {question.command_word} \u00b7 "
-    f"period {question.period.start}\u2013{question.period.end} \u00b7 marked by {scheme}"
+    f"{question.max_mark} marks \u00b7 command word: {md(question.command_word)}{period} \u00b7 marked by {scheme}"
 )
 
 drafts = store.drafts(student, qid) if student else []

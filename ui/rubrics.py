@@ -55,7 +55,7 @@ if qid == NEW:
                     new_text,
                     kind,
                     int(max_mark),
-                    bank.topics[topic_id].period.model_dump(),
+                    period.model_dump() if (period := bank.topics[topic_id].period) else None,
                 )
     base = st.session_state.get("new_base")
     if not base:
@@ -77,8 +77,10 @@ st.subheader("Question")
 c1, c2, c3, c4 = st.columns([2, 1, 1, 1])
 q_text = st.text_area("Question text", value=base["question"], key=key + "question")
 command_word = c1.text_input("Command word", value=base["command_word"], key=key + "command")
-start = c2.number_input("Period from", value=int(base["period"]["start"]), step=1, key=key + "start")
-end = c3.number_input("Period to", value=int(base["period"]["end"]), step=1, key=key + "end")
+period = base.get("period") or {}
+# A blank period (a science question) stays blank: the inputs accept None.
+start = c2.number_input("Period from", value=period.get("start"), step=1, key=key + "start")
+end = c3.number_input("Period to", value=period.get("end"), step=1, key=key + "end")
 max_mark = c4.number_input("Maximum mark", value=int(base["max_mark"]), step=1, key=key + "max")
 
 st.subheader("Points of the mark scheme")

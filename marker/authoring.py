@@ -1,0 +1,364 @@
+"""A question from its model answer: the import format, and a rubric built from it.
+
+A teacher who brings a question writes only this (one question, or a list of them)::
+
+    id: q-protein
+    question: "List and describe four steps of protein synthesis."
+    max_mark: 3
+    model_answers:
+      - "mRNA leaves the nucleus through a nuclear pore. ..."
+      - {text: "A weaker answer ...", mark: 1}
+    # optional:
+    points:
+      - "mRNA exits the nucleus via a nuclear pore"
+      - "tRNA carries the complementary anticodon / anticodon pairs with codon"
+    marking: {kind: points, thresholds: {3: 4, 2: 3, 1: 1}}
+
+Everything else is derived. Points given are split into alternative wordings at " / " and
+" or "; without points, spaCy splits the best model answer into clauses and each clause becomes
+a point, with the matching clauses of the other full-mark answers as alternative wordings.
+Named entities become the question's concepts. ``marking`` defaults to coverage of the model
+answer (marks in proportion to how much of it the answer says); ``{kind: points}`` without
+thresholds gives one mark per point.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from .bank import QuestionBank
+from .errors import RubricError, RubricErrors
+from .rubric import ModelAnswer, Question, Slug, Topic, _node_line, _parse_yaml, validate_question
+from .similarity import clauses, content_terms
+
+COMMAND_WORDS = (
+    "explain",
+    "describe",
+    "list",
+    "state",
+    "name",
+    "identify",
+    "outline",
+    "compare",
+    "evaluate",
+    "assess",
+    "analyse",
+    "analyze",
+    "discuss",
+    "why",
+    "how",
+    "what",
+    "which",
+    "when",
+    "where",
+    "who",
+    "give",
+    "suggest",
+    "calculate",
+    "predict",
+    "justify",
+)
+ENTITY_KINDS = {
+    "PERSON": "person",
+    "GPE": "country",
+    "LOC": "place",
+    "FAC": "place",
+    "ORG": "organisation",
+    "NORP": "group",
+    "EVENT": "event",
+    "LAW": "treaty",
+    "WORK_OF_ART": "idea",
+    "PRODUCT": "idea",
+}
+_ALTERNATIVES = re.compile(r"\s+/\s+|\s+or\s+", re.I)
+#: Two clauses whose content words overlap this much say the same thing.
+SAME_POINT = 0.5
+
+
+class _Import(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ModelAnswerSpec(_Import):
+    text: str = Field(min_length=1)
+    mark: int | None = Field(default=None, ge=0)
+
+
+class MarkingSpec(_Import):
+    kind: Literal["points", "coverage", "levels"] = "coverage"
+    thresholds: dict[int, int] | None = None
+    full_at: float | None = Field(default=None, gt=0, le=1)
+
+
+class QuestionSpec(_Import):
+    """One question of the import format (only id, question, max_mark, model_answers required)."""
+
+    id: Slug
+    question: str = Field(min_length=3)
+    max_mark: int = Field(ge=1, le=100)
+    model_answers: list[str | ModelAnswerSpec] = Field(min_length=1)
+    points: list[str] | None = None
+    marking: MarkingSpec | None = None
+    topic: Slug | None = None
+    command_word: str | None = None
+
+    def answers(self) -> list[ModelAnswerSpec]:
+        return [
+            ModelAnswerSpec(text=a, mark=self.max_mark)
+            if isinstance(a, str)
+            else a.model_copy(update={"mark": self.max_mark if a.mark is None else a.mark})
+            for a in self.model_answers
+        ]
+
+
+@dataclass
+class Built:
+    """A question built from its spec: ready to mark, save or edit."""
+
+    question: Question
+    topic: Topic
+    model_answers: list[ModelAnswer]
+
+
+def is_import_file(path: str | Path) -> bool:
+    """Whether a YAML file is in the import format (rather than a full rubric)."""
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return False
+    items = data if isinstance(data, list) else [data]
+    return bool(items) and all(isinstance(d, dict) and "model_answers" in d for d in items)
+
+
+def parse_specs(text: str, source: str = "<questions>") -> list[QuestionSpec]:
+    """Parse the import format: one question (a mapping) or a list of them.
+
+    Every problem is reported at once, naming the file, the line and the field.
+    """
+    data, node = _parse_yaml(text, source)
+    items = data if isinstance(data, list) else [data]
+    if not items or not all(isinstance(d, dict) for d in items):
+        raise RubricErrors(
+            [RubricError(source, "expected a question (a mapping) or a list of questions", line=1)]
+        )
+    specs, errors, seen = [], [], {}
+    for i, item in enumerate(items):
+        prefix = (i,) if isinstance(data, list) else ()
+        try:
+            spec = QuestionSpec.model_validate(item)
+        except ValidationError as exc:
+            for err in exc.errors():
+                loc = tuple(err["loc"])
+                # A union's member name ("str", "ModelAnswerSpec") is not a field of the file.
+                loc = tuple(p for p in loc if not (isinstance(p, str) and p[:1].isupper() or p == "str"))
+                field = ".".join(str(p) for p in (*prefix, *loc))
+                errors.append(
+                    RubricError(
+                        source,
+                        err["msg"].removeprefix("Value error, "),
+                        line=_node_line(node, (*prefix, *loc)),
+                        field=field,
+                    )
+                )
+            continue
+        if spec.id in seen:
+            errors.append(
+                RubricError(
+                    source,
+                    f"question id '{spec.id}' is used twice (also item {seen[spec.id] + 1})",
+                    line=_node_line(node, (*prefix, "id")),
+                    field=".".join(map(str, (*prefix, "id"))),
+                )
+            )
+        seen.setdefault(spec.id, i)
+        specs.append(spec)
+    if errors:
+        raise RubricErrors(errors)
+    return specs
+
+
+def load_specs(path: str | Path) -> list[QuestionSpec]:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise RubricErrors([RubricError(str(path), f"not UTF-8 text (byte {exc.start})")]) from None
+    except OSError as exc:
+        raise RubricErrors([RubricError(str(path), f"cannot be read: {exc.strerror}")]) from None
+    return parse_specs(text, str(path))
+
+
+def split_alternatives(point: str) -> list[str]:
+    """The wordings of one point: ``"a / b or c"`` -> ``["a", "b", "c"]``.
+
+    >>> split_alternatives("tRNA carries the anticodon / anticodon pairs with codon")
+    ['tRNA carries the anticodon', 'anticodon pairs with codon']
+    """
+    return [p.strip(" .;") for p in _ALTERNATIVES.split(point) if p.strip(" .;")]
+
+
+def _slug(text: str, taken: set[str]) -> str:
+    words = re.findall(r"[a-z0-9]+", text.lower())[:5] or ["point"]
+    base = "-".join(words)[:60].strip("-") or "point"
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    taken.add(slug)
+    return slug
+
+
+def _command_word(question: str) -> str:
+    for word in re.findall(r"[a-z]+", question.lower())[:3]:
+        if word in COMMAND_WORDS:
+            return word
+    return "answer"
+
+
+def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / min(len(a), len(b)) if a and b else 0.0
+
+
+def _derived_points(docs: list[Doc], marks: list[int]) -> list[tuple[str, list[str]]]:
+    """Points from the clauses of the best model answer; similar clauses of the others are aliases."""
+    top = max(marks)
+    best = docs[marks.index(top)]
+    pieces: list[Span | Doc] = clauses(best) or [best]
+    points = [(p.text.strip(" .;"), [], content_terms(p)) for p in pieces]
+    for doc, mark in zip(docs, marks, strict=True):
+        if doc is best or mark < top:
+            continue
+        for clause in clauses(doc) or [doc]:
+            terms = content_terms(clause)
+            scored = [(_overlap(terms, p[2]), k) for k, p in enumerate(points)]
+            score, k = max(scored)
+            if score >= SAME_POINT and clause.text.strip(" .;") not in points[k][1]:
+                points[k][1].append(clause.text.strip(" .;"))
+    return [(label, aliases) for label, aliases, _terms in points]
+
+
+def build(spec: QuestionSpec, nlp: Language, source: str = "<questions>") -> Built:
+    """Build the full rubric, topic and model answers of one imported question."""
+    answers = spec.answers()
+    docs = list(nlp.pipe([a.text for a in answers]))
+    topic_id = spec.topic or spec.id
+    concepts: dict[str, dict[str, Any]] = {}
+    for doc in docs:
+        for ent in doc.ents:
+            kind = ENTITY_KINDS.get(ent.label_)
+            name = ent.text.strip()
+            # A lone capitalised word tagged PERSON is usually a sentence-initial noun ("Glucose").
+            if kind == "person" and len(ent) < 2:
+                continue
+            if kind and len(name) > 1:
+                cid = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+                if cid:
+                    concepts.setdefault(cid, {"id": cid, "label": name, "kind": kind})
+    topic = Topic(
+        schema_version=1,
+        id=topic_id,
+        title=spec.question if len(spec.question) <= 120 else spec.question[:119] + "\u2026",
+        concepts=list(concepts.values()),
+    )
+    if spec.points:
+        raw = [(alts[0], alts[1:]) for p in spec.points if (alts := split_alternatives(p))]
+    else:
+        raw = _derived_points(docs, [a.mark for a in answers])
+    taken: set[str] = set()
+    points = []
+    for label, aliases in raw:
+        text = " ".join([label, *aliases]).lower()
+        linked = [c["id"] for c in concepts.values() if c["label"].lower() in text]
+        points.append(
+            {"id": _slug(label, taken), "label": label, "aliases": list(aliases), "concepts": linked}
+        )
+    marking_spec = spec.marking or MarkingSpec()
+    if marking_spec.kind == "points":
+        marking: dict[str, Any] = {"kind": "points"}
+        if marking_spec.thresholds:
+            marking["thresholds"] = dict(marking_spec.thresholds)
+    elif marking_spec.kind == "coverage":
+        marking = {"kind": "coverage"}
+        if marking_spec.full_at:
+            marking["full_at"] = marking_spec.full_at
+    else:
+        marking = _even_levels(spec.max_mark)
+    data = {
+        "schema_version": 1,
+        "id": spec.id,
+        "topic": topic_id,
+        "question": spec.question,
+        "command_word": spec.command_word or _command_word(spec.question),
+        "max_mark": spec.max_mark,
+        "marking": marking,
+        "points": points,
+    }
+    question = validate_question(data, f"{source} (question {spec.id})")
+    model_answers = [
+        ModelAnswer(question=spec.id, intended_mark=a.mark, text=a.text, name=f"model-{i + 1}")
+        for i, a in enumerate(answers)
+    ]
+    return Built(question, topic, model_answers)
+
+
+def _even_levels(max_mark: int) -> dict:
+    n = 4 if max_mark >= 8 else 3 if max_mark >= 3 else 2
+    edges = [round(max_mark * i / n) for i in range(n + 1)]
+    return {
+        "kind": "levels",
+        "levels": [
+            {"level": i + 1, "marks": [edges[i] + 1, edges[i + 1]], "descriptor": f"Level {i + 1}."}
+            for i in range(n)
+        ],
+    }
+
+
+def bank_from_specs(specs: list[QuestionSpec], nlp: Language, source: str = "<questions>") -> QuestionBank:
+    """An in-memory question bank holding the imported questions."""
+    bank = QuestionBank()
+    for spec in specs:
+        built = build(spec, nlp, source)
+        known = bank.topics.get(built.topic.id)
+        if known is None:
+            bank.topics[built.topic.id] = built.topic
+        else:  # questions sharing a topic share its concepts
+            merged = {c.id: c for c in [*known.concepts, *built.topic.concepts]}
+            bank.topics[known.id] = known.model_copy(update={"concepts": list(merged.values())})
+        bank.add_question(built.question)
+        for answer in built.model_answers:
+            bank.add_model_answer(answer)
+    return bank
+
+
+def write_built(built: Built, rubrics_dir: str | Path, answers_dir: str | Path) -> list[Path]:
+    """Write a built question as rubric files a teacher can edit (and the bank loads)."""
+    rubrics, answers = Path(rubrics_dir), Path(answers_dir)
+    (rubrics / "topics").mkdir(parents=True, exist_ok=True)
+    (rubrics / "questions").mkdir(parents=True, exist_ok=True)
+    written = []
+    topic_path = rubrics / "topics" / f"{built.topic.id}.yaml"
+    topic_path.write_text(_yaml(built.topic.model_dump(mode="json", exclude_defaults=True)), encoding="utf-8")
+    question_path = rubrics / "questions" / f"{built.question.id}.yaml"
+    question_path.write_text(
+        _yaml(built.question.model_dump(mode="json", exclude_defaults=True)), encoding="utf-8"
+    )
+    written += [topic_path, question_path]
+    folder = answers / built.question.id
+    folder.mkdir(parents=True, exist_ok=True)
+    for answer in built.model_answers:
+        path = folder / f"{answer.name}.md"
+        front = _yaml({"question": answer.question, "intended_mark": answer.intended_mark})
+        path.write_text(f"---\n{front}---\n{answer.text}\n", encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def _yaml(data: Any) -> str:
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)

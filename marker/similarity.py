@@ -1,0 +1,212 @@
+"""How much of a model answer an answer says: the match behind coverage marking.
+
+Short answers ("Why did the bulb stay on?") are marked against one or more full-mark model
+answers, each an alternative way of being right. An answer's match with a model answer is:
+
+- **recall** of the model answer's content words (lemmas, cut to six letters so
+  "connected"/"connection" meet), leaving out words the question already gives, divided by
+  ``len ** 0.85`` so a long model answer does not demand every word; halved when one of the
+  two is negated and the other is not ("are connected" / "are not connected");
+- **clause recall**: the best recall of any one clause of a model answer (an answer that
+  states its key clause well says more than its overall recall shows);
+- **character similarity**: TF-IDF cosine of character 3-5-grams, for spellings and word
+  forms the lemmatiser misses.
+
+The score is ``0.8 * recall + 0.2 * character similarity + 0.4 * (clause recall - recall)``,
+best over the model answers; full marks come at ``0.5 + 0.05 * ln(number of model answers)``
+(more alternatives make a chance match likelier). These constants were chosen on the
+*training* half of SemEval-2013 Task 7 (never its test sets); see ``benchmarks/semeval.py``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+from spacy.tokens import Doc, Span, Token
+
+NEGATIONS = frozenset({"not", "no", "n't", "never", "nothing", "none", "neither", "nor", "cannot"})
+#: Stop words that carry the meaning of a short answer ("the same state", "switched off").
+KEPT_STOP_WORDS = frozenset(
+    {
+        "same",
+        "off",
+        "on",
+        "one",
+        "all",
+        "both",
+        "more",
+        "less",
+        "up",
+        "down",
+        "out",
+        "in",
+        "open",
+        "closed",
+        "first",
+        "last",
+        "before",
+        "after",
+    }
+)
+#: Words that join two clauses of one sentence: a model answer's clauses are split there.
+CLAUSE_BREAKS = frozenset({";", "so", "because", "therefore", "whereas"})
+STEM = 6
+RECALL_POWER = 0.85
+NEGATION_PENALTY = 0.5
+W_RECALL, W_CHARS, W_CLAUSE = 0.8, 0.2, 0.4
+FULL_AT, FULL_AT_PER_LOG_ALTERNATIVE = 0.5, 0.05
+
+
+def content_terms(tokens: Iterable[Token]) -> frozenset[str]:
+    """Content lemmas cut to six letters (negations are kept apart, see :func:`is_negated`)."""
+    out = set()
+    for t in tokens:
+        low = t.lower_
+        if t.is_punct or t.is_space or low in NEGATIONS:
+            continue
+        if t.is_stop and low not in KEPT_STOP_WORDS:
+            continue
+        out.add(t.lemma_.lower()[:STEM])
+    return frozenset(out)
+
+
+def is_negated(tokens: Iterable[Token]) -> bool:
+    return any(t.lower_ in NEGATIONS for t in tokens)
+
+
+def clauses(doc: Doc) -> list[Span]:
+    """Sentences, split again at ``;``, "so", "because"...; pieces of three words or more."""
+    out = []
+    for sent in doc.sents:
+        start = sent.start
+        for t in sent:
+            if t.lower_ in CLAUSE_BREAKS and t.i > start:
+                out.append(doc[start : t.i])
+                start = t.i + 1
+        out.append(doc[start : sent.end])
+    return [s for s in out if sum(not t.is_punct for t in s) >= 3]
+
+
+def full_marks_at(n_alternatives: int) -> float:
+    """The match score that earns full marks, given the number of full-mark model answers.
+
+    >>> full_marks_at(1), round(full_marks_at(6), 3)
+    (0.5, 0.59)
+    """
+    return FULL_AT + FULL_AT_PER_LOG_ALTERNATIVE * math.log(max(n_alternatives, 1))
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One full-mark model answer, ready to compare with."""
+
+    terms: frozenset[str]
+    negated: bool
+    clause_terms: tuple[frozenset[str], ...]
+
+
+@dataclass(frozen=True)
+class Match:
+    """How an answer matches the closest model answer."""
+
+    score: float
+    recall: float
+    clause_recall: float
+    char_similarity: float
+    negation_mismatch: bool
+    #: Which model answer (index into the full-mark model answers) it is closest to.
+    closest: int
+    #: Content words of the closest model answer that the answer says, and does not.
+    said: tuple[str, ...]
+    unsaid: tuple[str, ...]
+
+    def as_features(self) -> dict[str, float]:
+        return {
+            "match_score": self.score,
+            "match_recall": self.recall,
+            "clause_recall": self.clause_recall,
+            "char_similarity": self.char_similarity,
+            "negation_mismatch": float(self.negation_mismatch),
+        }
+
+
+NO_MATCH = Match(0.0, 0.0, 0.0, 0.0, False, -1, (), ())
+
+
+@dataclass
+class ModelAnswerSet:
+    """The full-mark model answers of a question, prepared once per rubric version."""
+
+    references: list[Reference]
+    question_terms: frozenset[str]
+    vectorizer: TfidfVectorizer | None
+    matrix: sparse.csr_matrix | None
+
+    @classmethod
+    def build(cls, model_docs: Sequence[Doc], question_doc: Doc) -> ModelAnswerSet:
+        refs = [
+            Reference(
+                content_terms(doc),
+                is_negated(doc),
+                tuple(ts for c in (clauses(doc) if _has_clauses(doc) else ()) if (ts := content_terms(c))),
+            )
+            for doc in model_docs
+        ]
+        vectorizer = matrix = None
+        if model_docs:
+            vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), lowercase=True)
+            vectorizer.fit([d.text for d in model_docs] + [question_doc.text])
+            matrix = vectorizer.transform([d.text for d in model_docs])
+        return cls(refs, content_terms(question_doc), vectorizer, matrix)
+
+    @property
+    def full_at(self) -> float:
+        return full_marks_at(len(self.references))
+
+    def match(self, doc: Doc) -> Match:
+        """Compare a parsed answer with every model answer; the best comparison wins."""
+        if not self.references or not doc.text.strip():
+            return NO_MATCH
+        answer = content_terms(doc)
+        negated = is_negated(doc)
+        given = self.question_terms
+        best_recall, closest, mismatch = 0.0, 0, False
+        for i, ref in enumerate(self.references):
+            wanted = (ref.terms - given) or ref.terms
+            if not wanted:
+                continue
+            recall = min(len(answer & wanted) / len(wanted) ** RECALL_POWER, 1.0)
+            differs = negated != ref.negated
+            if differs:
+                recall *= NEGATION_PENALTY
+            if recall > best_recall or i == 0:
+                best_recall, closest, mismatch = recall, i, differs
+        clause_recall = 0.0
+        for ref in self.references:
+            for terms in ref.clause_terms:
+                wanted = (terms - given) or terms
+                clause_recall = max(clause_recall, len(answer & wanted) / len(wanted))
+        chars = 0.0
+        if self.vectorizer is not None:
+            chars = float(np.max((self.vectorizer.transform([doc.text]) @ self.matrix.T).toarray()))
+        score = W_RECALL * best_recall + W_CHARS * chars + W_CLAUSE * max(clause_recall - best_recall, 0.0)
+        ref_terms = (self.references[closest].terms - given) or self.references[closest].terms
+        return Match(
+            score=round(min(score, 1.0), 4),
+            recall=round(best_recall, 4),
+            clause_recall=round(clause_recall, 4),
+            char_similarity=round(chars, 4),
+            negation_mismatch=mismatch,
+            closest=closest,
+            said=tuple(sorted(ref_terms & answer)),
+            unsaid=tuple(sorted(ref_terms - answer)),
+        )
+
+
+def _has_clauses(doc: Doc) -> bool:
+    return len(clauses(doc)) > 1
