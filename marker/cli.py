@@ -61,13 +61,42 @@ def read_answer(source: str) -> str:
         ) from None
 
 
-@app.command()
-@friendly
-def questions(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
-    """List the questions in the bank."""
+QuestionsArg = Annotated[
+    Path | None,
+    typer.Argument(
+        help="A questions file in the import format (see the README); the shipped bank if left out.",
+        show_default=False,
+    ),
+]
+QuestionsOpt = Annotated[
+    Path | None,
+    typer.Option("--questions", help="A questions file in the import format; the shipped bank if left out."),
+]
+
+
+def _bank(questions: Path | None):
+    """The bank of a questions file, without loading the marking pipeline (for quick checks)."""
     from .bank import QuestionBank
 
-    bank = QuestionBank.load()
+    if questions is None:
+        return QuestionBank.load()
+    from .authoring import load_specs
+
+    if not questions.is_file():
+        raise MarkerError(f"No such questions file: {questions}")
+    return load_specs(questions)  # checks the file; the bank itself is built with the pipeline
+
+
+@app.command()
+@friendly
+def questions(
+    file: QuestionsArg = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List the questions (of the shipped bank, or of a questions file)."""
+    from .engine import load_marker
+
+    bank = load_marker(file).bank if file else _bank(None)
     rows = [
         {
             "id": q.id,
@@ -76,7 +105,7 @@ def questions(as_json: Annotated[bool, typer.Option("--json", help="Print JSON."
             "max_mark": q.max_mark,
             "marking": q.kind,
             "command_word": q.command_word,
-            "period": f"{q.period.start}-{q.period.end}",
+            "period": f"{q.period.start}-{q.period.end}" if q.period else None,
         }
         for q in bank.questions.values()
     ]
@@ -84,7 +113,7 @@ def questions(as_json: Annotated[bool, typer.Option("--json", help="Print JSON."
         typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
     for r in rows:
-        typer.echo(f"{r['id']:28} {r['max_mark']:>3} marks  {r['marking']:6}  {r['question']}")
+        typer.echo(f"{r['id']:28} {r['max_mark']:>3} marks  {r['marking']:8}  {r['question']}")
 
 
 @app.command()
@@ -92,18 +121,186 @@ def questions(as_json: Annotated[bool, typer.Option("--json", help="Print JSON."
 def mark(
     question: Annotated[str, typer.Option("--question", "-q", help="Question id (see 'marker questions').")],
     file: Annotated[str, typer.Argument(help="Answer file (UTF-8 text), or - for standard input.")] = "-",
+    questions: QuestionsOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the feedback as JSON.")] = False,
+    uncalibrated: Annotated[
+        bool, typer.Option("--uncalibrated", help="Ignore a saved calibration for this question.")
+    ] = False,
 ) -> None:
-    """Mark one answer and explain the mark."""
-    from .bank import QuestionBank
+    """Mark one answer and explain the mark (calibrated when a calibration is saved for the question)."""
+    from . import calibrate
+    from .engine import load_marker
+    from .store import data_dir
 
-    bank = QuestionBank.load()
-    bank.question(question)  # an unknown id fails before the pipeline loads
+    if questions is None:
+        _bank(None).question(question)  # an unknown id fails before the pipeline loads
     text = read_answer(file)
-    from .engine import Marker
-
-    feedback = Marker(bank).mark(question, text)
+    marker = load_marker(questions)
+    q = marker.bank.question(question)
+    feedback = marker.mark(question, text)
+    if not uncalibrated:
+        cal, why = calibrate.usable(calibrate.load(data_dir(), question), q.version)
+        if why:
+            typer.echo(f"Note: {why}", err=True)
+        if cal is not None:
+            feedback = cal.apply([feedback], [text])[0]
     typer.echo(feedback.to_json() if as_json else feedback.to_text())
+
+
+@rubric_app.command("new")
+@friendly
+def rubric_new(
+    file: Annotated[Path, typer.Argument(help="Questions in the import format (one or a list).")],
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder to write rubrics/ and model_answers/ into.")
+    ] = Path("."),
+) -> None:
+    """Build rubrics from model answers: points, concepts and marking, ready to edit."""
+    from .authoring import build, load_specs, write_built
+    from .nlp import build_pipeline
+
+    specs = load_specs(file)
+    nlp = build_pipeline()
+    for spec in specs:
+        built = build(spec, nlp, str(file))
+        paths = write_built(built, out / "rubrics", out / "model_answers")
+        q = built.question
+        typer.echo(
+            f"{q.id}: {len(q.points)} point(s), marking '{q.kind}', {len(built.model_answers)} model answer(s)"
+        )
+        for p in q.points:
+            alts = f"  (or: {'; '.join(p.aliases)})" if p.aliases else ""
+            typer.echo(f"  - {p.label}{alts}")
+        typer.echo(
+            f"  wrote {', '.join(str(x) for x in paths[:2])} and {len(paths) - 2} model answer file(s)"
+        )
+    typer.echo(
+        f"Edit the files, then check them with: marker rubric validate {out / 'rubrics'} {out / 'model_answers'}"
+    )
+
+
+def _scripts(path: Path, bank_questions: dict[str, int], need_mark: bool):
+    from .ingest import check_scripts, read_table
+
+    if not path.is_file():
+        raise MarkerError(f"No such scripts file: {path}")
+    require = ("question_id", "answer", "mark") if need_mark else ("answer",)
+    scripts = read_table(path, require=require)
+    check_scripts(scripts, bank_questions, need_mark=need_mark, source=str(path))
+    if len(bank_questions) == 1:  # scripts without a question id belong to the only question
+        (only,) = bank_questions
+        from dataclasses import replace
+
+        scripts = [s if s.question_id else replace(s, question_id=only) for s in scripts]
+    return scripts
+
+
+@app.command()
+@friendly
+def calibrate(
+    file: QuestionsArg = None,
+    scripts: Annotated[
+        Path, typer.Option("--scripts", help="Marked scripts: CSV/XLSX with question_id,answer,mark.")
+    ] = ...,
+) -> None:
+    """Fit each question's marking to a teacher's marks and save it (used by 'marker mark' and 'marker batch')."""
+    from . import calibrate as cal_mod
+    from .engine import load_marker
+    from .evaluate import fit_calibrations, mark_scripts
+    from .store import data_dir
+
+    marker = load_marker(file)
+    marked = _scripts(scripts, {q.id: q.max_mark for q in marker.bank.questions.values()}, need_mark=True)
+    feedbacks = _with_progress(marker, marked, "Marking the scripts", mark_scripts)
+    cals, notes = fit_calibrations(marker, marked, feedbacks, pooled=False)
+    for note in notes:
+        typer.echo(f"Not calibrated: {note}", err=True)
+    if not cals:
+        raise MarkerError("No question had enough marked scripts to calibrate; nothing was saved.")
+    for qid, cal in cals.items():
+        path = cal_mod.save(cal, data_dir())
+        cv = cal.cv
+        fig = f"; cross-validated QWK {cv['qwk']:.3f}, exact {cv['exact']:.0%}" if cv else ""
+        typer.echo(
+            f"{qid}: fitted on {cal.n_scripts} scripts (rubric {cal.rubric_version}, data {cal.data_fingerprint}){fig}"
+        )
+        typer.echo(f"  saved {path}")
+
+
+def _with_progress(marker, scripts, label, func):
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=_stderr_console(),
+        transient=True,
+    ) as bar:
+        task = bar.add_task(label, total=len(scripts))
+        return func(marker, scripts, lambda n: bar.advance(task, n))
+
+
+def _stderr_console():
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+@app.command()
+@friendly
+def evaluate(
+    file: QuestionsArg = None,
+    scripts: Annotated[
+        Path, typer.Option("--scripts", help="Marked scripts to measure on (CSV/XLSX).")
+    ] = ...,
+    calibrate_on: Annotated[
+        Path | None,
+        typer.Option(
+            "--calibrate-on", help="Marked scripts to fit a calibration on, in memory, for this run only."
+        ),
+    ] = None,
+    use_saved: Annotated[
+        bool,
+        typer.Option("--use-saved-calibration", help="Use the calibrations saved by 'marker calibrate'."),
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+) -> None:
+    """Mark marked scripts and report agreement with the teacher (it never fits on the scripts it measures)."""
+    from . import calibrate as cal_mod
+    from .engine import load_marker
+    from .evaluate import evaluate as run
+    from .evaluate import fit_calibrations, mark_scripts, render_text
+    from .store import data_dir
+
+    if calibrate_on is not None and use_saved:
+        raise MarkerError("Use either --calibrate-on or --use-saved-calibration, not both.")
+    marker = load_marker(file)
+    maxes = {q.id: q.max_mark for q in marker.bank.questions.values()}
+    test = _scripts(scripts, maxes, need_mark=True)
+    cals, label = None, "none (the rubric alone)"
+    if calibrate_on is not None:
+        train = _scripts(calibrate_on, maxes, need_mark=True)
+        overlap = {s.sha for s in train} & {s.sha for s in test}
+        if overlap:
+            raise MarkerError(
+                f"{len(overlap)} script(s) appear in both {calibrate_on} and {scripts}: evaluation never "
+                "fits on the scripts it measures. Remove them from one file."
+            )
+        train_fb = _with_progress(marker, train, "Marking the calibration scripts", mark_scripts)
+        cals, notes = fit_calibrations(marker, train, train_fb)
+        for note in notes:
+            typer.echo(f"Not calibrated: {note}", err=True)
+        label = f"fitted in memory on {calibrate_on} ({len(train)} scripts)"
+    elif use_saved:
+        cals = {qid: c for qid in maxes if (c := cal_mod.load(data_dir(), qid)) is not None}
+        label = f"saved calibrations ({len(cals)} question(s))" if cals else "none saved (the rubric alone)"
+    report = _with_progress(marker, test, "Marking", lambda m, s, p: run(m, s, cals, label, progress=p))
+    if as_json:
+        typer.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+    else:
+        typer.echo(render_text(report))
 
 
 @rubric_app.command("validate")
@@ -125,6 +322,8 @@ def validate(
             files.append(p)
         else:
             raise MarkerError(f"No such file or folder: {p}")
+    # Topics first: a question is checked against the topics given beside it.
+    files.sort(key=lambda f: 0 if ("topics" in f.parts or _looks_like_topic(f)) else 1)
     bank = QuestionBank.load()
     topics = dict(bank.topics)
     problems: list[str] = []

@@ -1,0 +1,364 @@
+"""Calibration: fitting the engine's marks to a teacher's own marking.
+
+The engine marks from the rubric alone. A teacher who has marked a few scripts can fit a
+calibrator per question: a scikit-learn estimator on the engine's own features (point credits,
+similarity to the model answers, precision, the analysis features, the engine's mark), plus,
+from :data:`TEXT_MIN` scripts, a bag-of-words model of the answers themselves, stacked in as
+one more feature (out-of-fold, so it cannot leak). It works from :data:`MIN_SCRIPTS` scripts
+(strongly regularised) and loosens as scripts are added.
+
+A fitted calibrator is saved with the question's rubric version, the fingerprint of the data
+it was fitted on and the library versions. It is used only while the rubric is unchanged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import joblib
+import numpy as np
+import sklearn
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.model_selection import KFold, StratifiedKFold, cross_val_predict
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .errors import CalibrationError
+from .feedback import ENGINE_VERSION, Feedback
+
+#: Fewest marked scripts a question's calibrator is fitted on.
+MIN_SCRIPTS = 10
+#: From this many scripts the answers' own words join the features.
+TEXT_MIN = 30
+FORMAT_VERSION = 1
+JUDGEMENT_RANK = {"none": 0.0, "stated": 1 / 3, "supported": 2 / 3, "substantiated": 1.0}
+
+FEATURE_NAMES = (
+    "engine_share",
+    "coverage",
+    "credited_share",
+    "partial_share",
+    "similarity",
+    "model_estimate_share",
+    "analysis_share",
+    "precision",
+    "log_words",
+    "judgement",
+    "balance",
+    "match_score",
+    "match_recall",
+    "clause_recall",
+    "char_similarity",
+    "negation_mismatch",
+    "filler_share",
+    "copied_share",
+    "question_share",
+)
+
+
+#: Features that mean the same on every question: a pooled calibrator (for questions with no
+#: marked scripts of their own) uses only these.
+POOLED_FEATURES = (
+    "engine_share",
+    "match_score",
+    "match_recall",
+    "clause_recall",
+    "char_similarity",
+    "negation_mismatch",
+)
+
+
+def feature_row(fb: Feedback) -> list[float]:
+    """The engine's numbers for one marked answer, each scaled to about 0..1."""
+    f = fb.features
+    if f is None:  # an empty answer
+        return [0.0] * len(FEATURE_NAMES)
+    n_points = max(len(fb.points), 1)
+    return [
+        fb.mark / fb.max_mark,
+        f.coverage,
+        f.points_credited / n_points,
+        f.points_partial / n_points,
+        f.similarity,
+        (f.model_estimate or 0.0) / fb.max_mark,
+        f.analysis_share,
+        min(f.precision, 30) / 30,
+        math.log1p(f.n_words) / 7,
+        JUDGEMENT_RANK.get(f.judgement, 0.0),
+        float(f.balance),
+        f.match_score,
+        f.match_recall,
+        f.clause_recall,
+        f.char_similarity,
+        float(f.negation_mismatch),
+        f.filler_share,
+        f.copied_share,
+        f.question_share,
+    ]
+
+
+def feature_matrix(feedbacks: Sequence[Feedback], names: Sequence[str] = FEATURE_NAMES) -> np.ndarray:
+    X = np.array([feature_row(fb) for fb in feedbacks], dtype=float).reshape(-1, len(FEATURE_NAMES))
+    if tuple(names) == FEATURE_NAMES:
+        return X
+    return X[:, [FEATURE_NAMES.index(n) for n in names]]
+
+
+class MarkCalibrator(RegressorMixin, BaseEstimator):
+    """Maps feature rows to marks: ridge regression, or logistic regression for 0/1 marks.
+
+    Args:
+        max_mark: the question's maximum; with 1 the model is a logistic regression and
+            ``predict`` returns the probability of the mark; otherwise predictions are clipped
+            to ``0..max_mark``. ``None`` leaves them unclipped.
+        alpha: regularisation strength (larger = closer to the engine's own mark).
+
+    >>> import numpy as np
+    >>> X = np.array([[0.1], [0.2], [0.8], [0.9]] * 3); y = np.array([0, 0, 1, 1] * 3)
+    >>> MarkCalibrator(max_mark=1).fit(X, y).predict_mark(np.array([[0.15], [0.85]])).tolist()
+    [0, 1]
+    """
+
+    def __init__(self, max_mark: int | None = None, alpha: float = 1.0):
+        self.max_mark = max_mark
+        self.alpha = alpha
+
+    def fit(self, X, y):
+        X, y = validate_data(self, X, y, y_numeric=True)
+        self.scaler_ = StandardScaler().fit(X)
+        Z = self.scaler_.transform(X)
+        self.binary_ = self.max_mark == 1 and set(np.unique(y)) <= {0, 1}
+        if self.binary_ and len(np.unique(y)) == 2:
+            self.model_ = LogisticRegression(C=1.0 / self.alpha, max_iter=1000).fit(Z, y.astype(int))
+        else:
+            self.binary_ = False
+            self.model_ = Ridge(alpha=self.alpha).fit(Z, y.astype(float))
+        return self
+
+    def predict(self, X):
+        check_is_fitted(self, "model_")
+        X = validate_data(self, X, reset=False)
+        Z = self.scaler_.transform(X)
+        if self.binary_:
+            return self.model_.predict_proba(Z)[:, 1]
+        raw = self.model_.predict(Z)
+        return raw if self.max_mark is None else np.clip(raw, 0, self.max_mark)
+
+    def predict_mark(self, X) -> np.ndarray:
+        """Whole marks in ``0..max_mark``."""
+        out = np.rint(self.predict(X))
+        if self.max_mark is not None:
+            out = np.clip(out, 0, self.max_mark)
+        return out.astype(int)
+
+
+def _text_model(max_mark: int, binary: bool):
+    vec = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)
+    if binary:
+        return make_pipeline(vec, LogisticRegression(C=4.0, max_iter=1000))
+    return make_pipeline(vec, Ridge(alpha=1.0))
+
+
+def _text_scores(model, answers: Sequence[str]) -> np.ndarray:
+    last = model.steps[-1][1]
+    if isinstance(last, LogisticRegression):
+        return model.predict_proba(list(answers))[:, 1]
+    return model.predict(list(answers))
+
+
+def fingerprint_scripts(answers: Sequence[str], marks: Sequence[float]) -> str:
+    blob = json.dumps([[a, float(m)] for a, m in zip(answers, marks, strict=True)], ensure_ascii=False)
+    return hashlib.sha256(blob.encode()).hexdigest()[:12]
+
+
+@dataclass
+class Calibration:
+    """A fitted calibrator of one question (or, with ``question_id`` ``"*<max>"``, of all
+    questions out of ``max_mark``), with what it was fitted on."""
+
+    question_id: str
+    rubric_version: str
+    max_mark: int
+    n_scripts: int
+    data_fingerprint: str
+    model: MarkCalibrator
+    text_model: object | None = None
+    feature_names: tuple[str, ...] = FEATURE_NAMES
+    fitted_at: str = ""
+    versions: dict = field(default_factory=dict)
+    #: Cross-validated agreement on the fitting scripts (never the scripts later measured).
+    cv: dict = field(default_factory=dict)
+
+    @property
+    def pooled(self) -> bool:
+        return self.question_id.startswith("*")
+
+    def describe(self) -> str:
+        what = "all questions" if self.pooled else "this question"
+        words = " and the answers' words" if self.text_model is not None else ""
+        return (
+            f"calibrated to a teacher's marks on {self.n_scripts} scripts of {what} (engine features{words})"
+        )
+
+    def features(self, feedbacks: Sequence[Feedback], answers: Sequence[str]) -> np.ndarray:
+        X = feature_matrix(feedbacks, self.feature_names)
+        if self.text_model is not None:
+            X = np.column_stack([X, _text_scores(self.text_model, answers)])
+        return X
+
+    def apply(self, feedbacks: Sequence[Feedback], answers: Sequence[str]) -> list[Feedback]:
+        """The feedbacks with calibrated marks (and levels), each saying it was calibrated."""
+        if not feedbacks:
+            return []
+        marks = self.model.predict_mark(self.features(feedbacks, answers))
+        out = []
+        for fb, mark, answer in zip(feedbacks, marks, answers, strict=True):
+            if not answer.strip():
+                out.append(fb)  # an empty answer earns nothing, whatever the calibrator says
+                continue
+            mark = int(min(max(mark, 0), fb.max_mark))
+            level = fb.level
+            if fb.ladder:  # keep the level consistent with the calibrated mark
+                level = next((lv.level for lv in fb.ladder if lv.marks[0] <= mark <= lv.marks[1]), 0)
+            band = (
+                next((lv.marks for lv in fb.ladder if lv.level == level), fb.band) if fb.ladder else fb.band
+            )
+            note = f" Calibrated: the rubric gave {fb.mark}/{fb.max_mark}; {self.describe()} gives {mark}."
+            out.append(
+                replace(fb, mark=mark, level=level, band=band, summary=fb.summary + note, calibrated=True)
+            )
+        return out
+
+
+def fit_calibration(
+    question_id: str,
+    rubric_version: str,
+    max_mark: int,
+    feedbacks: Sequence[Feedback],
+    answers: Sequence[str],
+    marks: Sequence[float],
+    *,
+    min_scripts: int = MIN_SCRIPTS,
+    text_min: int = TEXT_MIN,
+    feature_names: Sequence[str] = FEATURE_NAMES,
+) -> Calibration:
+    """Fit a calibrator on marked scripts (their engine feedback, their text, the teacher's marks)."""
+    y = np.asarray(marks, dtype=float)
+    n = len(y)
+    if n < min_scripts:
+        raise CalibrationError(
+            f"Question '{question_id}' has {n} marked script{'s' if n != 1 else ''}; calibration needs at "
+            f"least {min_scripts}. Mark more scripts (or leave this question uncalibrated)."
+        )
+    if len(np.unique(y)) < 2:
+        raise CalibrationError(
+            f"Every marked script of '{question_id}' has the same mark ({y[0]:g}); calibration needs "
+            "scripts with different marks."
+        )
+    binary = max_mark == 1
+    # Few scripts: stay close to the engine (strong regularisation); more scripts: trust the data.
+    alpha = 10.0 * MIN_SCRIPTS / n + 0.5
+    X = feature_matrix(feedbacks, feature_names)
+    text_model = None
+    if n >= text_min:
+        text_model = _text_model(max_mark, binary)
+        k = min(5, n // 5)
+        folds = (
+            StratifiedKFold(k, shuffle=True, random_state=0)
+            if binary and np.bincount(y.astype(int)).min() >= k
+            else KFold(k, shuffle=True, random_state=0)
+        )
+        text_in = (
+            cross_val_predict(text_model, list(answers), y.astype(int), cv=folds, method="predict_proba")[
+                :, 1
+            ]
+            if binary
+            else cross_val_predict(text_model, list(answers), y, cv=folds)
+        )
+        text_model.fit(list(answers), y.astype(int) if binary else y)
+        X = np.column_stack([X, text_in])
+    model = MarkCalibrator(max_mark=max_mark, alpha=alpha)
+    cv = {}
+    if n >= 2 * MIN_SCRIPTS:
+        from .agreement import agreement
+
+        k = min(5, n // MIN_SCRIPTS)
+        folds = KFold(k, shuffle=True, random_state=0)
+        predicted = np.clip(np.rint(cross_val_predict(model, X, y, cv=folds)), 0, max_mark).astype(int)
+        cv = agreement(y.astype(int), predicted)
+    model.fit(X, y)
+    return Calibration(
+        question_id=question_id,
+        rubric_version=rubric_version,
+        max_mark=max_mark,
+        n_scripts=n,
+        data_fingerprint=fingerprint_scripts(answers, y),
+        model=model,
+        text_model=text_model,
+        feature_names=tuple(feature_names),
+        fitted_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        versions={"engine": ENGINE_VERSION, "sklearn": sklearn.__version__, "format": FORMAT_VERSION},
+        cv=cv,
+    )
+
+
+# --------------------------------------------------------------------------- saving
+
+
+def calibration_dir(data_dir: Path) -> Path:
+    return Path(data_dir) / "calibrations"
+
+
+def _path_for(data_dir: Path, question_id: str) -> Path:
+    name = "pooled-" + question_id[1:] if question_id.startswith("*") else question_id
+    return calibration_dir(data_dir) / f"{name}.joblib"
+
+
+def save(calibration: Calibration, data_dir: Path) -> Path:
+    """Save atomically (a half-written file never replaces a good one)."""
+    path = _path_for(data_dir, calibration.question_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    joblib.dump(calibration, tmp)
+    tmp.replace(path)
+    return path
+
+
+def load(data_dir: Path, question_id: str) -> Calibration | None:
+    """The saved calibration of a question, or None (none saved, or saved by another format)."""
+    path = _path_for(data_dir, question_id)
+    if not path.exists():
+        return None
+    try:
+        cal = joblib.load(path)
+    except Exception as exc:  # a damaged or foreign file must not stop marking
+        raise CalibrationError(f"{path}: cannot be read ({exc}); run 'marker calibrate' again.") from None
+    if not isinstance(cal, Calibration) or cal.versions.get("format") != FORMAT_VERSION:
+        return None
+    return cal
+
+
+def usable(cal: Calibration | None, rubric_version: str) -> tuple[Calibration | None, str]:
+    """The calibration if it fits the current rubric, else None and why not."""
+    if cal is None:
+        return None, ""
+    if not cal.pooled and cal.rubric_version != rubric_version:
+        return None, (
+            f"a saved calibration of '{cal.question_id}' was fitted to rubric version {cal.rubric_version}, "
+            f"but the rubric is now {rubric_version}: marking uncalibrated (run 'marker calibrate' again)"
+        )
+    if cal.versions.get("sklearn") != sklearn.__version__:
+        return None, (
+            f"the saved calibration of '{cal.question_id}' was fitted with scikit-learn "
+            f"{cal.versions.get('sklearn')}, this is {sklearn.__version__}: run 'marker calibrate' again"
+        )
+    return cal, ""

@@ -1,0 +1,377 @@
+"""Evaluation: marking a teacher's marked scripts and saying, honestly, how far we agree.
+
+:func:`mark_scripts` marks scripts grouped by question; :func:`fit_calibrations` fits a
+calibrator per question (and a pooled one per maximum mark, for questions with no scripts
+of their own); :func:`evaluate` compares marks with the teacher's and builds the report:
+the agreement figures with bootstrap confidence intervals, a confusion matrix, bias by level,
+the correlation of mark with length for marker and teacher, the largest disagreements, and the
+figures before and after calibration. It never fits on the scripts it measures.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.metrics import accuracy_score, cohen_kappa_score, confusion_matrix, f1_score
+
+from .agreement import agreement
+from .calibrate import MIN_SCRIPTS, POOLED_FEATURES, Calibration, fit_calibration, usable
+from .engine import Marker
+from .errors import CalibrationError
+from .feedback import Feedback
+from .ingest import Script
+
+#: Below this many scripts the figures are reported as uncertain.
+FEW_SCRIPTS = 30
+BOOTSTRAP = 1000
+
+Progress = Callable[[int], None]
+
+
+def mark_scripts(
+    marker: Marker, scripts: Sequence[Script], progress: Progress | None = None
+) -> list[Feedback]:
+    """Mark every script against its own question, in input order (one ``nlp.pipe`` pass per question)."""
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i, s in enumerate(scripts):
+        groups[s.question_id or ""].append(i)
+    out: list[Feedback | None] = [None] * len(scripts)
+    for qid, idx in groups.items():
+        question = marker.bank.question(qid)
+        for start in range(0, len(idx), 64):
+            chunk = idx[start : start + 64]
+            fbs = marker.mark_question(question, [scripts[i].text for i in chunk])
+            for i, fb in zip(chunk, fbs, strict=True):
+                out[i] = fb
+            if progress:
+                progress(len(chunk))
+    return [fb for fb in out if fb is not None]
+
+
+def fit_calibrations(
+    marker: Marker,
+    scripts: Sequence[Script],
+    feedbacks: Sequence[Feedback] | None = None,
+    *,
+    pooled: bool = True,
+    min_scripts: int = MIN_SCRIPTS,
+) -> tuple[dict[str, Calibration], list[str]]:
+    """Fit a calibrator per question with enough marked scripts, plus pooled ones.
+
+    Returns the calibrations by question id (pooled ones under ``"*<max_mark>"``) and notes on
+    the questions left uncalibrated (too few scripts, one mark only).
+    """
+    feedbacks = list(feedbacks) if feedbacks is not None else mark_scripts(marker, scripts)
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i, s in enumerate(scripts):
+        groups[s.question_id or ""].append(i)
+    cals, notes = {}, []
+    for qid, idx in groups.items():
+        question = marker.bank.question(qid)
+        try:
+            cals[qid] = fit_calibration(
+                qid,
+                question.version,
+                question.max_mark,
+                [feedbacks[i] for i in idx],
+                [scripts[i].text for i in idx],
+                [float(scripts[i].mark) for i in idx],
+                min_scripts=min_scripts,
+            )
+        except CalibrationError as exc:
+            notes.append(str(exc))
+    if pooled:
+        by_max: dict[int, list[int]] = defaultdict(list)
+        for qid, idx in groups.items():
+            by_max[marker.bank.question(qid).max_mark].extend(idx)
+        for max_mark, idx in by_max.items():
+            if len({scripts[i].question_id for i in idx}) < 2:
+                continue  # one question: its own calibrator says it all
+            try:
+                cals[f"*{max_mark}"] = fit_calibration(
+                    f"*{max_mark}",
+                    "",
+                    max_mark,
+                    [feedbacks[i] for i in idx],
+                    [scripts[i].text for i in idx],
+                    [float(scripts[i].mark) for i in idx],
+                    min_scripts=min_scripts,
+                    text_min=10**9,  # words do not carry over between questions
+                    feature_names=POOLED_FEATURES,
+                )
+            except CalibrationError as exc:
+                notes.append(str(exc))
+    return cals, notes
+
+
+def calibration_for(cals: dict[str, Calibration], question_id: str, max_mark: int, version: str):
+    """The question's own calibration if it fits the rubric, else the pooled one for its maximum."""
+    own, why = usable(cals.get(question_id), version)
+    if own is not None:
+        return own, why
+    pooled, _ = usable(cals.get(f"*{max_mark}"), version)
+    return pooled, why
+
+
+def apply_calibrations(
+    marker: Marker, scripts: Sequence[Script], feedbacks: Sequence[Feedback], cals: dict[str, Calibration]
+) -> tuple[list[Feedback], list[str]]:
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i, s in enumerate(scripts):
+        groups[s.question_id or ""].append(i)
+    out, notes = list(feedbacks), []
+    for qid, idx in groups.items():
+        q = marker.bank.question(qid)
+        cal, why = calibration_for(cals, qid, q.max_mark, q.version)
+        if why:
+            notes.append(why)
+        if cal is None:
+            continue
+        done = cal.apply([feedbacks[i] for i in idx], [scripts[i].text for i in idx])
+        for i, fb in zip(idx, done, strict=True):
+            out[i] = fb
+    return out, notes
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def figures(human: Sequence[int], machine: Sequence[int], max_mark: int | None = None) -> dict:
+    """The agreement figures; for questions out of 1 also accuracy, macro-F1 and Cohen's kappa."""
+    out = agreement(human, machine)
+    if max_mark == 1:
+        h, m = np.asarray(human, dtype=int), np.asarray(machine, dtype=int)
+        out["accuracy"] = float(accuracy_score(h, m))
+        out["macro_f1"] = float(f1_score(h, m, average="macro", labels=[0, 1], zero_division=0))
+        out["kappa"] = float(cohen_kappa_score(h, m, labels=[0, 1])) if len(set(h) | set(m)) > 1 else 1.0
+    return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in out.items()}
+
+
+def bootstrap_ci(
+    human: Sequence[int], machine: Sequence[int], n: int = BOOTSTRAP, seed: int = 0
+) -> dict[str, tuple[float, float]]:
+    """95% percentile bootstrap intervals of QWK, exact, adjacent and MAE (resampling scripts)."""
+    h, m = np.asarray(human, dtype=int), np.asarray(machine, dtype=int)
+    rng = np.random.default_rng(seed)
+    labels = sorted(set(h) | set(m))
+    draws: dict[str, list[float]] = {"qwk": [], "exact": [], "adjacent": [], "mae": []}
+    for _ in range(n):
+        i = rng.integers(0, len(h), len(h))
+        hh, mm = h[i], m[i]
+        if len(set(hh) | set(mm)) > 1:
+            draws["qwk"].append(cohen_kappa_score(hh, mm, weights="quadratic", labels=labels))
+        draws["exact"].append(float(np.mean(hh == mm)))
+        draws["adjacent"].append(float(np.mean(np.abs(hh - mm) <= 1)))
+        draws["mae"].append(float(np.mean(np.abs(hh - mm))))
+    return {
+        k: (round(float(np.percentile(v, 2.5)), 3), round(float(np.percentile(v, 97.5)), 3))
+        for k, v in draws.items()
+        if v
+    }
+
+
+@dataclass
+class Row:
+    script: Script
+    teacher: int
+    machine: int
+    uncalibrated: int
+    feedback: Feedback
+
+
+@dataclass
+class Report:
+    """Everything the CLI prints and the teacher page draws."""
+
+    calibration: str
+    overall: dict
+    per_question: dict[str, dict]
+    rows: list[Row] = field(default_factory=list)
+    before: dict | None = None
+    ci: dict = field(default_factory=dict)
+    confusion: dict[str, dict] = field(default_factory=dict)
+    bias: dict[str, list[dict]] = field(default_factory=dict)
+    length: dict = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        """The ``--json`` form: n, qwk, exact, adjacent, mae, pearson, per_question, and more."""
+        out = dict(self.overall)
+        out["calibration"] = self.calibration
+        out["per_question"] = self.per_question
+        out["ci95"] = self.ci
+        if self.before is not None:
+            out["before_calibration"] = self.before
+        out["bias"] = self.bias
+        out["length_correlation"] = self.length
+        out["largest_disagreements"] = self.disagreements()
+        out["notes"] = self.notes
+        return out
+
+    def disagreements(self, top: int = 10) -> list[dict]:
+        rows = sorted(self.rows, key=lambda r: (-abs(r.machine - r.teacher), r.script.script_id))
+        return [
+            {
+                "script_id": r.script.script_id,
+                "student": r.script.student,
+                "question_id": r.script.question_id,
+                "teacher": r.teacher,
+                "marker": r.machine,
+                "difference": r.machine - r.teacher,
+                "answer": r.script.text[:200],
+            }
+            for r in rows[:top]
+            if r.machine != r.teacher
+        ]
+
+
+def _overall(rows: list[Row], marks: Callable[[Row], int], max_marks: dict[str, int]) -> dict:
+    human = [r.teacher for r in rows]
+    machine = [marks(r) for r in rows]
+    maxes = {max_marks[r.script.question_id or ""] for r in rows}
+    return figures(human, machine, maxes.pop() if len(maxes) == 1 else None)
+
+
+def evaluate(
+    marker: Marker,
+    scripts: Sequence[Script],
+    calibrations: dict[str, Calibration] | None = None,
+    calibration_label: str = "none",
+    progress: Progress | None = None,
+) -> Report:
+    """Mark the scripts (calibrated when calibrations are given) and compare with their marks."""
+    feedbacks = mark_scripts(marker, scripts, progress)
+    notes: list[str] = []
+    calibrated = feedbacks
+    if calibrations:
+        calibrated, notes = apply_calibrations(marker, scripts, feedbacks, calibrations)
+    rows = [
+        Row(s, int(round(float(s.mark))), fb_c.mark, fb.mark, fb_c)
+        for s, fb, fb_c in zip(scripts, feedbacks, calibrated, strict=True)
+    ]
+    max_marks = {qid: marker.bank.question(qid).max_mark for qid in {s.question_id or "" for s in scripts}}
+    by_q: dict[str, list[Row]] = defaultdict(list)
+    for r in rows:
+        by_q[r.script.question_id or ""].append(r)
+    report = Report(
+        calibration=calibration_label,
+        overall=_overall(rows, lambda r: r.machine, max_marks),
+        per_question={
+            qid: figures([r.teacher for r in rs], [r.machine for r in rs], max_marks[qid])
+            for qid, rs in sorted(by_q.items())
+        },
+        rows=rows,
+        notes=notes,
+    )
+    if calibrations:
+        report.before = _overall(rows, lambda r: r.uncalibrated, max_marks)
+        report.before["per_question"] = {
+            qid: figures([r.teacher for r in rs], [r.uncalibrated for r in rs], max_marks[qid])
+            for qid, rs in sorted(by_q.items())
+        }
+    report.ci = bootstrap_ci([r.teacher for r in rows], [r.machine for r in rows])
+    for qid, rs in sorted(by_q.items()):
+        q = marker.bank.question(qid)
+        labels = list(range(q.max_mark + 1))
+        bands = [(lv.level, lv.marks) for lv in q.marking.levels] if q.kind == "levels" else []
+
+        def level_of(mark: int, bands=bands) -> int:
+            return next((lv for lv, (lo, hi) in bands if lo <= mark <= hi), 0)
+
+        if bands:
+            names = [0, *[lv for lv, _ in bands]]
+            t = [level_of(r.teacher) for r in rs]
+            m = [level_of(r.machine) for r in rs]
+            axis = "level"
+        else:
+            names, t, m, axis = labels, [r.teacher for r in rs], [r.machine for r in rs], "mark"
+        report.confusion[qid] = {
+            "axis": axis,
+            "labels": names,
+            "matrix": confusion_matrix(t, m, labels=names).tolist(),  # rows: teacher, columns: marker
+        }
+        report.bias[qid] = []
+        for name in names:
+            sel = [r for r, tv in zip(rs, t, strict=True) if tv == name]
+            if not sel:
+                continue
+            diff = [r.machine - r.teacher for r in sel]
+            report.bias[qid].append(
+                {
+                    axis: name,
+                    "n": len(sel),
+                    "mean_difference": round(float(np.mean(diff)), 2),
+                    "harsher": sum(d < 0 for d in diff),
+                    "more_generous": sum(d > 0 for d in diff),
+                }
+            )
+    words = np.array([len(r.script.text.split()) for r in rows], dtype=float)
+    for who, vals in (("teacher", [r.teacher for r in rows]), ("marker", [r.machine for r in rows])):
+        v = np.asarray(vals, dtype=float)
+        ok = words.std() > 0 and v.std() > 0
+        report.length[who] = round(float(np.corrcoef(words, v)[0, 1]), 3) if ok else None
+    if len(rows) < FEW_SCRIPTS:
+        lo, hi = report.ci.get("qwk", (None, None))
+        span = f" (QWK could lie anywhere from {lo} to {hi})" if lo is not None else ""
+        report.notes.insert(
+            0,
+            f"Only {len(rows)} scripts: these figures are uncertain{span}. "
+            f"Mark at least {FEW_SCRIPTS} for a steadier picture.",
+        )
+    return report
+
+
+def render_text(report: Report) -> str:
+    """The agreement report as plain text for the terminal."""
+    o = report.overall
+    lines = [f"Agreement with the teacher's marks ({o['n']} scripts; calibration: {report.calibration})", ""]
+
+    def ci(key: str) -> str:
+        lo_hi = report.ci.get(key)
+        return f"  (95% CI {lo_hi[0]:.2f}-{lo_hi[1]:.2f})" if lo_hi else ""
+
+    lines.append(f"  QWK       {o['qwk']:.3f}{ci('qwk')}")
+    lines.append(f"  exact     {o['exact']:.1%}{ci('exact')}")
+    lines.append(f"  adjacent  {o['adjacent']:.1%}{ci('adjacent')}")
+    lines.append(f"  MAE       {o['mae']:.2f}{ci('mae')}")
+    lines.append(f"  Pearson r {o['pearson']:.3f}")
+    for key in ("accuracy", "macro_f1", "kappa"):
+        if key in o:
+            lines.append(f"  {key:9} {o[key]:.3f}")
+    if report.before is not None:
+        b = report.before
+        lines += ["", "Before -> after calibration:"]
+        for key in ("qwk", "exact", "adjacent", "mae"):
+            lines.append(f"  {key:9} {b[key]:.3f} -> {o[key]:.3f}")
+    lines += ["", "Per question:"]
+    for qid, f in report.per_question.items():
+        lines.append(
+            f"  {qid:32} n={f['n']:<4} QWK {f['qwk']:.3f}  exact {f['exact']:.0%}  adjacent {f['adjacent']:.0%}"
+        )
+    lines += ["", "Bias (marker minus teacher, by the teacher's level or mark):"]
+    for qid, rows in report.bias.items():
+        for b in rows:
+            axis = "level" if "level" in b else "mark"
+            lean = (
+                "harsher"
+                if b["mean_difference"] < 0
+                else "more generous"
+                if b["mean_difference"] > 0
+                else "even"
+            )
+            lines.append(f"  {qid:32} {axis} {b[axis]:<3} n={b['n']:<4} {b['mean_difference']:+.2f} ({lean})")
+    ln = report.length
+    lines += ["", f"Correlation of mark with length: teacher {ln.get('teacher')}, marker {ln.get('marker')}"]
+    worst = report.disagreements(5)
+    if worst:
+        lines += ["", "Largest disagreements:"]
+        for d in worst:
+            lines.append(
+                f"  {d['script_id']:20} {d['question_id']:28} teacher {d['teacher']} marker {d['marker']}"
+            )
+    if report.notes:
+        lines += ["", *[f"Note: {n}" for n in report.notes]]
+    return "\n".join(lines)

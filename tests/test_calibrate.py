@@ -1,0 +1,133 @@
+"""Calibration: the estimator's contract, fitting to a teacher, saving and loading."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from marker import calibrate
+from marker.calibrate import MarkCalibrator, fit_calibration, usable
+from marker.errors import CalibrationError
+from marker.evaluate import figures
+from marker.validation import load_validation
+
+
+def _name(check) -> str:
+    return getattr(getattr(check, "func", check), "__name__", str(check))
+
+
+_CHECKS = parametrize_with_checks([MarkCalibrator(), MarkCalibrator(max_mark=None, alpha=0.1)])
+# The array-API checks need SciPy's experimental array API switched on before import; the
+# calibrator only ever sees NumPy arrays, so they are left out rather than skipped.
+_PARAMS = [p for p in _CHECKS.args[1] if "array_api" not in _name(p[1])]
+
+
+@pytest.mark.parametrize(_CHECKS.args[0], _PARAMS)
+def test_calibrate_estimator_contract(estimator, check):
+    check(estimator)
+
+
+def test_calibrate_binary_marks_use_probabilities():
+    X = np.array([[0.1], [0.3], [0.7], [0.9]] * 5)
+    y = np.array([0, 0, 1, 1] * 5)
+    model = MarkCalibrator(max_mark=1).fit(X, y)
+    p = model.predict(np.array([[0.0], [1.0]]))
+    assert 0 <= p[0] < 0.5 < p[1] <= 1
+    assert model.predict_mark(np.array([[0.0], [1.0]])).tolist() == [0, 1]
+
+
+def test_calibrate_predictions_clipped_to_the_mark_range():
+    X = np.arange(20, dtype=float).reshape(-1, 1)
+    model = MarkCalibrator(max_mark=5).fit(X, np.clip(np.arange(20), 0, 5))
+    assert model.predict(np.array([[-50.0], [500.0]])).tolist() == [0.0, 5.0]
+
+
+@pytest.fixture(scope="module")
+def harsh_teacher(shipped_marker):
+    """Validation essays of one question marked by a teacher three marks harsher than the scheme."""
+    answers = sorted(load_validation(question="rapallo-significance"), key=lambda a: a.name)
+    fbs = shipped_marker.mark_many("rapallo-significance", [a.text for a in answers])
+    marks = [max(0, a.intended_mark - 3) for a in answers]
+    return answers, fbs, marks
+
+
+def test_calibrate_learns_a_harsher_teacher_from_ten_scripts(shipped_marker, harsh_teacher):
+    answers, fbs, marks = harsh_teacher
+    q = shipped_marker.bank.question("rapallo-significance")
+    rng = np.random.default_rng(0)
+    order = rng.permutation(len(answers))
+    held = order[20:]
+    before = figures([marks[i] for i in held], [fbs[i].mark for i in held])
+    maes = []
+    for n in (10, 20):
+        train = order[:n]
+        cal = fit_calibration(
+            q.id,
+            q.version,
+            q.max_mark,
+            [fbs[i] for i in train],
+            [answers[i].text for i in train],
+            [marks[i] for i in train],
+        )
+        done = cal.apply([fbs[i] for i in held], [answers[i].text for i in held])
+        assert all(fb.calibrated and "Calibrated" in fb.summary for fb in done)
+        maes.append(figures([marks[i] for i in held], [fb.mark for fb in done])["mae"])
+    # From ten scripts it already moves towards the teacher; with twenty it does not get worse.
+    assert maes[0] < before["mae"]
+    assert maes[1] <= maes[0] + 0.25
+
+
+def test_calibrate_levels_follow_the_calibrated_mark(shipped_marker, harsh_teacher):
+    answers, fbs, marks = harsh_teacher
+    q = shipped_marker.bank.question("rapallo-significance")
+    cal = fit_calibration(q.id, q.version, q.max_mark, fbs, [a.text for a in answers], marks)
+    for fb in cal.apply(fbs, [a.text for a in answers]):
+        low, high = fb.band
+        assert low <= fb.mark <= high or fb.mark == 0
+
+
+def test_calibrate_uses_text_features_from_enough_scripts(shipped_marker, harsh_teacher):
+    answers, fbs, marks = harsh_teacher
+    q = shipped_marker.bank.question("rapallo-significance")
+    cal = fit_calibration(q.id, q.version, q.max_mark, fbs, [a.text for a in answers], marks, text_min=30)
+    assert cal.text_model is not None and cal.n_scripts == 30 and cal.cv
+    few = fit_calibration(q.id, q.version, q.max_mark, fbs[:12], [a.text for a in answers[:12]], marks[:12])
+    assert few.text_model is None
+
+
+def test_calibrate_save_load_round_trip(tmp_path, shipped_marker, harsh_teacher):
+    answers, fbs, marks = harsh_teacher
+    q = shipped_marker.bank.question("rapallo-significance")
+    cal = fit_calibration(q.id, q.version, q.max_mark, fbs, [a.text for a in answers], marks)
+    path = calibrate.save(cal, tmp_path)
+    assert path.exists() and not list(path.parent.glob("*.tmp"))
+    again = calibrate.load(tmp_path, q.id)
+    assert again.rubric_version == q.version and again.data_fingerprint == cal.data_fingerprint
+    texts = [a.text for a in answers]
+    assert [f.mark for f in again.apply(fbs, texts)] == [f.mark for f in cal.apply(fbs, texts)]
+    assert calibrate.load(tmp_path, "no-such-question") is None
+
+
+def test_calibrate_stale_rubric_is_not_used(tmp_path, shipped_marker, harsh_teacher):
+    answers, fbs, marks = harsh_teacher
+    q = shipped_marker.bank.question("rapallo-significance")
+    cal = fit_calibration(q.id, "old-version", q.max_mark, fbs, [a.text for a in answers], marks)
+    used, why = usable(cal, q.version)
+    assert used is None and "old-version" in why and "marker calibrate" in why
+
+
+def test_calibrate_damaged_file_gives_a_clear_error(tmp_path):
+    (tmp_path / "calibrations").mkdir()
+    (tmp_path / "calibrations" / "q.joblib").write_bytes(b"not a pickle")
+    with pytest.raises(CalibrationError, match="marker calibrate"):
+        calibrate.load(tmp_path, "q")
+
+
+def test_calibrate_refuses_too_few_or_uniform_scripts(shipped_marker, harsh_teacher):
+    answers, fbs, marks = harsh_teacher
+    q = shipped_marker.bank.question("rapallo-significance")
+    with pytest.raises(CalibrationError, match="9 marked scripts.*at least 10"):
+        fit_calibration(q.id, q.version, q.max_mark, fbs[:9], [a.text for a in answers[:9]], marks[:9])
+    with pytest.raises(CalibrationError, match="same mark"):
+        fit_calibration(q.id, q.version, q.max_mark, fbs[:12], [a.text for a in answers[:12]], [5] * 12)

@@ -1,0 +1,150 @@
+"""Evaluation and calibration from the command line: figures, reports, and every bad input."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from marker.cli import app
+from marker.evaluate import bootstrap_ci, evaluate, figures
+from marker.ingest import read_table
+
+from .conftest import IMPORT_DIR
+
+runner = CliRunner()
+QUESTIONS = str(IMPORT_DIR / "questions.yaml")
+MARKED = str(IMPORT_DIR / "marked.csv")
+TEST = str(IMPORT_DIR / "test.csv")
+
+
+def run(*args):
+    return runner.invoke(app, list(args))
+
+
+def test_evaluate_figures_known_values():
+    f = figures([0, 1, 2, 2], [0, 1, 1, 2])
+    assert (f["n"], f["exact"], f["adjacent"], f["mae"]) == (4, 0.75, 1.0, 0.25)
+    one = figures([1, 1, 0, 0], [1, 0, 0, 0], max_mark=1)
+    # accuracy 3/4; F1 of class 1 = 2/3, of class 0 = 0.8, macro 0.7333; kappa (0.75 - 0.5) / 0.5
+    assert (one["accuracy"], one["macro_f1"], one["kappa"]) == (0.75, 0.7333, 0.5)
+
+
+def test_evaluate_bootstrap_interval_contains_the_estimate_and_narrows_with_n():
+    human = [0, 1, 2, 3, 1, 2] * 5
+    machine = [0, 1, 2, 2, 1, 3] * 5
+    small = bootstrap_ci(human[:6], machine[:6])
+    big = bootstrap_ci(human, machine)
+    assert big["exact"][0] <= figures(human, machine)["exact"] <= big["exact"][1]
+    assert big["exact"][1] - big["exact"][0] < small["exact"][1] - small["exact"][0]
+
+
+def test_evaluate_fixture_known_figures(import_marker):
+    scripts = read_table(TEST, require=("question_id", "answer", "mark"))
+    report = evaluate(import_marker, scripts)
+    assert report.overall["n"] == 8
+    assert report.per_question["bulb-circuit"]["exact"] == 1.0
+    assert report.per_question["bulb-circuit"]["accuracy"] == 1.0
+    assert report.per_question["photosynthesis"]["n"] == 4
+    assert "accuracy" not in report.per_question["photosynthesis"]  # a 3-mark question
+    assert report.confusion["bulb-circuit"]["matrix"] == [[2, 0], [0, 2]]
+    assert report.notes and "uncertain" in report.notes[0]
+    bias = {b["mark"]: b for b in report.bias["bulb-circuit"]}
+    assert bias[0]["n"] == 2 and bias[1]["mean_difference"] == 0
+
+
+def test_evaluate_cli_json_has_the_documented_keys(data_env):
+    result = run("evaluate", QUESTIONS, "--scripts", TEST, "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    for key in ("n", "qwk", "exact", "adjacent", "mae", "pearson", "per_question", "calibration"):
+        assert key in data
+    assert set(data["per_question"]["bulb-circuit"]) >= {"qwk", "accuracy", "macro_f1", "kappa"}
+    assert data["calibration"].startswith("none")
+
+
+def test_evaluate_calibrate_on_fits_in_memory_and_leaves_nothing(data_env):
+    result = run("evaluate", QUESTIONS, "--scripts", TEST, "--calibrate-on", MARKED, "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert "fitted in memory" in data["calibration"] and "before_calibration" in data
+    assert not (data_env / "calibrations").exists()
+
+
+def test_evaluate_refuses_to_measure_on_its_fitting_scripts(data_env):
+    result = run("evaluate", QUESTIONS, "--scripts", MARKED, "--calibrate-on", MARKED)
+    assert result.exit_code == 2 and "never fits on the scripts it measures" in result.output
+
+
+def test_calibrate_saves_and_mark_uses_it(data_env, tmp_path):
+    result = run("calibrate", QUESTIONS, "--scripts", MARKED)
+    assert result.exit_code == 0, result.output
+    assert "bulb-circuit: fitted on 12 scripts" in result.output
+    assert (data_env / "calibrations" / "bulb-circuit.joblib").exists()
+    answer = tmp_path / "a.txt"
+    answer.write_text("Bulb A is still in a closed path with the battery.", encoding="utf-8")
+    marked = run("mark", "-q", "bulb-circuit", "--questions", QUESTIONS, str(answer), "--json")
+    assert marked.exit_code == 0, marked.output
+    assert json.loads(marked.stdout)["calibrated"] is True
+    text = run("mark", "-q", "bulb-circuit", "--questions", QUESTIONS, str(answer))
+    assert "Calibrated" in text.stdout
+    plain = run(
+        "mark", "-q", "bulb-circuit", "--questions", QUESTIONS, str(answer), "--uncalibrated", "--json"
+    )
+    assert json.loads(plain.stdout)["calibrated"] is False
+    saved = run("evaluate", QUESTIONS, "--scripts", TEST, "--use-saved-calibration", "--json")
+    assert "saved calibrations" in json.loads(saved.stdout)["calibration"]
+
+
+@pytest.mark.parametrize(
+    "csv_text, expected",
+    [
+        ("question_id,answer\nbulb-circuit,It is on.\n", ["missing column", "mark"]),
+        (
+            "script_id,question_id,answer,mark\nx1,bulb-circuit,On.,4\nx2,bulb-circuit,Off.,-1\n",
+            ["row 2", "row 3", "outside"],
+        ),
+        ("script_id,question_id,answer,mark\nx1,no-such,On.,1\n", ["row 2", "no-such", "bulb-circuit"]),
+        (
+            "script_id,question_id,answer,mark\nx1,bulb-circuit,On.,1\nx1,bulb-circuit,Off.,0\n",
+            ["x1", "row 2", "row 3"],
+        ),
+        ("script_id,question_id,answer,mark\nx1,bulb-circuit,,1\n", ["row 2", "empty"]),
+    ],
+)
+def test_calibrate_bad_scripts_name_rows_and_save_nothing(data_env, tmp_path, csv_text, expected):
+    path = tmp_path / "bad.csv"
+    path.write_text(csv_text, encoding="utf-8")
+    result = run("calibrate", QUESTIONS, "--scripts", str(path))
+    assert result.exit_code == 2
+    for word in expected:
+        assert word.lower() in result.output.lower(), result.output
+    assert "Traceback" not in result.output
+    assert not (data_env / "calibrations").exists()
+
+
+def test_calibrate_too_few_scripts_saves_nothing(data_env, tmp_path):
+    path = tmp_path / "few.csv"
+    rows = "".join(f"s{i},bulb-circuit,Answer number {i} about the bulb.,{i % 2}\n" for i in range(5))
+    path.write_text("script_id,question_id,answer,mark\n" + rows, encoding="utf-8")
+    result = run("calibrate", QUESTIONS, "--scripts", str(path))
+    assert result.exit_code == 2
+    assert "5 marked scripts" in result.output and "nothing was saved" in result.output
+    assert not (data_env / "calibrations").exists()
+
+
+def test_rubric_new_writes_editable_files(tmp_path):
+    result = run("rubric", "new", QUESTIONS, "--out", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "rubrics" / "questions" / "bulb-circuit.yaml").exists()
+    assert len(list((tmp_path / "model_answers" / "photosynthesis").glob("*.md"))) == 2
+    check = run("rubric", "validate", str(tmp_path / "rubrics"), str(tmp_path / "model_answers"))
+    assert check.exit_code == 0, check.output
+
+
+def test_unknown_question_file_and_id_are_clear(data_env, tmp_path):
+    missing = run("evaluate", str(tmp_path / "nope.yaml"), "--scripts", TEST)
+    assert missing.exit_code == 2 and "No such questions file" in missing.output
+    unknown = run("mark", "-q", "nope", "--questions", QUESTIONS, "-")
+    assert unknown.exit_code == 2 and "bulb-circuit" in unknown.output
