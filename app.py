@@ -6,6 +6,9 @@ st.set_page_config(page_title="marker", page_icon=":material/grading:", layout="
 
 pages = {
     "Students": [st.Page("ui/practice.py", title="Practise", icon=":material/edit_note:", default=True)],
-    "Teachers": [st.Page("ui/rubrics.py", title="Rubrics", icon=":material/tune:")],
+    "Teachers": [
+        st.Page("ui/rubrics.py", title="Rubrics", icon=":material/tune:"),
+        st.Page("ui/calibration.py", title="Calibrate & agreement", icon=":material/balance:"),
+    ],
 }
 st.navigation(pages).run()

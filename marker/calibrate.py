@@ -138,7 +138,10 @@ class MarkCalibrator(RegressorMixin, BaseEstimator):
         Z = self.scaler_.transform(X)
         self.binary_ = self.max_mark == 1 and set(np.unique(y)) <= {0, 1}
         if self.binary_ and len(np.unique(y)) == 2:
-            self.model_ = LogisticRegression(C=1.0 / self.alpha, max_iter=1000).fit(Z, y.astype(int))
+            # Balanced classes: agreement (kappa, macro-F1) matters more than the majority mark.
+            self.model_ = LogisticRegression(C=1.0 / self.alpha, max_iter=1000, class_weight="balanced").fit(
+                Z, y.astype(int)
+            )
         else:
             self.binary_ = False
             self.model_ = Ridge(alpha=self.alpha).fit(Z, y.astype(float))

@@ -9,14 +9,14 @@ from pathlib import Path
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from .bank import QuestionBank, cue_prefix, point_entries
+from .bank import QuestionBank, concept_entry, cue_prefix, point_entries
 from .errors import MAX_ANSWER_CHARS, AnswerTooLongError, MarkerError
 from .evidence import extract, terms_of
 from .factcheck import check_facts
 from .feedback import Feedback, build_feedback
 from .guards import Advisory, check_answer
 from .nlp import build_pipeline
-from .rubric import ModelAnswer, Question
+from .rubric import ModelAnswer, Question, Topic
 from .scoring import (
     MISSING,
     Placement,
@@ -58,6 +58,16 @@ class Marker:
         with self._lock:
             self.bank.add_question(question)
             self._register(question)
+
+    def use_topic(self, topic: Topic) -> None:
+        """Add a topic (a question built from model answers brings its own) and teach the matcher
+        its concepts. Concept ids the matcher already knows keep their entries."""
+        with self._lock:
+            self.bank.topics.setdefault(topic.id, topic)
+            matcher = self.nlp.get_pipe("marker_concepts")
+            fresh = [e for e in map(concept_entry, topic.concepts) if e.key not in matcher.entries]
+            if fresh:
+                matcher.add_entries(fresh)
 
     def use_model_answer(self, answer: ModelAnswer) -> None:
         """Add or replace a model answer (a teacher's saved edit)."""

@@ -17,7 +17,7 @@ import yaml
 
 from .bank import QuestionBank
 from .errors import RubricError, RubricErrors
-from .rubric import ModelAnswer, Question, load_model_answer, load_question
+from .rubric import ModelAnswer, Question, Topic, load_model_answer, load_question, load_topic
 from .store import RubricVersion, Store
 
 _VERSION_FILE = re.compile(r"^v(\d+)\.ya?ml$")
@@ -29,6 +29,10 @@ def questions_dir(data: Path) -> Path:
 
 def answers_dir(data: Path) -> Path:
     return data / "model_answers"
+
+
+def topics_dir(data: Path) -> Path:
+    return data / "rubrics" / "topics"
 
 
 @dataclass
@@ -48,6 +52,14 @@ def load_bank(data: Path, shipped: QuestionBank | None = None) -> LoadedBank:
     """
     bank = shipped if shipped is not None else QuestionBank.load()
     out = LoadedBank(bank)
+    # Topics of questions a teacher built from model answers (shipped topics are never replaced).
+    for path in sorted(topics_dir(data).glob("*.yaml")):
+        try:
+            topic = load_topic(path)
+        except RubricErrors as exc:
+            out.problems.extend(exc.errors)
+            continue
+        bank.topics.setdefault(topic.id, topic)
     for qdir in sorted(p for p in questions_dir(data).glob("*") if p.is_dir()):
         files = sorted((int(m.group(1)), f) for f in qdir.iterdir() if (m := _VERSION_FILE.match(f.name)))
         if not files:
@@ -97,6 +109,14 @@ def save_question(question: Question, data: Path, store: Store, note: str = "") 
     except BaseException:
         path.unlink(missing_ok=True)
         raise
+
+
+def save_topic(topic: Topic, data: Path) -> Path:
+    """Write a teacher's topic (one that came with a question built from model answers)."""
+    path = topics_dir(data) / f"{topic.id}.yaml"
+    data_ = topic.model_dump(mode="json", exclude_defaults=True)
+    _write_atomically(path, yaml.safe_dump(data_, sort_keys=False, allow_unicode=True, width=100))
+    return path
 
 
 def save_model_answer(answer: ModelAnswer, data: Path) -> Path:

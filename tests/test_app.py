@@ -48,6 +48,9 @@ def test_app_every_page_runs(data):
     at.run()
     assert not at.exception and at.title[0].value == "Rubrics"
     assert "Local single-user mode" in at.info[0].value
+    at.switch_page("ui/calibration.py")
+    at.run()
+    assert not at.exception
 
 
 def test_app_marking_shows_mark_and_highlighted_evidence(data):
