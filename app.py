@@ -9,6 +9,7 @@ pages = {
     "Teachers": [
         st.Page("ui/rubrics.py", title="Rubrics", icon=":material/tune:"),
         st.Page("ui/calibration.py", title="Calibrate & agreement", icon=":material/balance:"),
+        st.Page("ui/batch.py", title="Batch marking", icon=":material/fact_check:"),
     ],
 }
 st.navigation(pages).run()

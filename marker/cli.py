@@ -303,6 +303,65 @@ def evaluate(
         typer.echo(render_text(report))
 
 
+@app.command()
+@friendly
+def batch(
+    input: Annotated[Path, typer.Argument(help="A folder, .zip, .csv/.xlsx table or one script file.")],
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for results.csv, results.xlsx, feedback.zip, report.html.")
+    ],
+    question: Annotated[
+        str | None, typer.Option("--question", "-q", help="Question id for scripts that do not name one.")
+    ] = None,
+    questions: QuestionsOpt = None,
+    engine: Annotated[
+        str, typer.Option("--engine", help="local (this machine) or dask (a cluster).")
+    ] = "local",
+    address: Annotated[
+        str | None, typer.Option("--address", help="Dask scheduler address, e.g. tcp://host:8786.")
+    ] = None,
+    processes: Annotated[
+        int | None, typer.Option("--processes", help="Local worker processes (default: one per CPU).")
+    ] = None,
+    uncalibrated: Annotated[bool, typer.Option("--uncalibrated", help="Ignore a saved calibration.")] = False,
+) -> None:
+    """Mark a class set or a cohort; an interrupted run resumes where it stopped."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from .batch import run_batch
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=_stderr_console(),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("Marking", total=None)
+        result = run_batch(
+            input,
+            question,
+            out,
+            questions=questions,
+            engine=engine,
+            address=address,
+            processes=processes,
+            use_calibration=not uncalibrated,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    for note in result.notes:
+        typer.echo(f"Note: {note}", err=True)
+    for r in result.records:
+        if r.feedback is None:
+            typer.echo(f"Not marked: {r.source}: {r.error}", err=True)
+    for dup, first in result.duplicates:
+        typer.echo(f"Duplicate: {dup} has the same text as {first}", err=True)
+    typer.echo(result.summary())
+    for path in result.outputs.values():
+        typer.echo(f"  wrote {path}")
+
+
 @rubric_app.command("validate")
 @friendly
 def validate(

@@ -51,6 +51,9 @@ def test_app_every_page_runs(data):
     at.switch_page("ui/calibration.py")
     at.run()
     assert not at.exception
+    at.switch_page("ui/batch.py")
+    at.run()
+    assert not at.exception
 
 
 def test_app_marking_shows_mark_and_highlighted_evidence(data):

@@ -1,0 +1,358 @@
+"""Batch marking end to end: the real pipeline on the mini bank, a real SQLite file, every engine."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import random
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import zipfile
+from pathlib import Path
+
+import docx
+import openpyxl
+import pytest
+
+from marker.batch import CHUNK_SIZE, JobStore, MarkerSource, marker_for, run_batch
+from marker.engine import Marker
+from marker.errors import MarkerError, UnknownQuestionError
+from marker.export import FORMULA_TRIGGERS
+from marker.store import StoreError
+
+ROOT = Path(__file__).resolve().parent.parent
+QUESTION = "mini-points"
+ANSWERS = [
+    "Both sides renounced claims against each other and diplomatic relations were restored.",
+    "They gave up claims on each other. There was also secret military cooperation to train troops.",
+    "Germany and Soviet Russia restored relations after the treaty.",
+    "The Treaty of Rapallo was signed in 1925 and it cancelled debts.",
+    "I am not sure what the treaty said.",
+    "Germany could test weapons in Russia, and both dropped claims for war damages.",
+]
+
+
+# --- building inputs ------------------------------------------------------------------------
+
+# Paints a filled square and nothing else: what a scanner's output looks like to pypdf.
+SCANNED_PDF_STREAM = b"q 0 0 1 rg 72 500 200 200 re f Q"
+
+
+def text_stream(sentence: str) -> bytes:
+    return b"BT /F1 12 Tf 72 712 Td (" + sentence.encode() + b") Tj ET"
+
+
+def make_pdf(stream: bytes) -> bytes:
+    """A minimal one-page PDF (Helvetica as /F1) with a correct xref table (from test_ingest.py)."""
+    bodies = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+        b"/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(bodies, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref_at = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(bodies) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(bodies) + 1, xref_at)
+    return bytes(out)
+
+
+def make_docx(paragraphs: list[str]) -> bytes:
+    document = docx.Document()
+    for text in paragraphs:
+        document.add_paragraph(text)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def write_tree(root: Path, files: dict[str, bytes]) -> Path:
+    for rel, data in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    return root
+
+
+def write_table(path: Path, rows: list[list[str]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows(rows)
+    return path
+
+
+def class_table(path: Path, n: int) -> Path:
+    rows = [["student", "answer"]]
+    rows += [[f"Student {i:02d}", f"{ANSWERS[i % len(ANSWERS)]} (Script {i}.)"] for i in range(n)]
+    return write_table(path, rows)
+
+
+def read_csv(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def stored(db: Path) -> dict[str, tuple]:
+    """script_id -> (status, mark, feedback JSON as stored) of the only job in a store."""
+    with sqlite3.connect(db) as c:
+        rows = c.execute("SELECT script_id, status, mark, feedback FROM results").fetchall()
+    return {sid: (status, mark, fb) for sid, status, mark, fb in rows}
+
+
+@pytest.fixture()
+def env(mini_env, data_env):
+    """The mini bank, and a private data folder for the job store and calibrations."""
+    return data_env
+
+
+# --- tests ----------------------------------------------------------------------------------
+
+
+def test_batch_marks_a_mixed_folder_and_reports_every_bad_file(env, tmp_path):
+    folder = write_tree(
+        tmp_path / "scripts",
+        {
+            "alice_smith.txt": ANSWERS[0].encode(),
+            "ben_jones.md": b"# My answer\n\n" + ANSWERS[1].encode(),
+            "chloe_brown.docx": make_docx([ANSWERS[2], "That is all."]),
+            "dan_lee.pdf": make_pdf(text_stream(ANSWERS[3])),
+            "copy_of_alice.txt": ("  " + ANSWERS[0] + "\n").encode(),
+            "broken.docx": random.Random(7).randbytes(3000),
+            "scan.pdf": make_pdf(SCANNED_PDF_STREAM),
+            "empty.txt": b"",
+        },
+    )
+    out = tmp_path / "out"
+    result = run_batch(folder, QUESTION, out, processes=1)
+
+    assert (result.n_total, result.n_marked, result.n_failed, result.n_rejected) == (8, 5, 0, 3)
+    assert result.n_skipped_already_done == 0
+    assert result.duplicates == [("copy_of_alice", "alice_smith")]
+    assert result.summary().startswith("8 scripts: 5 marked, 0 failed, 3 rejected")
+    by_id = {r.script_id: r for r in result.records}
+    for sid in ("alice_smith", "ben_jones", "chloe_brown", "dan_lee", "copy_of_alice"):
+        assert result.statuses[sid] == "marked" and by_id[sid].feedback["question_id"] == QUESTION
+    assert by_id["alice_smith"].feedback["mark"] == 2  # two valid terms: full marks
+    assert by_id["dan_lee"].answer == ANSWERS[3]  # the PDF's text was read and marked
+    reasons = {Path(r.source).name: r.error for r in result.records if r.feedback is None}
+    assert set(reasons) == {"broken.docx", "scan.pdf", "empty.txt"}
+    assert "corrupt or not a Word document" in reasons["broken.docx"]
+    assert "no text found" in reasons["scan.pdf"]
+    assert "empty file" in reasons["empty.txt"]
+
+    assert set(result.outputs) == {"csv", "xlsx", "feedback", "report"}
+    assert all(p.parent == out and p.stat().st_size > 0 for p in result.outputs.values())
+    rows = read_csv(out / "results.csv")
+    assert len(rows) == 8 and len({r["script_id"] for r in rows}) == 8
+    assert {r["status"] for r in rows if r["mark"]} == {"marked"}
+    assert sum(r["status"] == "failed" and bool(r["error"]) for r in rows) == 3
+    assert openpyxl.load_workbook(out / "results.xlsx")["Results"].max_row == 9  # header + 8
+    with zipfile.ZipFile(out / "feedback.zip") as zf:
+        pages = set(zf.namelist())
+    assert len(pages) == 9 and "index.html" in pages and "Alice_Smith.html" in pages
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert "Class report" in report and "Alice Smith" in report and "corrupt or not a Word document" in report
+
+
+def test_batch_resumes_after_the_process_is_killed(env, tmp_path):
+    n = 40
+    table = class_table(tmp_path / "class.csv", n)
+    db, out = tmp_path / "jobs.sqlite3", tmp_path / "out"
+    code = textwrap.dedent(
+        f"""
+        import os
+        from marker.batch import JobStore, run_batch
+
+        def stop(done, total):
+            if done > 0:  # the first chunk is committed: die at once, as a kill would
+                os._exit(1)
+
+        run_batch({str(table)!r}, {QUESTION!r}, {str(out)!r}, processes=1,
+                  store=JobStore({str(db)!r}), progress=stop)
+        """
+    )
+    killed = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=os.environ.copy(),
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert killed.returncode == 1, killed.stderr
+    assert len(stored(db)) == CHUNK_SIZE and not (out / "results.csv").exists()
+
+    seen: list[tuple[int, int]] = []
+    result = run_batch(
+        table, QUESTION, out, processes=1, store=JobStore(db), progress=lambda d, t: seen.append((d, t))
+    )
+    assert result.n_skipped_already_done == CHUNK_SIZE
+    assert result.n_marked == n and result.n_total == n
+    assert seen[0] == (CHUNK_SIZE, n) and seen[-1] == (n, n)
+    with sqlite3.connect(db) as c:
+        per_script = c.execute("SELECT script_id, COUNT(*) FROM results GROUP BY script_id").fetchall()
+        (jobs,) = c.execute("SELECT COUNT(*) FROM jobs").fetchone()
+    assert len(per_script) == n and {count for _, count in per_script} == {1} and jobs == 1
+    assert len(read_csv(out / "results.csv")) == n
+
+    again = run_batch(table, QUESTION, out, processes=1, store=JobStore(db))
+    assert again.job_id == result.job_id and again.n_skipped_already_done == n and again.n_marked == n
+
+
+def test_batch_outputs_neutralise_formulas(env, tmp_path):
+    evil = '=HYPERLINK("http://example.com","click me")'
+    table = write_table(
+        tmp_path / "class.csv",
+        [
+            ["script_id", "student", "answer"],
+            ["s1", evil, evil + " " + ANSWERS[0]],
+            ["+s2", "@Bob", "-2+3 " + ANSWERS[1]],
+        ],
+    )
+    out = tmp_path / "out"
+    result = run_batch(table, QUESTION, out, processes=1)
+    assert result.n_marked == 2
+
+    def risky(value) -> bool:
+        return isinstance(value, str) and value.lstrip(" \n\u00a0").startswith(FORMULA_TRIGGERS)
+
+    with (out / "results.csv").open(encoding="utf-8-sig", newline="") as f:
+        cells = [cell for row in csv.reader(f) for cell in row]
+    assert "'" + evil in cells and "'@Bob" in cells and "'+s2" in cells
+    assert not any(risky(c) for c in cells)
+
+    sheet = openpyxl.load_workbook(out / "results.xlsx")["Results"]
+    values = [cell for row in sheet.iter_rows() for cell in row if cell.value is not None]
+    assert "'" + evil in [c.value for c in values]
+    assert not any(risky(c.value) for c in values)
+    assert all(c.data_type == "s" for c in values if isinstance(c.value, str))
+
+
+def test_batch_engines_give_identical_marks_and_feedback(env, tmp_path):
+    from distributed import LocalCluster
+
+    table = class_table(tmp_path / "class.csv", 2 * CHUNK_SIZE + 3)  # three chunks
+    runs: dict[str, dict] = {}
+    for name, options in (("one process", {"processes": 1}), ("two processes", {"processes": 2})):
+        db = tmp_path / f"{name}.sqlite3"
+        result = run_batch(table, QUESTION, tmp_path / name, store=JobStore(db), **options)
+        assert result.notes == [] and result.n_marked == 2 * CHUNK_SIZE + 3
+        runs[name] = stored(db)
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
+        db = tmp_path / "dask.sqlite3"
+        result = run_batch(
+            table,
+            QUESTION,
+            tmp_path / "dask",
+            engine="dask",
+            address=cluster.scheduler_address,
+            store=JobStore(db),
+        )
+        assert result.notes == []  # every chunk was marked on the cluster, none fell back
+        runs["dask"] = stored(db)
+    assert runs["one process"] == runs["two processes"] == runs["dask"]
+    assert len(runs["dask"]) == 2 * CHUNK_SIZE + 3
+    assert {mark for _, mark, _ in runs["dask"].values()} >= {0, 2}  # the set is not all alike
+
+
+@pytest.mark.parametrize(
+    ("question", "options", "error", "message"),
+    [
+        ("no-such-question", {}, UnknownQuestionError, "Valid ids: mini-essay, mini-points"),
+        (QUESTION, {"engine": "dask"}, MarkerError, "needs the address of a running Dask scheduler"),
+        (QUESTION, {"engine": "spark"}, MarkerError, "Unknown engine 'spark'. Choose one of: local, dask"),
+        (QUESTION, {"processes": 0}, MarkerError, "must be 1 or more"),
+    ],
+)
+def test_batch_refuses_bad_options_before_marking(env, tmp_path, question, options, error, message):
+    table = class_table(tmp_path / "class.csv", 3)
+    store = JobStore(tmp_path / "jobs.sqlite3")
+    with pytest.raises(error, match=message):
+        run_batch(table, question, tmp_path / "out", store=store, **options)
+    assert store.jobs() == [] and not (tmp_path / "out").exists()
+
+
+def test_batch_scripts_without_a_question_are_rejected_with_the_reason(env, tmp_path):
+    table = write_table(
+        tmp_path / "class.csv",
+        [["question_id", "answer"], [QUESTION, ANSWERS[0]], ["", ANSWERS[1]], ["nope", ANSWERS[2]]],
+    )
+    result = run_batch(table, None, tmp_path / "out", processes=1)
+    assert (result.n_marked, result.n_rejected) == (1, 2)
+    errors = {r.script_id: r.error for r in result.records}
+    assert "no question given for this script" in errors["row-3"]
+    assert "unknown question id 'nope'; valid ids: mini-essay, mini-points" in errors["row-4"]
+
+
+def test_batch_a_script_that_breaks_marking_fails_alone(env, tmp_path, monkeypatch):
+    real = Marker.mark_question
+
+    def mark_question(self, question, texts, *args, **kwargs):
+        texts = list(texts)
+        if any("BOOM" in t for t in texts):
+            raise RuntimeError("BOOM in the engine")
+        return real(self, question, texts, *args, **kwargs)
+
+    monkeypatch.setattr(Marker, "mark_question", mark_question)
+    table = write_table(
+        tmp_path / "class.csv",
+        [["script_id", "answer"], *([f"s{i}", ANSWERS[i]] for i in range(4)), ["bad", "BOOM " + ANSWERS[0]]],
+    )
+    db = tmp_path / "jobs.sqlite3"
+    result = run_batch(table, QUESTION, tmp_path / "out", processes=1, store=JobStore(db))
+    assert (result.n_marked, result.n_failed) == (4, 1)
+    assert result.statuses["bad"] == "failed"
+    bad = next(r for r in result.records if r.script_id == "bad")
+    assert bad.feedback is None and "RuntimeError: BOOM in the engine" in bad.error
+    assert bad.answer.startswith("BOOM")  # kept, so the teacher sees what was not marked
+    rows = {r["script_id"]: r for r in read_csv(tmp_path / "out" / "results.csv")}
+    assert rows["bad"]["status"] == "failed" and "BOOM in the engine" in rows["bad"]["error"]
+    # A failed script is recorded with its reason: running again does not retry it.
+    again = run_batch(table, QUESTION, tmp_path / "out", processes=1, store=JobStore(db))
+    assert again.n_skipped_already_done == 5 and again.n_failed == 1
+
+
+def test_batch_applies_the_saved_calibration(env, tmp_path):
+    from marker.calibrate import fit_calibration, save
+
+    marker = marker_for(MarkerSource.here(None))  # the Marker run_batch uses in this process
+    question = marker.bank.question(QUESTION)
+    texts = [f"{ANSWERS[i % len(ANSWERS)]} (Draft {i}.)" for i in range(12)]
+    feedbacks = marker.mark_many(QUESTION, texts)
+    teacher = [min(2, fb.mark + (i % 2)) for i, fb in enumerate(feedbacks)]
+    save(fit_calibration(QUESTION, question.version, question.max_mark, feedbacks, texts, teacher), env)
+
+    table = class_table(tmp_path / "class.csv", 4)
+    calibrated = run_batch(table, QUESTION, tmp_path / "a", processes=1)
+    plain = run_batch(table, QUESTION, tmp_path / "b", processes=1, use_calibration=False)
+    assert all(r.feedback["calibrated"] for r in calibrated.records)
+    assert not any(r.feedback["calibrated"] for r in plain.records)
+    assert calibrated.job_id != plain.job_id  # a different way of marking is a different job
+    assert {r["calibrated"] for r in read_csv(tmp_path / "a" / "results.csv")} == {"True"}
+
+
+def test_batch_job_store_round_trips_and_refuses_a_newer_schema(tmp_path):
+    db = tmp_path / "jobs.sqlite3"
+    store = JobStore(db)
+    assert store.schema_version == 1
+    job = store.open_job(
+        "job-1", input="set1", question_id=QUESTION, n_scripts=2, options={"engine": "local"}
+    )
+    assert (job.status, job.options) == ("running", {"engine": "local"})
+    store.finish_job("job-1")
+    assert JobStore(db).job("job-1").status == "done"  # reopened: kept, not migrated again
+    with sqlite3.connect(db) as c:
+        c.execute("PRAGMA user_version = 99")
+    with pytest.raises(StoreError, match="newer marker"):
+        JobStore(db)
