@@ -39,6 +39,8 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_marking.py
 	$(BIN)/python benchmarks/validate_levels.py
+	$(BIN)/python benchmarks/bench_batch.py
+	$(BIN)/python benchmarks/semeval.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

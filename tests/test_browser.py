@@ -123,3 +123,42 @@ def test_browser_marks_an_answer_and_saves_a_screenshot(app_url):
         page.screenshot(path=str(ARTIFACTS / "practice.png"))
         browser.close()
     assert (ARTIFACTS / "practice.png").stat().st_size > 20_000
+
+
+def test_browser_batch_marks_an_uploaded_class_set(app_url, tmp_path):
+    """Upload a CSV class set on the Batch marking page; the results and class analytics appear."""
+    import csv
+
+    from marker.validation import load_validation
+
+    answers = sorted(load_validation(question="allied-intervention"), key=lambda a: a.name)[:12]
+    names = ["Ada", "Ben", "Cai", "Dee", "Eli", "Fay", "Gus", "Hal", "Ivy", "Jo", "Kit", "Lou"]
+    table = tmp_path / "class-set.csv"
+    with table.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["student", "question_id", "answer"])
+        for name, a in zip(names, answers, strict=True):
+            w.writerow([name, "allied-intervention", a.text])
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(app_url + "/batch", wait_until="domcontentloaded")
+        expect(page.get_by_role("heading", name="Batch marking")).to_be_visible(timeout=30_000)
+        page.locator('input[type="file"]').set_input_files(str(table))
+        button = page.get_by_role("button", name="Mark the batch")
+        expect(button).to_be_enabled(timeout=30_000)
+        button.click()
+        try:
+            expect(page.get_by_role("heading", name="How the class did")).to_be_visible(timeout=120_000)
+        except AssertionError:
+            page.screenshot(path=str(ARTIFACTS / "batch-failure.png"), full_page=True)
+            raise
+        # Every script marked: the first metric ("Marked") shows 12.
+        expect(page.locator('[data-testid="stMetricValue"]').first).to_have_text("12")
+        page.get_by_role("heading", name="How the class did").scroll_into_view_if_needed()
+        page.set_viewport_size({"width": 1400, "height": 2600})
+        page.wait_for_timeout(2000)  # let the charts finish drawing
+        page.screenshot(path=str(ARTIFACTS / "class-analytics.png"))
+        browser.close()
+    assert (ARTIFACTS / "class-analytics.png").stat().st_size > 20_000
