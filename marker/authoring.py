@@ -17,7 +17,7 @@ A teacher who brings a question writes only this (one question, or a list of the
 Everything else is derived. Points given are split into alternative wordings at " / " and
 " or "; without points, spaCy splits the best model answer into clauses and each clause becomes
 a point, with the matching clauses of the other full-mark answers as alternative wordings.
-Named entities become the question's concepts. ``marking`` defaults to coverage of the model
+Named entities and noun chunks become the question's concepts. ``marking`` defaults to coverage of the model
 answer (marks in proportion to how much of it the answer says); ``{kind: points}`` without
 thresholds gives one mark per point.
 """
@@ -261,6 +261,17 @@ def build(spec: QuestionSpec, nlp: Language, source: str = "<questions>") -> Bui
                 cid = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
                 if cid:
                     concepts.setdefault(cid, {"id": cid, "label": name, "kind": kind})
+    # Noun chunks name the ideas of a short answer ("a closed path", "carbon dioxide"): each
+    # becomes a concept, so a point is also credited for naming its ideas in other words' company.
+    for doc in docs:
+        for chunk in doc.noun_chunks:
+            words = [t for t in chunk if not (t.is_stop or t.is_punct or t.pos_ in ("DET", "PRON"))]
+            if not words or words[-1].pos_ not in ("NOUN", "PROPN") or len(words[-1].text) < 4:
+                continue
+            name = chunk.doc[words[0].i : words[-1].i + 1].text.strip()
+            cid = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:80].strip("-")
+            if cid and len(name) > 3:
+                concepts.setdefault(cid, {"id": cid, "label": name, "kind": "idea"})
     topic = Topic(
         schema_version=1,
         id=topic_id,

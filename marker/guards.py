@@ -58,6 +58,10 @@ def check_answer(
     salad = features.distinct_concepts >= 5 and (
         features.list_share >= 0.4 or (share >= 0.45 and features.analysis_share < 0.5)
     )
+    if question.kind == "coverage":
+        # A right short answer is dense in the model answer's nouns and often lists parts
+        # ("bulbs A and C, switch Z and the battery"): only a longer list of names is salad.
+        salad = salad and features.n_words >= SHORT_ANSWER_WORDS and features.list_share >= 0.4
     if salad:
         out.append(
             Advisory(
@@ -185,6 +189,8 @@ def check_answer(
     return out
 
 
+#: Coverage-marked answers shorter than this are never keyword salad (see check_answer).
+SHORT_ANSWER_WORDS = 25
 #: Checks that do not apply to coverage-marked short answers (see the end of check_answer).
 COVERAGE_EXEMPT = frozenset({"copied", "copied-question", "off-topic"})
 

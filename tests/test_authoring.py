@@ -111,3 +111,12 @@ def test_authoring_imported_question_marks_right_and_wrong(import_marker):
         "Carbon dioxide and water are taken in, chlorophyll absorbs sunlight, and glucose and oxygen are made.",
     )
     assert full.mark == 3
+
+
+def test_authoring_short_answers_listing_parts_are_not_salad_but_long_lists_are(import_marker):
+    short = import_marker.mark("bulb-circuit", "Bulb A, the battery and the wires are still a closed path.")
+    assert short.mark == 1 and not any(a.code == "keyword-salad" for a in short.advisories)
+    names = "bulb A, battery, closed path, circuit, bulb, wires, switch Y, path, closed circuit"
+    salad = import_marker.mark("bulb-circuit", f"{names}, {names}, {names}.")
+    # A long list of the model answer's nouns is not prose: held at 0 with an advisory.
+    assert salad.mark == 0 and {a.code for a in salad.advisories} & {"keyword-salad", "not-english"}
