@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import sparse
@@ -73,6 +73,17 @@ def content_terms(tokens: Iterable[Token]) -> frozenset[str]:
             continue
         out.add(t.lemma_.lower()[:STEM])
     return frozenset(out)
+
+
+def stem_words(tokens: Iterable[Token]) -> dict[str, str]:
+    """Each content stem with the word it came from, to show people words rather than stems."""
+    out: dict[str, str] = {}
+    for t in tokens:
+        if not (t.is_punct or t.is_space or t.lower_ in NEGATIONS) and (
+            not t.is_stop or t.lower_ in KEPT_STOP_WORDS
+        ):
+            out.setdefault(t.lemma_.lower()[:STEM], t.text)
+    return out
 
 
 def is_negated(tokens: Iterable[Token]) -> bool:
@@ -146,6 +157,8 @@ class ModelAnswerSet:
     question_terms: frozenset[str]
     vectorizer: TfidfVectorizer | None
     matrix: sparse.csr_matrix | None
+    #: stem -> a word of the model answers it came from.
+    words: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def build(cls, model_docs: Sequence[Doc], question_doc: Doc) -> ModelAnswerSet:
@@ -162,7 +175,11 @@ class ModelAnswerSet:
             vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), lowercase=True)
             vectorizer.fit([d.text for d in model_docs] + [question_doc.text])
             matrix = vectorizer.transform([d.text for d in model_docs])
-        return cls(refs, content_terms(question_doc), vectorizer, matrix)
+        words: dict[str, str] = {}
+        for doc in model_docs:
+            for stem, word in stem_words(doc).items():
+                words.setdefault(stem, word)
+        return cls(refs, content_terms(question_doc), vectorizer, matrix, words)
 
     @property
     def full_at(self) -> float:
@@ -203,8 +220,8 @@ class ModelAnswerSet:
             char_similarity=round(chars, 4),
             negation_mismatch=mismatch,
             closest=closest,
-            said=tuple(sorted(ref_terms & answer)),
-            unsaid=tuple(sorted(ref_terms - answer)),
+            said=tuple(sorted(self.words.get(t, t) for t in ref_terms & answer)),
+            unsaid=tuple(sorted(self.words.get(t, t) for t in ref_terms - answer)),
         )
 
 
