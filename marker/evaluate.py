@@ -331,7 +331,11 @@ def render_text(report: Report) -> str:
 
     def ci(key: str) -> str:
         lo_hi = report.ci.get(key)
-        return f"  (95% CI {lo_hi[0]:.2f}-{lo_hi[1]:.2f})" if lo_hi else ""
+        if not lo_hi:
+            return ""
+        if key in ("exact", "adjacent"):  # shown as percentages, like the figure itself
+            return f"  (95% CI {lo_hi[0]:.0%} to {lo_hi[1]:.0%})"
+        return f"  (95% CI {lo_hi[0]:.2f} to {lo_hi[1]:.2f})"
 
     lines.append(f"  QWK       {o['qwk']:.3f}{ci('qwk')}")
     lines.append(f"  exact     {o['exact']:.1%}{ci('exact')}")
