@@ -409,45 +409,41 @@ def _heatmap(records: Sequence[ResultRecord]) -> str:
     )
 
 
+def _table(headers: Sequence[str], rows: Sequence[str], empty: str) -> str:
+    """An HTML table from ready-escaped ``<tr>`` rows, or a note when there are none."""
+    if not rows:
+        return f'<p class="empty">{empty}</p>'
+    head = "".join(f"<th>{h}</th>" for h in headers)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
 def _missed_table(entries: list[dict]) -> str:
-    if not entries:
-        return '<p class="empty">No marked scripts yet.</p>'
-    rows = "".join(
+    rows = [
         f"<tr><td>{_esc(e['label'])}</td>"
         f'<td class="num"><span class="bar" style="width:{e["missed_share"] * 80:.0f}px"></span> '
         f"{e['missed_share']:.0%}</td>"
         f'<td class="num">{e["partial_share"]:.0%}</td><td class="num">{e["credited_share"]:.0%}</td>'
         f'<td class="num">{e["n"]}</td></tr>'
         for e in entries
-    )
-    return (
-        "<table><thead><tr><th>Point</th><th>Missed</th><th>Partly</th><th>Credited</th><th>Scripts</th></tr>"
-        f"</thead><tbody>{rows}</tbody></table>"
-    )
+    ]
+    return _table(("Point", "Missed", "Partly", "Credited", "Scripts"), rows, "No marked scripts yet.")
 
 
 def _slips_table(entries: list[dict]) -> str:
-    if not entries:
-        return '<p class="empty">No factual slips found.</p>'
-    rows = "".join(
+    rows = [
         f"<tr><td>{'Error' if e['severity'] == 'error' else 'Note'}</td><td>{_esc(e['label'])}</td>"
         f'<td class="num">{e["count"]}</td><td>{_esc(", ".join(e["students"]))}</td></tr>'
         for e in entries
-    )
-    return (
-        "<table><thead><tr><th>Kind</th><th>Slip</th><th>Scripts</th><th>Students</th></tr></thead>"
-        f"<tbody>{rows}</tbody></table>"
-    )
+    ]
+    return _table(("Kind", "Slip", "Scripts", "Students"), rows, "No factual slips found.")
 
 
 def _failed_list(entries: list[dict]) -> str:
-    if not entries:
-        return '<p class="empty">Every script was marked.</p>'
-    rows = "".join(
+    rows = [
         f"<tr><td>{_esc(e['student'])}</td><td>{_esc(e['source'])}</td><td>{_esc(e['error'])}</td></tr>"
         for e in entries
-    )
-    return f"<table><thead><tr><th>Student</th><th>Source</th><th>Why it failed</th></tr></thead><tbody>{rows}</tbody></table>"
+    ]
+    return _table(("Student", "Source", "Why it failed"), rows, "Every script was marked.")
 
 
 def summary_report_html(records: Sequence[ResultRecord], title: str = "Class report") -> str:

@@ -36,7 +36,7 @@ from spacy.tokens import Doc, Span
 
 from .bank import QuestionBank
 from .errors import RubricError, RubricErrors
-from .rubric import ModelAnswer, Question, Slug, Topic, _node_line, _parse_yaml, validate_question
+from .rubric import ModelAnswer, Question, Slug, Topic, _node_line, _parse_yaml, read_text, validate_question
 from .similarity import clauses, content_terms
 
 COMMAND_WORDS = (
@@ -187,13 +187,7 @@ def parse_specs(text: str, source: str = "<questions>") -> list[QuestionSpec]:
 
 def load_specs(path: str | Path) -> list[QuestionSpec]:
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise RubricErrors([RubricError(str(path), f"not UTF-8 text (byte {exc.start})")]) from None
-    except OSError as exc:
-        raise RubricErrors([RubricError(str(path), f"cannot be read: {exc.strerror}")]) from None
-    return parse_specs(text, str(path))
+    return parse_specs(read_text(path), str(path))
 
 
 def split_alternatives(point: str) -> list[str]:

@@ -30,7 +30,6 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures import as_completed as futures_completed
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -42,7 +41,7 @@ from .evaluate import calibration_for
 from .export import ResultRecord, feedback_zip, write_csv, write_xlsx
 from .feedback import Feedback
 from .ingest import Script, _student_from, ingest
-from .store import StoreError, data_dir
+from .store import SqliteFile, data_dir
 
 DB_NAME = "batches.sqlite3"
 #: Scripts marked (and committed) together: a crash loses at most this many.
@@ -142,7 +141,7 @@ class StoredResult:
         return ResultRecord(self.script_id, self.student, self.source, self.feedback, self.error, self.answer)
 
 
-class JobStore:
+class JobStore(SqliteFile):
     """Batch jobs and their results in one SQLite file (WAL; schema in ``PRAGMA user_version``).
 
     Each call opens its own connection, so a JobStore can be shared across threads.
@@ -151,45 +150,11 @@ class JobStore:
         path: the database file; ``<data folder>/batches.sqlite3`` by default.
     """
 
-    def __init__(self, path: str | Path | None = None):
-        self.path = Path(path) if path else data_dir() / DB_NAME
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.execute("PRAGMA journal_mode=WAL")
-            self._migrate(db)
-
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        try:
-            db = sqlite3.connect(self.path, timeout=30)
-        except sqlite3.Error as exc:
-            raise StoreError(f"Cannot open the batch database at {self.path}: {exc}") from None
-        db.row_factory = sqlite3.Row
-        try:
-            with db:  # one transaction: committed on success, rolled back on error
-                yield db
-        except sqlite3.Error as exc:
-            raise StoreError(
-                f"The batch database at {self.path} could not be updated ({exc}); "
-                "run the same command again to carry on."
-            ) from None
-        finally:
-            db.close()
-
-    @property
-    def schema_version(self) -> int:
-        with self._connect() as db:
-            return db.execute("PRAGMA user_version").fetchone()[0]
-
-    def _migrate(self, db: sqlite3.Connection) -> None:
-        current = db.execute("PRAGMA user_version").fetchone()[0]
-        if current > len(MIGRATIONS):
-            raise StoreError(
-                f"The batch database at {self.path} was written by a newer marker (schema {current}); "
-                f"this one knows schema {len(MIGRATIONS)}. Upgrade marker."
-            )
-        for number, script in enumerate(MIGRATIONS[current:], start=current + 1):
-            db.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
+    db_name = DB_NAME
+    migrations = MIGRATIONS
+    label = "batch database"
+    on_failure = "run the same command again to carry on."
+    timeout = 30.0
 
     # ------------------------------------------------------------------ jobs
 

@@ -227,17 +227,22 @@ def calibrate(
         typer.echo(f"  saved {path}")
 
 
-def _with_progress(marker, scripts, label, func):
+def _progress_bar():
+    """A progress bar on standard error (standard output stays clean for --json)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    with Progress(
+    return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),
         console=_stderr_console(),
         transient=True,
-    ) as bar:
+    )
+
+
+def _with_progress(marker, scripts, label, func):
+    with _progress_bar() as bar:
         task = bar.add_task(label, total=len(scripts))
         return func(marker, scripts, lambda n: bar.advance(task, n))
 
@@ -326,18 +331,9 @@ def batch(
     uncalibrated: Annotated[bool, typer.Option("--uncalibrated", help="Ignore a saved calibration.")] = False,
 ) -> None:
     """Mark a class set or a cohort; an interrupted run resumes where it stopped."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
     from .batch import run_batch
 
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=_stderr_console(),
-        transient=True,
-    ) as bar:
+    with _progress_bar() as bar:
         task = bar.add_task("Marking", total=None)
         result = run_batch(
             input,

@@ -335,14 +335,18 @@ def _node_line(root: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
     return line
 
 
-def _read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
+def read_text(path: Path) -> str:
+    """A rubric file's text; a file that is not UTF-8 or cannot be read is a RubricErrors naming it."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise RubricErrors([RubricError(str(path), f"not UTF-8 text (byte {exc.start})")]) from None
     except OSError as exc:
         raise RubricErrors([RubricError(str(path), f"cannot be read: {exc.strerror}")]) from None
-    return _parse_yaml(text, str(path))
+
+
+def _read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
+    return _parse_yaml(read_text(path), str(path))
 
 
 def _parse_yaml(text: str, source: str) -> tuple[Any, yaml.Node | None]:

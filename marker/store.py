@@ -93,11 +93,23 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-class Store:
-    """The SQLite database. Each call opens its own connection, so a Store can be shared across threads."""
+class SqliteFile:
+    """One SQLite file in WAL mode whose schema version lives in ``PRAGMA user_version``.
+
+    Subclasses set the file name, the migrations and how the file is named in messages. Each
+    call opens its own connection (one transaction), so an instance can be shared across threads.
+    """
+
+    db_name = DB_NAME
+    migrations: list[str] = []
+    #: How messages name the file ("the database", "the batch database").
+    label = "database"
+    #: What to tell the user when a write fails.
+    on_failure = "nothing was saved."
+    timeout = 10.0
 
     def __init__(self, path: str | Path | None = None):
-        self.path = Path(path) if path else data_dir() / DB_NAME
+        self.path = Path(path) if path else data_dir() / self.db_name
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
@@ -106,16 +118,16 @@ class Store:
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
         try:
-            db = sqlite3.connect(self.path, timeout=10)
+            db = sqlite3.connect(self.path, timeout=self.timeout)
         except sqlite3.Error as exc:
-            raise StoreError(f"Cannot open the database at {self.path}: {exc}") from None
+            raise StoreError(f"Cannot open the {self.label} at {self.path}: {exc}") from None
         db.row_factory = sqlite3.Row
         try:
-            with db:
+            with db:  # one transaction: committed on success, rolled back on error
                 yield db
         except sqlite3.Error as exc:
             raise StoreError(
-                f"The database at {self.path} could not be updated ({exc}); nothing was saved."
+                f"The {self.label} at {self.path} could not be updated ({exc}); {self.on_failure}"
             ) from None
         finally:
             db.close()
@@ -127,13 +139,20 @@ class Store:
 
     def _migrate(self, db: sqlite3.Connection) -> None:
         current = db.execute("PRAGMA user_version").fetchone()[0]
-        if current > len(MIGRATIONS):
+        known = len(self.migrations)
+        if current > known:
             raise StoreError(
-                f"The database at {self.path} was written by a newer marker (schema {current}); "
-                f"this one knows schema {len(MIGRATIONS)}. Upgrade marker."
+                f"The {self.label} at {self.path} was written by a newer marker (schema {current}); "
+                f"this one knows schema {known}. Upgrade marker."
             )
-        for number, script in enumerate(MIGRATIONS[current:], start=current + 1):
+        for number, script in enumerate(self.migrations[current:], start=current + 1):
             db.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
+
+
+class Store(SqliteFile):
+    """The app's database: students' drafts and the record of rubric versions."""
+
+    migrations = MIGRATIONS
 
     # ------------------------------------------------------------------ drafts
 

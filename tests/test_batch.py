@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import io
 import os
 import random
 import sqlite3
@@ -13,7 +12,6 @@ import textwrap
 import zipfile
 from pathlib import Path
 
-import docx
 import openpyxl
 import pytest
 
@@ -22,6 +20,8 @@ from marker.engine import Marker
 from marker.errors import MarkerError, UnknownQuestionError
 from marker.export import FORMULA_TRIGGERS
 from marker.store import StoreError
+
+from .documents import SCANNED_PDF_STREAM, make_docx, make_pdf, text_stream, write_tree
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTION = "mini-points"
@@ -36,52 +36,6 @@ ANSWERS = [
 
 
 # --- building inputs ------------------------------------------------------------------------
-
-# Paints a filled square and nothing else: what a scanner's output looks like to pypdf.
-SCANNED_PDF_STREAM = b"q 0 0 1 rg 72 500 200 200 re f Q"
-
-
-def text_stream(sentence: str) -> bytes:
-    return b"BT /F1 12 Tf 72 712 Td (" + sentence.encode() + b") Tj ET"
-
-
-def make_pdf(stream: bytes) -> bytes:
-    """A minimal one-page PDF (Helvetica as /F1) with a correct xref table (from test_ingest.py)."""
-    bodies = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
-        b"/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
-        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(bodies, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref_at = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(bodies) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(bodies) + 1, xref_at)
-    return bytes(out)
-
-
-def make_docx(paragraphs: list[str]) -> bytes:
-    document = docx.Document()
-    for text in paragraphs:
-        document.add_paragraph(text)
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
-
-
-def write_tree(root: Path, files: dict[str, bytes]) -> Path:
-    for rel, data in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-    return root
 
 
 def write_table(path: Path, rows: list[list[str]]) -> Path:
