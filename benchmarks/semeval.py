@@ -110,11 +110,42 @@ def convert(zip_path: Path, out: Path) -> dict[tuple[str, str], Path]:
     return paths
 
 
+def learning_curve(marker, train, train_fb, scripts_of) -> list[dict]:
+    """Per-question calibrators fitted on the first N training scripts of each question.
+
+    Questions with fewer than ten scripts in the subset stay uncalibrated (zero-shot).
+    """
+    rows = []
+    for n in (10, 20, 40, None):
+        seen: dict[str, int] = {}
+        keep = []
+        for i, s in enumerate(train):
+            seen[s.question_id] = seen.get(s.question_id, 0) + 1
+            if n is None or seen[s.question_id] <= n:
+                keep.append(i)
+        cals, _ = fit_calibrations(
+            marker, [train[i] for i in keep], [train_fb[i] for i in keep], pooled=False
+        )
+        row = {"per_question": "all" if n is None else n}
+        for dataset in ("sciEntsBank", "beetle"):
+            report = evaluate(marker, scripts_of((dataset, "test-unseen-answers")), cals, f"first {n}")
+            row[dataset] = {k: report.overall[k] for k in ("accuracy", "macro_f1", "kappa")}
+        rows.append(row)
+        print(f"  learning curve: {row['per_question']} scripts per question done", flush=True)
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--zip", type=Path, default=DEFAULT_ZIP)
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--limit", type=int, default=0, help="at most N scripts per split (a quick look)")
+    parser.add_argument(
+        "--learning-curve",
+        action="store_true",
+        help="also fit per-question calibrators on 10, 20, 40 and all training scripts of each question "
+        "and measure each on the unseen-answers splits",
+    )
     args = parser.parse_args()
     if not args.zip.exists():
         sys.exit(f"{args.zip}: not found (the SemEval-2013 zip of ../shared/benchmarks)")
@@ -143,6 +174,7 @@ def main() -> None:
                 marker, [train[i] for i in idx], [train_fb[i] for i in idx], min_scripts=10
             )
             cals[f"pooled-{dataset}"] = sub["*1"]
+        curve = learning_curve(marker, train, train_fb, scripts_of) if args.learning_curve else []
         results = []
         for key in SPLITS:
             scripts = scripts_of(key)
@@ -182,8 +214,15 @@ def main() -> None:
         f"\nbeats the floor on every split and figure: zero-shot {beats['zero_shot']}, calibrated {beats['calibrated']}"
     )
     print(f"total time {time.perf_counter() - t0:.0f} s")
+    if curve:
+        print("\nPer-question calibration by number of training scripts per question (unseen answers):")
+        print("| scripts per question | sciEntsBank acc / F1 / kappa | beetle acc / F1 / kappa |")
+        print("|---|---|---|")
+        for row in curve:
+            print(f"| {row['per_question']} | {fmt(row['sciEntsBank'])} | {fmt(row['beetle'])} |")
     if args.json:
-        args.json.write_text(json.dumps({"results": results, "beats_floor": beats}, indent=2))
+        out = {"results": results, "beats_floor": beats, "learning_curve": curve}
+        args.json.write_text(json.dumps(out, indent=2))
 
 
 if __name__ == "__main__":

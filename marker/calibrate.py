@@ -272,14 +272,17 @@ def fit_calibration(
     alpha = 10.0 * MIN_SCRIPTS / n + 0.5
     X = feature_matrix(feedbacks, feature_names)
     text_model = None
+    folds = None
     if n >= text_min:
-        text_model = _text_model(max_mark, binary)
         k = min(5, n // 5)
-        folds = (
-            StratifiedKFold(k, shuffle=True, random_state=0)
-            if binary and np.bincount(y.astype(int)).min() >= k
-            else KFold(k, shuffle=True, random_state=0)
-        )
+        if binary:
+            # Every training fold needs both marks: stratify, with no more folds than the rarer mark.
+            k = min(k, int(np.bincount(y.astype(int), minlength=2).min()))
+            folds = StratifiedKFold(k, shuffle=True, random_state=0) if k >= 2 else None
+        else:
+            folds = KFold(k, shuffle=True, random_state=0)
+    if folds is not None:
+        text_model = _text_model(max_mark, binary)
         text_in = (
             cross_val_predict(text_model, list(answers), y.astype(int), cv=folds, method="predict_proba")[
                 :, 1
@@ -365,3 +368,15 @@ def usable(cal: Calibration | None, rubric_version: str) -> tuple[Calibration | 
             f"{cal.versions.get('sklearn')}, this is {sklearn.__version__}: run 'marker calibrate' again"
         )
     return cal, ""
+
+
+def apply_saved(feedback: Feedback, answer: str, data_dir: Path, rubric_version: str) -> tuple[Feedback, str]:
+    """The feedback calibrated by the question's saved calibration, if one fits the rubric.
+
+    Returns the feedback (unchanged when there is none) and a note when a saved calibration
+    exists but cannot be used (a changed rubric, another scikit-learn).
+    """
+    cal, why = usable(load(data_dir, feedback.question_id), rubric_version)
+    if cal is None:
+        return feedback, why
+    return cal.apply([feedback], [answer])[0], why

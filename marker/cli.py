@@ -139,11 +139,9 @@ def mark(
     q = marker.bank.question(question)
     feedback = marker.mark(question, text)
     if not uncalibrated:
-        cal, why = calibrate.usable(calibrate.load(data_dir(), question), q.version)
+        feedback, why = calibrate.apply_saved(feedback, text, data_dir(), q.version)
         if why:
             typer.echo(f"Note: {why}", err=True)
-        if cal is not None:
-            feedback = cal.apply([feedback], [text])[0]
     typer.echo(feedback.to_json() if as_json else feedback.to_text())
 
 

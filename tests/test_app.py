@@ -163,3 +163,22 @@ def test_app_teacher_pages_need_the_passcode_when_set(data, monkeypatch):
     at.button[0].click()
     at.run()
     assert at.selectbox(key="rubric_qid")
+
+
+def test_app_practice_uses_a_saved_calibration(data, shipped_marker):
+    """A teacher's saved calibration sets the student's mark, and the page says so."""
+    from marker import calibrate
+    from marker.validation import load_validation
+
+    answers = sorted(load_validation(question="rapallo-significance"), key=lambda a: a.name)
+    fbs = shipped_marker.mark_many("rapallo-significance", [a.text for a in answers])
+    q = shipped_marker.bank.question("rapallo-significance")
+    marks = [max(0, a.intended_mark - 6) for a in answers]  # a much harsher teacher
+    cal = calibrate.fit_calibration(q.id, q.version, q.max_mark, fbs, [a.text for a in answers], marks)
+    calibrate.save(cal, data)
+    at = mark(practice(), ANSWER)
+    assert not at.exception
+    expected = cal.apply([shipped_marker.mark(q.id, ANSWER)], [ANSWER])[0].mark
+    assert {m.label: m.value for m in at.metric}["Mark"] == f"{expected} / 25"
+    assert any("calibrated to your teacher" in c.value for c in at.caption)
+    assert Store(data / "marker.sqlite3").drafts("Ada", q.id)[-1].feedback["calibrated"] is True

@@ -131,3 +131,18 @@ def test_calibrate_refuses_too_few_or_uniform_scripts(shipped_marker, harsh_teac
         fit_calibration(q.id, q.version, q.max_mark, fbs[:9], [a.text for a in answers[:9]], marks[:9])
     with pytest.raises(CalibrationError, match="same mark"):
         fit_calibration(q.id, q.version, q.max_mark, fbs[:12], [a.text for a in answers[:12]], [5] * 12)
+
+
+@pytest.mark.parametrize("n_correct, text_model", [(2, True), (1, False)])
+def test_calibrate_binary_with_a_rare_mark_still_fits(import_marker, n_correct, text_model):
+    """Thirty-odd scripts with only one or two right answers: every fold keeps both marks, or the
+    answers' words are left out rather than the fit failing."""
+    right = ["Bulb A is still in a closed path with the battery."] * n_correct
+    wrong = [f"Because of reason number {i}." for i in range(32 - n_correct)]
+    texts = right + wrong
+    marks = [1] * n_correct + [0] * len(wrong)
+    q = import_marker.bank.question("bulb-circuit")
+    fbs = import_marker.mark_question(q, texts)
+    cal = fit_calibration(q.id, q.version, 1, fbs, texts, marks, text_min=30)
+    assert (cal.text_model is not None) is text_model
+    assert cal.apply(fbs[:1], texts[:1])[0].calibrated

@@ -65,6 +65,12 @@ def show_feedback(text: str, feedback: dict, previous: dict | None = None) -> No
     credited = sum(p["status"] == "credited" for p in feedback["points"])
     cols[2].metric("Points covered", f"{credited} / {len(feedback['points'])}")
     st.write(md(feedback["summary"]))
+    if feedback.get("calibrated"):
+        st.caption(
+            "This mark is calibrated to your teacher's own marking of this question; the mark scheme "
+            "checklist below is the rubric's.",
+            help="A teacher fitted marker to scripts they had marked (Calibrate & agreement page).",
+        )
     if feedback.get("ladder"):
         st.altair_chart(band_chart(feedback), width="stretch")
     else:

@@ -8,9 +8,10 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from marker.calibrate import apply_saved
 from marker.errors import MAX_ANSWER_CHARS, MarkerError
 from marker.render import compare_drafts
-from marker.store import StoreError
+from marker.store import StoreError, data_dir
 from ui.feedback_view import show_feedback
 from ui.shared import md, resources
 
@@ -86,6 +87,8 @@ if submitted:
     else:
         try:
             feedback = marker.mark(qid, text)
+            # A teacher's saved calibration of this question sets the mark (the summary says so).
+            feedback, _why = apply_saved(feedback, text, data_dir(), question.version)
         except MarkerError as exc:
             st.error(str(exc))
         else:
