@@ -166,14 +166,15 @@ def main() -> None:
         train = scripts_of(("beetle", "training")) + scripts_of(("sciEntsBank", "training"))
         print(f"converted {len(specs)} questions; fitting on {len(train)} training scripts", flush=True)
         train_fb = mark_scripts(marker, train)
-        cals, _notes = fit_calibrations(marker, train, train_fb)
+        cals, _notes = fit_calibrations(marker, train, train_fb, pooled=False)
         # Beetle and SciEntsBank are separate tasks: a pooled calibrator is fitted per dataset.
         for dataset, prefix in (("beetle", "beetle-"), ("sciEntsBank", "sci-")):
             idx = [i for i, s in enumerate(train) if s.question_id.startswith(prefix)]
             sub, _ = fit_calibrations(
                 marker, [train[i] for i in idx], [train_fb[i] for i in idx], min_scripts=10
             )
-            cals[f"pooled-{dataset}"] = sub["*1"]
+            if "*1" in sub:  # a --limit run may leave a dataset with one question
+                cals[f"pooled-{dataset}"] = sub["*1"]
         curve = learning_curve(marker, train, train_fb, scripts_of) if args.learning_curve else []
         results = []
         for key in SPLITS:
@@ -182,7 +183,8 @@ def main() -> None:
             dataset_cals = {
                 k: v for k, v in cals.items() if not k.startswith("*") and not k.startswith("pooled")
             }
-            dataset_cals["*1"] = cals[f"pooled-{key[0]}"]
+            if f"pooled-{key[0]}" in cals:
+                dataset_cals["*1"] = cals[f"pooled-{key[0]}"]
             fitted = evaluate(marker, scripts, dataset_cals, "fitted on training/")
             n, *floor = FLOOR[key]
             results.append(

@@ -37,6 +37,7 @@ from spacy.tokens import Doc, Span
 from .bank import QuestionBank
 from .errors import RubricError, RubricErrors
 from .rubric import ModelAnswer, Question, Slug, Topic, _node_line, _parse_yaml, read_text, validate_question
+from .rubric_edit import even_levels
 from .similarity import clauses, content_terms
 
 COMMAND_WORDS = (
@@ -294,7 +295,7 @@ def build(spec: QuestionSpec, nlp: Language, source: str = "<questions>") -> Bui
         if marking_spec.full_at:
             marking["full_at"] = marking_spec.full_at
     else:
-        marking = _even_levels(spec.max_mark)
+        marking = even_levels(spec.max_mark)
     data = {
         "schema_version": 1,
         "id": spec.id,
@@ -311,18 +312,6 @@ def build(spec: QuestionSpec, nlp: Language, source: str = "<questions>") -> Bui
         for i, a in enumerate(answers)
     ]
     return Built(question, topic, model_answers)
-
-
-def _even_levels(max_mark: int) -> dict:
-    n = 4 if max_mark >= 8 else 3 if max_mark >= 3 else 2
-    edges = [round(max_mark * i / n) for i in range(n + 1)]
-    return {
-        "kind": "levels",
-        "levels": [
-            {"level": i + 1, "marks": [edges[i] + 1, edges[i + 1]], "descriptor": f"Level {i + 1}."}
-            for i in range(n)
-        ],
-    }
 
 
 def bank_from_specs(specs: list[QuestionSpec], nlp: Language, source: str = "<questions>") -> QuestionBank:

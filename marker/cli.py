@@ -74,19 +74,6 @@ QuestionsOpt = Annotated[
 ]
 
 
-def _bank(questions: Path | None):
-    """The bank of a questions file, without loading the marking pipeline (for quick checks)."""
-    from .bank import QuestionBank
-
-    if questions is None:
-        return QuestionBank.load()
-    from .authoring import load_specs
-
-    if not questions.is_file():
-        raise MarkerError(f"No such questions file: {questions}")
-    return load_specs(questions)  # checks the file; the bank itself is built with the pipeline
-
-
 @app.command()
 @friendly
 def questions(
@@ -94,9 +81,10 @@ def questions(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List the questions (of the shipped bank, or of a questions file)."""
+    from .bank import QuestionBank
     from .engine import load_marker
 
-    bank = load_marker(file).bank if file else _bank(None)
+    bank = load_marker(file).bank if file else QuestionBank.load()  # the shipped bank needs no pipeline
     rows = [
         {
             "id": q.id,
@@ -129,13 +117,18 @@ def mark(
 ) -> None:
     """Mark one answer and explain the mark (calibrated when a calibration is saved for the question)."""
     from . import calibrate
-    from .engine import load_marker
+    from .bank import QuestionBank
+    from .engine import Marker, load_marker
     from .store import data_dir
 
     if questions is None:
-        _bank(None).question(question)  # an unknown id fails before the pipeline loads
-    text = read_answer(file)
-    marker = load_marker(questions)
+        bank = QuestionBank.load()
+        bank.question(question)  # an unknown id fails before the pipeline loads
+        text = read_answer(file)
+        marker = Marker(bank)
+    else:
+        text = read_answer(file)
+        marker = load_marker(questions)
     q = marker.bank.question(question)
     feedback = marker.mark(question, text)
     if not uncalibrated:

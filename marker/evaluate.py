@@ -31,13 +31,19 @@ BOOTSTRAP = 1000
 Progress = Callable[[int], None]
 
 
+def by_question(scripts: Sequence[Script]) -> dict[str, list[int]]:
+    """The positions of the scripts of each question, in input order."""
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i, s in enumerate(scripts):
+        groups[s.question_id or ""].append(i)
+    return groups
+
+
 def mark_scripts(
     marker: Marker, scripts: Sequence[Script], progress: Progress | None = None
 ) -> list[Feedback]:
     """Mark every script against its own question, in input order (one ``nlp.pipe`` pass per question)."""
-    groups: dict[str, list[int]] = defaultdict(list)
-    for i, s in enumerate(scripts):
-        groups[s.question_id or ""].append(i)
+    groups = by_question(scripts)
     out: list[Feedback | None] = [None] * len(scripts)
     for qid, idx in groups.items():
         question = marker.bank.question(qid)
@@ -65,9 +71,7 @@ def fit_calibrations(
     the questions left uncalibrated (too few scripts, one mark only).
     """
     feedbacks = list(feedbacks) if feedbacks is not None else mark_scripts(marker, scripts)
-    groups: dict[str, list[int]] = defaultdict(list)
-    for i, s in enumerate(scripts):
-        groups[s.question_id or ""].append(i)
+    groups = by_question(scripts)
     cals, notes = {}, []
     for qid, idx in groups.items():
         question = marker.bank.question(qid)
@@ -119,9 +123,7 @@ def calibration_for(cals: dict[str, Calibration], question_id: str, max_mark: in
 def apply_calibrations(
     marker: Marker, scripts: Sequence[Script], feedbacks: Sequence[Feedback], cals: dict[str, Calibration]
 ) -> tuple[list[Feedback], list[str]]:
-    groups: dict[str, list[int]] = defaultdict(list)
-    for i, s in enumerate(scripts):
-        groups[s.question_id or ""].append(i)
+    groups = by_question(scripts)
     out, notes = list(feedbacks), []
     for qid, idx in groups.items():
         q = marker.bank.question(qid)

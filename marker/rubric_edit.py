@@ -141,28 +141,30 @@ def rubric_from_rows(
     }
 
 
+def even_levels(max_mark: int, descriptor: str = "Level {n}.") -> dict:
+    """A levels marking with bands spread evenly over the marks (five from 15 marks, down to two).
+
+    >>> [lv["marks"] for lv in even_levels(2)["levels"]]
+    [[1, 1], [2, 2]]
+    """
+    n = max(2, min(5 if max_mark >= 15 else 4 if max_mark >= 8 else 3, max_mark))
+    edges = [round(max_mark * i / n) for i in range(n + 1)]
+    return {
+        "kind": "levels",
+        "levels": [
+            {"level": i + 1, "marks": [edges[i] + 1, edges[i + 1]], "descriptor": descriptor.format(n=i + 1)}
+            for i in range(n)
+        ],
+    }
+
+
 def skeleton(question_id: str, topic: str, text: str, kind: str, max_mark: int, period: dict | None) -> dict:
     """A new question's starting rubric: bands spread evenly over the marks, one point to replace.
 
     >>> [lv["marks"] for lv in skeleton("q", "t", "Why?", "levels", 12, {"start": 1, "end": 2})["marking"]["levels"]]
     [[1, 3], [4, 6], [7, 9], [10, 12]]
     """
-    if kind == "levels":
-        n = 5 if max_mark >= 15 else 4 if max_mark >= 8 else 3
-        edges = [round(max_mark * i / n) for i in range(n + 1)]
-        marking = {
-            "kind": "levels",
-            "levels": [
-                {
-                    "level": i + 1,
-                    "marks": [edges[i] + 1, edges[i + 1]],
-                    "descriptor": f"Describe level {i + 1}.",
-                }
-                for i in range(n)
-            ],
-        }
-    else:
-        marking = {"kind": "points"}
+    marking = even_levels(max_mark, "Describe level {n}.") if kind == "levels" else {"kind": "points"}
     return {
         "schema_version": 1,
         "id": question_id,

@@ -162,14 +162,12 @@ class ModelAnswerSet:
 
     @classmethod
     def build(cls, model_docs: Sequence[Doc], question_doc: Doc) -> ModelAnswerSet:
-        refs = [
-            Reference(
-                content_terms(doc),
-                is_negated(doc),
-                tuple(ts for c in (clauses(doc) if _has_clauses(doc) else ()) if (ts := content_terms(c))),
-            )
-            for doc in model_docs
-        ]
+        refs = []
+        for doc in model_docs:
+            pieces = clauses(doc)
+            # A one-clause model answer has no clause better than itself.
+            clause_terms = tuple(ts for c in pieces if (ts := content_terms(c))) if len(pieces) > 1 else ()
+            refs.append(Reference(content_terms(doc), is_negated(doc), clause_terms))
         vectorizer = matrix = None
         if model_docs:
             vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), lowercase=True)
@@ -223,7 +221,3 @@ class ModelAnswerSet:
             said=tuple(sorted(self.words.get(t, t) for t in ref_terms & answer)),
             unsaid=tuple(sorted(self.words.get(t, t) for t in ref_terms - answer)),
         )
-
-
-def _has_clauses(doc: Doc) -> bool:
-    return len(clauses(doc)) > 1

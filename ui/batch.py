@@ -14,7 +14,7 @@ from marker.batch import run_batch
 from marker.errors import MarkerError
 from marker.export import ResultRecord, results_table
 from marker.ingest import DEFAULT_LIMITS
-from ui.shared import md, resources, teacher_gate
+from ui.shared import error_text, md, resources, teacher_gate
 
 #: AppTest cannot upload files, so tests put the path of a file or folder on disk in
 #: st.session_state["batch_input_path"]; when it is set and nothing is uploaded, the page
@@ -71,11 +71,6 @@ def save_uploads(files: list, folder: Path) -> Path:
     for f in files:
         (scripts / _file_name(f.name, used)).write_bytes(f.getvalue())
     return scripts
-
-
-def error_text(exc: Exception) -> str:
-    """A message as Markdown that shows it literally, line by line (a table's problems are listed)."""
-    return "  \n".join(md(line.strip()) for line in str(exc).splitlines() if line.strip())
 
 
 def coverage_chart(records: list[ResultRecord]) -> tuple[alt.Chart | None, list[str]]:

@@ -30,7 +30,7 @@ from marker.rubric import Question, validate_question
 from marker.rubric_edit import where
 from marker.store import data_dir
 from marker.userbank import save_model_answer, save_question, save_topic
-from ui.shared import md, resources, teacher_gate
+from ui.shared import error_text, md, resources, teacher_gate
 
 STATUS_TEXT = {"credited": "\u2713 credited", "partial": "~ partly", "missing": "\u2717 missing"}
 KINDS = ["coverage", "points", "levels"]
@@ -76,15 +76,6 @@ if not teacher_gate():
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def error_text(exc: Exception) -> str:
-    """An error's message for st.error: its first line, then one bullet per further line (each row).
-
-    Everything is escaped: messages quote what the teacher uploaded (ids, file names).
-    """
-    first, *rest = str(exc).splitlines() or [""]
-    return "\n".join([md(first), "", *[f"- {md(line.strip())}" for line in rest if line.strip()]])
 
 
 def spec_problems(exc: ValidationError) -> list[str]:

@@ -34,6 +34,15 @@ def md(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", str(text))
 
 
+def error_text(exc: Exception) -> str:
+    """An error's message for st.error: its first line, then one bullet per further line (each row).
+
+    Everything is escaped: messages quote what the teacher uploaded (ids, file names).
+    """
+    first, *rest = str(exc).splitlines() or [""]
+    return "\n".join([md(first), "", *[f"- {md(line.strip())}" for line in rest if line.strip()]])
+
+
 def teacher_passcode() -> str | None:
     """The passcode from MARKER_TEACHER_PASSCODE or st.secrets, if one is set."""
     code = os.environ.get("MARKER_TEACHER_PASSCODE")
