@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from importlib.resources import files
 from pathlib import Path
 
 import yaml
@@ -12,10 +13,11 @@ from .concepts import Entry
 from .errors import RubricError, RubricErrors, UnknownQuestionError
 from .rubric import ModelAnswer, Question, Topic, _node_line, load_model_answer, load_question, load_topic
 
-#: The shipped bank sits beside the package (the project installs in editable mode).
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_RUBRICS = PROJECT_ROOT / "rubrics"
-DEFAULT_ANSWERS = PROJECT_ROOT / "model_answers"
+#: The shipped bank is package data (``marker/shipped/``), so a wheel installed anywhere has it.
+#: ``importlib.resources`` finds it; a wheel installs as files, so it is an ordinary folder.
+SHIPPED = Path(str(files("marker") / "shipped"))
+DEFAULT_RUBRICS = SHIPPED / "rubrics"
+DEFAULT_ANSWERS = SHIPPED / "model_answers"
 
 
 @dataclass

@@ -406,5 +406,42 @@ def _looks_like_topic(path: Path) -> bool:
     return "\nconcepts:" in head and "\nmarking:" not in head
 
 
+#: Settings ``marker app`` gives Streamlit (the same as the repository's .streamlit/config.toml,
+#: which an installed wheel does not have): serve this computer only, send no usage statistics,
+#: open no browser. An environment variable of Streamlit's own (STREAMLIT_SERVER_ADDRESS=...) or a
+#: flag after ``--`` still wins.
+APP_SETTINGS = {
+    "server.address": "127.0.0.1",
+    "server.headless": "true",
+    "browser.gatherUsageStats": "false",
+}
+
+
+@app.command("app", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def run_app(ctx: typer.Context) -> None:
+    """Start the app in your browser (http://127.0.0.1:8501); Streamlit flags may follow."""
+    import os
+    import subprocess
+
+    flags: list[str] = []
+    for key, value in APP_SETTINGS.items():
+        env = "STREAMLIT_" + key.upper().replace(".", "_")
+        if env not in os.environ and not any(a.startswith(f"--{key}") for a in ctx.args):
+            flags.append(f"--{key}={value}")
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(Path(__file__).resolve().parent / "app" / "main.py"),
+        *flags,
+        *ctx.args,
+    ]
+    try:
+        raise typer.Exit(subprocess.call(cmd))
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+
+
 def main() -> None:
     app()

@@ -8,9 +8,8 @@ from pathlib import Path
 
 import yaml
 
-from .bank import PROJECT_ROOT
-
-VALIDATION_DIR = PROJECT_ROOT / "tests" / "validation"
+#: The validation set lives with the tests (it is not shipped in the wheel).
+VALIDATION_DIR = Path(__file__).resolve().parent.parent / "tests" / "validation"
 _FRONT = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*\n(.*)\Z", re.S)
 
 #: Generic sentences that say nothing about any question: what padding looks like.

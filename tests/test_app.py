@@ -44,14 +44,14 @@ def test_app_every_page_runs(data):
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
     assert not at.exception and at.title[0].value == "Practise"
-    at.switch_page("ui/rubrics.py")
+    at.switch_page("marker/app/rubrics.py")
     at.run()
     assert not at.exception and at.title[0].value == "Rubrics"
     assert "Local single-user mode" in at.info[0].value
-    at.switch_page("ui/calibration.py")
+    at.switch_page("marker/app/calibration.py")
     at.run()
     assert not at.exception
-    at.switch_page("ui/batch.py")
+    at.switch_page("marker/app/batch.py")
     at.run()
     assert not at.exception
 
@@ -109,7 +109,7 @@ def test_app_draft_of_a_deleted_question_is_listed_not_fatal(data):
 
 def test_app_invalid_rubric_edit_is_refused_with_its_reason(data):
     at = AppTest.from_file(APP, default_timeout=120)
-    at.switch_page("ui/rubrics.py")
+    at.switch_page("marker/app/rubrics.py")
     at.run()
     at.selectbox(key="rubric_qid").select("rapallo-significance")
     at.run()
@@ -124,10 +124,10 @@ def test_app_invalid_rubric_edit_is_refused_with_its_reason(data):
 
 
 def test_app_rubric_edit_saves_a_new_version_and_is_used(data):
-    shipped = Path(APP).parent / "rubrics" / "questions" / "zinoviev-opinion.yaml"
+    shipped = Path(APP).parent / "marker" / "shipped" / "rubrics" / "questions" / "zinoviev-opinion.yaml"
     before = shipped.read_text(encoding="utf-8")
     at = AppTest.from_file(APP, default_timeout=120)
-    at.switch_page("ui/rubrics.py")
+    at.switch_page("marker/app/rubrics.py")
     at.run()
     at.selectbox(key="rubric_qid").select("zinoviev-opinion")
     at.run()
@@ -152,7 +152,7 @@ def test_app_rubric_edit_saves_a_new_version_and_is_used(data):
 def test_app_teacher_pages_need_the_passcode_when_set(data, monkeypatch):
     monkeypatch.setenv("MARKER_TEACHER_PASSCODE", "s3cret")
     at = AppTest.from_file(APP, default_timeout=120)
-    at.switch_page("ui/rubrics.py")
+    at.switch_page("marker/app/rubrics.py")
     at.run()
     assert not at.selectbox  # nothing of the rubric editor shows
     at.text_input(key="passcode").input("wrong")

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from marker.batch import JobStore
 
-PAGE = str(Path(__file__).resolve().parent.parent / "ui" / "batch.py")
+PAGE = str(Path(__file__).resolve().parent.parent / "marker" / "app" / "batch.py")
 ANSWERS = [
     "Both sides renounced claims against each other and diplomatic relations were restored.",
     "There was secret military cooperation to train troops.",

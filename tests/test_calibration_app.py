@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from marker import calibrate
 
-PAGE = str(Path(__file__).resolve().parent.parent / "ui" / "calibration.py")
+PAGE = str(Path(__file__).resolve().parent.parent / "marker" / "app" / "calibration.py")
 
 # Answers to the mini bank's "mini-points" (out of 2), with the mark a teacher gave each.
 MARKED = [

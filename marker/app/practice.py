@@ -8,12 +8,12 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from marker.app.feedback_view import show_feedback
+from marker.app.shared import md, resources
 from marker.calibrate import apply_saved
 from marker.errors import MAX_ANSWER_CHARS, MarkerError
 from marker.render import compare_drafts
 from marker.store import StoreError, data_dir
-from ui.feedback_view import show_feedback
-from ui.shared import md, resources
 
 marker, loaded, store = resources()
 bank = marker.bank

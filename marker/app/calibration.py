@@ -20,6 +20,7 @@ import streamlit as st
 from pydantic import ValidationError
 
 from marker import calibrate
+from marker.app.shared import error_text, md, resources, teacher_gate
 from marker.authoring import Built, QuestionSpec, build
 from marker.bank import cross_check
 from marker.calibrate import MIN_SCRIPTS
@@ -30,7 +31,6 @@ from marker.rubric import Question, validate_question
 from marker.rubric_edit import where
 from marker.store import data_dir
 from marker.userbank import save_model_answer, save_question, save_topic
-from ui.shared import error_text, md, resources, teacher_gate
 
 STATUS_TEXT = {"credited": "\u2713 credited", "partial": "~ partly", "missing": "\u2717 missing"}
 KINDS = ["coverage", "points", "levels"]

@@ -7,13 +7,13 @@ from typing import get_args
 import pandas as pd
 import streamlit as st
 
+from marker.app.shared import md, resources, teacher_gate
 from marker.bank import cross_check
 from marker.errors import MarkerError, RubricError, RubricErrors
 from marker.rubric import ModelAnswer, Question, Theme, validate_question
 from marker.rubric_edit import level_rows, point_rows, rubric_from_rows, skeleton, thresholds_text, where
 from marker.store import StoreError, data_dir
 from marker.userbank import question_yaml, save_model_answer, save_question
-from ui.shared import md, resources, teacher_gate
 
 THEMES = list(get_args(Theme))  # the schema is the one list of themes
 NEW = "__new__"
