@@ -324,14 +324,15 @@ def calibration_dir(data_dir: Path) -> Path:
     return Path(data_dir) / "calibrations"
 
 
-def _path_for(data_dir: Path, question_id: str) -> Path:
+def calibration_path(data_dir: Path, question_id: str) -> Path:
+    """Where the calibration of a question (or ``*<max>``, pooled) is saved."""
     name = "pooled-" + question_id[1:] if question_id.startswith("*") else question_id
     return calibration_dir(data_dir) / f"{name}.joblib"
 
 
 def save(calibration: Calibration, data_dir: Path) -> Path:
     """Save atomically (a half-written file never replaces a good one)."""
-    path = _path_for(data_dir, calibration.question_id)
+    path = calibration_path(data_dir, calibration.question_id)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     joblib.dump(calibration, tmp)
@@ -341,7 +342,7 @@ def save(calibration: Calibration, data_dir: Path) -> Path:
 
 def load(data_dir: Path, question_id: str) -> Calibration | None:
     """The saved calibration of a question, or None (none saved, or saved by another format)."""
-    path = _path_for(data_dir, question_id)
+    path = calibration_path(data_dir, question_id)
     if not path.exists():
         return None
     try:

@@ -72,6 +72,22 @@ QuestionsOpt = Annotated[
     Path | None,
     typer.Option("--questions", help="A questions file in the import format; the shipped bank if left out."),
 ]
+DataDirOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir",
+        help="The data folder (teachers' rubric versions, calibrations, drafts, batch jobs); "
+        "default $MARKER_DATA_DIR, else the per-user data folder.",
+        show_default=False,
+    ),
+]
+
+
+def _workspace(data_dir: Path | None, questions: Path | None = None):
+    """The workspace every command marks through (the same bank and calibrations as the app)."""
+    from .workspace import open_workspace
+
+    return open_workspace(data_dir, questions)
 
 
 @app.command()
@@ -79,12 +95,13 @@ QuestionsOpt = Annotated[
 def questions(
     file: QuestionsArg = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    data_dir: DataDirOpt = None,
 ) -> None:
-    """List the questions (of the shipped bank, or of a questions file)."""
-    from .bank import QuestionBank
-    from .engine import load_marker
-
-    bank = load_marker(file).bank if file else QuestionBank.load()  # the shipped bank needs no pipeline
+    """List the questions in use (the shipped bank or a questions file, with teachers' saved versions)."""
+    ws = _workspace(data_dir, file)  # the shipped bank needs no pipeline
+    bank = ws.bank
+    for problem in ws.problems:
+        typer.echo(f"Note: a saved file was not used: {problem}", err=True)
     rows = [
         {
             "id": q.id,
@@ -94,6 +111,7 @@ def questions(
             "marking": q.kind,
             "command_word": q.command_word,
             "period": f"{q.period.start}-{q.period.end}" if q.period else None,
+            "version": ws.loaded.versions.get(q.id),
         }
         for q in bank.questions.values()
     ]
@@ -101,7 +119,8 @@ def questions(
         typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
     for r in rows:
-        typer.echo(f"{r['id']:28} {r['max_mark']:>3} marks  {r['marking']:8}  {r['question']}")
+        saved = f" (teacher's version {r['version']})" if r["version"] else ""
+        typer.echo(f"{r['id']:28} {r['max_mark']:>3} marks  {r['marking']:8}  {r['question']}{saved}")
 
 
 @app.command()
@@ -114,27 +133,16 @@ def mark(
     uncalibrated: Annotated[
         bool, typer.Option("--uncalibrated", help="Ignore a saved calibration for this question.")
     ] = False,
+    data_dir: DataDirOpt = None,
 ) -> None:
     """Mark one answer and explain the mark (calibrated when a calibration is saved for the question)."""
-    from . import calibrate
-    from .bank import QuestionBank
-    from .engine import Marker, load_marker
-    from .store import data_dir
-
-    if questions is None:
-        bank = QuestionBank.load()
-        bank.question(question)  # an unknown id fails before the pipeline loads
-        text = read_answer(file)
-        marker = Marker(bank)
-    else:
-        text = read_answer(file)
-        marker = load_marker(questions)
-    q = marker.bank.question(question)
-    feedback = marker.mark(question, text)
-    if not uncalibrated:
-        feedback, why = calibrate.apply_saved(feedback, text, data_dir(), q.version)
-        if why:
-            typer.echo(f"Note: {why}", err=True)
+    ws = _workspace(data_dir, questions)
+    ws.question(question)  # an unknown id fails before the answer is read or spaCy loads
+    text = read_answer(file)
+    feedback = ws.mark(question, text, calibrated=not uncalibrated)
+    why = "" if uncalibrated else ws.calibration_note(question)
+    if why:
+        typer.echo(f"Note: {why}", err=True)
     typer.echo(feedback.to_json() if as_json else feedback.to_text())
 
 
@@ -170,6 +178,28 @@ def rubric_new(
     )
 
 
+@rubric_app.command("save")
+@friendly
+def rubric_save(
+    file: Annotated[Path, typer.Argument(help="A rubric file (YAML, as in rubrics/questions/).")],
+    note: Annotated[str, typer.Option("--note", help="What changed (kept with the version).")] = "",
+    questions: QuestionsOpt = None,
+    data_dir: DataDirOpt = None,
+) -> None:
+    """Save a rubric as its question's next version, as the app's Save does: marking uses it from then on."""
+    from .rubric import load_question
+
+    if not file.is_file():
+        raise MarkerError(f"No such rubric file: {file}")
+    ws = _workspace(data_dir, questions)
+    question = load_question(file)
+    version = ws.save_question(question, note or f"saved from {file.name}", source=file)
+    typer.echo(
+        f"Saved {file} as version {version.number} of '{question.id}' (rubric {version.fingerprint}) "
+        f"in {ws.data_dir}. 'marker mark', 'marker batch', the app and marker.mark() use it from now on."
+    )
+
+
 def _scripts(path: Path, bank_questions: dict[str, int], need_mark: bool):
     from .ingest import check_scripts, read_table
 
@@ -193,14 +223,13 @@ def calibrate(
     scripts: Annotated[
         Path, typer.Option("--scripts", help="Marked scripts: CSV/XLSX with question_id,answer,mark.")
     ] = ...,
+    data_dir: DataDirOpt = None,
 ) -> None:
     """Fit each question's marking to a teacher's marks and save it (used by 'marker mark' and 'marker batch')."""
-    from . import calibrate as cal_mod
-    from .engine import load_marker
     from .evaluate import fit_calibrations, mark_scripts
-    from .store import data_dir
 
-    marker = load_marker(file)
+    ws = _workspace(data_dir, file)
+    marker = ws.marker
     marked = _scripts(scripts, {q.id: q.max_mark for q in marker.bank.questions.values()}, need_mark=True)
     feedbacks = _with_progress(marker, marked, "Marking the scripts", mark_scripts)
     cals, notes = fit_calibrations(marker, marked, feedbacks, pooled=False)
@@ -209,7 +238,7 @@ def calibrate(
     if not cals:
         raise MarkerError("No question had enough marked scripts to calibrate; nothing was saved.")
     for qid, cal in cals.items():
-        path = cal_mod.save(cal, data_dir())
+        path = ws.save_calibration(cal)
         cv = cal.cv
         fig = f"; cross-validated QWK {cv['qwk']:.3f}, exact {cv['exact']:.0%}" if cv else ""
         typer.echo(
@@ -262,17 +291,16 @@ def evaluate(
         typer.Option("--use-saved-calibration", help="Use the calibrations saved by 'marker calibrate'."),
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+    data_dir: DataDirOpt = None,
 ) -> None:
     """Mark marked scripts and report agreement with the teacher (it never fits on the scripts it measures)."""
-    from . import calibrate as cal_mod
-    from .engine import load_marker
     from .evaluate import evaluate as run
     from .evaluate import fit_calibrations, mark_scripts, render_text
-    from .store import data_dir
 
     if calibrate_on is not None and use_saved:
         raise MarkerError("Use either --calibrate-on or --use-saved-calibration, not both.")
-    marker = load_marker(file)
+    ws = _workspace(data_dir, file)
+    marker = ws.marker
     maxes = {q.id: q.max_mark for q in marker.bank.questions.values()}
     test = _scripts(scripts, maxes, need_mark=True)
     cals, label = None, "none (the rubric alone)"
@@ -290,7 +318,7 @@ def evaluate(
             typer.echo(f"Not calibrated: {note}", err=True)
         label = f"fitted in memory on {calibrate_on} ({len(train)} scripts)"
     elif use_saved:
-        cals = {qid: c for qid in maxes if (c := cal_mod.load(data_dir(), qid)) is not None}
+        cals = ws.saved_calibrations()
         label = f"saved calibrations ({len(cals)} question(s))" if cals else "none saved (the rubric alone)"
     report = _with_progress(marker, test, "Marking", lambda m, s, p: run(m, s, cals, label, progress=p))
     if as_json:
@@ -418,10 +446,14 @@ APP_SETTINGS = {
 
 
 @app.command("app", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
-def run_app(ctx: typer.Context) -> None:
+def run_app(ctx: typer.Context, data_dir: DataDirOpt = None) -> None:
     """Start the app in your browser (http://127.0.0.1:8501); Streamlit flags may follow."""
     import os
     import subprocess
+
+    env = dict(os.environ)
+    if data_dir is not None:
+        env["MARKER_DATA_DIR"] = str(data_dir.resolve())
 
     flags: list[str] = []
     for key, value in APP_SETTINGS.items():
@@ -438,7 +470,7 @@ def run_app(ctx: typer.Context) -> None:
         *ctx.args,
     ]
     try:
-        raise typer.Exit(subprocess.call(cmd))
+        raise typer.Exit(subprocess.call(cmd, env=env))
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
 

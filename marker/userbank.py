@@ -45,10 +45,12 @@ class LoadedBank:
     versions: dict[str, int] = field(default_factory=dict)
 
 
-def load_bank(data: Path, shipped: QuestionBank | None = None) -> LoadedBank:
+def load_bank(data: Path, shipped: QuestionBank | None = None, only_known: bool = False) -> LoadedBank:
     """The shipped bank plus the newest saved version of each question and the saved model answers.
 
     A broken saved file is reported in ``problems`` and skipped (the shipped version stays).
+    With ``only_known``, saved versions of questions that are not in ``shipped`` are left out
+    (a bank from an import file takes the versions of its own questions only).
     """
     bank = shipped if shipped is not None else QuestionBank.load()
     out = LoadedBank(bank)
@@ -62,7 +64,7 @@ def load_bank(data: Path, shipped: QuestionBank | None = None) -> LoadedBank:
         bank.topics.setdefault(topic.id, topic)
     for qdir in sorted(p for p in questions_dir(data).glob("*") if p.is_dir()):
         files = sorted((int(m.group(1)), f) for f in qdir.iterdir() if (m := _VERSION_FILE.match(f.name)))
-        if not files:
+        if not files or (only_known and qdir.name not in bank.questions):
             continue
         number, path = files[-1]
         try:

@@ -1,8 +1,13 @@
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
+
+# Tests never read or write the user's own data folder: marker.mark() and the CLI default to this one.
+os.environ["MARKER_DATA_DIR"] = tempfile.mkdtemp(prefix="marker-tests-")
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MINI_RUBRICS = FIXTURES / "bank" / "rubrics"

@@ -9,11 +9,10 @@ import pandas as pd
 import streamlit as st
 
 from marker.app.feedback_view import show_feedback
-from marker.app.shared import md, resources
-from marker.calibrate import apply_saved
+from marker.app.shared import md, resources, workspace
 from marker.errors import MAX_ANSWER_CHARS, MarkerError
 from marker.render import compare_drafts
-from marker.store import StoreError, data_dir
+from marker.store import StoreError
 
 marker, loaded, store = resources()
 bank = marker.bank
@@ -86,9 +85,8 @@ if submitted:
         st.warning("Write your answer first: an empty answer is not marked or saved.", icon=":material/edit:")
     else:
         try:
-            feedback = marker.mark(qid, text)
             # A teacher's saved calibration of this question sets the mark (the summary says so).
-            feedback, _why = apply_saved(feedback, text, data_dir(), question.version)
+            feedback = workspace().mark(qid, text)
         except MarkerError as exc:
             st.error(str(exc))
         else:

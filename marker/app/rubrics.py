@@ -7,13 +7,13 @@ from typing import get_args
 import pandas as pd
 import streamlit as st
 
-from marker.app.shared import md, resources, teacher_gate
+from marker.app.shared import md, resources, teacher_gate, workspace
 from marker.bank import cross_check
 from marker.errors import MarkerError, RubricError, RubricErrors
 from marker.rubric import ModelAnswer, Question, Theme, validate_question
 from marker.rubric_edit import level_rows, point_rows, rubric_from_rows, skeleton, thresholds_text, where
-from marker.store import StoreError, data_dir
-from marker.userbank import question_yaml, save_model_answer, save_question
+from marker.store import StoreError
+from marker.userbank import question_yaml
 
 THEMES = list(get_args(Theme))  # the schema is the one list of themes
 NEW = "__new__"
@@ -193,9 +193,8 @@ if st.button("Save as a new version", type="primary", key=key + "save"):
         st.error("Not saved: fix the problems listed above first.")
     else:
         try:
-            version = save_question(question, data_dir(), store, note)
-            marker.use_question(question)
-        except (StoreError, OSError) as exc:
+            version = workspace().save_question(question, note)
+        except (StoreError, RubricErrors, OSError) as exc:
             st.error(f"Not saved: {exc}. Your edits are still on this page.")
         else:
             st.session_state.pop("new_base", None)
@@ -232,8 +231,7 @@ if base["id"] in bank.questions:
                         intended_level=int(level) if is_levels else None,
                         name=name.strip() or "teacher",
                     )
-                    save_model_answer(answer, data_dir())
-                    marker.use_model_answer(answer)
+                    workspace().save_model_answer(answer)
                     st.success(f"Saved model answer \u2018{answer.name}\u2019.")
                 except (ValueError, OSError) as exc:
                     st.error(f"Not saved: {exc}")

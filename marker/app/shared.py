@@ -1,4 +1,4 @@
-"""What every page shares: the marker and the database, loaded once per process."""
+"""What every page shares: the workspace (bank, marker, store, calibrations), loaded once per process."""
 
 from __future__ import annotations
 
@@ -11,19 +11,32 @@ import streamlit as st
 
 from marker.engine import Marker
 from marker.store import Store, data_dir
-from marker.userbank import LoadedBank, load_bank
+from marker.userbank import LoadedBank
+from marker.workspace import Workspace
 
 
 @st.cache_resource(show_spinner="Loading the English language model and the question bank (first time only)…")
-def _resources(data: str) -> tuple[Marker, LoadedBank, Store]:
-    store = Store(Path(data) / "marker.sqlite3")
-    loaded = load_bank(Path(data))
-    return Marker(loaded.bank), loaded, store
+def _workspace(data: str) -> Workspace:
+    ws = Workspace(Path(data))
+    ws.marker  # noqa: B018  (load spaCy now, under the spinner, not on the first Mark)
+    return ws
+
+
+def workspace() -> Workspace:
+    """The workspace of this data folder: the same bank and calibrations as ``marker mark`` and batches.
+
+    What another process saved since the last run (``marker rubric save``, ``marker calibrate``)
+    is taken in first, so the app never marks with an older version than the CLI.
+    """
+    ws = _workspace(str(data_dir()))
+    ws.refresh()
+    return ws
 
 
 def resources() -> tuple[Marker, LoadedBank, Store]:
     """The marker (spaCy loaded once per process), the bank as loaded, and the store, for this data folder."""
-    return _resources(str(data_dir()))
+    ws = workspace()
+    return ws.marker, ws.loaded, ws.store
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<$])")
