@@ -64,8 +64,9 @@ class StructureTuning(_Section):
         min_length=1,
         description=(
             "Words (lower case, as the parse's terms) that carry a judgement of extent or importance. "
-            "Every essay question in the bank asks 'how far' in some form, so a conclusion that uses "
-            "none of them has not answered it, whatever the question's demand."
+            "A judgement of extent ('largely', 'decisive', 'minor') answers any essay question, so "
+            "these count whatever the demand; a conclusion with none of them nor the demand's own "
+            "words has not answered the question."
         ),
     )
     demand_words: dict[str, Annotated[tuple[str, ...], Field(min_length=1)]] = Field(
@@ -329,8 +330,9 @@ class ConceptsTuning(_Section):
         le=100.0,
         description=(
             "Least rapidfuzz ratio (0-100) for a misspelt proper name to match a known one: 85 accepts "
-            "one slip in a name of six or more letters ('Rapalo', 'Zinovev') and refuses ordinary "
-            "words that merely resemble a name. The first letter must agree as well."
+            "a dropped or doubled letter from five letters up ('Rapalo', 'Zinovev') and one changed "
+            "letter from seven up, and refuses ordinary words that merely resemble a name. The first "
+            "letter must agree as well."
         ),
     )
     fuzzy_min_letters: int = Field(
@@ -372,8 +374,8 @@ class GuardsTuning(_Section):
         le=1.0,
         description=(
             "Share of sentences that are bare lists (no finite verb or subject) from which an answer "
-            "naming many concepts is salad. The five salad forms of the golden tests sit well above "
-            "it; exemplars with a list of causes sit below."
+            "naming many concepts is salad: when two sentences in five only list names, the names "
+            "are not being used in an argument."
         ),
     )
     salad_keyword_share: float = Field(
@@ -383,7 +385,8 @@ class GuardsTuning(_Section):
         description=(
             "Share of the answer's words that are concept names or cue phrases from which an answer is "
             "salad even in sentences ('X was important. Y was important.'). Raised from 0.4 to 0.45 "
-            "when cue phrases began to count, so that dense but argued model answers stay clear."
+            "when cue phrases began to count as keywords, so that model answers, dense in the mark "
+            "scheme's wording, stay clear of it."
         ),
     )
     salad_max_analysis_share: float = Field(
@@ -416,7 +419,7 @@ class GuardsTuning(_Section):
         ge=0.0,
         le=1.0,
         description=(
-            "English prose is about half stopwords; below a fifth the text is another language, "
+            "English prose is roughly half stopwords; below a fifth the text is another language, "
             "garbled, or a bare list of names (which the salad check reports first)."
         ),
     )
@@ -514,7 +517,7 @@ class GuardsTuning(_Section):
         le=1.0,
         description=(
             "Share of words in sentences naming nothing from the question from which the answer is "
-            "called padded: the validation set's padded answers (two filler paragraphs) exceed it."
+            "called padded: a framing sentence or two stays below it, whole filler paragraphs do not."
         ),
     )
     padding_min_words: int = Field(
@@ -529,7 +532,7 @@ class GuardsTuning(_Section):
         le=2000,
         description=(
             "Levels-marked essays shorter than this cannot show the developed, supported argument the "
-            "higher levels reward (the bank's weakest exemplars are about twice as long)."
+            "higher levels reward (the bank's shortest exemplars, about 230 words, are twice as long)."
         ),
     )
     gaming_cap_level: int = Field(
@@ -610,8 +613,9 @@ class FactsTuning(_Section):
         le=20,
         description=(
             "Years either side of the question's period still treated as inside it, by the fact check "
-            "and by the structure's out-of-period paragraphs: the lead-up and aftermath of a period "
-            "belong to it ('1917-1924' takes in the revolution of late 1917 and early 1925)."
+            "and by the structure's out-of-period paragraphs: a year just before or after the period "
+            "is usually its cause or first consequence, or a boundary year misremembered by one, not "
+            "evidence from another period."
         ),
     )
 
