@@ -8,7 +8,11 @@ isolation"); and a fuzzy pass with rapidfuzz for misspelt proper names ("Rapalo"
 "Zinovev") that none of these catches.
 
 The pure helpers (:func:`fold`, :func:`name_variants`, :func:`fuzzy_vocabulary`) are
-tested without a pipeline; :class:`ConceptMatcher` is the thin Pipe around them.
+tested without a pipeline; :class:`ConceptMatcher` is the thin Pipe around them. How loose
+the loose and fuzzy passes are is ``TUNING.concepts`` in ``marker/tuning.py``.
+
+Reads: a parsed spaCy ``Doc`` and the entries of the topic's concepts and the mark scheme's
+cue phrases. Writes: ``doc.spans["marker_concepts"]``, which the evidence stage reads.
 """
 
 from __future__ import annotations
@@ -23,14 +27,18 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
+from .tuning import TUNING
+
 SPANS_KEY = "marker_concepts"
 #: Span.kb_id_ of a match that only fuzzy matching found.
 FUZZY = "fuzzy"
 EXACT = "exact"
 #: Span.kb_id_ of a cue found with words in between ("ended Soviet isolation" for "end isolation").
 LOOSE = "loose"
-#: Words allowed between two content words of a cue phrase.
-LOOSE_GAP = 3
+#: Words allowed between two content words of a cue phrase (see TUNING.concepts).
+LOOSE_GAP = TUNING.concepts.loose_gap
+#: Shortest name, and shortest word of an answer, that fuzzy matching considers.
+FUZZY_MIN_LETTERS = TUNING.concepts.fuzzy_min_letters
 
 # Letters that Unicode does not decompose into a base letter plus an accent.
 _FOLD_EXTRA = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ß": "ss", "ı": "i"})
@@ -108,7 +116,7 @@ def find_loose(
     return found
 
 
-def fuzzy_vocabulary(entries: Iterable[Entry], min_len: int = 5) -> dict[str, str]:
+def fuzzy_vocabulary(entries: Iterable[Entry], min_len: int = FUZZY_MIN_LETTERS) -> dict[str, str]:
     """Single-word proper names (folded, lower case) that a misspelling may stand for, to their key.
 
     Words claimed by two entries are dropped: a misspelling of them would be ambiguous.
@@ -162,7 +170,9 @@ class ConceptMatcher:
     concept inside it both count); overlapping matches of one key keep the longest.
     """
 
-    def __init__(self, nlp: Language, name: str = "marker_concepts", fuzzy_cutoff: float = 85.0):
+    def __init__(
+        self, nlp: Language, name: str = "marker_concepts", fuzzy_cutoff: float = TUNING.concepts.fuzzy_cutoff
+    ):
         self.nlp, self.name, self.fuzzy_cutoff = nlp, name, fuzzy_cutoff
         self.lower = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.lemma = PhraseMatcher(nlp.vocab, attr="LEMMA")
@@ -236,7 +246,7 @@ class ConceptMatcher:
             for token in doc:
                 if (
                     token.i in covered
-                    or len(token) < 5
+                    or len(token) < FUZZY_MIN_LETTERS
                     or not token.is_alpha
                     or not (token.text[:1].isupper() or token.pos_ == "PROPN")
                 ):
@@ -257,7 +267,7 @@ class ConceptMatcher:
 @Language.factory(
     "marker_concepts",
     assigns=["doc.spans"],
-    default_config={"fuzzy_cutoff": 85.0},
+    default_config={"fuzzy_cutoff": TUNING.concepts.fuzzy_cutoff},
 )
 def make_concept_matcher(nlp: Language, name: str, fuzzy_cutoff: float) -> ConceptMatcher:
     """Factory of the concept matcher. Entries are added after construction with ``add_entries``.

@@ -5,6 +5,11 @@ A date is only checked against the events it is *said of* (next to the event's n
 attached to it in the parse), and never flagged when another event named in the same
 sentence fits it, so that "two years after Rapallo, in 1924, Britain recognised the
 USSR" is not called wrong.
+
+Reads: :class:`~marker.evidence.Evidence` (dates with the events they are said of, concept
+mentions, sentences), the topic's concepts and dated facts, and the question's period.
+Writes: a list of :class:`FactIssue`, errors first. Which kinds of concept carry a date and
+how far the period stretches are ``TUNING.facts`` in ``marker/tuning.py``.
 """
 
 from __future__ import annotations
@@ -12,12 +17,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .evidence import DateRef, Evidence
-from .rubric import Fact, Question, Topic, format_partial_date
+from .rubric import Fact, Period, Question, Topic, format_partial_date
+from .tuning import TUNING
 
 WRONG_DATE, OUTSIDE_PERIOD = "wrong-date", "outside-period"
-#: Only events and treaties have *a* date that a year written beside them must fit. A
-#: person or a country has many dated facts ("Lenin in 1919" says nothing about his death).
-DATED_KINDS = frozenset({"event", "treaty"})
+#: Kinds of concept that have *a* date a year written beside them must fit (see TUNING.facts).
+DATED_KINDS = frozenset(TUNING.facts.dated_kinds)
 
 
 @dataclass(frozen=True)
@@ -63,34 +68,39 @@ def fits(date: DateRef, fact: Fact) -> bool:
     return lo <= (date.year, date.month) <= hi
 
 
-def check_facts(evidence: Evidence, topic: Topic, question: Question) -> list[FactIssue]:
-    facts_by_concept: dict[str, list[Fact]] = {}
-    for fact in topic.facts:
-        facts_by_concept.setdefault(fact.concept, []).append(fact)
-    kinds = {c.id: c.kind for c in topic.concepts}
+class _Facts:
+    """The topic's dated facts by concept, and which of them date the concept itself."""
 
-    def defining(concept_id: str | None) -> list[Fact]:
+    def __init__(self, topic: Topic):
+        self.topic = topic
+        self.by_concept: dict[str, list[Fact]] = {}
+        for fact in topic.facts:
+            self.by_concept.setdefault(fact.concept, []).append(fact)
+        self.kinds = {c.id: c.kind for c in topic.concepts}
+
+    def defining(self, concept_id: str | None) -> list[Fact]:
         """The checkable facts that date the concept itself (events and treaties only)."""
-        if kinds.get(concept_id or "") not in DATED_KINDS:
+        if self.kinds.get(concept_id or "") not in DATED_KINDS:
             return []
-        return [f for f in facts_by_concept.get(concept_id or "", []) if f.check]
+        return [f for f in self.by_concept.get(concept_id or "", []) if f.check]
 
-    sentences = evidence.sentences
+
+def _wrong_dates(evidence: Evidence, facts: _Facts) -> list[FactIssue]:
+    """Dates said of an event or treaty that they do not fit, unless another event named in the
+    sentence fits them; each date is flagged once."""
     issues: list[FactIssue] = []
     flagged: set[tuple[int, int]] = set()
-
     for date in evidence.dates:
         in_sentence = {m.concept for m in evidence.mentions if m.sent == date.sent and m.concept}
-        if any(fits(date, f) for c in in_sentence for f in facts_by_concept.get(c, [])):
+        if any(fits(date, f) for c in in_sentence for f in facts.by_concept.get(c, [])):
             continue  # some event named here fits the date
         for key in date.linked:
-            checkable = defining(key[2:])
+            checkable = facts.defining(key[2:])
             if not checkable or (date.start, date.end) in flagged:
                 continue
             fact = checkable[0]
-            label = topic.concept(fact.concept).label
+            label = facts.topic.concept(fact.concept).label
             when = fact.describe_date()
-            sentence = sentences[date.sent]
             issues.append(
                 FactIssue(
                     kind=WRONG_DATE,
@@ -98,24 +108,25 @@ def check_facts(evidence: Evidence, topic: Topic, question: Question) -> list[Fa
                     start=date.start,
                     end=date.end,
                     text=date.text,
-                    sentence=sentence.text,
+                    sentence=evidence.sentences[date.sent].text,
                     concept=label,
                     message=f"'{date.text}' does not fit {label}: {fact.event} ({when}).",
                     correct=f"{fact.event} ({when})",
                 )
             )
             flagged.add((date.start, date.end))
+    return issues
 
-    # Events named that lie wholly outside the question's period: noted once each.
-    period = question.period
-    if period is None:
-        return issues
+
+def _events_outside(evidence: Evidence, facts: _Facts, period: Period) -> list[FactIssue]:
+    """Events named that lie wholly outside the question's period: noted once each."""
+    issues: list[FactIssue] = []
     seen: set[str] = set()
     for mention in evidence.mentions:
         cid = mention.concept
         if not cid or cid in seen:
             continue
-        dated = defining(cid)
+        dated = facts.defining(cid)
         if not dated:
             continue
         first = min(f.years[0] for f in dated)
@@ -123,7 +134,7 @@ def check_facts(evidence: Evidence, topic: Topic, question: Question) -> list[Fa
         if last < period.start or first > period.end:
             seen.add(cid)
             fact = dated[0]
-            label = topic.concept(cid).label
+            label = facts.topic.concept(cid).label
             issues.append(
                 FactIssue(
                     kind=OUTSIDE_PERIOD,
@@ -131,7 +142,7 @@ def check_facts(evidence: Evidence, topic: Topic, question: Question) -> list[Fa
                     start=mention.start,
                     end=mention.end,
                     text=mention.text,
-                    sentence=sentences[mention.sent].text,
+                    sentence=evidence.sentences[mention.sent].text,
                     concept=label,
                     message=(
                         f"{label} ({fact.describe_date()}) is outside the question's period "
@@ -140,13 +151,24 @@ def check_facts(evidence: Evidence, topic: Topic, question: Question) -> list[Fa
                     correct=f"{fact.event} ({fact.describe_date()})",
                 )
             )
+    return issues
+
+
+def _years_outside(evidence: Evidence, period: Period, noted: list[FactIssue]) -> list[FactIssue]:
+    """Years written outside the period (give or take the slack), once each, and at most one
+    note per sentence (a sentence already noted for an event outside the period gets none)."""
+    slack = TUNING.facts.period_slack_years
+    noted_sentences = {i.sentence for i in noted if i.kind == OUTSIDE_PERIOD}
+    issues: list[FactIssue] = []
     years_noted: set[int] = set()
     for date in evidence.dates:
-        if period.start - 1 <= date.year <= period.end + 1 or date.year in years_noted:
+        if period.start - slack <= date.year <= period.end + slack or date.year in years_noted:
             continue
-        if any(i.kind == OUTSIDE_PERIOD and i.sentence == sentences[date.sent].text for i in issues):
+        sentence = evidence.sentences[date.sent].text
+        if sentence in noted_sentences:
             continue
         years_noted.add(date.year)
+        noted_sentences.add(sentence)
         issues.append(
             FactIssue(
                 kind=OUTSIDE_PERIOD,
@@ -154,7 +176,7 @@ def check_facts(evidence: Evidence, topic: Topic, question: Question) -> list[Fa
                 start=date.start,
                 end=date.end,
                 text=date.text,
-                sentence=sentences[date.sent].text,
+                sentence=sentence,
                 concept="",
                 message=(
                     f"{date.text} is outside the question's period ({period.start}-{period.end}): "
@@ -163,6 +185,22 @@ def check_facts(evidence: Evidence, topic: Topic, question: Question) -> list[Fa
                 correct="",
             )
         )
+    return issues
+
+
+def check_facts(evidence: Evidence, topic: Topic, question: Question) -> list[FactIssue]:
+    """Every fact issue of one answer.
+
+    Wrong dates are errors; when the question has a period, events and years outside it are
+    notes, and the whole list is sorted errors first, then by position in the answer.
+    """
+    facts = _Facts(topic)
+    issues = _wrong_dates(evidence, facts)
+    period = question.period
+    if period is None:
+        return issues
+    issues += _events_outside(evidence, facts, period)
+    issues += _years_outside(evidence, period, issues)
     issues.sort(key=lambda i: (i.severity != "error", i.start))
     return issues
 

@@ -1,11 +1,19 @@
 """Advisories: signs that an answer needs a teacher's eye (gaming, off the question, not English).
 
 Each advisory explains itself and may cap the level or mark, so that gaming cannot
-buy marks. Pure functions over evidence and scores.
+buy marks. :func:`check_answer` runs a fixed list of small named checks, in order.
+
+Reads: :class:`~marker.evidence.Evidence` (mentions, sentences with their repeats and
+skeletons, stopword share), the answer's ``Features``, the :class:`~marker.rubric.Question`
+(kind, maximum mark, period) and, for essays, its :class:`~marker.structure.Structure`.
+Writes: a list of :class:`Advisory`. Pure functions; every threshold and cap is
+``TUNING.guards`` in ``marker/tuning.py``.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .bank import cue_prefix
@@ -14,9 +22,9 @@ from .evidence import Evidence
 from .rubric import Question
 from .scoring import Features
 from .structure import Structure
+from .tuning import TUNING
 
-#: Essays shorter than this cannot show the development a levels scheme rewards.
-SHORT_ESSAY_WORDS = 120
+_G = TUNING.guards
 
 
 @dataclass(frozen=True)
@@ -48,151 +56,235 @@ def keyword_word_share(evidence: Evidence, question: Question) -> float:
     return words / evidence.n_words if evidence.n_words else 0.0
 
 
-def check_answer(
-    evidence: Evidence, features: Features, question: Question, structure: Structure | None = None
-) -> list[Advisory]:
-    out: list[Advisory] = []
-    levels = question.kind == "levels"
-    share = keyword_word_share(evidence, question)
-    # Names in lists, or names making up most of the words: either way not argued.
-    salad = features.distinct_concepts >= 5 and (
-        features.list_share >= 0.4 or (share >= 0.45 and features.analysis_share < 0.5)
+@dataclass(frozen=True)
+class _Answer:
+    """What every check looks at: the answer's evidence and features, the question, and
+    whether the answer is keyword salad (some checks give way to that one)."""
+
+    evidence: Evidence
+    features: Features
+    question: Question
+    structure: Structure | None
+    keyword_share: float
+    salad: bool
+
+    @property
+    def levels(self) -> bool:
+        return self.question.kind == "levels"
+
+
+def is_salad(features: Features, keyword_share: float, question: Question) -> bool:
+    """Names in lists, or names making up most of the words of an answer that does not argue."""
+    salad = features.distinct_concepts >= _G.salad_min_concepts and (
+        features.list_share >= _G.salad_list_share
+        or (keyword_share >= _G.salad_keyword_share and features.analysis_share < _G.salad_max_analysis_share)
     )
     if question.kind == "coverage":
         # A right short answer is dense in the model answer's nouns and often lists parts
         # ("bulbs A and C, switch Z and the battery"): only a longer list of names is salad.
-        salad = salad and features.n_words >= SHORT_ANSWER_WORDS and features.list_share >= 0.4
-    if salad:
-        out.append(
-            Advisory(
-                "keyword-salad",
-                f"Much of this answer names concepts without using them ({share:.0%} of its words are names; "
-                f"{features.list_share:.0%} sit in lists). Names earn credit only inside sentences that explain "
-                "or argue something. A teacher should read it.",
-                **_hold_low(question),
-            )
+        salad = (
+            salad and features.n_words >= _G.short_answer_words and features.list_share >= _G.salad_list_share
         )
-    elif features.n_words >= 15 and evidence.stopword_share < 0.2:
-        out.append(
-            Advisory(
-                "not-english",
-                "This does not read as English prose (very few ordinary English words), so it cannot be "
-                "marked reliably. If it is in another language or garbled, a teacher should read it.",
-                cap_level=1 if levels else None,
-                cap_mark=None if levels else 0,
-            )
+    return salad
+
+
+def _keyword_salad(a: _Answer) -> list[Advisory]:
+    if not a.salad:
+        return []
+    return [
+        Advisory(
+            "keyword-salad",
+            f"Much of this answer names concepts without using them ({a.keyword_share:.0%} of its words are "
+            f"names; {a.features.list_share:.0%} sit in lists). Names earn credit only inside sentences that "
+            "explain or argue something. A teacher should read it.",
+            **_hold_low(a.question),
         )
-    formulaic = formulaic_sentences(evidence)
-    if not salad and formulaic:
-        out.append(
-            Advisory(
-                "formulaic",
-                f"{len(formulaic)} of {len(evidence.sentences)} sentences follow one template "
-                f"(e.g. \u201c{_clip(formulaic[0].text)}\u201d) with only the names changed. "
-                "Templated sentences do not show understanding; a teacher should read it.",
-                **_hold_low(question),
-            )
-        )
-    repeats = [s for s in evidence.sentences if s.repeat]
-    if repeats and (len(repeats) >= 2 or len(repeats) / max(1, len(evidence.sentences)) >= 0.15):
-        out.append(
-            Advisory(
-                "repetition",
-                f"{len(repeats)} sentence{'s are' if len(repeats) > 1 else ' is'} repeated word for word "
-                f"(first: \u201c{_clip(repeats[0].text)}\u201d). Repeats earn nothing more.",
-            )
-        )
-    if (
-        features.n_words >= 30
-        and features.points_credited == 0
-        and features.points_partial <= 1
-        and not salad
+    ]
+
+
+def _not_english(a: _Answer) -> list[Advisory]:
+    # Salad is also poor in stopwords; it is reported as salad, not as another language.
+    if a.salad or not (
+        a.features.n_words >= _G.not_english_min_words
+        and a.evidence.stopword_share < _G.not_english_stopword_share
     ):
+        return []
+    return [
+        Advisory(
+            "not-english",
+            "This does not read as English prose (very few ordinary English words), so it cannot be "
+            "marked reliably. If it is in another language or garbled, a teacher should read it.",
+            **_hold_lowest(a.question),
+        )
+    ]
+
+
+def _formulaic(a: _Answer) -> list[Advisory]:
+    formulaic = formulaic_sentences(a.evidence)
+    if a.salad or not formulaic:
+        return []
+    return [
+        Advisory(
+            "formulaic",
+            f"{len(formulaic)} of {len(a.evidence.sentences)} sentences follow one template "
+            f"(e.g. \u201c{_clip(formulaic[0].text)}\u201d) with only the names changed. "
+            "Templated sentences do not show understanding; a teacher should read it.",
+            **_hold_low(a.question),
+        )
+    ]
+
+
+def _repetition(a: _Answer) -> list[Advisory]:
+    sentences = a.evidence.sentences
+    repeats = [s for s in sentences if s.repeat]
+    if not repeats or (
+        len(repeats) < _G.repeat_min_sentences and len(repeats) / max(1, len(sentences)) < _G.repeat_min_share
+    ):
+        return []
+    return [
+        Advisory(
+            "repetition",
+            f"{len(repeats)} sentence{'s are' if len(repeats) > 1 else ' is'} repeated word for word "
+            f"(first: \u201c{_clip(repeats[0].text)}\u201d). Repeats earn nothing more.",
+        )
+    ]
+
+
+def _off_topic(a: _Answer) -> list[Advisory]:
+    f = a.features
+    if (
+        a.salad
+        or f.n_words < _G.off_topic_min_words
+        or f.points_credited != 0
+        or f.points_partial > _G.off_topic_max_partial
+    ):
+        return []
+    return [
+        Advisory(
+            "off-topic",
+            "This answer does not seem to address this question: it makes none of the mark scheme's "
+            "points and shares little with the model answers. Check the question id.",
+            **_hold_lowest(a.question),
+        )
+    ]
+
+
+def _copied_question(a: _Answer) -> list[Advisory]:
+    if a.features.question_share < _G.copied_question_share:
+        return []
+    return [
+        Advisory(
+            "copied-question",
+            f"About {a.features.question_share:.0%} of this answer repeats the question's own words. "
+            "Restating the question earns nothing: answer it.",
+            **_hold_lowest(a.question),
+        )
+    ]
+
+
+def _copied(a: _Answer) -> list[Advisory]:
+    share = a.features.copied_share
+    if share < _G.copied_share:
+        return []
+    return [
+        Advisory(
+            "copied",
+            f"About {share:.0%} of this answer repeats the question or a model answer word for "
+            "word (runs of eight or more words). Copied sentences earn nothing; a teacher should read it.",
+            **(_hold_low(a.question) if share >= _G.copied_cap_share else {}),
+        )
+    ]
+
+
+def _padding(a: _Answer) -> list[Advisory]:
+    f = a.features
+    if f.filler_share < _G.padding_filler_share or f.n_words < _G.padding_min_words:
+        return []
+    return [
+        Advisory(
+            "padding",
+            f"About {f.filler_share:.0%} of the words say nothing about the question (no event, person, "
+            "date or idea from it). Length earns nothing by itself: cut the padding and develop your points.",
+        )
+    ]
+
+
+def _structure(a: _Answer) -> list[Advisory]:
+    """Drift, evidence outside the period and an inconsistent judgement (essays only)."""
+    s, out = a.structure, []
+    if s is None or not a.levels:
+        return []
+    if s.drifting:
+        verb = "come" if len(s.drifting) > 1 else "comes"
+        terms = ", ".join(s.focus_terms[: _G.drift_terms_shown])
         out.append(
             Advisory(
-                "off-topic",
-                "This answer does not seem to address this question: it makes none of the mark scheme's "
-                "points and shares little with the model answers. Check the question id.",
-                cap_level=1 if levels else None,
-                cap_mark=None if levels else 0,
+                "drift",
+                f"{_paragraphs(s.drifting).capitalize()} never {verb} back to the question "
+                f"({terms}...). Link every paragraph to the question.",
             )
         )
-    if features.question_share >= 0.5:
+    if s.out_of_period:
+        period = a.question.period
         out.append(
             Advisory(
-                "copied-question",
-                f"About {features.question_share:.0%} of this answer repeats the question's own words. Restating "
-                "the question earns nothing: answer it.",
-                cap_level=1 if levels else None,
-                cap_mark=0 if not levels else None,
+                "out-of-period",
+                f"The evidence in {_paragraphs(s.out_of_period)} comes "
+                f"from outside the question's period ({period.start}-{period.end}). Use it "
+                "only as context, and say how it bears on the question.",
             )
         )
-    if features.copied_share >= 0.2:
+    if s.inconsistent:
         out.append(
             Advisory(
-                "copied",
-                f"About {features.copied_share:.0%} of this answer repeats the question or a model answer word for "
-                "word (runs of eight or more words). Copied sentences earn nothing; a teacher should read it.",
-                cap_level=2 if levels and features.copied_share >= 0.5 else None,
-                cap_mark=max(0, question.max_mark // 2)
-                if not levels and features.copied_share >= 0.5
-                else None,
+                "inconsistent",
+                "The conclusion leans the opposite way to the introduction. Keep one line of argument, or "
+                "explain why your view changed.",
             )
         )
-    if features.filler_share >= 0.3 and features.n_words >= 80:
-        out.append(
-            Advisory(
-                "padding",
-                f"About {features.filler_share:.0%} of the words say nothing about the question (no event, person, "
-                "date or idea from it). Length earns nothing by itself: cut the padding and develop your points.",
-            )
-        )
-    if structure is not None and levels:
-        if structure.drifting:
-            verb = "come" if len(structure.drifting) > 1 else "comes"
-            out.append(
-                Advisory(
-                    "drift",
-                    f"{_paragraphs(structure.drifting).capitalize()} never {verb} back to the question "
-                    f"({', '.join(structure.focus_terms[:4])}...). Link every paragraph to the question.",
-                )
-            )
-        if structure.out_of_period:
-            out.append(
-                Advisory(
-                    "out-of-period",
-                    f"The evidence in {_paragraphs(structure.out_of_period)} comes "
-                    f"from outside the question's period ({question.period.start}-{question.period.end}). Use it "
-                    "only as context, and say how it bears on the question.",
-                )
-            )
-        if structure.inconsistent:
-            out.append(
-                Advisory(
-                    "inconsistent",
-                    "The conclusion leans the opposite way to the introduction. Keep one line of argument, or "
-                    "explain why your view changed.",
-                )
-            )
-    if levels and 0 < features.n_words < SHORT_ESSAY_WORDS:
-        out.append(
-            Advisory(
-                "too-short",
-                f"At {features.n_words} words this is very short for a {question.max_mark}-mark essay; "
-                "the higher levels need developed, supported argument.",
-            )
-        )
-    if question.kind == "coverage":
-        # A one-sentence answer that is right says what the model answer says, often in the
-        # question's own words; its mark already is its match with the model answer.
-        out = [a for a in out if a.code not in COVERAGE_EXEMPT]
     return out
 
 
-#: Coverage-marked answers shorter than this are never keyword salad (see check_answer).
-SHORT_ANSWER_WORDS = 25
-#: Checks that do not apply to coverage-marked short answers (see the end of check_answer).
-COVERAGE_EXEMPT = frozenset({"copied", "copied-question", "off-topic"})
+def _too_short(a: _Answer) -> list[Advisory]:
+    n_words = a.features.n_words
+    if not a.levels or not 0 < n_words < _G.short_essay_words:
+        return []
+    return [
+        Advisory(
+            "too-short",
+            f"At {n_words} words this is very short for a {a.question.max_mark}-mark essay; "
+            "the higher levels need developed, supported argument.",
+        )
+    ]
+
+
+#: The checks, in the order their advisories are listed.
+CHECKS: tuple[Callable[[_Answer], list[Advisory]], ...] = (
+    _keyword_salad,
+    _not_english,
+    _formulaic,
+    _repetition,
+    _off_topic,
+    _copied_question,
+    _copied,
+    _padding,
+    _structure,
+    _too_short,
+)
+
+
+def check_answer(
+    evidence: Evidence, features: Features, question: Question, structure: Structure | None = None
+) -> list[Advisory]:
+    """Every advisory for one answer, from :data:`CHECKS` in order."""
+    share = keyword_word_share(evidence, question)
+    answer = _Answer(evidence, features, question, structure, share, is_salad(features, share, question))
+    out = [advisory for check in CHECKS for advisory in check(answer)]
+    if question.kind == "coverage":
+        # A one-sentence answer that is right says what the model answer says, often in the
+        # question's own words; its mark already is its match with the model answer.
+        out = [a for a in out if a.code not in _G.coverage_exempt]
+    return out
 
 
 def _paragraphs(indices: tuple[int, ...]) -> str:
@@ -208,19 +300,28 @@ def _paragraphs(indices: tuple[int, ...]) -> str:
 def _hold_low(question: Question) -> dict:
     """The cap for gaming: level 2 on a levels question, half marks on a points question."""
     if question.kind == "levels":
-        return {"cap_level": 2}
-    return {"cap_mark": max(0, question.max_mark // 2)}
+        return {"cap_level": _G.gaming_cap_level}
+    # The epsilon keeps a product such as 0.29 x 100 (28.999... in floats) from flooring to 28.
+    return {"cap_mark": max(0, math.floor(question.max_mark * _G.gaming_cap_mark_share + 1e-9))}
 
 
-def formulaic_sentences(evidence: Evidence, min_share: float = 0.3) -> list:
+def _hold_lowest(question: Question) -> dict:
+    """The cap for answers that address nothing: level 1 on a levels question, else a mark of 0."""
+    if question.kind == "levels":
+        return {"cap_level": _G.off_question_cap_level}
+    return {"cap_mark": 0}
+
+
+def formulaic_sentences(evidence: Evidence, min_share: float = _G.formulaic_min_share) -> list:
     """Sentences sharing a function-word skeleton with at least two others, if they are many."""
+    least = _G.formulaic_min_sentences
     counts: dict[tuple[str, ...], int] = {}
     for s in evidence.sentences:
-        if len(s.skeleton) >= 2 and not s.repeat:
+        if len(s.skeleton) >= _G.formulaic_min_skeleton and not s.repeat:
             counts[s.skeleton] = counts.get(s.skeleton, 0) + 1
-    same = [s for s in evidence.sentences if counts.get(s.skeleton, 0) >= 3 and not s.repeat]
-    return same if len(same) >= 3 and len(same) >= min_share * len(evidence.sentences) else []
+    same = [s for s in evidence.sentences if counts.get(s.skeleton, 0) >= least and not s.repeat]
+    return same if len(same) >= least and len(same) >= min_share * len(evidence.sentences) else []
 
 
-def _clip(text: str, n: int = 80) -> str:
+def _clip(text: str, n: int = _G.quote_chars) -> str:
     return text if len(text) <= n else text[: n - 1].rstrip() + "\u2026"

@@ -3,15 +3,21 @@
 The role comes from the parse, not from word lists alone: connectives count only in the
 grammatical job that makes them argumentative ("since" as a subordinating conjunction,
 not "since 1918"; "so" joining clauses; "lead" as a verb), and a sentence needs a finite
-verb to claim anything. The lists of connectives are data of this module, kept short
-and readable; a later issue deepens the analysis on top of :func:`sentence_role`.
+verb to claim anything. The lists of connectives are ``TUNING.roles`` in
+``marker/tuning.py``, each with why it is there.
+
+Reads: one parsed sentence (a spaCy ``Span``; this module is part of the evidence stage,
+the only one that reads spaCy objects). Writes: a :class:`Role` per sentence.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from spacy.tokens import Span
+
+from .tuning import TUNING
 
 NARRATIVE, ANALYSIS, EVALUATION, COUNTER, OTHER = (
     "narrative",
@@ -21,126 +27,17 @@ NARRATIVE, ANALYSIS, EVALUATION, COUNTER, OTHER = (
     "other",
 )
 
-# Lemma sequences; matched against a sentence's lower-cased lemmas.
-_CAUSAL_PHRASES = [
-    ("as", "a", "result"),
-    ("lead", "to"),
-    ("result", "in"),
-    ("due", "to"),
-    ("owe", "to"),
-    ("in", "order", "to"),
-    ("this", "mean"),
-    ("which", "mean"),
-    ("contribute", "to"),
-    ("because", "of"),
-    ("so", "that"),
-    ("give", "rise", "to"),
-    ("the", "reason"),
-    ("this", "show"),
-    ("this", "suggest"),
-    ("which", "show"),
-]
-_CAUSAL_WORDS = {
-    "because",
-    "therefore",
-    "thus",
-    "consequently",
-    "hence",
-    "cause",
-    "allow",
-    "enable",
-    "ensure",
-    "force",
-    "encourage",
-    "undermine",
-    "strengthen",
-    "weaken",
-    "prevent",
-    "reinforce",
-    "damage",
-    "help",
-    "provoke",
-    "persuade",
-    "drive",
-    "push",
-    "explain",
-    "impact",
-    "effect",
-    "consequence",
-    "mean",
-    "demonstrate",
-    "reveal",
-    "prove",
-    "boost",
-    "hinder",
-    "secure",
-    "gain",
-    "lose",
-}
-_EVALUATION_PHRASES = [
-    ("in", "conclusion"),
-    ("on", "balance"),
-    ("to", "a", "large", "extent"),
-    ("to", "some", "extent"),
-    ("to", "a", "limited", "extent"),
-    ("more", "important"),
-    ("most", "important"),
-    ("more", "significant"),
-    ("most", "significant"),
-    ("the", "main"),
-    ("the", "key"),
-    ("far", "more"),
-    ("above", "all"),
-    ("to", "conclude"),
-    ("taken", "together"),
-    ("in", "the", "long", "term"),
-    ("turning", "point"),
-]
-_EVALUATION_WORDS = {
-    "overall",
-    "ultimately",
-    "significant",
-    "significance",
-    "decisive",
-    "crucial",
-    "outweigh",
-    "largely",
-    "partly",
-    "primarily",
-    "mainly",
-    "limited",
-    "vital",
-    "fundamental",
-    "essential",
-    "marginal",
-    "minor",
-    "greater",
-    "central",
-    "judgement",
-    "extent",
-}
-_COUNTER_PHRASES = [
-    ("on", "the", "other", "hand"),
-    ("it", "could", "be", "argue"),
-    ("in", "contrast"),
-    ("even", "so"),
-    ("other", "factor"),
-    ("another", "factor"),
-    ("some", "historian"),
-    ("by", "contrast"),
-    ("at", "the", "same", "time"),
-]
-_COUNTER_WORDS = {"however", "nevertheless", "nonetheless", "although", "though", "whereas", "despite", "yet"}
-_CONCLUSION_OPENERS = {
-    "overall",
-    "ultimately",
-    "conclusion",
-    "conclude",
-    "therefore",
-    "thus",
-    "clearly",
-    "balance",
-}
+_R = TUNING.roles
+# Phrases are lemma sequences matched against a sentence's lower-cased lemmas.
+_CAUSAL_PHRASES = _R.causal_phrases
+_CAUSAL_WORDS = frozenset(_R.causal_words)
+_EVALUATION_PHRASES = _R.evaluation_phrases
+_EVALUATION_WORDS = frozenset(_R.evaluation_words)
+_COUNTER_PHRASES = _R.counter_phrases
+_COUNTER_WORDS = frozenset(_R.counter_words)
+_CONCLUSION_OPENERS = frozenset(_R.conclusion_lemmas)
+_MARK_CONNECTIVES = frozenset(_R.mark_connectives)
+_VERB_CONNECTIVES = frozenset(_R.verb_connectives)
 
 
 @dataclass(frozen=True)
@@ -150,7 +47,7 @@ class Role:
     finite: bool
 
 
-def _has_phrase(joined: str, phrases: list[tuple[str, ...]]) -> list[str]:
+def _has_phrase(joined: str, phrases: Sequence[tuple[str, ...]]) -> list[str]:
     """The phrases found in a sentence's lemmas, given joined as " a b c " (spaces at both ends)."""
     return [" ".join(p) for p in phrases if f" {' '.join(p)} " in joined]
 
@@ -158,25 +55,13 @@ def _has_phrase(joined: str, phrases: list[tuple[str, ...]]) -> list[str]:
 def _connective_ok(token, sent_start: int) -> bool:
     """Whether an ambiguous connective is doing its argumentative job in this parse."""
     lemma = token.lemma_.lower()
-    if lemma in {"since", "as", "while"}:
+    if lemma in _MARK_CONNECTIVES:
         return token.dep_ == "mark"
     if lemma == "so":
         return token.dep_ in {"cc", "advmod", "mark"} and token.i > sent_start
     if lemma == "yet":
         return token.dep_ in {"cc", "advmod"}
-    if lemma in {
-        "lead",
-        "cause",
-        "force",
-        "drive",
-        "push",
-        "help",
-        "mean",
-        "gain",
-        "lose",
-        "secure",
-        "damage",
-    }:
+    if lemma in _VERB_CONNECTIVES:
         return token.pos_ in {"VERB", "AUX"}
     return True
 
@@ -223,27 +108,6 @@ def sentence_role(sent: Span, has_fact: bool, tokens: list | None = None) -> Rol
     return Role(OTHER, (), True)
 
 
-_OPENERS = (
-    "overall",
-    "ultimately",
-    "in conclusion",
-    "to conclude",
-    "on balance",
-    "in summary",
-    "in short",
-    "therefore",
-    "thus",
-    "clearly",
-    "to sum up",
-    "all in all",
-    "on the whole",
-    "in the end",
-    "taken together",
-    "all things",
-    "taking everything",
-)
-
-
 def is_conclusion_opener(sent_text: str) -> bool:
     """Whether a sentence opens like a conclusion ("Overall, ...", "So the view is ...").
 
@@ -252,4 +116,6 @@ def is_conclusion_opener(sent_text: str) -> bool:
     """
     words = sent_text.strip().lower().split()
     head = " ".join(words[:2]).strip(",.:;")
-    return head.startswith(_OPENERS) or (bool(words) and words[0].strip(",") in {"so", "hence"})
+    return head.startswith(_R.conclusion_openers) or (
+        bool(words) and words[0].strip(",") in _R.conclusion_first_words
+    )

@@ -1,9 +1,14 @@
 """How an essay is built: thesis and conclusion, whether the conclusion answers the question's
 demand, whether paragraphs keep to the question, and how the answer is organised.
 
-Pure functions over evidence and the question. Examiners read for this before they read
-for facts: an accurate answer that drifts from the question, or ends without answering it,
-does not reach the top levels.
+Examiners read for this before they read for facts: an accurate answer that drifts from the
+question, or ends without answering it, does not reach the top levels.
+
+Reads: :class:`~marker.evidence.Evidence` (argued sentences with their roles and terms,
+concept and cue mentions, dates) and the question's terms, text, command word, period and
+mark-scheme keys. Writes: one :class:`Structure`. Pure functions; the word lists and
+thresholds are ``TUNING.structure`` (and the period slack ``TUNING.facts``) in
+``marker/tuning.py``.
 """
 
 from __future__ import annotations
@@ -12,136 +17,18 @@ from dataclasses import dataclass
 
 from .evidence import ANALYTIC_ROLES, Evidence, Sentence
 from .roles import EVALUATION, is_conclusion_opener
+from .tuning import TUNING
 
+_T = TUNING.structure
 #: Words that carry a judgement of extent or importance.
-EXTENT_WORDS = frozenset(
-    {
-        "extent",
-        "largely",
-        "partly",
-        "partially",
-        "limited",
-        "significant",
-        "significance",
-        "important",
-        "importance",
-        "main",
-        "decisive",
-        "crucial",
-        "major",
-        "minor",
-        "secondary",
-        "primarily",
-        "mainly",
-        "key",
-        "vital",
-        "considerable",
-        "marginal",
-        "fundamental",
-        "greatest",
-        "most",
-        "least",
-        "outweigh",
-        "turning",
-    }
-)
+EXTENT_WORDS = frozenset(_T.extent_words)
 #: Extra words by the kind of demand a question makes.
-DEMAND_WORDS = {
-    "success": frozenset(
-        {
-            "successful",
-            "success",
-            "succeed",
-            "unsuccessful",
-            "fail",
-            "failure",
-            "achieve",
-            "achievement",
-            "effective",
-            "ineffective",
-        }
-    ),
-    "validity": frozenset(
-        {
-            "valid",
-            "validity",
-            "view",
-            "agree",
-            "disagree",
-            "convincing",
-            "accurate",
-            "true",
-            "reason",
-            "cause",
-        }
-    ),
-    "impact": frozenset({"impact", "effect", "influence", "outcome", "result", "consequence", "contribute"}),
-    "significance": frozenset({"significant", "significance", "important", "importance", "turning"}),
-}
-POSITIVE = frozenset(
-    {
-        "significant",
-        "decisive",
-        "crucial",
-        "major",
-        "vital",
-        "main",
-        "largely",
-        "successful",
-        "key",
-        "considerable",
-        "fundamental",
-        "greatest",
-        "primarily",
-        "mainly",
-        "breakthrough",
-    }
-)
-LIMITING = frozenset(
-    {
-        "limited",
-        "minor",
-        "secondary",
-        "partly",
-        "little",
-        "marginal",
-        "unsuccessful",
-        "exaggerated",
-        "overstated",
-        "failed",
-        "partial",
-        "modest",
-    }
-)
+DEMAND_WORDS = {demand: frozenset(words) for demand, words in _T.demand_words.items()}
+POSITIVE = frozenset(_T.positive_words)
+LIMITING = frozenset(_T.limiting_words)
 #: Question words that say what kind of answer is wanted rather than what it is about.
-_NOT_FOCUS = frozenset(
-    {
-        "assess",
-        "evaluate",
-        "explain",
-        "describe",
-        "outline",
-        "extent",
-        "far",
-        "view",
-        "validity",
-        "significance",
-        "impact",
-        "successful",
-        "main",
-        "reason",
-        "year",
-        "early",
-        "late",
-        "period",
-        "way",
-        "follow",
-        "statement",
-        "how",
-        "what",
-        "why",
-    }
-)
+_NOT_FOCUS = frozenset(_T.not_focus_words)
+_NEGATORS = frozenset(_T.negators)
 
 
 @dataclass(frozen=True)
@@ -170,23 +57,22 @@ class Structure:
 
 
 def question_demand(question_text: str, command_word: str) -> str:
+    """The kind of judgement a question asks for (see ``TUNING.structure.demand_cues``).
+
+    >>> question_demand("How successful was Soviet foreign policy?", "Assess")
+    'success'
+    >>> question_demand("How far was the treaty a turning point?", "Explain")
+    'extent'
+    """
     text = f"{command_word} {question_text}".lower()
-    if "success" in text:
-        return "success"
-    if "validity" in text or "view" in text or "agree" in text:
-        return "validity"
-    if "significan" in text:
-        return "significance"
-    if "impact" in text or "effect" in text:
-        return "impact"
+    for demand, cues in _T.demand_cues.items():
+        if any(cue in text for cue in cues):
+            return demand
     return "extent"
 
 
 def focus_terms(question_terms: frozenset[str] | tuple[str, ...]) -> tuple[str, ...]:
     return tuple(sorted(t for t in question_terms if t not in _NOT_FOCUS and not t.isdigit()))
-
-
-_NEGATORS = frozenset({"not", "no", "never", "hardly", "nor", "n't"})
 
 
 def stance(sentences: list[Sentence]) -> int:
@@ -205,10 +91,95 @@ def stance(sentences: list[Sentence]) -> int:
         words = [w.strip(".,;:!?()\"'‘’“”") for w in words]
         for i, w in enumerate(words):
             sign = 1 if w in POSITIVE else -1 if w in LIMITING else 0
-            if sign and _NEGATORS & set(words[max(0, i - 3) : i]):
+            if sign and _NEGATORS & set(words[max(0, i - _T.negation_window) : i]):
                 sign = -sign
             score += sign
     return (score > 0) - (score < 0)
+
+
+def _on_focus(
+    evidence: Evidence,
+    sents: list[Sentence],
+    focus: tuple[str, ...],
+    scheme_keys: frozenset[str],
+    scheme_concepts: frozenset[str],
+) -> set[int]:
+    """Indices of sentences that touch the question: a mark-scheme cue or concept, or a focus term."""
+    on_focus = {
+        m.sent
+        for m in evidence.mentions
+        if m.key in scheme_keys or (m.concept and m.concept in scheme_concepts)
+    }
+    on_focus.update(s.index for s in sents if set(s.terms) & set(focus))
+    return on_focus
+
+
+@dataclass(frozen=True)
+class _Ends:
+    """The opening and closing of an essay, as read for thesis and conclusion."""
+
+    thesis: tuple[int, ...]
+    conclusion: tuple[int, ...]
+    answers_demand: bool
+    inconsistent: bool
+
+
+def _ends(
+    sents: list[Sentence],
+    by_para: dict[int, list[Sentence]],
+    paragraphs: list[int],
+    on_focus: set[int],
+    wanted: frozenset[str],
+) -> _Ends:
+    """Thesis (argued, on-focus sentences of the first paragraph) and conclusion (the last
+    paragraph's judgements), whether the conclusion answers the demand, and whether the two
+    lean opposite ways."""
+    intro = by_para[paragraphs[0]] if paragraphs else []
+    # A one-paragraph answer states its judgement, if any, in its last sentences.
+    outro = by_para[paragraphs[-1]] if len(paragraphs) > 1 else sents[-_T.conclusion_fallback_sentences :]
+    thesis = tuple(s.index for s in intro if s.role in ANALYTIC_ROLES and s.index in on_focus)
+    conclusion = tuple(
+        s.index for s in outro if s.role == EVALUATION or (s.is_claim and is_conclusion_opener(s.text))
+    )
+    concl_sents = [s for s in outro if s.index in conclusion] or outro
+    concl_terms = {t for s in concl_sents for t in s.terms}
+    answers = (
+        bool(conclusion) and bool(concl_terms & wanted) and any(s.index in on_focus for s in concl_sents)
+    )
+    thesis_sents = [s for s in intro if s.index in thesis]
+    inconsistent = bool(thesis_sents) and bool(conclusion) and stance(thesis_sents) * stance(concl_sents) < 0
+    return _Ends(thesis, conclusion, answers, inconsistent)
+
+
+def _drifting(body: list[int], by_para: dict[int, list[Sentence]], on_focus: set[int]) -> tuple[int, ...]:
+    """Body paragraphs of some length none of whose sentences touches the question."""
+    return tuple(
+        p
+        for p in body
+        if len(by_para[p]) >= _T.drift_min_sentences and not any(s.index in on_focus for s in by_para[p])
+    )
+
+
+def _out_of_period(
+    evidence: Evidence, by_para: dict[int, list[Sentence]], period: tuple[int, int] | None
+) -> tuple[int, ...]:
+    """Paragraphs with several dates, all outside the question's period (give or take the slack)."""
+    if not period:
+        return ()
+    slack = TUNING.facts.period_slack_years
+    out = []
+    for p, para in by_para.items():
+        ids = {s.index for s in para}
+        years = [d.year for d in evidence.dates if d.sent in ids]
+        if len(years) >= _T.period_min_dates and all(
+            not period[0] - slack <= y <= period[1] + slack for y in years
+        ):
+            out.append(p)
+    return tuple(out)
+
+
+def _share(part: int, whole: int) -> float:
+    return round(part / whole, 3) if whole else 0.0
 
 
 def analyse(
@@ -231,54 +202,23 @@ def analyse(
     focus = focus_terms(question_terms)
     paragraphs = sorted({s.paragraph for s in sents})
     by_para = {p: [s for s in sents if s.paragraph == p] for p in paragraphs}
-    wanted = EXTENT_WORDS | DEMAND_WORDS.get(demand, frozenset())
-
-    on_focus: set[int] = set()
-    for m in evidence.mentions:
-        if m.key in scheme_keys or (m.concept and m.concept in scheme_concepts):
-            on_focus.add(m.sent)
-    for s in sents:
-        if set(s.terms) & set(focus):
-            on_focus.add(s.index)
-
-    first, last = (paragraphs[0], paragraphs[-1]) if paragraphs else (None, None)
-    intro = by_para.get(first, [])
-    outro = by_para.get(last, []) if len(paragraphs) > 1 else sents[-2:]
-    thesis = tuple(s.index for s in intro if s.role in ANALYTIC_ROLES and s.index in on_focus)
-    conclusion = tuple(
-        s.index for s in outro if s.role == EVALUATION or (s.is_claim and is_conclusion_opener(s.text))
-    )
-    concl_sents = [s for s in outro if s.index in conclusion] or outro
-    concl_terms = {t for s in concl_sents for t in s.terms}
-    answers = (
-        bool(conclusion) and bool(concl_terms & wanted) and any(s.index in on_focus for s in concl_sents)
-    )
-    thesis_sents = [s for s in intro if s.index in thesis]
-    inconsistent = bool(thesis_sents) and bool(conclusion) and stance(thesis_sents) * stance(concl_sents) < 0
-
-    body = [p for p in paragraphs if p not in (first, last)] if len(paragraphs) > 2 else []
-    drifting = tuple(
-        p for p in body if len(by_para[p]) >= 2 and not any(s.index in on_focus for s in by_para[p])
-    )
-    out_of_period = []
-    for p in paragraphs if period else ():
-        ids = {s.index for s in by_para[p]}
-        years = [d.year for d in evidence.dates if d.sent in ids]
-        if len(years) >= 2 and all(not period[0] - 1 <= y <= period[1] + 1 for y in years):
-            out_of_period.append(p)
+    on_focus = _on_focus(evidence, sents, focus, scheme_keys, scheme_concepts)
+    ends = _ends(sents, by_para, paragraphs, on_focus, EXTENT_WORDS | DEMAND_WORDS.get(demand, frozenset()))
+    # The body is what lies between an introduction and a conclusion, so it needs three paragraphs.
+    body = paragraphs[1:-1] if len(paragraphs) > 2 else []
     linked = [p for p in body if by_para[p][0].index in on_focus or by_para[p][-1].index in on_focus]
     return Structure(
         demand=demand,
         focus_terms=focus,
-        thesis=thesis,
-        conclusion=conclusion,
-        answers_demand=answers,
-        inconsistent=inconsistent,
+        thesis=ends.thesis,
+        conclusion=ends.conclusion,
+        answers_demand=ends.answers_demand,
+        inconsistent=ends.inconsistent,
         n_paragraphs=len(paragraphs),
-        has_introduction=bool(thesis) and len(paragraphs) > 1,
-        has_conclusion=bool(conclusion) and len(paragraphs) > 1,
-        drifting=drifting,
-        out_of_period=tuple(out_of_period),
-        linked_share=round(len(linked) / len(body), 3) if body else 0.0,
-        focus_share=round(sum(s.index in on_focus for s in sents) / len(sents), 3) if sents else 0.0,
+        has_introduction=bool(ends.thesis) and len(paragraphs) > 1,
+        has_conclusion=bool(ends.conclusion) and len(paragraphs) > 1,
+        drifting=_drifting(body, by_para, on_focus),
+        out_of_period=_out_of_period(evidence, by_para, period),
+        linked_share=_share(len(linked), len(body)),
+        focus_share=_share(sum(s.index in on_focus for s in sents), len(sents)),
     )
