@@ -1,4 +1,4 @@
-"""A question from its model answer: the import format, and a rubric built from it.
+"""A question from its model answers or its mark scheme: the import format, and a rubric built from it.
 
 A teacher who brings a question writes only this (one question, or a list of them)::
 
@@ -14,12 +14,26 @@ A teacher who brings a question writes only this (one question, or a list of the
       - "tRNA carries the complementary anticodon / anticodon pairs with codon"
     marking: {kind: points, thresholds: {3: 4, 2: 3, 1: 1}}
 
+A levels mark scheme is written as the examiners give it: each level's own band and
+descriptor (``"1-4": "descriptor"``, or ``{marks: [1, 4], descriptor: ..., examples: [...]}``),
+example answers per level with their marks, and the indicative content::
+
+    marking:
+      levels:
+        "1-4": "Simple, general statements ..."
+        "5-8": "..."
+    indicative_content: ["...", "..."]
+    model_answers: [{text: "...", mark: 6, level: 2}]
+
 Everything else is derived. Points given are split into alternative wordings at " / " and
-" or "; without points, spaCy splits the best model answer into clauses and each clause becomes
-a point, with the matching clauses of the other full-mark answers as alternative wordings.
-Named entities and noun chunks become the question's concepts. ``marking`` defaults to coverage of the model
-answer (marks in proportion to how much of it the answer says); ``{kind: points}`` without
-thresholds gives one mark per point.
+" or "; without points, each item of the indicative content is a point; without either, spaCy
+splits the best model answer into clauses and each clause becomes a point, with the matching
+clauses of the other full-mark answers as alternative wordings. Named entities and noun chunks
+become the question's concepts. ``marking`` defaults to coverage of the model answer (marks in
+proportion to how much of it the answer says), or to levels when levels are given;
+``{kind: points}`` without thresholds gives one mark per point; ``{kind: levels}`` without
+levels spreads the bands evenly. Example answers become model answers with their intended
+level and mark.
 """
 
 from __future__ import annotations
@@ -27,16 +41,24 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from .bank import QuestionBank
 from .errors import RubricError, RubricErrors
-from .rubric import ModelAnswer, Question, Slug, Topic, _node_line, _parse_yaml, read_text, validate_question
+from .import_format import (  # parse_specs, load_specs, is_import_file: the import format's readers
+    MarkingSpec,
+    ModelAnswerSpec,
+    QuestionSpec,
+    is_import_file,
+    load_specs,
+    parse_specs,
+    scheme_problems,
+)
+from .rubric import ModelAnswer, Question, Topic, validate_question
 from .rubric_edit import even_levels
 from .similarity import clauses, content_terms
 
@@ -83,41 +105,19 @@ _ALTERNATIVES = re.compile(r"\s+/\s+|\s+or\s+", re.I)
 #: Two clauses whose content words overlap this much say the same thing.
 SAME_POINT = 0.5
 
-
-class _Import(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ModelAnswerSpec(_Import):
-    text: str = Field(min_length=1)
-    mark: int | None = Field(default=None, ge=0)
-
-
-class MarkingSpec(_Import):
-    kind: Literal["points", "coverage", "levels"] = "coverage"
-    thresholds: dict[int, int] | None = None
-    full_at: float | None = Field(default=None, gt=0, le=1)
-
-
-class QuestionSpec(_Import):
-    """One question of the import format (only id, question, max_mark, model_answers required)."""
-
-    id: Slug
-    question: str = Field(min_length=3)
-    max_mark: int = Field(ge=1, le=100)
-    model_answers: list[str | ModelAnswerSpec] = Field(min_length=1)
-    points: list[str] | None = None
-    marking: MarkingSpec | None = None
-    topic: Slug | None = None
-    command_word: str | None = None
-
-    def answers(self) -> list[ModelAnswerSpec]:
-        return [
-            ModelAnswerSpec(text=a, mark=self.max_mark)
-            if isinstance(a, str)
-            else a.model_copy(update={"mark": self.max_mark if a.mark is None else a.mark})
-            for a in self.model_answers
-        ]
+__all__ = [
+    "Built",
+    "MarkingSpec",
+    "ModelAnswerSpec",
+    "QuestionSpec",
+    "bank_from_specs",
+    "build",
+    "is_import_file",
+    "load_specs",
+    "parse_specs",
+    "split_alternatives",
+    "write_built",
+]
 
 
 @dataclass
@@ -127,68 +127,6 @@ class Built:
     question: Question
     topic: Topic
     model_answers: list[ModelAnswer]
-
-
-def is_import_file(path: str | Path) -> bool:
-    """Whether a YAML file is in the import format (rather than a full rubric)."""
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return False
-    items = data if isinstance(data, list) else [data]
-    return bool(items) and all(isinstance(d, dict) and "model_answers" in d for d in items)
-
-
-def parse_specs(text: str, source: str = "<questions>") -> list[QuestionSpec]:
-    """Parse the import format: one question (a mapping) or a list of them.
-
-    Every problem is reported at once, naming the file, the line and the field.
-    """
-    data, node = _parse_yaml(text, source)
-    items = data if isinstance(data, list) else [data]
-    if not items or not all(isinstance(d, dict) for d in items):
-        raise RubricErrors(
-            [RubricError(source, "expected a question (a mapping) or a list of questions", line=1)]
-        )
-    specs, errors, seen = [], [], {}
-    for i, item in enumerate(items):
-        prefix = (i,) if isinstance(data, list) else ()
-        try:
-            spec = QuestionSpec.model_validate(item)
-        except ValidationError as exc:
-            for err in exc.errors():
-                loc = tuple(err["loc"])
-                # A union's member name ("str", "ModelAnswerSpec") is not a field of the file.
-                loc = tuple(p for p in loc if not (isinstance(p, str) and p[:1].isupper() or p == "str"))
-                field = ".".join(str(p) for p in (*prefix, *loc))
-                errors.append(
-                    RubricError(
-                        source,
-                        err["msg"].removeprefix("Value error, "),
-                        line=_node_line(node, (*prefix, *loc)),
-                        field=field,
-                    )
-                )
-            continue
-        if spec.id in seen:
-            errors.append(
-                RubricError(
-                    source,
-                    f"question id '{spec.id}' is used twice (also item {seen[spec.id] + 1})",
-                    line=_node_line(node, (*prefix, "id")),
-                    field=".".join(map(str, (*prefix, "id"))),
-                )
-            )
-        seen.setdefault(spec.id, i)
-        specs.append(spec)
-    if errors:
-        raise RubricErrors(errors)
-    return specs
-
-
-def load_specs(path: str | Path) -> list[QuestionSpec]:
-    path = Path(path)
-    return parse_specs(read_text(path), str(path))
 
 
 def split_alternatives(point: str) -> list[str]:
@@ -240,10 +178,46 @@ def _derived_points(docs: list[Doc], marks: list[int]) -> list[tuple[str, list[s
 
 
 def build(spec: QuestionSpec, nlp: Language, source: str = "<questions>") -> Built:
-    """Build the full rubric, topic and model answers of one imported question."""
+    """Build the full rubric, topic and model answers of one imported question.
+
+    Raises:
+        RubricErrors: the mark scheme is inconsistent (see :func:`scheme_problems`), or the
+            rubric built from it does not validate.
+    """
+    problems = scheme_problems(spec)
+    if problems:
+        raise RubricErrors(
+            [RubricError(source, reason, field=".".join(map(str, loc))) for loc, reason in problems]
+        )
     answers = spec.answers()
     docs = list(nlp.pipe([a.text for a in answers]))
+    concepts = _concepts(docs)
     topic_id = spec.topic or spec.id
+    topic = Topic(
+        schema_version=1,
+        id=topic_id,
+        title=spec.question if len(spec.question) <= 120 else spec.question[:119] + "\u2026",
+        concepts=list(concepts.values()),
+    )
+    data = {
+        "schema_version": 1,
+        "id": spec.id,
+        "topic": topic_id,
+        "question": spec.question,
+        "command_word": spec.command_word or _command_word(spec.question),
+        "max_mark": spec.max_mark,
+        "marking": _marking(spec),
+        "points": _points(spec, docs, answers, concepts),
+    }
+    if spec.points and spec.indicative_content:
+        # Points were given: the content list is kept beside them for teachers to read.
+        data["indicative_content"] = list(spec.indicative_content)
+    question = validate_question(data, f"{source} (question {spec.id})")
+    return Built(question, topic, _model_answers(spec, answers))
+
+
+def _concepts(docs: list[Doc]) -> dict[str, dict[str, Any]]:
+    """The question's concepts: named entities, and the noun chunks that name its ideas."""
     concepts: dict[str, dict[str, Any]] = {}
     for doc in docs:
         for ent in doc.ents:
@@ -267,14 +241,18 @@ def build(spec: QuestionSpec, nlp: Language, source: str = "<questions>") -> Bui
             cid = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:80].strip("-")
             if cid and len(name) > 3:
                 concepts.setdefault(cid, {"id": cid, "label": name, "kind": "idea"})
-    topic = Topic(
-        schema_version=1,
-        id=topic_id,
-        title=spec.question if len(spec.question) <= 120 else spec.question[:119] + "\u2026",
-        concepts=list(concepts.values()),
-    )
+    return concepts
+
+
+def _points(
+    spec: QuestionSpec, docs: list[Doc], answers: list[ModelAnswerSpec], concepts: dict[str, dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The points to credit: those given, else the indicative content, else the best answer's clauses."""
     if spec.points:
         raw = [(alts[0], alts[1:]) for p in spec.points if (alts := split_alternatives(p))]
+    elif spec.indicative_content:
+        # Examiners' content items are whole statements: " or " inside one is not an alternative.
+        raw = [(item.strip(), []) for item in spec.indicative_content if item.strip()]
     else:
         raw = _derived_points(docs, [a.mark for a in answers])
     taken: set[str] = set()
@@ -285,33 +263,44 @@ def build(spec: QuestionSpec, nlp: Language, source: str = "<questions>") -> Bui
         points.append(
             {"id": _slug(label, taken), "label": label, "aliases": list(aliases), "concepts": linked}
         )
+    return points
+
+
+def _marking(spec: QuestionSpec) -> dict[str, Any]:
+    """The rubric's marking; levels keep the bands and descriptors given (even bands only when none are)."""
     marking_spec = spec.marking or MarkingSpec()
-    if marking_spec.kind == "points":
+    kind = spec.kind
+    if kind == "points":
         marking: dict[str, Any] = {"kind": "points"}
         if marking_spec.thresholds:
             marking["thresholds"] = dict(marking_spec.thresholds)
-    elif marking_spec.kind == "coverage":
-        marking = {"kind": "coverage"}
-        if marking_spec.full_at:
-            marking["full_at"] = marking_spec.full_at
-    else:
-        marking = even_levels(spec.max_mark)
-    data = {
-        "schema_version": 1,
-        "id": spec.id,
-        "topic": topic_id,
-        "question": spec.question,
-        "command_word": spec.command_word or _command_word(spec.question),
-        "max_mark": spec.max_mark,
-        "marking": marking,
-        "points": points,
-    }
-    question = validate_question(data, f"{source} (question {spec.id})")
-    model_answers = [
-        ModelAnswer(question=spec.id, intended_mark=a.mark, text=a.text, name=f"model-{i + 1}")
-        for i, a in enumerate(answers)
+        return marking
+    if kind == "coverage":
+        return {"kind": "coverage", **({"full_at": marking_spec.full_at} if marking_spec.full_at else {})}
+    if not marking_spec.levels:
+        return even_levels(spec.max_mark)
+    levels = [
+        {"level": i + 1, "marks": list(lv.marks), "descriptor": lv.descriptor.strip() or f"Level {i + 1}."}
+        for i, lv in enumerate(marking_spec.levels)
     ]
-    return Built(question, topic, model_answers)
+    return {"kind": "levels", "levels": levels}
+
+
+def _model_answers(spec: QuestionSpec, answers: list[ModelAnswerSpec]) -> list[ModelAnswer]:
+    """Model answers first (``model-1``...), then each level's examples (``level-2-example``...)."""
+    out, per_level = [], {}
+    n_plain = len(spec.model_answers)
+    for i, a in enumerate(answers):
+        if i < n_plain:
+            name = f"model-{i + 1}"
+        else:
+            per_level[a.level] = per_level.get(a.level, 0) + 1
+            name = f"level-{a.level}-example" + (f"-{per_level[a.level]}" if per_level[a.level] > 1 else "")
+        level = a.level if spec.kind == "levels" else None
+        out.append(
+            ModelAnswer(question=spec.id, intended_mark=a.mark, intended_level=level, text=a.text, name=name)
+        )
+    return out
 
 
 def bank_from_specs(specs: list[QuestionSpec], nlp: Language, source: str = "<questions>") -> QuestionBank:
@@ -348,7 +337,10 @@ def write_built(built: Built, rubrics_dir: str | Path, answers_dir: str | Path) 
     folder.mkdir(parents=True, exist_ok=True)
     for answer in built.model_answers:
         path = folder / f"{answer.name}.md"
-        front = _yaml({"question": answer.question, "intended_mark": answer.intended_mark})
+        front = {"question": answer.question, "intended_mark": answer.intended_mark}
+        if answer.intended_level is not None:
+            front["intended_level"] = answer.intended_level
+        front = _yaml(front)
         path.write_text(f"---\n{front}---\n{answer.text}\n", encoding="utf-8")
         written.append(path)
     return written

@@ -167,3 +167,35 @@ def cross_check(question: Question, topics: dict[str, Topic], path: Path | None)
                     )
                 )
     return problems
+
+
+def answer_problems(answer: ModelAnswer, question: Question, path: Path | None = None) -> list[RubricError]:
+    """Problems between a model answer and its question: a mark above the maximum, or an example
+    answer of a level whose mark is outside that level's band."""
+    source = str(path or f"<model answer {answer.name}>")
+    text = path.read_text(encoding="utf-8") if path is not None and path.exists() else ""
+
+    def line_of(name: str) -> int | None:
+        return next((i for i, ln in enumerate(text.splitlines(), 1) if ln.startswith(f"{name}:")), None)
+
+    if answer.intended_mark > question.max_mark:
+        reason = f"the mark {answer.intended_mark} is above the question's max_mark ({question.max_mark})"
+        return [RubricError(source, reason, line_of("intended_mark"), "intended_mark")]
+    if answer.intended_level is None or question.kind != "levels":
+        return []
+    levels = question.marking.levels
+    if answer.intended_level > len(levels):
+        reason = (
+            f"there is no level {answer.intended_level}: question '{question.id}' has {len(levels)} levels"
+        )
+        return [RubricError(source, reason, line_of("intended_level"), "intended_level")]
+    if answer.intended_level == 0:
+        return []
+    low, high = levels[answer.intended_level - 1].marks
+    if not low <= answer.intended_mark <= high:
+        reason = (
+            f"an example of level {answer.intended_level} must have a mark in its band {low}-{high}, "
+            f"got {answer.intended_mark}"
+        )
+        return [RubricError(source, reason, line_of("intended_mark"), "intended_mark")]
+    return []

@@ -170,6 +170,9 @@ def rubric_new(
         for p in q.points:
             alts = f"  (or: {'; '.join(p.aliases)})" if p.aliases else ""
             typer.echo(f"  - {p.label}{alts}")
+        if q.kind == "levels":
+            bands = ", ".join(f"level {lv.level}: {lv.marks[0]}-{lv.marks[1]}" for lv in q.marking.levels)
+            typer.echo(f"  levels: {bands}")
         typer.echo(
             f"  wrote {', '.join(str(x) for x in paths[:2])} and {len(paths) - 2} model answer file(s)"
         )
@@ -385,7 +388,7 @@ def validate(
     ],
 ) -> None:
     """Check rubric files against the schema; report every problem with its file, line and field."""
-    from .bank import QuestionBank, cross_check
+    from .bank import QuestionBank, answer_problems, cross_check
     from .rubric import load_model_answer, load_question, load_topic
 
     files: list[Path] = []
@@ -402,22 +405,29 @@ def validate(
     topics = dict(bank.topics)
     problems: list[str] = []
     checked = 0
+    questions, answers = dict(bank.questions), []
     for f in files:
         try:
             if f.suffix == ".md":
                 if f.name.lower() == "readme.md":
                     continue
-                load_model_answer(f)
+                answers.append((load_model_answer(f), f))
             elif "topics" in f.parts or _looks_like_topic(f):
                 topic = load_topic(f)
                 topics[topic.id] = topic
             else:
-                errs = cross_check(load_question(f), topics, f)
+                question = load_question(f)
+                questions[question.id] = question
+                errs = cross_check(question, topics, f)
                 if errs:
                     raise RubricErrors(errs)
             checked += 1
         except RubricErrors as exc:
             problems += [str(e) for e in exc.errors]
+    # Model answers last: an example's mark is checked against its level's band in the question.
+    for answer, f in answers:
+        if answer.question in questions:
+            problems += [str(e) for e in answer_problems(answer, questions[answer.question], f)]
     for line in problems:
         typer.echo(line, err=True)
     if problems:

@@ -163,7 +163,67 @@ class LevelCriteria(_Strict):
     min_developed: int | None = Field(default=None, ge=0)
 
 
+class FieldProblem(ValueError):
+    """A validation problem that belongs to a field inside the model being validated.
+
+    Pydantic reports a model validator's error at the model itself; raising this instead lets
+    the loader name the exact field (and so its line), e.g. ``levels.2.marks``.
+    """
+
+    def __init__(self, message: str, loc: tuple[str | int, ...]):
+        super().__init__(message)
+        self.loc = loc
+
+
+def band_problems(bands: list[tuple[int, int]], max_mark: int | None = None) -> list[tuple[int, str]]:
+    """What is wrong with a scheme's level bands, as ``(index of the level, message)``.
+
+    Bands must ascend, touch without overlapping or leaving a gap, and (when ``max_mark`` is
+    given) lie within 0..max_mark with the top band ending at max_mark.
+
+    >>> band_problems([(1, 4), (5, 8), (9, 12), (13, 16)], 16)
+    []
+    >>> band_problems([(1, 4), (4, 8)], 8)[0][1].split(":")[0]
+    'level 2 (marks 4-8) overlaps level 1 (marks 1-4)'
+    """
+    problems: list[tuple[int, str]] = []
+    for i, (low, high) in enumerate(bands):
+        name = f"level {i + 1} (marks {low}-{high})"
+        if low < 0 or high < low:
+            problems.append((i, f"{name}: a band is [low, high] with 0 <= low <= high"))
+        elif max_mark is not None and high > max_mark:
+            problems.append((i, f"{name} goes above max_mark ({max_mark})"))
+        elif i > 0 and bands[i - 1][1] >= low:
+            prev_low, prev_high = bands[i - 1]
+            problems.append(
+                (
+                    i,
+                    f"{name} overlaps level {i} (marks {prev_low}-{prev_high}): level {i + 1} must start "
+                    f"at {prev_high + 1}, one above level {i}'s top mark",
+                )
+            )
+        elif i > 0 and low > bands[i - 1][1] + 1:
+            prev_high = bands[i - 1][1]
+            gap = f"{prev_high + 1}" if low == prev_high + 2 else f"{prev_high + 1}-{low - 1}"
+            problems.append(
+                (
+                    i,
+                    f"{name} leaves a gap: mark(s) {gap} are in no level; level {i + 1} must start at "
+                    f"{prev_high + 1}, one above level {i}'s top mark",
+                )
+            )
+    if bands and max_mark is not None and not problems and bands[-1][1] != max_mark:
+        problems.append((len(bands) - 1, f"the top level ends at {bands[-1][1]} but max_mark is {max_mark}"))
+    return problems
+
+
 class Level(_Strict):
+    """One level of a levels mark scheme: its own band of marks and what it looks like.
+
+    The scorer reads these directly: a level's marks come from ``marks``, never from an even
+    split of the maximum (see :func:`marker.scoring.place_levels`).
+    """
+
     level: int = Field(ge=1, le=9)
     marks: tuple[int, int]
     descriptor: str = Field(min_length=1)
@@ -186,13 +246,15 @@ class LevelsMarking(_Strict):
         numbers = [lv.level for lv in self.levels]
         if numbers != list(range(1, len(numbers) + 1)):
             raise ValueError(f"levels must be numbered 1, 2, 3... in order, got {numbers}")
-        for lower, upper in zip(self.levels, self.levels[1:], strict=False):
-            if upper.marks[0] != lower.marks[1] + 1:
-                raise ValueError(
-                    f"level {upper.level} must start at {lower.marks[1] + 1}, one above level "
-                    f"{lower.level}'s top mark, got {upper.marks[0]}"
-                )
+        problems = band_problems([lv.marks for lv in self.levels])
+        if problems:
+            i, message = problems[0]
+            raise FieldProblem(message, ("levels", i, "marks"))
         return self
+
+    def level_of(self, mark: int) -> int | None:
+        """The level whose band holds ``mark`` (None when no band does)."""
+        return next((lv.level for lv in self.levels if lv.marks[0] <= mark <= lv.marks[1]), None)
 
 
 class PointsMarking(_Strict):
@@ -242,6 +304,9 @@ class Question(_Strict):
     max_mark: int = Field(ge=1, le=100)
     marking: Marking
     points: list[Point] = Field(min_length=1)
+    #: The examiners' indicative content as they wrote it, kept beside the points to credit
+    #: (shown to teachers; marking reads the points).
+    indicative_content: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _consistent(self) -> Question:
@@ -250,9 +315,10 @@ class Question(_Strict):
         if dupes:
             raise ValueError(f"point ids must be unique; repeated: {', '.join(dupes)}")
         if isinstance(self.marking, LevelsMarking):
-            top = self.marking.levels[-1].marks[1]
-            if top != self.max_mark:
-                raise ValueError(f"the top level ends at {top} but max_mark is {self.max_mark}")
+            problems = band_problems([lv.marks for lv in self.marking.levels], self.max_mark)
+            if problems:
+                i, message = problems[0]
+                raise FieldProblem(message, ("marking", "levels", i, "marks"))
         elif isinstance(self.marking, PointsMarking) and self.marking.thresholds:
             bad = [m for m in self.marking.thresholds if not 0 < m <= self.max_mark]
             if bad:
@@ -270,7 +336,17 @@ class Question(_Strict):
         Computed each time, never cached: ``model_copy(update=...)`` would carry a cached
         value over to an edited copy.
         """
-        return fingerprint(self.model_dump(mode="json"))
+        data = self.model_dump(mode="json")
+        # Fields added after versions were first recorded count only when used, so a rubric
+        # that does not use them keeps its version (and the calibrations fitted on it).
+        for name in _LATER_FIELDS:
+            if not data.get(name):
+                data.pop(name, None)
+        return fingerprint(data)
+
+
+#: Question fields newer than schema_version 1's first release (left out of the version while empty).
+_LATER_FIELDS = ("indicative_content",)
 
 
 class ModelAnswer(_Strict):
@@ -368,6 +444,9 @@ def _validate(model: type[BaseModel], data: Any, node: yaml.Node | None, source:
             loc = tuple(err["loc"])
             if loc[:1] == ("marking",) and len(loc) > 1 and loc[1] in ("levels", "points", "coverage"):
                 loc = loc[:1] + loc[2:]  # drop the union's tag: it is not a field of the file
+            problem = (err.get("ctx") or {}).get("error")
+            if isinstance(problem, FieldProblem):
+                loc = loc + problem.loc
             field = ".".join(str(p) for p in loc)
             if err["type"] == "literal_error" and loc == ("schema_version",):
                 reason = (

@@ -92,7 +92,8 @@ def rubric_from_rows(
     """The rubric data from the edited fields and tables, ready for ``validate_question``.
 
     ``fields`` holds ``question``, ``command_word``, ``start``, ``end`` and ``max_mark``. Level
-    criteria the tables do not show are kept from ``base``.
+    criteria and the indicative content, which the tables do not show, are kept from ``base``;
+    the level bands are the table's, never evened out.
     """
     if base["marking"]["kind"] == "levels":
         criteria = {lv["level"]: lv.get("criteria") for lv in base["marking"]["levels"]}
@@ -114,6 +115,7 @@ def rubric_from_rows(
         table = parse_thresholds(thresholds)
         if table is not None:
             marking["thresholds"] = table
+    kept = {"indicative_content": list(base["indicative_content"])} if base.get("indicative_content") else {}
     return {
         "schema_version": 1,
         "id": base["id"],
@@ -138,6 +140,7 @@ def rubric_from_rows(
             }
             for r in points
         ],
+        **kept,
     }
 
 

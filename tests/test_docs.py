@@ -22,3 +22,14 @@ def test_docs_readme_rubric_example_is_valid_and_marks():
 def test_docs_readme_shows_both_commands_first():
     first_block = README.split("```sh", 1)[1].split("```", 1)[0]
     assert "make run" in first_block and "make test" in first_block
+
+
+def test_docs_readme_import_format_examples_parse():
+    from marker.import_format import parse_specs
+
+    blocks = re.findall(r"```yaml\n(- id: .*?)```", README, re.S)
+    specs = {s.id: s for block in blocks for s in parse_specs(block, "README.md")}
+    assert {"bulb-circuit", "photosynthesis", "intervention-failure", "intervention-account"} <= set(specs)
+    assert specs["intervention-failure"].bands() == [(1, 4), (5, 8), (9, 12), (13, 16)]
+    assert specs["intervention-account"].bands() == [(1, 2), (3, 5), (6, 8)]
+    assert specs["intervention-account"].answers()[0].level == 2

@@ -61,7 +61,8 @@ def test_rubric_yaml_syntax_error_gives_line(tmp_path):
 def test_rubric_levels_must_be_contiguous(tmp_path):
     text = GOOD.replace("marks: [11, 15]", "marks: [12, 15]")
     err = _errors(text, tmp_path).errors[0]
-    assert "level 3 must start at 11" in err.reason and err.field == "marking"
+    assert "level 3 must start at 11" in err.reason and err.field == "marking.levels.2.marks"
+    assert err.line == next(i for i, ln in enumerate(text.splitlines(), 1) if "marks: [12, 15]" in ln)
 
 
 def test_rubric_level_field_error_drops_union_tag(tmp_path):

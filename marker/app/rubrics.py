@@ -101,6 +101,11 @@ edited_points = st.data_editor(
     },
 )
 
+if base.get("indicative_content"):
+    # The examiners' content list as imported: kept with the rubric, shown beside the points.
+    with st.expander("Indicative content (from the mark scheme)"):
+        st.markdown("\n".join(f"- {item}" for item in base["indicative_content"]))
+
 edited_levels = pd.DataFrame()
 thresholds = ""
 if is_levels:
