@@ -264,8 +264,10 @@ def run_measurement(name: str, blob: bytes, holdout: bool, share: int) -> None:
     try:
         scripts = ar.load_scripts(name, blob, bank)
         progress, bar = progress_bar(f"Marking {len(scripts)} scripts\u2026")
-        measurement = ar.measure(marker, scripts, holdout, share / 100, progress)
-        bar.empty()
+        try:
+            measurement = ar.measure(marker, scripts, holdout, share / 100, progress)
+        finally:
+            bar.empty()
     except (MarkerError, OSError) as exc:
         st.error(error_text(exc), icon=":material/error:")
     else:
