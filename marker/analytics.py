@@ -1,9 +1,8 @@
 """Class figures over a set of marked scripts, and a printable class report.
 
-Everything here reads plain result records (:class:`marker.export.ResultRecord`: a script's
-``Feedback.to_dict()`` or the reason it failed), so a report renders the same from fresh
-marks or from JSON kept in SQLite. Nothing re-scores, and nothing needs a UI toolkit.
-Records are read by attribute only, so any object with the same fields works.
+Everything here reads result records (:class:`marker.records.ResultRecord`: a script's
+Feedback or the reason it failed), so a report renders the same from fresh marks or from
+JSON kept in SQLite. Nothing re-scores, and nothing needs a UI toolkit.
 
 A point is identified across scripts by its label, the text a teacher sees.
 """
@@ -14,12 +13,11 @@ import html
 import statistics
 from collections import Counter
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
-if TYPE_CHECKING:
-    from .export import ResultRecord
+from .factcheck import FactIssue
+from .records import ResultRecord
 
 #: Coverage value of each point status: the mark scheme's credit, as a number.
 STATUS_VALUE = {"credited": 1.0, "partial": 0.5, "missing": 0.0}
@@ -43,7 +41,6 @@ def student_labels(records: Sequence[ResultRecord]) -> list[str]:
     The student's name, or the script id when the name is blank; a name shared by several
     scripts gets the script id after it, so no two rows of a report read the same.
 
-    >>> from marker.export import ResultRecord
     >>> rs = [ResultRecord("s1", "Ann", "a.docx", None), ResultRecord("s2", "ann ", "b.docx", None),
     ...       ResultRecord("s3", "", "c.docx", None)]
     >>> student_labels(rs)
@@ -70,9 +67,9 @@ def point_labels(records: Sequence[ResultRecord]) -> list[str]:
     """Every point label across the marked records: the first record's order, then any new ones."""
     seen: dict[str, None] = {}
     for r in records:
-        if r.feedback:
-            for p in r.feedback.get("points", []):
-                seen.setdefault(p.get("label", p.get("id", "")), None)
+        if r.feedback is not None:
+            for p in r.feedback.points:
+                seen.setdefault(p.label, None)
     return list(seen)
 
 
@@ -99,9 +96,9 @@ def class_summary(records: Sequence[ResultRecord]) -> dict:
     True
     """
     marked = [r.feedback for r in records if r.feedback is not None]
-    marks = [fb.get("mark", 0) for fb in marked]
-    percents = [p for fb in marked if (p := percent(fb.get("mark"), fb.get("max_mark"))) is not None]
-    levels = Counter(fb["level"] for fb in marked if fb.get("level") is not None)
+    marks = [fb.mark for fb in marked]
+    percents = [p for fb in marked if (p := percent(fb.mark, fb.max_mark)) is not None]
+    levels = Counter(fb.level for fb in marked if fb.level is not None)
     return {
         "n": len(records),
         "n_marked": len(marked),
@@ -111,8 +108,8 @@ def class_summary(records: Sequence[ResultRecord]) -> dict:
         "min": min(marks) if marks else None,
         "max": max(marks) if marks else None,
         "mean_percent": round(statistics.fmean(percents), 1) if percents else None,
-        "max_mark": max((fb.get("max_mark", 0) for fb in marked), default=None),
-        "question_ids": list(dict.fromkeys(fb.get("question_id", "") for fb in marked)),
+        "max_mark": max((fb.max_mark for fb in marked), default=None),
+        "question_ids": list(dict.fromkeys(fb.question_id for fb in marked)),
         "level_counts": dict(sorted(levels.items())),
     }
 
@@ -129,7 +126,7 @@ def coverage_matrix(records: Sequence[ResultRecord]) -> pd.DataFrame:
     for name, r in zip(names, records, strict=True):
         if r.feedback is None:
             continue
-        status = {p.get("label", p.get("id", "")): p.get("status") for p in r.feedback.get("points", [])}
+        status = {p.label: p.status for p in r.feedback.points}
         rows.append(
             [
                 STATUS_VALUE.get(status[label], float("nan")) if label in status else float("nan")
@@ -150,8 +147,8 @@ def mark_distribution(records: Sequence[ResultRecord]) -> pd.DataFrame:
     marked = [r.feedback for r in records if r.feedback is not None]
     if not marked:
         return pd.DataFrame({"mark": pd.Series([], dtype=int), "count": pd.Series([], dtype=int)})
-    top = max(max(fb.get("max_mark", 0) for fb in marked), max(fb.get("mark", 0) for fb in marked))
-    counts = Counter(fb.get("mark", 0) for fb in marked)
+    top = max(max(fb.max_mark for fb in marked), max(fb.mark for fb in marked))
+    counts = Counter(fb.mark for fb in marked)
     marks = list(range(0, int(top) + 1))
     return pd.DataFrame({"mark": marks, "count": [counts.get(m, 0) for m in marks]})
 
@@ -165,14 +162,13 @@ def most_missed(records: Sequence[ResultRecord], top: int = 10) -> list[dict]:
     """
     tally: dict[str, dict] = {}
     for r in records:
-        for p in (r.feedback or {}).get("points", []):
-            label = p.get("label", p.get("id", ""))
+        for p in r.feedback.points if r.feedback is not None else ():
             entry = tally.setdefault(
-                label, {"id": p.get("id", ""), "label": label, "n": 0, **dict.fromkeys(STATUS_VALUE, 0)}
+                p.label, {"id": p.id, "label": p.label, "n": 0, **dict.fromkeys(STATUS_VALUE, 0)}
             )
             entry["n"] += 1
-            if p.get("status") in STATUS_VALUE:
-                entry[p["status"]] += 1
+            if p.status in STATUS_VALUE:
+                entry[p.status] += 1
     out = [
         {
             "id": e["id"],
@@ -189,25 +185,23 @@ def most_missed(records: Sequence[ResultRecord], top: int = 10) -> list[dict]:
     return out[:top]
 
 
-def slip_key(issue: dict) -> tuple[str, str]:
+def slip_key(issue: FactIssue) -> tuple[str, str]:
     """What makes two factual slips "the same": their kind and the event they concern (or,
     for a stray date, the date as written). The message is not used: it quotes the student's
     own wrong date, so it differs from script to script.
 
-    >>> slip_key({"kind": "wrong-date", "concept": "Treaty of Rapallo", "text": "1925"})
+    >>> slip_key(FactIssue("wrong-date", "error", 0, 4, "1925", "", "Treaty of Rapallo", "", ""))
     ('wrong-date', 'Treaty of Rapallo')
     """
-    return issue.get("kind", ""), issue.get("concept") or (
-        issue.get("text") or issue.get("message", "")
-    ).strip()
+    return issue.kind, issue.concept or (issue.text or issue.message).strip()
 
 
-def _slip_label(issue: dict) -> str:
-    if issue.get("kind") == "wrong-date" and issue.get("concept"):
-        return f"Wrong date for {issue['concept']}" + (
-            f" \u2014 correct: {issue['correct']}" if issue.get("correct") else ""
+def _slip_label(issue: FactIssue) -> str:
+    if issue.kind == "wrong-date" and issue.concept:
+        return f"Wrong date for {issue.concept}" + (
+            f" \u2014 correct: {issue.correct}" if issue.correct else ""
         )
-    return issue.get("message", "") or issue.get("text", "")
+    return issue.message or issue.text
 
 
 def common_slips(records: Sequence[ResultRecord], top: int = 10) -> list[dict]:
@@ -220,16 +214,16 @@ def common_slips(records: Sequence[ResultRecord], top: int = 10) -> list[dict]:
     names = student_labels(records)
     groups: dict[tuple[str, str], dict] = {}
     for name, r in zip(names, records, strict=True):
-        for issue in (r.feedback or {}).get("fact_issues", []):
+        for issue in r.feedback.fact_issues if r.feedback is not None else ():
             key = slip_key(issue)
             entry = groups.setdefault(
                 key,
                 {
-                    "kind": issue.get("kind", ""),
-                    "severity": issue.get("severity", ""),
-                    "concept": issue.get("concept", ""),
+                    "kind": issue.kind,
+                    "severity": issue.severity,
+                    "concept": issue.concept,
                     "label": _slip_label(issue),
-                    "example": issue.get("message", ""),
+                    "example": issue.message,
                     "students": [],
                 },
             )
@@ -391,8 +385,7 @@ def _heatmap(records: Sequence[ResultRecord]) -> str:
             cells.append(f'<td class="cell" style="background:{bg}" title="{tip}">{symbol}</td>')
         fb = marks[name]
         rows.append(
-            f"<tr><th>{_esc(str(name))}</th>{''.join(cells)}"
-            f'<td class="num">{_esc(str(fb.get("mark", "")))}/{_esc(str(fb.get("max_mark", "")))}</td></tr>'
+            f'<tr><th>{_esc(str(name))}</th>{"".join(cells)}<td class="num">{fb.mark}/{fb.max_mark}</td></tr>'
         )
     legend = (
         '<p class="legend">'
@@ -457,7 +450,7 @@ def summary_report_html(records: Sequence[ResultRecord], title: str = "Class rep
     """
     records = list(records)
     summary = class_summary(records)
-    asked = {r.feedback.get("question_id", ""): r.feedback.get("question", "") for r in records if r.feedback}
+    asked = {r.feedback.question_id: r.feedback.question for r in records if r.feedback is not None}
     sub = "".join(f'<p class="muted">{_esc(q or qid)}</p>' for qid, q in asked.items())
     if not records:
         body = f'<h1>{_esc(title)}</h1>{sub}<p class="empty">No scripts in this set yet.</p>'

@@ -257,50 +257,15 @@ def fit_calibration(
     """Fit a calibrator on marked scripts (their engine feedback, their text, the teacher's marks)."""
     y = np.asarray(marks, dtype=float)
     n = len(y)
-    if n < min_scripts:
-        raise CalibrationError(
-            f"Question '{question_id}' has {n} marked script{'s' if n != 1 else ''}; calibration needs at "
-            f"least {min_scripts}. Mark more scripts (or leave this question uncalibrated)."
-        )
-    if len(np.unique(y)) < 2:
-        raise CalibrationError(
-            f"Every marked script of '{question_id}' has the same mark ({y[0]:g}); calibration needs "
-            "scripts with different marks."
-        )
-    binary = max_mark == 1
+    _check_fittable(question_id, y, min_scripts)
     # Few scripts: stay close to the engine (strong regularisation); more scripts: trust the data.
     alpha = 10.0 * MIN_SCRIPTS / n + 0.5
     X = feature_matrix(feedbacks, feature_names)
-    text_model = None
-    folds = None
-    if n >= text_min:
-        k = min(5, n // 5)
-        if binary:
-            # Every training fold needs both marks: stratify, with no more folds than the rarer mark.
-            k = min(k, int(np.bincount(y.astype(int), minlength=2).min()))
-            folds = StratifiedKFold(k, shuffle=True, random_state=0) if k >= 2 else None
-        else:
-            folds = KFold(k, shuffle=True, random_state=0)
-    if folds is not None:
-        text_model = _text_model(max_mark, binary)
-        text_in = (
-            cross_val_predict(text_model, list(answers), y.astype(int), cv=folds, method="predict_proba")[
-                :, 1
-            ]
-            if binary
-            else cross_val_predict(text_model, list(answers), y, cv=folds)
-        )
-        text_model.fit(list(answers), y.astype(int) if binary else y)
+    text_model, text_in = _fit_text_model(answers, y, max_mark, text_min)
+    if text_model is not None:
         X = np.column_stack([X, text_in])
     model = MarkCalibrator(max_mark=max_mark, alpha=alpha)
-    cv = {}
-    if n >= 2 * MIN_SCRIPTS:
-        from .agreement import agreement
-
-        k = min(5, n // MIN_SCRIPTS)
-        folds = KFold(k, shuffle=True, random_state=0)
-        predicted = np.clip(np.rint(cross_val_predict(model, X, y, cv=folds)), 0, max_mark).astype(int)
-        cv = agreement(y.astype(int), predicted)
+    cv = _cross_validated(model, X, y, max_mark)
     model.fit(X, y)
     return Calibration(
         question_id=question_id,
@@ -315,6 +280,61 @@ def fit_calibration(
         versions={"engine": ENGINE_VERSION, "sklearn": sklearn.__version__, "format": FORMAT_VERSION},
         cv=cv,
     )
+
+
+def _check_fittable(question_id: str, y: np.ndarray, min_scripts: int) -> None:
+    """Refuse too few scripts, or scripts that all have one mark, with what to do instead."""
+    n = len(y)
+    if n < min_scripts:
+        raise CalibrationError(
+            f"Question '{question_id}' has {n} marked script{'s' if n != 1 else ''}; calibration needs at "
+            f"least {min_scripts}. Mark more scripts (or leave this question uncalibrated)."
+        )
+    if len(np.unique(y)) < 2:
+        raise CalibrationError(
+            f"Every marked script of '{question_id}' has the same mark ({y[0]:g}); calibration needs "
+            "scripts with different marks."
+        )
+
+
+def _fit_text_model(
+    answers: Sequence[str], y: np.ndarray, max_mark: int, text_min: int
+) -> tuple[object | None, np.ndarray | None]:
+    """The words-to-mark model and its out-of-fold scores on the fitting scripts, from ``text_min``
+    scripts on (None, None below that, or when a binary question's rarer mark is too rare to fold)."""
+    n = len(y)
+    if n < text_min:
+        return None, None
+    binary = max_mark == 1
+    k = min(5, n // 5)
+    if binary:
+        # Every training fold needs both marks: stratify, with no more folds than the rarer mark.
+        k = min(k, int(np.bincount(y.astype(int), minlength=2).min()))
+        if k < 2:
+            return None, None
+        folds = StratifiedKFold(k, shuffle=True, random_state=0)
+    else:
+        folds = KFold(k, shuffle=True, random_state=0)
+    text_model = _text_model(max_mark, binary)
+    if binary:
+        scores = cross_val_predict(text_model, list(answers), y.astype(int), cv=folds, method="predict_proba")
+        text_in = scores[:, 1]
+    else:
+        text_in = cross_val_predict(text_model, list(answers), y, cv=folds)
+    text_model.fit(list(answers), y.astype(int) if binary else y)
+    return text_model, text_in
+
+
+def _cross_validated(model: MarkCalibrator, X: np.ndarray, y: np.ndarray, max_mark: int) -> dict:
+    """Agreement of out-of-fold predictions with the teacher's marks (empty with too few scripts)."""
+    n = len(y)
+    if n < 2 * MIN_SCRIPTS:
+        return {}
+    from .agreement import agreement
+
+    folds = KFold(min(5, n // MIN_SCRIPTS), shuffle=True, random_state=0)
+    predicted = np.clip(np.rint(cross_val_predict(model, X, y, cv=folds)), 0, max_mark).astype(int)
+    return agreement(y.astype(int), predicted)
 
 
 # --------------------------------------------------------------------------- saving

@@ -23,6 +23,7 @@ from .engine import Marker
 from .errors import CalibrationError
 from .feedback import Feedback
 from .ingest import Script
+from .rubric import Question
 
 #: Below this many scripts the figures are reported as uncertain.
 FEW_SCRIPTS = 30
@@ -276,45 +277,8 @@ def evaluate(
         }
     report.ci = bootstrap_ci([r.teacher for r in rows], [r.machine for r in rows])
     for qid, rs in sorted(by_q.items()):
-        q = marker.bank.question(qid)
-        labels = list(range(q.max_mark + 1))
-        bands = [(lv.level, lv.marks) for lv in q.marking.levels] if q.kind == "levels" else []
-
-        def level_of(mark: int, bands=bands) -> int:
-            return next((lv for lv, (lo, hi) in bands if lo <= mark <= hi), 0)
-
-        if bands:
-            names = [0, *[lv for lv, _ in bands]]
-            t = [level_of(r.teacher) for r in rs]
-            m = [level_of(r.machine) for r in rs]
-            axis = "level"
-        else:
-            names, t, m, axis = labels, [r.teacher for r in rs], [r.machine for r in rs], "mark"
-        report.confusion[qid] = {
-            "axis": axis,
-            "labels": names,
-            "matrix": confusion_matrix(t, m, labels=names).tolist(),  # rows: teacher, columns: marker
-        }
-        report.bias[qid] = []
-        for name in names:
-            sel = [r for r, tv in zip(rs, t, strict=True) if tv == name]
-            if not sel:
-                continue
-            diff = [r.machine - r.teacher for r in sel]
-            report.bias[qid].append(
-                {
-                    axis: name,
-                    "n": len(sel),
-                    "mean_difference": round(float(np.mean(diff)), 2),
-                    "harsher": sum(d < 0 for d in diff),
-                    "more_generous": sum(d > 0 for d in diff),
-                }
-            )
-    words = np.array([len(r.script.text.split()) for r in rows], dtype=float)
-    for who, vals in (("teacher", [r.teacher for r in rows]), ("marker", [r.machine for r in rows])):
-        v = np.asarray(vals, dtype=float)
-        ok = words.std() > 0 and v.std() > 0
-        report.length[who] = round(float(np.corrcoef(words, v)[0, 1]), 3) if ok else None
+        report.confusion[qid], report.bias[qid] = confusion_and_bias(marker.bank.question(qid), rs)
+    report.length = length_correlation(rows)
     if len(rows) < FEW_SCRIPTS:
         lo, hi = report.ci.get("qwk", (None, None))
         span = f" (QWK could lie anywhere from {lo} to {hi})" if lo is not None else ""
@@ -324,6 +288,48 @@ def evaluate(
             f"Mark at least {FEW_SCRIPTS} for a steadier picture.",
         )
     return report
+
+
+def confusion_and_bias(question: Question, rows: Sequence[Row]) -> tuple[dict, list[dict]]:
+    """One question's confusion matrix (rows: teacher, columns: marker) and bias by the teacher's
+    level (levels questions) or mark (the others)."""
+    bands = [(lv.level, lv.marks) for lv in question.marking.levels] if question.kind == "levels" else []
+
+    def level_of(mark: int) -> int:
+        return next((lv for lv, (lo, hi) in bands if lo <= mark <= hi), 0)
+
+    if bands:
+        names = [0, *[lv for lv, _ in bands]]
+        t, m, axis = [level_of(r.teacher) for r in rows], [level_of(r.machine) for r in rows], "level"
+    else:
+        names = list(range(question.max_mark + 1))
+        t, m, axis = [r.teacher for r in rows], [r.machine for r in rows], "mark"
+    confusion = {"axis": axis, "labels": names, "matrix": confusion_matrix(t, m, labels=names).tolist()}
+    bias = []
+    for name in names:
+        diff = [r.machine - r.teacher for r, tv in zip(rows, t, strict=True) if tv == name]
+        if diff:
+            bias.append(
+                {
+                    axis: name,
+                    "n": len(diff),
+                    "mean_difference": round(float(np.mean(diff)), 2),
+                    "harsher": sum(d < 0 for d in diff),
+                    "more_generous": sum(d > 0 for d in diff),
+                }
+            )
+    return confusion, bias
+
+
+def length_correlation(rows: Sequence[Row]) -> dict[str, float | None]:
+    """Pearson correlation of answer length (words) with the teacher's and the marker's marks."""
+    words = np.array([len(r.script.text.split()) for r in rows], dtype=float)
+    out: dict[str, float | None] = {}
+    for who, vals in (("teacher", [r.teacher for r in rows]), ("marker", [r.machine for r in rows])):
+        v = np.asarray(vals, dtype=float)
+        ok = words.std() > 0 and v.std() > 0
+        out[who] = round(float(np.corrcoef(words, v)[0, 1]), 3) if ok else None
+    return out
 
 
 def render_text(report: Report) -> str:

@@ -1,6 +1,6 @@
 """Marked scripts out of the app: a spreadsheet for the teacher and a printable page per student.
 
-Everything reads :class:`ResultRecord`, a script's ``Feedback.to_dict()`` (or the reason it
+Everything reads :class:`~marker.records.ResultRecord`, a script's Feedback (or the reason it
 failed) with who wrote it, so exports render the same from fresh marks or from JSON kept in
 SQLite. Nothing re-scores.
 
@@ -17,7 +17,7 @@ import unicodedata
 import zipfile
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import replace
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -26,53 +26,9 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from . import analytics
+from .feedback import Feedback
+from .records import ResultRecord
 from .render import highlight_html, legend_html
-
-
-@dataclass(frozen=True)
-class ResultRecord:
-    """One script of a class set: who wrote it, where it came from, and its feedback.
-
-    Attributes:
-        script_id: the script's id in the batch.
-        student: the student's name ("" when unknown).
-        source: the file or spreadsheet row it came from.
-        feedback: ``Feedback.to_dict()``, or None when the script could not be marked.
-        error: why it could not be marked (a corrupt file, an empty answer, ...).
-        answer: the student's text, shown on the feedback page.
-    """
-
-    script_id: str
-    student: str
-    source: str
-    feedback: dict | None
-    error: str | None = None
-    answer: str = ""
-
-    @property
-    def failed(self) -> bool:
-        return self.feedback is None
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> ResultRecord:
-        """The inverse of :meth:`to_dict` (unknown keys are ignored).
-
-        >>> r = ResultRecord("s1", "Ann", "a.docx", None, "empty file")
-        >>> ResultRecord.from_dict(r.to_dict()) == r
-        True
-        """
-        return cls(
-            script_id=str(data["script_id"]),
-            student=data.get("student") or "",
-            source=data.get("source") or "",
-            feedback=data.get("feedback"),
-            error=data.get("error"),
-            answer=data.get("answer") or "",
-        )
-
 
 # --- spreadsheets -------------------------------------------------------------------------
 
@@ -132,21 +88,21 @@ def results_table(records: Sequence[ResultRecord]) -> list[dict]:
             row |= {f"point: {label}": None for label in labels}
             row |= {"fact_issues": None, "advisories": None, "calibrated": None}
         else:
-            status = {p.get("label", p.get("id", "")): p.get("status") for p in fb.get("points", [])}
+            status = {p.label: p.status for p in fb.points}
             row |= {
-                "question_id": fb.get("question_id"),
-                "mark": fb.get("mark"),
-                "max_mark": fb.get("max_mark"),
-                "percent": analytics.percent(fb.get("mark"), fb.get("max_mark")),
-                "level": fb.get("level"),
+                "question_id": fb.question_id,
+                "mark": fb.mark,
+                "max_mark": fb.max_mark,
+                "percent": analytics.percent(fb.mark, fb.max_mark),
+                "level": fb.level,
                 "status": "marked",
                 "error": r.error,
             }
             row |= {f"point: {label}": status.get(label) for label in labels}
             row |= {
-                "fact_issues": "; ".join(i.get("message", "") for i in fb.get("fact_issues", [])),
-                "advisories": "; ".join(a.get("message", "") for a in fb.get("advisories", [])),
-                "calibrated": bool(fb.get("calibrated", False)),
+                "fact_issues": "; ".join(i.message for i in fb.fact_issues),
+                "advisories": "; ".join(a.message for a in fb.advisories),
+                "calibrated": fb.calibrated,
             }
         rows.append(row)
     return rows
@@ -286,19 +242,15 @@ section{break-inside:avoid-page}
 """
 
 
-def _verified(answer: str, feedback: dict) -> dict:
+def _verified(answer: str, feedback: Feedback) -> Feedback:
     """The feedback with only the highlights that really quote ``answer``: the stored answer
     may not be the text that was marked, and a stale offset must not highlight other words."""
 
-    def fits(q: dict) -> bool:
-        start, end = q.get("start", -1), q.get("end", -1)
-        return 0 <= start < end <= len(answer) and answer[start:end] == q.get("text")
+    def fits(q) -> bool:
+        return 0 <= q.start < q.end <= len(answer) and answer[q.start : q.end] == q.text
 
-    points = [
-        {**p, "evidence": [q for q in p.get("evidence", []) if fits(q)]} for p in feedback.get("points", [])
-    ]
-    issues = [i for i in feedback.get("fact_issues", []) if fits(i)]
-    return {**feedback, "points": points, "fact_issues": issues}
+    points = [replace(p, evidence=tuple(q for q in p.evidence if fits(q))) for p in feedback.points]
+    return replace(feedback, points=points, fact_issues=[i for i in feedback.fact_issues if fits(i)])
 
 
 def _items(items: list[str], empty: str, ordered: bool = False) -> str:
@@ -326,68 +278,73 @@ def feedback_page(record: ResultRecord, title: str = "") -> str:
         + "</p>",
     ]
     fb = record.feedback
-    if fb is None:
-        body = [
-            *head,
-            '<section class="error"><h2>This script could not be marked</h2>'
-            f"<p>{_esc(record.error or 'No reason was recorded.')}</p>"
-            "<p>Check the file, fix it or type the answer in, and mark it again.</p></section>",
-        ]
-        if record.answer:
-            body.append(
-                f'<section><h2>The answer as received</h2><div class="answer">{_esc(record.answer)}</div></section>'
-            )
-        return analytics.html_page(title, "\n".join(body), PAGE_CSS)
+    body = head + (_failed_sections(record) if fb is None else _feedback_sections(fb, record.answer))
+    return analytics.html_page(title, "\n".join(body), PAGE_CSS)
 
-    mark_line = f"{fb.get('mark', '')} / {fb.get('max_mark', '')}"
-    if fb.get("level") is not None:
-        mark_line += f" \u00b7 Level {fb['level']}"
-    if fb.get("calibrated"):
-        mark_line += " (calibrated)"
 
+def _failed_sections(record: ResultRecord) -> list[str]:
+    """Why the script could not be marked, and the answer as it came in."""
+    body = [
+        '<section class="error"><h2>This script could not be marked</h2>'
+        f"<p>{_esc(record.error or 'No reason was recorded.')}</p>"
+        "<p>Check the file, fix it or type the answer in, and mark it again.</p></section>",
+    ]
+    if record.answer:
+        body.append(
+            f'<section><h2>The answer as received</h2><div class="answer">{_esc(record.answer)}</div></section>'
+        )
+    return body
+
+
+def _covered_and_missing(fb: Feedback) -> tuple[list[str], list[str]]:
+    """The points as list items, numbered as in the highlighted answer (where "✓2" marks point 2)."""
     covered, missing = [], []
-    # Numbered as in the highlighted answer below, where "✓2" marks evidence for point 2.
-    for number, p in enumerate(fb.get("points", []), start=1):
-        label = f"<b>{number}.</b> {_esc(p.get('label', ''))}"
-        if p.get("status") in ("credited", "partial"):
-            how = "" if p["status"] == "credited" else ' <span class="muted">(partly covered)</span>'
-            quotes = "".join(
-                f"<blockquote>\u201c{_esc(q.get('text', ''))}\u201d</blockquote>"
-                for q in p.get("evidence", [])[:2]
-            )
-            mark = "\u2713" if p["status"] == "credited" else "~"
+    for number, p in enumerate(fb.points, start=1):
+        label = f"<b>{number}.</b> {_esc(p.label)}"
+        if p.status in ("credited", "partial"):
+            how = "" if p.status == "credited" else ' <span class="muted">(partly covered)</span>'
+            quotes = "".join(f"<blockquote>\u201c{_esc(q.text)}\u201d</blockquote>" for q in p.evidence[:2])
+            mark = "\u2713" if p.status == "credited" else "~"
             covered.append(f"{mark} {label}{how}{quotes}")
         else:
             missing.append(f"\u2717 {label}")
-    slips = [
-        f"<b>{'Correct this' if i.get('severity') == 'error' else 'Check this'}:</b> {_esc(i.get('message', ''))}"
-        + (f"<blockquote>\u201c{_esc(i['sentence'])}\u201d</blockquote>" if i.get("sentence") else "")
-        for i in fb.get("fact_issues", [])
-    ]
-    advisories = [_esc(a.get("message", "")) for a in fb.get("advisories", [])]
-    steps = [_esc(s) for s in fb.get("next_steps", [])]
+    return covered, missing
 
-    if record.answer:
-        answer = highlight_html(record.answer, _verified(record.answer, fb))
-        answer_html = f'{legend_html()}<div class="answer">{answer}</div>'
+
+def _feedback_sections(fb: Feedback, answer: str) -> list[str]:
+    """The question and mark, the points covered and missing, slips, next steps and the answer."""
+    mark_line = f"{fb.mark} / {fb.max_mark}"
+    if fb.level is not None:
+        mark_line += f" \u00b7 Level {fb.level}"
+    if fb.calibrated:
+        mark_line += " (calibrated)"
+    covered, missing = _covered_and_missing(fb)
+    slips = [
+        f"<b>{'Correct this' if i.severity == 'error' else 'Check this'}:</b> {_esc(i.message)}"
+        + (f"<blockquote>\u201c{_esc(i.sentence)}\u201d</blockquote>" if i.sentence else "")
+        for i in fb.fact_issues
+    ]
+    advisories = [_esc(a.message) for a in fb.advisories]
+    if answer:
+        answer_html = (
+            f'{legend_html()}<div class="answer">{highlight_html(answer, _verified(answer, fb))}</div>'
+        )
     else:
         answer_html = '<p class="muted">The answer text was not kept with this result.</p>'
-
     body = [
-        *head,
-        f"<section><h2>Question</h2><p>{_esc(fb.get('question', ''))}</p>"
-        f'<p class="mark">Mark: {_esc(mark_line)}</p><p>{_esc(fb.get("summary", ""))}</p></section>',
+        f"<section><h2>Question</h2><p>{_esc(fb.question)}</p>"
+        f'<p class="mark">Mark: {_esc(mark_line)}</p><p>{_esc(fb.summary)}</p></section>',
         f"<section><h2>What you covered</h2>{_items(covered, 'No mark-scheme points were credited yet.')}</section>",
         f"<section><h2>What is missing</h2>{_items(missing, 'Every mark-scheme point is covered.')}</section>",
         f"<section><h2>Facts to check</h2>{_items(slips, 'No factual slips found.')}</section>",
     ]
     if advisories:
         body.append(f"<section><h2>Notes from the marker</h2>{_items(advisories, '')}</section>")
-    body += [
+    steps = [_esc(s) for s in fb.next_steps]
+    return body + [
         f"<section><h2>Next steps</h2>{_items(steps, 'None.', ordered=True)}</section>",
         f"<section><h2>Your answer</h2>{answer_html}</section>",
     ]
-    return analytics.html_page(title, "\n".join(body), PAGE_CSS)
 
 
 # --- a zip of pages ---------------------------------------------------------------------------
@@ -449,8 +406,7 @@ def _index_page(records: Sequence[ResultRecord], names: list[str]) -> str:
         result = (
             f"could not be marked: {r.error or 'no reason recorded'}"
             if fb is None
-            else f"{fb.get('mark', '')}/{fb.get('max_mark', '')}"
-            + (f", level {fb['level']}" if fb.get("level") is not None else "")
+            else f"{fb.mark}/{fb.max_mark}" + (f", level {fb.level}" if fb.level is not None else "")
         )
         rows.append(
             f'<tr><td><a href="{_esc(name, quote=True)}">{_esc(label)}</a></td><td>{_esc(r.script_id)}</td>'

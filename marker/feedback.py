@@ -3,16 +3,41 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+import types
+import typing
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
+from functools import cache
 
 from .evidence import Evidence
 from .factcheck import DATED_KINDS, FactIssue
 from .guards import Advisory
 from .rubric import Question, Topic
-from .scoring import CREDITED, MISSING, PARTIAL, Features, LevelCheck, Placement, PointResult
+from .scoring import MISSING, PARTIAL, Features, LevelCheck, Placement, PointResult
 from .structure import Structure
 
+# The records a Feedback holds are defined by the stages that make them (imported above). The
+# JSON reader below finds them through the type hints, so moving one to another module needs only
+# its import line changed here.
+
 ENGINE_VERSION = "0.1.0"
+
+
+@dataclass(frozen=True)
+class SentenceRole:
+    """What one sentence of the answer does, for the role strip.
+
+    ``start``/``end`` index the answer; ``cues`` are the words that gave the role away;
+    ``counts`` is False for sentences that earn nothing (copied, off the question) and
+    ``filler`` marks padding that touches neither the question nor the mark scheme.
+    """
+
+    start: int
+    end: int
+    paragraph: int
+    role: str
+    cues: list[str]
+    counts: bool
+    filler: bool
 
 
 @dataclass
@@ -37,8 +62,8 @@ class Feedback:
     next_steps: list[str]
     ladder: list[LevelCheck] = field(default_factory=list)
     features: Features | None = None
-    #: What each sentence does: {start, end, paragraph, role, cues, counts, filler}.
-    sentences: list[dict] = field(default_factory=list)
+    #: What each sentence does, in order.
+    sentences: list[SentenceRole] = field(default_factory=list)
     #: Thesis, conclusion, demand, drifting paragraphs, organisation.
     structure: Structure | None = None
     calibrated: bool = False
@@ -50,8 +75,52 @@ class Feedback:
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
 
+    @classmethod
+    def from_dict(cls, data: dict) -> Feedback:
+        """The inverse of :meth:`to_dict`, also for its JSON form (lists where tuples were).
+
+        Stored drafts and batch results come back through here, so every front end reads the
+        same typed object. Keys the record does not know are ignored (a newer marker wrote
+        them); a missing key with a default takes it.
+
+        >>> fb = Feedback("q", "Why?", "points", "v1", 1, 2, None, None, "1/2", [], [], [], ["Add more."])
+        >>> Feedback.from_dict(json.loads(fb.to_json())) == fb
+        True
+        """
+        return _from_json(cls, data)
+
     def to_text(self) -> str:
+        """Readable plain text for the terminal (see :func:`marker.render.render_text`)."""
+        from .render import render_text  # render reads Feedback, so it is imported when used
+
         return render_text(self)
+
+
+@cache
+def _hints(cls: type) -> dict[str, typing.Any]:
+    return typing.get_type_hints(cls)
+
+
+def _from_json(kind: typing.Any, value: typing.Any) -> typing.Any:
+    """``value`` (plain JSON data) as the type ``kind``: dataclasses, tuples and lists rebuilt."""
+    if value is None:
+        return None
+    origin, args = typing.get_origin(kind), typing.get_args(kind)
+    if origin in (typing.Union, types.UnionType):
+        # Optional[X] is read as X; a union of plain values (float | bool | str) is kept as it is.
+        inner = [a for a in args if a is not type(None)]
+        return _from_json(inner[0], value) if len(inner) == 1 else value
+    if is_dataclass(kind) and isinstance(kind, type):
+        hints = _hints(kind)
+        known = {f.name for f in fields(kind)}
+        return kind(**{k: _from_json(hints[k], v) for k, v in value.items() if k in known})
+    if origin is tuple:
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_from_json(args[0], v) for v in value)
+        return tuple(_from_json(a, v) for a, v in zip(args, value, strict=True))
+    if origin is list:
+        return [_from_json(args[0], v) for v in value]
+    return value
 
 
 def build_feedback(
@@ -82,15 +151,7 @@ def build_feedback(
         ladder=placement.ladder,
         features=features,
         sentences=[
-            {
-                "start": s.start,
-                "end": s.end,
-                "paragraph": s.paragraph,
-                "role": s.role,
-                "cues": list(s.role_cues),
-                "counts": s.counts,
-                "filler": s.filler,
-            }
+            SentenceRole(s.start, s.end, s.paragraph, s.role, list(s.role_cues), s.counts, s.filler)
             for s in (evidence.sentences if evidence else ())
         ],
         structure=structure,
@@ -194,81 +255,3 @@ def next_steps(
     if len(steps) < 2:
         steps.append("Practise the answer again under timed conditions.")
     return steps[:4]
-
-
-_STATUS_MARK = {CREDITED: "[x]", PARTIAL: "[~]", MISSING: "[ ]"}
-
-
-def render_text(fb: Feedback) -> str:
-    """Readable plain text for the terminal."""
-    lines = [f"{fb.question_id}: {fb.question}", ""]
-    head = f"Mark: {fb.mark}/{fb.max_mark}"
-    if fb.level is not None:
-        head += f"   Level {fb.level}" + (f" ({fb.band[0]}-{fb.band[1]})" if fb.band else "")
-    if fb.calibrated:
-        head += "   (calibrated)"
-    lines += [head, fb.summary, ""]
-    if fb.ladder:
-        lines.append("Levels ladder (start low, move up while met):")
-        for check in fb.ladder:
-            state = "reached" if check.reached else "not reached"
-            lines.append(f"  Level {check.level} ({check.marks[0]}-{check.marks[1]}): {state}")
-            for c in check.criteria:
-                lines.append(f"      {c.status:8} {c.description} (answer: {_fmt(c.actual)})")
-                if c.evidence and c.status != "not met" and check.level == (fb.level or 0):
-                    lines.append(f"               e.g. \u201c{_clip(c.evidence[0].text, 90)}\u201d")
-        lines.append("")
-    if fb.sentences:
-        letters = {
-            "narrative": "N",
-            "analysis": "A",
-            "evaluation": "E",
-            "counter-argument": "C",
-            "other": ".",
-        }
-        strip, last = "", None
-        for s in fb.sentences:
-            strip += (" " if last is not None and s["paragraph"] != last else "") + letters.get(
-                s["role"], "."
-            )
-            last = s["paragraph"]
-        lines += [
-            "What each sentence does (N narrative, A analysis, E evaluation, C counter-argument; "
-            "a space between paragraphs):",
-            f"  {strip}",
-        ]
-    if fb.structure is not None and fb.marking_kind == "levels":
-        st = fb.structure
-        ticks = [
-            ("introduction with a line of argument", st.has_introduction),
-            ("conclusion", st.has_conclusion),
-            ("conclusion answers the question", st.answers_demand),
-            ("every paragraph on the question", not st.drifting),
-        ]
-        lines.append("  " + "; ".join(f"{'yes' if ok else 'no'}: {label}" for label, ok in ticks))
-        lines.append("")
-    lines.append("Mark scheme points ([x] credited, [~] partly, [ ] missing):")
-    for p in fb.points:
-        lines.append(f"  {_STATUS_MARK[p.status]} {p.label}")
-        for q in p.evidence[:1]:
-            lines.append(f"        \u201c{_clip(q.text)}\u201d")
-    if fb.fact_issues:
-        lines += ["", "Facts to check:"]
-        lines += [f"  - {'ERROR' if f.severity == 'error' else 'note'}: {f.message}" for f in fb.fact_issues]
-    if fb.advisories:
-        lines += ["", "Advisories (a teacher should look):"]
-        lines += [f"  - {a.message}" for a in fb.advisories]
-    lines += ["", "Next steps:"]
-    lines += [f"  {i}. {s}" for i, s in enumerate(fb.next_steps, 1)]
-    return "\n".join(lines)
-
-
-def _fmt(value) -> str:
-    if isinstance(value, float):
-        return f"{value:.2f}"
-    return str(value)
-
-
-def _clip(text: str, n: int = 110) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= n else text[: n - 1].rstrip() + "\u2026"

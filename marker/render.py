@@ -1,12 +1,17 @@
-"""Presentation helpers that need no UI toolkit: the marked-up answer as safe HTML, and what
-changed between two drafts. They take the feedback's JSON form (``Feedback.to_dict()``),
-so a stored draft renders exactly like a fresh mark. Rendering never re-scores.
+"""Presentation helpers that need no UI toolkit: the feedback as plain text, the marked-up
+answer as safe HTML, and what changed between two drafts. They read :class:`Feedback`
+objects (a stored draft comes back through ``Feedback.from_dict``), so a stored draft renders
+exactly like a fresh mark. Rendering never re-scores.
 """
 
 from __future__ import annotations
 
 import html
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # Feedback.to_text() imports this module when called
+    from .feedback import Feedback
 
 STATUS_STYLE = {
     # background, underline (a second cue besides colour), symbol shown in the label
@@ -25,34 +30,29 @@ class _Mark:
     title: str  # hover text
 
 
-def _marks(text: str, feedback: dict) -> list[_Mark]:
+def _marks(text: str, feedback: Feedback) -> list[_Mark]:
     marks = []
-    for number, point in enumerate(feedback.get("points", []), start=1):
-        status = point.get("status")
-        if status not in ("credited", "partial"):
+    for number, point in enumerate(feedback.points, start=1):
+        if point.status not in ("credited", "partial"):
             continue
-        symbol = STATUS_STYLE[status][2]
-        for q in point.get("evidence", []):
-            if 0 <= q["start"] < q["end"] <= len(text):
-                title = f"{'Credited' if status == 'credited' else 'Partly covered'}: {point['label']}"
-                marks.append(_Mark(q["start"], q["end"], status, f"{symbol}{number}", title))
-    for issue in feedback.get("fact_issues", []):
-        if issue.get("severity") == "error" and 0 <= issue["start"] < issue["end"] <= len(text):
-            marks.append(_Mark(issue["start"], issue["end"], "error", "\u2717 date", issue["message"]))
+        symbol = STATUS_STYLE[point.status][2]
+        title = f"{'Credited' if point.status == 'credited' else 'Partly covered'}: {point.label}"
+        for q in point.evidence:
+            if 0 <= q.start < q.end <= len(text):
+                marks.append(_Mark(q.start, q.end, point.status, f"{symbol}{number}", title))
+    for issue in feedback.fact_issues:
+        if issue.severity == "error" and 0 <= issue.start < issue.end <= len(text):
+            marks.append(_Mark(issue.start, issue.end, "error", "\u2717 date", issue.message))
     return marks
 
 
-def highlight_html(text: str, feedback: dict) -> str:
+def highlight_html(text: str, feedback: Feedback) -> str:
     """The answer as HTML with the evidence for each point highlighted; every character of
     the student's text is escaped.
 
     Each highlight has a colour *and* a text label after it (✓3: point 3 credited; ~5:
     point 5 partly covered; ✗ date: a date to correct) and a distinct underline, so it
     does not rely on colour alone.
-
-    >>> highlight_html("<b>x</b> y", {"points": [{"label": "P", "status": "credited",
-    ...     "evidence": [{"start": 0, "end": 8, "text": "<b>x</b>"}]}]})  # doctest: +ELLIPSIS
-    '<div class="marker-answer"...>&lt;b&gt;x&lt;/b&gt;</span><sup ...>✓1</sup> y</div>'
     """
     marks = _marks(text, feedback)
     cuts = sorted({0, len(text), *(m.start for m in marks), *(m.end for m in marks)})
@@ -110,28 +110,26 @@ class DraftChange:
     facts_new: list[str]
 
 
-def compare_drafts(previous: dict, current: dict) -> DraftChange:
+def compare_drafts(previous: Feedback, current: Feedback) -> DraftChange:
     """Points gained, lost or improved (partly -> credited), and date errors fixed or new."""
     rank = {"missing": 0, "partial": 1, "credited": 2}
-    before = {p["id"]: p for p in previous.get("points", [])}
+    before = {p.id: p.status for p in previous.points}
     gained, lost, improved = [], [], []
-    for p in current.get("points", []):
-        old = rank.get(before.get(p["id"], {}).get("status", "missing"), 0)
-        new = rank.get(p["status"], 0)
+    for p in current.points:
+        old = rank.get(before.get(p.id, "missing"), 0)
+        new = rank.get(p.status, 0)
         if old == 0 and new > 0:
-            gained.append(p["label"])
+            gained.append(p.label)
         elif old > 0 and new == 0:
-            lost.append(p["label"])
+            lost.append(p.label)
         elif old == 1 and new == 2:
-            improved.append(p["label"])
+            improved.append(p.label)
 
-    def errors(fb: dict) -> set[str]:
-        return {
-            f"{i['text']} ({i['concept']})" for i in fb.get("fact_issues", []) if i.get("severity") == "error"
-        }
+    def errors(fb: Feedback) -> set[str]:
+        return {f"{i.text} ({i.concept})" for i in fb.fact_issues if i.severity == "error"}
 
     return DraftChange(
-        mark_change=int(current.get("mark", 0)) - int(previous.get("mark", 0)),
+        mark_change=current.mark - previous.mark,
         gained=gained,
         lost=lost,
         improved=improved,
@@ -150,21 +148,17 @@ ROLE_STYLE = {
 }
 
 
-def role_strip_html(text: str, feedback: dict) -> str:
+def role_strip_html(text: str, feedback: Feedback) -> str:
     """One block per sentence, in order, coloured and lettered by what the sentence does;
     hovering shows the sentence (escaped). Paragraph breaks leave a gap.
-
-    >>> role_strip_html("A. B.", {"sentences": [{"start": 0, "end": 2, "paragraph": 0, "role": "analysis",
-    ...     "counts": True, "filler": False}]})  # doctest: +ELLIPSIS
-    '<div class="marker-roles"...title="analysis (cause, consequence, significance): A."...>A</span></div>'
     """
     blocks, last_para = [], None
-    for s in feedback.get("sentences", []):
-        colour, letter, name = ROLE_STYLE.get(s["role"], ROLE_STYLE["other"])
-        gap = "margin-left:10px;" if last_para is not None and s["paragraph"] != last_para else ""
-        last_para = s["paragraph"]
-        muted = "opacity:0.45;" if not s.get("counts", True) or s.get("filler") else ""
-        tip = html.escape(f"{name}: {text[s['start'] : s['end']]}", quote=True)
+    for s in feedback.sentences:
+        colour, letter, name = ROLE_STYLE.get(s.role, ROLE_STYLE["other"])
+        gap = "margin-left:10px;" if last_para is not None and s.paragraph != last_para else ""
+        last_para = s.paragraph
+        muted = "opacity:0.45;" if not s.counts or s.filler else ""
+        tip = html.escape(f"{name}: {text[s.start : s.end]}", quote=True)
         blocks.append(
             f'<span title="{tip}" style="display:inline-block;min-width:22px;padding:2px 4px;margin:1px;{gap}{muted}'
             f'background:{colour};border:1px solid #adb5bd;border-radius:3px;text-align:center;font-size:12px">'
@@ -179,3 +173,84 @@ def role_legend_html() -> str:
         f"{letter} {html.escape(name)}</span>"
         for c, letter, name in ROLE_STYLE.values()
     )
+
+
+# --- plain text for the terminal -------------------------------------------------------------
+
+_STATUS_MARK = {"credited": "[x]", "partial": "[~]", "missing": "[ ]"}
+
+
+def render_text(fb: Feedback) -> str:
+    """Readable plain text for the terminal (what ``Feedback.to_text()`` returns)."""
+    head = f"Mark: {fb.mark}/{fb.max_mark}"
+    if fb.level is not None:
+        head += f"   Level {fb.level}" + (f" ({fb.band[0]}-{fb.band[1]})" if fb.band else "")
+    if fb.calibrated:
+        head += "   (calibrated)"
+    lines = [f"{fb.question_id}: {fb.question}", "", head, fb.summary, ""]
+    lines += _ladder_lines(fb) + _shape_lines(fb)
+    lines.append("Mark scheme points ([x] credited, [~] partly, [ ] missing):")
+    for p in fb.points:
+        lines.append(f"  {_STATUS_MARK[p.status]} {p.label}")
+        lines += [f"        \u201c{_clip(q.text)}\u201d" for q in p.evidence[:1]]
+    if fb.fact_issues:
+        lines += ["", "Facts to check:"]
+        lines += [f"  - {'ERROR' if f.severity == 'error' else 'note'}: {f.message}" for f in fb.fact_issues]
+    if fb.advisories:
+        lines += ["", "Advisories (a teacher should look):"]
+        lines += [f"  - {a.message}" for a in fb.advisories]
+    lines += ["", "Next steps:"]
+    lines += [f"  {i}. {s}" for i, s in enumerate(fb.next_steps, 1)]
+    return "\n".join(lines)
+
+
+def _ladder_lines(fb: Feedback) -> list[str]:
+    """The levels ladder, with an example quote for the criteria of the level reached."""
+    if not fb.ladder:
+        return []
+    lines = ["Levels ladder (start low, move up while met):"]
+    for check in fb.ladder:
+        state = "reached" if check.reached else "not reached"
+        lines.append(f"  Level {check.level} ({check.marks[0]}-{check.marks[1]}): {state}")
+        for c in check.criteria:
+            lines.append(f"      {c.status:8} {c.description} (answer: {_fmt(c.actual)})")
+            if c.evidence and c.status != "not met" and check.level == (fb.level or 0):
+                lines.append(f"               e.g. \u201c{_clip(c.evidence[0].text, 90)}\u201d")
+    return [*lines, ""]
+
+
+def _shape_lines(fb: Feedback) -> list[str]:
+    """One letter per sentence by its role, and (for essays) the ticks of the essay's shape."""
+    lines: list[str] = []
+    if fb.sentences:
+        letters = {"narrative": "N", "analysis": "A", "evaluation": "E", "counter-argument": "C"}
+        strip, last = "", None
+        for s in fb.sentences:
+            strip += (" " if last is not None and s.paragraph != last else "") + letters.get(s.role, ".")
+            last = s.paragraph
+        lines += [
+            "What each sentence does (N narrative, A analysis, E evaluation, C counter-argument; "
+            "a space between paragraphs):",
+            f"  {strip}",
+        ]
+    if fb.structure is not None and fb.marking_kind == "levels":
+        st = fb.structure
+        ticks = [
+            ("introduction with a line of argument", st.has_introduction),
+            ("conclusion", st.has_conclusion),
+            ("conclusion answers the question", st.answers_demand),
+            ("every paragraph on the question", not st.drifting),
+        ]
+        lines += ["  " + "; ".join(f"{'yes' if ok else 'no'}: {label}" for label, ok in ticks), ""]
+    return lines
+
+
+def _fmt(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return str(value)
+
+
+def _clip(text: str, n: int = 110) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1].rstrip() + "\u2026"

@@ -67,6 +67,8 @@ def data_dir() -> Path:
 
 @dataclass(frozen=True)
 class Draft:
+    """A student's marked answer as kept: the feedback comes back as the Feedback it was."""
+
     id: int
     student: str
     question_id: str
@@ -75,7 +77,7 @@ class Draft:
     mark: int
     max_mark: int
     level: int | None
-    feedback: dict
+    feedback: Feedback
     created_at: str
 
 
@@ -226,5 +228,5 @@ class Store(SqliteFile):
 
 def _draft(row: sqlite3.Row) -> Draft:
     data = dict(row)
-    data["feedback"] = json.loads(data.pop("feedback_json"))
+    data["feedback"] = Feedback.from_dict(json.loads(data.pop("feedback_json")))
     return Draft(**data)

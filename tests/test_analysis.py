@@ -70,7 +70,7 @@ def test_analysis_structure_finds_thesis_and_a_conclusion_that_answers(shipped_m
     st = fb.structure
     assert st.has_introduction and st.has_conclusion and st.answers_demand and not st.drifting
     assert not st.inconsistent
-    assert {s["role"] for s in fb.sentences} >= {"analysis", "counter-argument", "evaluation"}
+    assert {s.role for s in fb.sentences} >= {"analysis", "counter-argument", "evaluation"}
     judgement = next(c for c in fb.ladder[-1].criteria if c.name == "judgement")
     assert judgement.evidence and ESSAY[judgement.evidence[0].start : judgement.evidence[0].end].startswith(
         "In conclusion"
@@ -184,8 +184,8 @@ def test_analysis_validation_date_slips_flagged_without_false_flags(validation_r
 def test_analysis_evidence_offsets_hold_for_sentences(shipped_marker):
     fb = shipped_marker.mark("allied-intervention", ESSAY)
     for s in fb.sentences:
-        assert ESSAY[s["start"] : s["end"]].strip()
-    assert [s["paragraph"] for s in fb.sentences] == sorted(s["paragraph"] for s in fb.sentences)
+        assert ESSAY[s.start : s.end].strip()
+    assert [s.paragraph for s in fb.sentences] == sorted(s.paragraph for s in fb.sentences)
     assert extract(shipped_marker.nlp(ESSAY)).n_paragraphs == 5
 
 

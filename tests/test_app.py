@@ -181,4 +181,4 @@ def test_app_practice_uses_a_saved_calibration(data, shipped_marker):
     expected = cal.apply([shipped_marker.mark(q.id, ANSWER)], [ANSWER])[0].mark
     assert {m.label: m.value for m in at.metric}["Mark"] == f"{expected} / 25"
     assert any("calibrated to your teacher" in c.value for c in at.caption)
-    assert Store(data / "marker.sqlite3").drafts("Ada", q.id)[-1].feedback["calibrated"] is True
+    assert Store(data / "marker.sqlite3").drafts("Ada", q.id)[-1].feedback.calibrated is True

@@ -94,8 +94,8 @@ def test_batch_marks_a_mixed_folder_and_reports_every_bad_file(env, tmp_path):
     assert result.summary().startswith("8 scripts: 5 marked, 0 failed, 3 rejected")
     by_id = {r.script_id: r for r in result.records}
     for sid in ("alice_smith", "ben_jones", "chloe_brown", "dan_lee", "copy_of_alice"):
-        assert result.statuses[sid] == "marked" and by_id[sid].feedback["question_id"] == QUESTION
-    assert by_id["alice_smith"].feedback["mark"] == 2  # two valid terms: full marks
+        assert result.statuses[sid] == "marked" and by_id[sid].feedback.question_id == QUESTION
+    assert by_id["alice_smith"].feedback.mark == 2  # two valid terms: full marks
     assert by_id["dan_lee"].answer == ANSWERS[3]  # the PDF's text was read and marked
     reasons = {Path(r.source).name: r.error for r in result.records if r.feedback is None}
     assert set(reasons) == {"broken.docx", "scan.pdf", "empty.txt"}
@@ -290,8 +290,8 @@ def test_batch_applies_the_saved_calibration(env, tmp_path):
     table = class_table(tmp_path / "class.csv", 4)
     calibrated = run_batch(table, QUESTION, tmp_path / "a", processes=1)
     plain = run_batch(table, QUESTION, tmp_path / "b", processes=1, use_calibration=False)
-    assert all(r.feedback["calibrated"] for r in calibrated.records)
-    assert not any(r.feedback["calibrated"] for r in plain.records)
+    assert all(r.feedback.calibrated for r in calibrated.records)
+    assert not any(r.feedback.calibrated for r in plain.records)
     assert calibrated.job_id != plain.job_id  # a different way of marking is a different job
     assert {r["calibrated"] for r in read_csv(tmp_path / "a" / "results.csv")} == {"True"}
 

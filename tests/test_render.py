@@ -1,10 +1,31 @@
 from __future__ import annotations
 
-from marker.render import compare_drafts, highlight_html
+from marker.feedback import Feedback
+from marker.render import compare_drafts, highlight_html, render_text, role_strip_html
 
 
-def _fb(points, facts=(), mark=0):
-    return {"mark": mark, "points": list(points), "fact_issues": list(facts)}
+def _fb(points, facts=(), mark=0, sentences=()):
+    """A Feedback from the JSON form of its points and fact issues (the rest left empty)."""
+    fill_point = {"theme": "context", "weight": 1.0, "strength": 0.0, "evidence": [], "cues": []}
+    fill_fact = {"kind": "wrong-date", "start": 0, "end": 0, "text": "", "sentence": "", "concept": ""}
+    return Feedback.from_dict(
+        {
+            "question_id": "q",
+            "question": "Why?",
+            "marking_kind": "points",
+            "rubric_version": "v1",
+            "mark": mark,
+            "max_mark": 10,
+            "level": None,
+            "band": None,
+            "summary": "",
+            "points": [fill_point | p for p in points],
+            "fact_issues": [fill_fact | {"message": "", "correct": ""} | f for f in facts],
+            "advisories": [],
+            "next_steps": [],
+            "sentences": list(sentences),
+        }
+    )
 
 
 def test_render_escapes_every_character_of_the_answer():
@@ -78,3 +99,39 @@ def test_render_compare_drafts():
         and change.lost == ["C"]
     )
     assert change.facts_fixed == ["1923 (Rapallo)"] and change.facts_new == []
+
+
+def test_render_role_strip_escapes_and_gaps_paragraphs():
+    text = "A <b>one</b>. Two.\n\nThree."
+    role = {"cues": [], "counts": True, "filler": False}
+    fb = _fb(
+        [],
+        sentences=[
+            role | {"start": 0, "end": 13, "paragraph": 0, "role": "analysis"},
+            role | {"start": 14, "end": 18, "paragraph": 0, "role": "narrative", "filler": True},
+            role | {"start": 20, "end": 26, "paragraph": 1, "role": "evaluation"},
+        ],
+    )
+    html = role_strip_html(text, fb)
+    assert "<b>" not in html and "&lt;b&gt;one&lt;/b&gt;" in html
+    assert html.count("margin-left:10px") == 1 and html.count("opacity:0.45") == 1
+
+
+def test_render_text_marks_each_point_by_status():
+    fb = _fb(
+        [
+            {
+                "id": "a",
+                "label": "A",
+                "status": "credited",
+                "evidence": [{"start": 0, "end": 4, "text": "One."}],
+            },
+            {"id": "b", "label": "B", "status": "missing"},
+        ],
+        [{"severity": "error", "message": "wrong date"}],
+        mark=1,
+    )
+    text = render_text(fb)
+    assert "Mark: 1/10" in text and "[x] A" in text and "[ ] B" in text
+    assert "\u201cOne.\u201d" in text and "ERROR: wrong date" in text
+    assert fb.to_text() == text

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import json
 import sqlite3
 
 import pytest
@@ -22,7 +21,7 @@ def test_store_draft_round_trip(tmp_path, mini_marker):
     saved = store.add_draft(" Ada ", text, fb)
     again = Store(tmp_path / "m.sqlite3").drafts("Ada", "mini-essay")
     assert again == [saved]
-    assert saved.feedback == json.loads(fb.to_json()) and saved.rubric_version == fb.rubric_version
+    assert saved.feedback == fb and saved.rubric_version == fb.rubric_version  # a Feedback, as marked
     assert saved.text == text and saved.student == "Ada"
 
 

@@ -13,8 +13,9 @@ from marker import analytics
 from marker.app.shared import error_text, md, resources, teacher_gate
 from marker.batch import run_batch
 from marker.errors import MarkerError
-from marker.export import ResultRecord, results_table
+from marker.export import results_table
 from marker.ingest import DEFAULT_LIMITS
+from marker.records import ResultRecord
 
 #: AppTest cannot upload files, so tests put the path of a file or folder on disk in
 #: st.session_state["batch_input_path"]; when it is set and nothing is uploaded, the page
@@ -203,6 +204,7 @@ def run(question_id: str, uploads: list, input_path: str | None) -> None:
 
 
 def show(saved: dict) -> None:
+    """The batch's counts, downloads and table, what was not marked, and how the class did."""
     result = saved["result"]
     records: list[ResultRecord] = result.records
     st.subheader(f"Results: {md(saved['name'])}")
@@ -218,7 +220,6 @@ def show(saved: dict) -> None:
         )
     for note in result.notes:
         st.info(md(note), icon=":material/info:")
-
     cols = st.columns(len(DOWNLOADS))
     for col, (key, name, mime, label) in zip(cols, DOWNLOADS, strict=True):
         col.download_button(
@@ -230,9 +231,18 @@ def show(saved: dict) -> None:
             on_click="ignore",
             icon=":material/download:",
         )
-
     st.dataframe(pd.DataFrame(results_table(records)), hide_index=True, width="stretch")
+    show_not_marked(result)
+    st.subheader("How the class did")
+    if not result.n_marked:
+        st.info("No script was marked, so there are no class figures yet.")
+        return
+    show_class(records)
 
+
+def show_not_marked(result) -> None:
+    """The scripts that failed or were rejected, with why, and the duplicate texts."""
+    records: list[ResultRecord] = result.records
     problems = [
         {
             "status": result.statuses.get(r.script_id, "failed"),
@@ -256,10 +266,9 @@ def show(saved: dict) -> None:
                 width="stretch",
             )
 
-    st.subheader("How the class did")
-    if not result.n_marked:
-        st.info("No script was marked, so there are no class figures yet.")
-        return
+
+def show_class(records: list[ResultRecord]) -> None:
+    """Coverage, the mark distribution, the most-missed points and the commonest slips."""
     coverage, labels = coverage_chart(records)
     if coverage is not None:
         st.markdown("**Mark-scheme coverage** (one row per student)")
@@ -277,24 +286,19 @@ def show(saved: dict) -> None:
         st.caption("No mark-scheme points to count.")
     st.markdown("**Commonest factual slips**")
     slips = analytics.common_slips(records)
-    if slips:
-        st.dataframe(
-            pd.DataFrame(
-                [
-                    {
-                        "slip": s["label"],
-                        "kind": "error" if s["severity"] == "error" else "note",
-                        "scripts": s["count"],
-                        "students": ", ".join(s["students"]),
-                    }
-                    for s in slips
-                ]
-            ),
-            hide_index=True,
-            width="stretch",
-        )
-    else:
+    if not slips:
         st.caption("No factual slips found.")
+        return
+    rows = [
+        {
+            "slip": s["label"],
+            "kind": "error" if s["severity"] == "error" else "note",
+            "scripts": s["count"],
+            "students": ", ".join(s["students"]),
+        }
+        for s in slips
+    ]
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 
 
 marker, loaded, _ = resources()

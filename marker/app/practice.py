@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -90,7 +88,7 @@ if submitted:
         except MarkerError as exc:
             st.error(str(exc))
         else:
-            st.session_state["result"] = {"question_id": qid, "text": text, "feedback": feedback.to_dict()}
+            st.session_state["result"] = {"question_id": qid, "text": text, "feedback": feedback}
             if student:
                 try:
                     store.add_draft(student, text, feedback)
@@ -104,7 +102,7 @@ if submitted:
 result = st.session_state.get("result")
 if result and result["question_id"] == qid:
     previous = drafts[-2].feedback if submitted and len(drafts) >= 2 else None
-    show_feedback(result["text"], json.loads(json.dumps(result["feedback"])), previous)
+    show_feedback(result["text"], result["feedback"], previous)
 elif drafts:
     last = drafts[-1]
     st.caption(f"Your latest saved draft, marked {last.created_at.replace('T', ' ')} UTC.")
