@@ -10,7 +10,7 @@ still be there after a restart.
 from __future__ import annotations
 
 import re
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
@@ -20,8 +20,9 @@ from .engine import Marker
 from .errors import MarkerError, RubricError, RubricErrors
 from .rubric import Question, validate_question
 from .rubric_edit import where
-from .store import Store
-from .userbank import save_model_answer, save_question, save_topic
+
+if TYPE_CHECKING:
+    from .workspace import Workspace
 
 #: The form's name for each field of the spec.
 SPEC_FIELDS = {
@@ -127,17 +128,13 @@ def edited_question(marker: Marker, built: Built, rows: list[dict]) -> Question:
     return question
 
 
-def save_new_question(marker: Marker, store: Store, built: Built, question: Question, data_dir: Path) -> None:
-    """Save a built question, its topic and its model answers, and put them into the running marker.
+def save_new_question(workspace: Workspace, built: Built, question: Question) -> None:
+    """Save a built question, its topic and its model answers to the workspace, which uses them at once.
 
     Files first (topic, rubric version, model answers under the data folder), so a question
     the marker uses is one that will still be there after a restart.
     """
-    save_topic(built.topic, data_dir)
-    save_question(question, data_dir, store, note="built from model answers")
+    workspace.save_topic(built.topic)
+    workspace.save_question(question, note="built from model answers")
     for answer in built.model_answers:
-        save_model_answer(answer, data_dir)
-    marker.use_topic(built.topic)
-    marker.use_question(question)
-    for answer in built.model_answers:
-        marker.use_model_answer(answer)
+        workspace.save_model_answer(answer)

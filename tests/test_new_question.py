@@ -4,14 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from marker.bank import QuestionBank
-from marker.engine import Marker
 from marker.errors import RubricErrors
 from marker.new_question import build_from_form, edited_question, save_new_question, split_answers
-from marker.store import Store
-from marker.userbank import load_bank
-
-from .conftest import MINI_ANSWERS, MINI_RUBRICS
+from marker.workspace import Workspace
 
 QUESTION = "Describe what a plant needs for photosynthesis and what it makes."
 ANSWERS = (
@@ -66,13 +61,14 @@ def test_new_question_edits_are_checked(mini_marker):
         edited_question(mini_marker, built, rows)
 
 
-def test_new_question_saved_is_marked_now_and_after_a_restart(tmp_path):
-    marker = Marker(QuestionBank.load(MINI_RUBRICS, MINI_ANSWERS))  # its own: saving changes it
-    built, _ = _build(marker)
-    question = edited_question(marker, built, [{"label": p.label} for p in built.question.points])
+def test_new_question_saved_is_marked_now_and_after_a_restart(tmp_path, mini_env):
     data = tmp_path / "data"
-    save_new_question(marker, Store(data / "marker.sqlite3"), built, question, data)
-    assert marker.mark("q-photosynthesis", "Glucose is made and oxygen is released.").mark >= 1
-    again = load_bank(data, QuestionBank.load(MINI_RUBRICS, MINI_ANSWERS)).bank
+    ws = Workspace(data)  # its own marker: saving changes it
+    built, _ = _build(ws.marker)
+    question = edited_question(ws.marker, built, [{"label": p.label} for p in built.question.points])
+    save_new_question(ws, built, question)
+    assert ws.mark("q-photosynthesis", "Glucose is made and oxygen is released.").mark >= 1
+    again = Workspace(data).bank  # a restart: read back from the data folder
     assert again.question("q-photosynthesis").max_mark == 3
     assert len(again.answers_for("q-photosynthesis")) == 2
+    assert [v.number for v in ws.store.rubric_versions("q-photosynthesis")] == [1]

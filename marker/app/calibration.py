@@ -16,13 +16,12 @@ import pandas as pd
 import streamlit as st
 
 from marker import agreement_report as ar
-from marker.app.shared import error_text, md, resources, teacher_gate
+from marker.app.shared import error_text, md, resources, teacher_gate, workspace
 from marker.authoring import Built
 from marker.calibrate import MIN_SCRIPTS
 from marker.errors import MarkerError, RubricErrors
 from marker.evaluate import FEW_SCRIPTS, Report
 from marker.new_question import build_from_form, edited_question, rubric_problems, save_new_question
-from marker.store import data_dir
 
 KINDS = ["coverage", "points", "levels"]
 KIND_HELP = {
@@ -222,7 +221,7 @@ def review_built(built: Built) -> None:
         return
     try:
         question = edited_question(marker, built, edited.to_dict("records"))
-        save_new_question(marker, store, built, question, data_dir())
+        save_new_question(workspace(), built, question)
     except RubricErrors as exc:
         st.error(
             "**Not saved:**\n\n" + "\n".join(f"- {md(p)}" for p in rubric_problems(exc.errors)),
@@ -399,7 +398,7 @@ def show_save(measurement: ar.Measurement) -> None:
             bars[0].progress(min(done / total, 1.0) if total else 1.0)
 
         try:
-            cals, notes = ar.save_calibrations(marker, measurement, data_dir(), progress)
+            cals, notes = ar.save_calibrations(marker, measurement, workspace().data_dir, progress)
         except (MarkerError, OSError) as exc:
             st.error(error_text(exc), icon=":material/error:")
         else:
