@@ -417,6 +417,24 @@ def _plain(value: Decimal) -> str:
     return f"{value.normalize():f}"
 
 
+def _cells(book: _Book, target: int, pairs: dict[int, Result]):
+    """The new cells (record index -> text), what was written, who was not marked, and notes."""
+    notes: set[str] = set()
+    values, written, not_marked = {}, [], []
+    for i, entry in enumerate(book.entries):
+        result = pairs.get(i)
+        if result is None:
+            continue
+        if result.mark is None:
+            not_marked.append(f"{entry.name} ({result.label})")
+            continue
+        points = _points_for(book, target, entry)
+        value = _format(_value(result, points, notes), points)
+        values[entry.row] = value
+        written.append(Written(entry.name, result.label, book.records[entry.row].get(target), value))
+    return values, written, not_marked, sorted(notes)
+
+
 def fill_gradebook(
     gradebook: bytes,
     results: bytes | Iterable[Mapping],
@@ -455,19 +473,7 @@ def fill_gradebook(
             f"({len(book.entries)} students), by id, email or name. Check that both are the same class; "
             "nothing was written."
         )
-    notes: set[str] = set()
-    values, written, not_marked = {}, [], []
-    for i, entry in enumerate(book.entries):
-        result = found.pairs.get(i)
-        if result is None:
-            continue
-        if result.mark is None:
-            not_marked.append(f"{entry.name} ({result.label})")
-            continue
-        points = _points_for(book, target, entry)
-        value = _format(_value(result, points, notes), points)
-        values[entry.row] = value
-        written.append(Written(entry.name, result.label, book.records[entry.row].get(target), value))
+    values, written, not_marked, notes = _cells(book, target, found.pairs)
     return GradebookFill(
         layout=book.layout,
         column=book.header[target],
@@ -475,7 +481,7 @@ def fill_gradebook(
         data=(codecs.BOM_UTF8 if book.bom else b"")
         + splice(book.text, book.records, target, values, book.delim).encode("utf-8"),
         written=written,
-        notes=sorted(notes),
+        notes=notes,
         ambiguous=found.ambiguous,
         not_in_gradebook=found.not_in_gradebook,
         not_in_results=[

@@ -358,3 +358,21 @@ def test_gradebook_cli_bad_input_exits_2_with_a_message(tmp_path, args, message)
     assert result.exit_code == 2 and message in result.stderr
     assert "Traceback" not in result.output and isinstance(result.exception, SystemExit)
     assert (GRADEBOOKS / "canvas.csv").read_bytes().startswith(codecs.BOM_UTF8)  # the export is untouched
+
+
+def test_gradebook_two_assignments_with_one_title_need_the_whole_title():
+    before = (GRADEBOOKS / "canvas.csv").read_bytes().replace(b"Source analysis (48213)", b"Essay 1 (48213)")
+    with pytest.raises(
+        GradebookError, match=r"are called 'Essay 1': 'Essay 1 \(48213\)', 'Essay 1 \(48217\)'"
+    ):
+        fill_gradebook(before, RESULTS, "Essay 1")
+    assert fill_gradebook(before, RESULTS, "Essay 1 (48217)").column == "Essay 1 (48217)"
+
+
+def test_gradebook_report_shows_a_replaced_value():
+    filled = fill_gradebook((GRADEBOOKS / "canvas.csv").read_bytes(), RESULTS, "Essay 1")
+    report = filled.report()
+    assert (
+        report[0] == "Canvas gradebook, column 'Essay 1 (48217)' (points possible 20.00): 4 marks filled in."
+    )
+    assert "  Smith, Alice 12.00 -> 15.00" in report
