@@ -485,5 +485,30 @@ def run_app(ctx: typer.Context, data_dir: DataDirOpt = None) -> None:
         raise typer.Exit(130) from None
 
 
+@app.command("gradebook")
+@friendly
+def gradebook_fill(
+    gradebook: Annotated[
+        Path, typer.Argument(help="A gradebook exported from Canvas, Moodle or Google Classroom (CSV).")
+    ],
+    results: Annotated[Path, typer.Option("--results", help="The results.csv written by 'marker batch'.")],
+    out: Annotated[Path, typer.Option("--out", help="The filled gradebook to write (a new file).")],
+    column: Annotated[
+        str | None,
+        typer.Option("--column", help="The assignment column to fill (Moodle: Grade, the default)."),
+    ] = None,
+    layout: Annotated[
+        str | None, typer.Option("--format", help="canvas, moodle or classroom (detected if left out).")
+    ] = None,
+) -> None:
+    """Fill a batch's marks into a Canvas, Moodle or Google Classroom gradebook export, to import back."""
+    from .gradebook import fill_gradebook_file
+
+    filled = fill_gradebook_file(gradebook, results, out, column=column, layout=layout)
+    for line in filled.report():
+        typer.echo(line, err=True)
+    typer.echo(f"Wrote {out}: {len(filled.written)} marks in '{filled.column}'. Import it back as it is.")
+
+
 def main() -> None:
     app()

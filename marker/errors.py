@@ -103,3 +103,7 @@ class UploadError(MarkerError):
 
 class CalibrationError(MarkerError):
     """A calibrator cannot be fitted or used (too few scripts, a stale rubric)."""
+
+
+class GradebookError(MarkerError):
+    """A gradebook export or a results file cannot be used to fill marks in (nothing was written)."""
