@@ -171,7 +171,7 @@ def rubric_new(
 
 
 def _scripts(path: Path, bank_questions: dict[str, int], need_mark: bool):
-    from .ingest import check_scripts, read_table
+    from .tables import check_scripts, read_table
 
     if not path.is_file():
         raise MarkerError(f"No such scripts file: {path}")

@@ -22,7 +22,7 @@ from .calibrate import MIN_SCRIPTS, POOLED_FEATURES, Calibration, fit_calibratio
 from .engine import Marker
 from .errors import CalibrationError
 from .feedback import Feedback
-from .ingest import Script
+from .scripts import Script
 
 #: Below this many scripts the figures are reported as uncertain.
 FEW_SCRIPTS = 30

@@ -15,10 +15,12 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from marker.batch import CHUNK_SIZE, JobStore, MarkerSource, marker_for, run_batch
+from marker.batch import run_batch
 from marker.engine import Marker
+from marker.engines import CHUNK_SIZE, MarkerSource, marker_for
 from marker.errors import MarkerError, UnknownQuestionError
 from marker.export import FORMULA_TRIGGERS
+from marker.jobstore import JobStore
 from marker.store import StoreError
 
 from .documents import SCANNED_PDF_STREAM, make_docx, make_pdf, text_stream, write_tree
@@ -124,7 +126,8 @@ def test_batch_resumes_after_the_process_is_killed(env, tmp_path):
     code = textwrap.dedent(
         f"""
         import os
-        from marker.batch import JobStore, run_batch
+        from marker.batch import run_batch
+        from marker.jobstore import JobStore
 
         def stop(done, total):
             if done > 0:  # the first chunk is committed: die at once, as a kill would

@@ -9,7 +9,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from marker.batch import JobStore
+from marker.jobstore import JobStore
 
 PAGE = str(Path(__file__).resolve().parent.parent / "marker" / "app" / "batch.py")
 ANSWERS = [

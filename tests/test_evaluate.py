@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from marker.cli import app
 from marker.evaluate import bootstrap_ci, evaluate, figures
-from marker.ingest import read_table
+from marker.tables import read_table
 
 from .conftest import IMPORT_DIR
 

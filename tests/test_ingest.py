@@ -12,16 +12,10 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 
 from marker.errors import MAX_ANSWER_CHARS, ScriptsError, UploadError
-from marker.ingest import (
-    Limits,
-    Rejected,
-    check_scripts,
-    extract_text,
-    ingest,
-    ingest_upload,
-    read_table,
-    read_table_bytes,
-)
+from marker.ingest import ingest, ingest_upload
+from marker.readers import extract_text
+from marker.scripts import Limits, Rejected
+from marker.tables import check_scripts, read_table, read_table_bytes
 
 from .documents import SCANNED_PDF_STREAM, make_docx, make_pdf, text_stream, write_tree
 

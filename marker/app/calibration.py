@@ -26,10 +26,11 @@ from marker.bank import cross_check
 from marker.calibrate import MIN_SCRIPTS
 from marker.errors import CalibrationError, MarkerError, RubricError, RubricErrors
 from marker.evaluate import FEW_SCRIPTS, Report, evaluate, fit_calibrations, mark_scripts
-from marker.ingest import Script, check_scripts, read_table_bytes
 from marker.rubric import Question, validate_question
 from marker.rubric_edit import where
+from marker.scripts import Script
 from marker.store import data_dir
+from marker.tables import check_scripts, read_table_bytes
 from marker.userbank import save_model_answer, save_question, save_topic
 
 STATUS_TEXT = {"credited": "\u2713 credited", "partial": "~ partly", "missing": "\u2717 missing"}
