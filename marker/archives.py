@@ -77,6 +77,8 @@ class Collector:
         first: dict[str, str] = {}
         duplicates: list[tuple[str, str]] = []
         for s in self.scripts:
+            if not s.text.strip():
+                continue  # blank answers are alike without anyone copying
             if s.sha in first:
                 duplicates.append((s.script_id, first[s.sha]))
             else:

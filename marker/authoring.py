@@ -36,7 +36,17 @@ from spacy.tokens import Doc, Span
 
 from .bank import QuestionBank
 from .errors import RubricError, RubricErrors
-from .rubric import ModelAnswer, Question, Slug, Topic, _node_line, _parse_yaml, read_text, validate_question
+from .rubric import (
+    ModelAnswer,
+    Question,
+    QuestionId,
+    Slug,
+    Topic,
+    _node_line,
+    _parse_yaml,
+    read_text,
+    validate_question,
+)
 from .rubric_edit import even_levels
 from .similarity import clauses, content_terms
 
@@ -102,7 +112,7 @@ class MarkingSpec(_Import):
 class QuestionSpec(_Import):
     """One question of the import format (only id, question, max_mark, model_answers required)."""
 
-    id: Slug
+    id: QuestionId
     question: str = Field(min_length=3)
     max_mark: int = Field(ge=1, le=100)
     model_answers: list[str | ModelAnswerSpec] = Field(min_length=1)
@@ -170,16 +180,20 @@ def parse_specs(text: str, source: str = "<questions>") -> list[QuestionSpec]:
                     )
                 )
             continue
-        if spec.id in seen:
+        # Case-insensitively: the id names files, and "Q3a" and "q3a" are one file on Windows and macOS.
+        key = spec.id.lower()
+        if key in seen:
+            first, at = seen[key]
+            same = "" if first == spec.id else f" as '{first}'; ids must differ by more than case"
             errors.append(
                 RubricError(
                     source,
-                    f"question id '{spec.id}' is used twice (also item {seen[spec.id] + 1})",
+                    f"question id '{spec.id}' is used twice (also item {at + 1}{same})",
                     line=_node_line(node, (*prefix, "id")),
                     field=".".join(map(str, (*prefix, "id"))),
                 )
             )
-        seen.setdefault(spec.id, i)
+        seen.setdefault(key, (spec.id, i))
         specs.append(spec)
     if errors:
         raise RubricErrors(errors)
@@ -239,11 +253,20 @@ def _derived_points(docs: list[Doc], marks: list[int]) -> list[tuple[str, list[s
     return [(label, aliases) for label, aliases, _terms in points]
 
 
+def topic_for_id(question_id: str) -> str:
+    """The topic id of an imported question that names none: its id as a slug ("Q3a" -> "q3a", "4.1" -> "4-1").
+
+    >>> topic_for_id("Q3a"), topic_for_id("4.1"), topic_for_id("q-protein")
+    ('q3a', '4-1', 'q-protein')
+    """
+    return re.sub(r"[^a-z0-9]+", "-", question_id.lower()).strip("-")
+
+
 def build(spec: QuestionSpec, nlp: Language, source: str = "<questions>") -> Built:
     """Build the full rubric, topic and model answers of one imported question."""
     answers = spec.answers()
     docs = list(nlp.pipe([a.text for a in answers]))
-    topic_id = spec.topic or spec.id
+    topic_id = spec.topic or topic_for_id(spec.id)
     concepts: dict[str, dict[str, Any]] = {}
     for doc in docs:
         for ent in doc.ents:

@@ -18,14 +18,16 @@ stops the others. An unsafe archive is refused whole with :class:`~marker.errors
 from __future__ import annotations
 
 import io
+from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
 from .archives import Collector, check_archive_size, read_folder, read_zip
 from .errors import UploadError
 from .readers import ARCHIVE_SUFFIXES, SCRIPT_SUFFIXES, TABLE_SUFFIXES, extract_text, too_big, unsupported
 from .scripts import DEFAULT_LIMITS, Ingested, Limits, Rejected, Script
-from .tables import check_scripts, read_table, read_table_bytes
+from .tables import Table, check_scripts, load_table, load_table_bytes, read_table, read_table_bytes
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -35,6 +37,7 @@ __all__ = [
     "Script",
     "check_scripts",
     "extract_text",
+    "load_table",
     "ingest",
     "ingest_upload",
     "read_table",
@@ -62,7 +65,7 @@ def ingest(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> Ingested:
     Raises:
         UploadError: the path does not exist, or the archive is unsafe, too large or not a
             zip (nothing is read from it then).
-        ScriptsError: the table has problems (all of them are listed).
+        ScriptsError: the table cannot be read at all (its bad rows are only rejected).
     """
     path = Path(path)
     if path.is_dir():
@@ -76,7 +79,7 @@ def ingest(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> Ingested:
         with path.open("rb") as f:
             return read_zip(f, path.name, limits)
     if suffix in TABLE_SUFFIXES:
-        return _ingest_table(read_table(path, limits=limits))
+        return _ingest_table(load_table(path, limits=limits))
     return _ingest_single(path.name, size, path.read_bytes, limits)
 
 
@@ -96,7 +99,7 @@ def ingest_upload(name: str, data: bytes, limits: Limits = DEFAULT_LIMITS) -> In
 
     Raises:
         UploadError: the archive is unsafe, too large or not a zip.
-        ScriptsError: the table has problems (all of them are listed).
+        ScriptsError: the table cannot be read at all (its bad rows are only rejected).
     """
     name = PurePosixPath(name.replace("\\", "/")).name or "upload"
     suffix = PurePosixPath(name).suffix.lower()
@@ -104,7 +107,7 @@ def ingest_upload(name: str, data: bytes, limits: Limits = DEFAULT_LIMITS) -> In
         check_archive_size(name, len(data), limits)
         return read_zip(io.BytesIO(data), name, limits)
     if suffix in TABLE_SUFFIXES:
-        return _ingest_table(read_table_bytes(name, data, limits=limits))
+        return _ingest_table(load_table_bytes(name, data, limits=limits))
     return _ingest_single(name, len(data), lambda: data, limits)
 
 
@@ -122,11 +125,18 @@ def _ingest_single(name: str, size: int, read: Callable[[], bytes], limits: Limi
     return batch.result()
 
 
-def _ingest_table(scripts: list[Script]) -> Ingested:
+def _ingest_table(table: Table) -> Ingested:
+    """A table's scripts for batch marking; its rows set aside are rejected with their reasons.
+
+    A blank answer is kept (it is marked 0). A ``script_id`` used for several questions (one
+    pupil's paper) becomes ``<script_id>/<question_id>`` on each of its rows, so each answer
+    has its own row in the batch's results.
+    """
     batch = Collector()
-    for s in scripts:
-        if s.text:
-            batch.keep(s)
-        else:
-            batch.reject(s.source, "empty answer")
+    uses = Counter(s.script_id for s in table.scripts)
+    for s in table.scripts:
+        if uses[s.script_id] > 1 and s.question_id:
+            s = replace(s, script_id=f"{s.script_id}/{s.question_id}")
+        batch.keep(s)
+    batch.rejected += table.refused
     return batch.result()

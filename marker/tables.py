@@ -1,9 +1,14 @@
 """Read a table of scripts (CSV or XLSX, one answer per row) and check it against the bank.
 
 Reads the bytes of one ``.csv`` (UTF-8, comma, semicolon or tab) or ``.xlsx`` (first sheet)
-file, writes nothing. Returns :class:`~marker.scripts.Script` records; a table that cannot be
-read at all, or whose rows have problems, raises :class:`~marker.errors.ScriptsError` naming
-every row to fix.
+file, writes nothing. Returns a :class:`Table`: the :class:`~marker.scripts.Script` records,
+and the rows set aside, each with its row and reason, so the good rows still go through. Only
+a file that cannot be read at all raises :class:`~marker.errors.ScriptsError`.
+
+Teachers' files as they come: a ``script_id`` names one pupil's paper and may repeat for
+each question; question ids are matched exactly as written (``4.1``, ``Q3a``); a blank answer
+is kept (it is marked 0). :func:`read_table` and :func:`check_scripts` are the strict forms,
+refusing the whole file if any row would be set aside.
 """
 
 from __future__ import annotations
@@ -14,11 +19,13 @@ import io
 import math
 import re
 import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from .errors import MAX_ANSWER_CHARS, AnswerFileError, ScriptsError
 from .readers import check_packed, decode, overlong, size_text, tidy
-from .scripts import DEFAULT_LIMITS, Limits, Script, text_sha
+from .scripts import DEFAULT_LIMITS, Limits, Rejected, Script, text_sha
 
 #: The columns a table may have (any others are ignored).
 COLUMNS = ("question_id", "answer", "mark", "script_id", "student")
@@ -28,15 +35,46 @@ _NOT_UTF8_CSV = "not UTF-8 text (byte {byte:,}); save it as 'CSV UTF-8 (Comma de
 _UNDECODED = re.compile("[\udc80-\udcff]")
 
 
-def read_table(
+@dataclass
+class Table:
+    """A table's scripts, and the rows set aside with their row and reason.
+
+    Attributes:
+        path: the file, as named in messages.
+        scripts: the rows read, in file order.
+        refused: rows that cannot be used (``source`` is ``"<file> row <n>"``); the others
+            still go through.
+    """
+
+    path: str
+    scripts: list[Script]
+    refused: list[Rejected] = field(default_factory=list)
+
+    def problems(self) -> list[tuple[int | None, str]]:
+        """``(row, reason)`` of every row set aside, as :class:`~marker.errors.ScriptsError` lists them."""
+        return [(_row_of(r.source), r.reason) for r in self.refused]
+
+    def strict(self) -> list[Script]:
+        """The scripts, or :class:`~marker.errors.ScriptsError` listing every row set aside."""
+        if self.refused:
+            raise ScriptsError(self.path, self.problems())
+        return self.scripts
+
+
+def load_table(
     path: str | Path, require: tuple[str, ...] = ("answer",), *, limits: Limits = DEFAULT_LIMITS
-) -> list[Script]:
-    """Read a CSV (UTF-8) or XLSX (first sheet) table of scripts, one per row.
+) -> Table:
+    """Read a CSV (UTF-8) or XLSX (first sheet) table of scripts, one per row, setting bad rows aside.
 
     The first row is the header; column names are case-insensitive. The columns read are
     ``question_id``, ``answer``, ``mark``, ``script_id`` and ``student``; others are
-    ignored, and blank rows are skipped. Row numbers in messages are the spreadsheet's row
-    numbers (the header is row 1). A CSV may be separated by commas, semicolons or tabs.
+    ignored, and blank rows are skipped. A row with a blank answer is kept (it is marked 0).
+    Row numbers in messages are the spreadsheet's row numbers (the header is row 1). A CSV
+    may be separated by commas, semicolons or tabs.
+
+    A ``script_id`` names one pupil's paper, so it may repeat for different questions; the
+    same ``script_id`` twice for the same question sets the second row aside, as does a mark
+    that is not a number.
 
     Args:
         path: the ``.csv`` or ``.xlsx`` file.
@@ -44,11 +82,11 @@ def read_table(
         limits: ``max_archive_bytes`` caps the file size, ``max_table_rows`` the rows.
 
     Returns:
-        The scripts, in file order.
+        The scripts, in file order, and the rows set aside.
 
     Raises:
-        ScriptsError: listing every problem: missing columns, marks that are not numbers,
-            repeated script ids, a file that is not UTF-8 or not a workbook.
+        ScriptsError: the file as a whole cannot be read: missing columns, a file that is not
+            UTF-8 or not a workbook, too big or too many rows.
     """
     path = Path(path)
     if not path.is_file():
@@ -57,66 +95,144 @@ def read_table(
     return _read_table(str(path), path.name, path.read_bytes(), require, limits)
 
 
-def read_table_bytes(
+def load_table_bytes(
     name: str, data: bytes, require: tuple[str, ...] = ("answer",), *, limits: Limits = DEFAULT_LIMITS
-) -> list[Script]:
-    """Like :func:`read_table`, for the bytes of an uploaded ``.csv`` or ``.xlsx`` file."""
+) -> Table:
+    """Like :func:`load_table`, for the bytes of an uploaded ``.csv`` or ``.xlsx`` file."""
     _check_table_size(name, len(data), limits)
     return _read_table(name, PurePosixPath(name.replace("\\", "/")).name, data, require, limits)
 
 
-def check_scripts(scripts: list[Script], max_marks: dict[str, int], *, need_mark: bool, source: str) -> None:
-    """Check a table of scripts before calibration or evaluation.
+def read_table(
+    path: str | Path, require: tuple[str, ...] = ("answer",), *, limits: Limits = DEFAULT_LIMITS
+) -> list[Script]:
+    """The scripts of :func:`load_table`, or :class:`~marker.errors.ScriptsError` listing every bad row."""
+    return load_table(path, require, limits=limits).strict()
 
-    A script without a question id counts as the only question when ``max_marks`` has
-    just one.
+
+def read_table_bytes(
+    name: str, data: bytes, require: tuple[str, ...] = ("answer",), *, limits: Limits = DEFAULT_LIMITS
+) -> list[Script]:
+    """Like :func:`read_table`, for the bytes of an uploaded ``.csv`` or ``.xlsx`` file."""
+    return load_table_bytes(name, data, require, limits=limits).strict()
+
+
+def screen_scripts(
+    scripts: Sequence[Script], max_marks: dict[str, int], *, need_mark: bool
+) -> tuple[list[Script], list[Rejected]]:
+    """Sort scripts into those fit for calibration or evaluation and those set aside (with why).
+
+    Question ids are matched exactly as written (``4.1``, ``Q3a``). A script without a question
+    id counts as the only question when ``max_marks`` has just one. A blank answer is kept: it
+    is marked 0. A ``script_id`` may repeat for different questions, not for the same one.
 
     Args:
-        scripts: the scripts, usually from :func:`read_table`.
+        scripts: the scripts, usually from :func:`load_table`.
         max_marks: question id -> maximum mark, for every question that may appear.
         need_mark: every script must carry the teacher's mark.
-        source: the file name to put in the error.
 
-    Raises:
-        ScriptsError: listing every problem with its row: unknown question ids (with the
-            valid ones), marks outside 0..max, missing marks, empty or overlong answers,
-            repeated script ids.
+    Returns:
+        The scripts kept, in order, and the ones set aside: unknown question ids (with the
+        valid ones), marks outside 0..max, missing marks, overlong answers, a script id
+        repeated for the same question.
     """
-    valid = ", ".join(sorted(max_marks)) or "(none)"
-    problems: list[tuple[int | None, str]] = []
-    first_seen: dict[str, str] = {}
+    kept: list[Script] = []
+    refused: list[Rejected] = []
+    first_seen: dict[tuple[str, str | None], str] = {}
     for s in scripts:
-        row = _row_of(s.source)
-        found: list[str] = []
         qid = s.question_id
         if qid is None and len(max_marks) == 1:
             qid = next(iter(max_marks))
-        if qid is None:
-            found.append(f"question_id is empty; valid ids: {valid}")
-        elif qid not in max_marks:
-            found.append(f"unknown question id '{qid}'; valid ids: {valid}")
-        if not s.text.strip():
-            found.append("answer is empty")
-        elif len(s.text) > MAX_ANSWER_CHARS:
-            found.append(overlong(len(s.text)))
-        if s.mark is None:
-            if need_mark:
-                found.append("mark is empty; every script needs the teacher's mark")
-        elif qid in max_marks and not 0 <= s.mark <= max_marks[qid]:
-            found.append(f"mark {s.mark:g} is outside 0-{max_marks[qid]} for {qid}")
-        if s.script_id in first_seen:
-            found.append(f"script_id '{s.script_id}' is also used on {first_seen[s.script_id]}")
+        found = _script_problems(s, qid, max_marks, need_mark)
+        key = (s.script_id, qid)
+        if key in first_seen:
+            found.append(
+                f"script_id '{s.script_id}' is also used for {qid or 'this question'} on {first_seen[key]}"
+            )
         else:
-            first_seen[s.script_id] = f"row {row}" if row is not None else s.source
-        # A script from a file has no row: name the file instead.
-        problems += [(row, msg if row is not None else f"{s.source}: {msg}") for msg in found]
-    if problems:
-        raise ScriptsError(source, problems)
+            row = _row_of(s.source)
+            first_seen[key] = f"row {row}" if row is not None else s.source
+        if found:
+            refused.append(Rejected(s.source, "; ".join(found)))
+        else:
+            kept.append(s)
+    return kept, refused
 
 
-def _read_table(
+def check_scripts(scripts: list[Script], max_marks: dict[str, int], *, need_mark: bool, source: str) -> None:
+    """Like :func:`screen_scripts`, but refuse the lot if any script would be set aside.
+
+    Raises:
+        ScriptsError: listing every script set aside, with its row (or its file).
+    """
+    _, refused = screen_scripts(scripts, max_marks, need_mark=need_mark)
+    if refused:
+        raise ScriptsError(source, problem_rows(refused))
+
+
+def problem_rows(refused: Sequence[Rejected]) -> list[tuple[int | None, str]]:
+    """``(row, reason)`` pairs for a message; a script from a file has no row, so its file is named."""
+    out: list[tuple[int | None, str]] = []
+    for r in refused:
+        row = _row_of(r.source)
+        out.append((row, r.reason if row is not None else f"{r.source}: {r.reason}"))
+    return out
+
+
+def _script_problems(s: Script, qid: str | None, max_marks: dict[str, int], need_mark: bool) -> list[str]:
+    valid = ", ".join(sorted(max_marks)) or "(none)"
+    found: list[str] = []
+    if qid is None:
+        found.append(f"question_id is empty; valid ids: {valid}")
+    elif qid not in max_marks:
+        close = [q for q in max_marks if q.lower() == qid.lower()]
+        hint = f" (did you mean '{close[0]}'? ids are matched as written)" if close else ""
+        found.append(f"unknown question id '{qid}'{hint}; valid ids: {valid}")
+    if len(s.text) > MAX_ANSWER_CHARS:
+        found.append(overlong(len(s.text)))
+    if s.mark is None:
+        if need_mark:
+            found.append("mark is empty; every script needs the teacher's mark")
+    elif qid in max_marks and not 0 <= s.mark <= max_marks[qid]:
+        found.append(f"mark {s.mark:g} is outside 0-{max_marks[qid]} for {qid}")
+    return found
+
+
+def _read_table(display: str, short: str, data: bytes, require: tuple[str, ...], limits: Limits) -> Table:
+    rows = _table_rows(display, short, data, require, limits)
+    column = _header(display, rows[0], require)
+    table = Table(display, [])
+    first_row: dict[tuple[str, str | None], int] = {}
+    for n, cells in enumerate(rows[1:], start=2):
+        if not any(_text(c).strip() for c in cells):
+            continue
+
+        def get(col: str, cells: list[object] = cells) -> object:
+            i = column.get(col)
+            return cells[i] if i is not None and i < len(cells) else None
+
+        answer = tidy(_text(get("answer")))
+        script_id = _text(get("script_id")).strip() or f"row-{n}"
+        question_id = _text(get("question_id")).strip() or None
+        source = f"{short} row {n}"
+        mark, problem = _parse_mark(get("mark"))
+        key = (script_id, question_id)
+        if problem is None and key in first_row:
+            for_q = f" for {question_id}" if question_id else ""
+            problem = f"script_id '{script_id}' is also used{for_q} on row {first_row[key]}"
+        if problem is not None:
+            table.refused.append(Rejected(source, problem))
+            continue
+        first_row[key] = n
+        student = _text(get("student")).strip()
+        table.scripts.append(Script(script_id, student, answer, question_id, mark, source, text_sha(answer)))
+    return table
+
+
+def _table_rows(
     display: str, short: str, data: bytes, require: tuple[str, ...], limits: Limits
-) -> list[Script]:
+) -> list[list[object]]:
+    """Every row of the file, the header first; refuses a file with no header or too many rows."""
     suffix = PurePosixPath(short).suffix.lower()
     # Header + the row limit + one more, to tell a full table from an overfull one.
     keep = limits.max_table_rows + 2
@@ -137,10 +253,14 @@ def _read_table(
             f"more than {limits.max_table_rows:,} rows, the limit for one table; split it into smaller files"
         )
         raise ScriptsError(display, [(None, too_many)])
+    return rows
 
+
+def _header(display: str, header: list[object], require: tuple[str, ...]) -> dict[str, int]:
+    """Column name -> position; refuses a header missing a required column or naming one twice."""
     problems: list[tuple[int | None, str]] = []
     column: dict[str, int] = {}
-    for i, cell in enumerate(rows[0]):
+    for i, cell in enumerate(header):
         name = _text(cell).strip().lower()
         if name in COLUMNS:
             if name in column:
@@ -154,40 +274,7 @@ def _read_table(
         )
     if problems:
         raise ScriptsError(display, problems)
-
-    scripts: list[Script] = []
-    first_row: dict[str, int] = {}
-    for n, cells in enumerate(rows[1:], start=2):
-        if not any(_text(c).strip() for c in cells):
-            continue
-
-        def get(col: str, cells: list[object] = cells) -> object:
-            i = column.get(col)
-            return cells[i] if i is not None and i < len(cells) else None
-
-        answer = tidy(_text(get("answer")))
-        script_id = _text(get("script_id")).strip() or f"row-{n}"
-        mark, problem = _parse_mark(get("mark"))
-        if problem:
-            problems.append((n, problem))
-        if script_id in first_row:
-            problems.append((n, f"script_id '{script_id}' is also used on row {first_row[script_id]}"))
-        else:
-            first_row[script_id] = n
-        scripts.append(
-            Script(
-                script_id=script_id,
-                student=_text(get("student")).strip(),
-                text=answer,
-                question_id=_text(get("question_id")).strip() or None,
-                mark=mark,
-                source=f"{short} row {n}",
-                sha=text_sha(answer),
-            )
-        )
-    if problems:
-        raise ScriptsError(display, problems)
-    return scripts
+    return column
 
 
 def _csv_rows(display: str, data: bytes, keep: int) -> list[list[object]]:

@@ -90,7 +90,7 @@ def spec_problems(exc: ValidationError) -> list[str]:
             name = f"Model answer {loc[1] + 1}"
         reason = err["msg"].removeprefix("Value error, ")
         if head == "id" and "pattern" in reason:
-            reason = "use lowercase letters, digits and single hyphens only (e.g. q-photosynthesis)"
+            reason = "use letters, digits, dots, underscores and dashes only, starting and ending with a letter or digit (e.g. 4.1 or Q3a)"
         out.append(f"{name}: {reason}")
     return out
 
@@ -393,7 +393,7 @@ st.caption(
 with st.form("newq_form"):
     c1, c2 = st.columns([3, 1])
     new_id = c1.text_input(
-        "Id (lowercase words joined by hyphens)", key="newq_id", placeholder="q-photosynthesis"
+        "Id (as the paper numbers it, e.g. 4.1 or Q3a)", key="newq_id", placeholder="q-photosynthesis"
     )
     new_max = c2.number_input("Maximum mark", min_value=1, max_value=100, value=3, key="newq_max")
     new_text = st.text_area("Question", key="newq_text", height=80)
