@@ -91,6 +91,7 @@ class BatchResult:
         statuses: script_id -> "marked" / "failed" / "rejected".
         notes: things the teacher should know (a calibration not used and why, an engine
             that failed and was replaced by this process).
+        n_blank: blank answers (from a table), marked 0 and counted among the marked.
     """
 
     job_id: str
@@ -104,6 +105,7 @@ class BatchResult:
     records: list[ResultRecord]
     statuses: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    n_blank: int = 0
 
     def summary(self) -> str:
         """One line for a teacher.
@@ -117,6 +119,8 @@ class BatchResult:
         )
         if self.n_skipped_already_done:
             line += f" ({self.n_skipped_already_done} already marked by an earlier run)"
+        if self.n_blank:
+            line += f"; {self.n_blank} blank answer{'s' if self.n_blank != 1 else ''} marked 0"
         if self.duplicates:
             n = len(self.duplicates)
             line += f"; {n} duplicate text{'s' if n != 1 else ''}"
@@ -398,6 +402,7 @@ def _result(
         records=records,
         statuses={r.script_id: r.status for r in results},
         notes=notes,
+        n_blank=sum(not s.text.strip() for s in plan.markable),
     )
 
 
