@@ -17,9 +17,11 @@ class Script:
     """One student's answer and where it came from.
 
     Attributes:
-        script_id: unique within one ingest: the table's ``script_id``, else the file's
-            path inside the folder or archive without its extension (``set1/alice_smith``),
-            else ``row-<n>`` for a table row.
+        script_id: the table's ``script_id`` (one pupil's paper: unique per question; a
+            batch ingest makes it ``<script_id>/<question_id>`` when the paper answers several
+            questions, so it is unique within the ingest), else the file's path inside the
+            folder or archive without its extension (``set1/alice_smith``), else ``row-<n>``
+            for a table row.
         student: the table's ``student``, else from the file name ("Alice Smith"); "" if
             unknown.
         text: the answer.
