@@ -22,7 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from marker.batch import JobStore, run_batch  # noqa: E402
+from marker.batch import run_batch  # noqa: E402
+from marker.jobstore import JobStore  # noqa: E402
 from marker.nlp import load_english  # noqa: E402
 from marker.validation import load_validation  # noqa: E402
 

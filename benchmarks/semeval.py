@@ -37,8 +37,8 @@ import yaml  # noqa: E402
 from marker.authoring import bank_from_specs, load_specs  # noqa: E402
 from marker.engine import Marker  # noqa: E402
 from marker.evaluate import evaluate, fit_calibrations, mark_scripts  # noqa: E402
-from marker.ingest import read_table  # noqa: E402
 from marker.nlp import build_pipeline  # noqa: E402
+from marker.tables import read_table  # noqa: E402
 
 DEFAULT_ZIP = ROOT.parent / "shared" / "benchmarks" / "semeval2013" / "semeval-3way.zip"
 SPLITS = [

@@ -177,6 +177,15 @@ def _derived_points(docs: list[Doc], marks: list[int]) -> list[tuple[str, list[s
     return [(label, aliases) for label, aliases, _terms in points]
 
 
+def topic_for_id(question_id: str) -> str:
+    """The topic id of an imported question that names none: its id as a slug ("Q3a" -> "q3a", "4.1" -> "4-1").
+
+    >>> topic_for_id("Q3a"), topic_for_id("4.1"), topic_for_id("q-protein")
+    ('q3a', '4-1', 'q-protein')
+    """
+    return re.sub(r"[^a-z0-9]+", "-", question_id.lower()).strip("-")
+
+
 def build(spec: QuestionSpec, nlp: Language, source: str = "<questions>") -> Built:
     """Build the full rubric, topic and model answers of one imported question.
 
@@ -192,7 +201,7 @@ def build(spec: QuestionSpec, nlp: Language, source: str = "<questions>") -> Bui
     answers = spec.answers()
     docs = list(nlp.pipe([a.text for a in answers]))
     concepts = _concepts(docs)
-    topic_id = spec.topic or spec.id
+    topic_id = spec.topic or topic_for_id(spec.id)
     topic = Topic(
         schema_version=1,
         id=topic_id,

@@ -204,19 +204,37 @@ def rubric_save(
 
 
 def _scripts(path: Path, bank_questions: dict[str, int], need_mark: bool):
-    from .ingest import check_scripts, read_table
+    """The usable scripts of a scripts file, and notes naming every row set aside with its reason.
+
+    Rows that cannot be used are set aside and the others go through; only a file with no
+    usable row (or that cannot be read at all) is refused.
+    """
+    from dataclasses import replace
+
+    from .errors import ScriptsError
+    from .tables import load_table, problem_rows, screen_scripts
 
     if not path.is_file():
         raise MarkerError(f"No such scripts file: {path}")
     require = ("question_id", "answer", "mark") if need_mark else ("answer",)
-    scripts = read_table(path, require=require)
-    check_scripts(scripts, bank_questions, need_mark=need_mark, source=str(path))
+    table = load_table(path, require=require)
+    kept, refused = screen_scripts(table.scripts, bank_questions, need_mark=need_mark)
+    problems = sorted(problem_rows([*table.refused, *refused]), key=lambda p: (p[0] is None, p[0] or 0))
+    if not kept:
+        if problems:
+            raise ScriptsError(str(path), problems)
+        raise MarkerError(f"{path}: the table has a header but no scripts.")
+    notes = []
+    if problems:
+        rows = "; ".join(f"row {row}: {msg}" if row else msg for row, msg in problems)
+        notes.append(
+            f"{len(problems)} row{'s' if len(problems) != 1 else ''} of {path} set aside, the other "
+            f"{len(kept)} used ({rows})."
+        )
     if len(bank_questions) == 1:  # scripts without a question id belong to the only question
         (only,) = bank_questions
-        from dataclasses import replace
-
-        scripts = [s if s.question_id else replace(s, question_id=only) for s in scripts]
-    return scripts
+        kept = [s if s.question_id else replace(s, question_id=only) for s in kept]
+    return kept, notes
 
 
 @app.command()
@@ -229,11 +247,15 @@ def calibrate(
     data_dir: DataDirOpt = None,
 ) -> None:
     """Fit each question's marking to a teacher's marks and save it (used by 'marker mark' and 'marker batch')."""
-    from .evaluate import fit_calibrations, mark_scripts
+    from .evaluate import blank_fit_note, copy_notes, fit_calibrations, mark_scripts
 
     ws = _workspace(data_dir, file)
     marker = ws.marker
-    marked = _scripts(scripts, {q.id: q.max_mark for q in marker.bank.questions.values()}, need_mark=True)
+    maxes = {q.id: q.max_mark for q in marker.bank.questions.values()}
+    marked, file_notes = _scripts(scripts, maxes, need_mark=True)
+    for note in [*file_notes, blank_fit_note(marked), *copy_notes(marked, "each was used for fitting")]:
+        if note:
+            typer.echo(f"Note: {note}", err=True)
     feedbacks = _with_progress(marker, marked, "Marking the scripts", mark_scripts)
     cals, notes = fit_calibrations(marker, marked, feedbacks, pooled=False)
     for note in notes:
@@ -298,36 +320,47 @@ def evaluate(
 ) -> None:
     """Mark marked scripts and report agreement with the teacher (it never fits on the scripts it measures)."""
     from .evaluate import evaluate as run
-    from .evaluate import fit_calibrations, mark_scripts, render_text
+    from .evaluate import render_text
 
     if calibrate_on is not None and use_saved:
         raise MarkerError("Use either --calibrate-on or --use-saved-calibration, not both.")
     ws = _workspace(data_dir, file)
     marker = ws.marker
     maxes = {q.id: q.max_mark for q in marker.bank.questions.values()}
-    test = _scripts(scripts, maxes, need_mark=True)
+    test, notes = _scripts(scripts, maxes, need_mark=True)
     cals, label = None, "none (the rubric alone)"
     if calibrate_on is not None:
-        train = _scripts(calibrate_on, maxes, need_mark=True)
-        overlap = {s.sha for s in train} & {s.sha for s in test}
-        if overlap:
-            raise MarkerError(
-                f"{len(overlap)} script(s) appear in both {calibrate_on} and {scripts}: evaluation never "
-                "fits on the scripts it measures. Remove them from one file."
-            )
-        train_fb = _with_progress(marker, train, "Marking the calibration scripts", mark_scripts)
-        cals, notes = fit_calibrations(marker, train, train_fb)
-        for note in notes:
-            typer.echo(f"Not calibrated: {note}", err=True)
-        label = f"fitted in memory on {calibrate_on} ({len(train)} scripts)"
+        cals, label, fit_notes = _fit_in_memory(marker, calibrate_on, test, maxes)
+        notes += fit_notes
     elif use_saved:
         cals = ws.saved_calibrations()
         label = f"saved calibrations ({len(cals)} question(s))" if cals else "none saved (the rubric alone)"
-    report = _with_progress(marker, test, "Marking", lambda m, s, p: run(m, s, cals, label, progress=p))
+    report = _with_progress(
+        marker, test, "Marking", lambda m, s, p: run(m, s, cals, label, progress=p, notes=notes)
+    )
     if as_json:
         typer.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
     else:
         typer.echo(render_text(report))
+
+
+def _fit_in_memory(marker, path: Path, test: list, maxes: dict[str, int]):
+    """Calibrations fitted on the scripts of ``path`` for this run, never on a text it measures.
+
+    Returns the calibrations, the label for the report, and notes on what was done with the
+    file (rows set aside, scripts also in the test file, blank answers, shared answers).
+    """
+    from .evaluate import blank_fit_note, copy_notes, fit_calibrations, leave_out_overlap, mark_scripts
+
+    train, notes = _scripts(path, maxes, need_mark=True)
+    train, overlap = leave_out_overlap(train, test)
+    notes += [n for n in (overlap, blank_fit_note(train)) if n]
+    notes += copy_notes(train, f"each was used for fitting (in {path})")
+    train_fb = _with_progress(marker, train, "Marking the calibration scripts", mark_scripts)
+    cals, fit_notes = fit_calibrations(marker, train, train_fb)
+    notes += [f"Not calibrated: {n}" for n in fit_notes]
+    label = f"fitted in memory on {path} ({len(train)} scripts)" if cals else "none (the rubric alone)"
+    return cals, label, notes
 
 
 @app.command()

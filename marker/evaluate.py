@@ -22,8 +22,8 @@ from .calibrate import MIN_SCRIPTS, POOLED_FEATURES, Calibration, fit_calibratio
 from .engine import Marker
 from .errors import CalibrationError
 from .feedback import Feedback
-from .ingest import Script
 from .rubric import Question
+from .scripts import Script
 
 #: Below this many scripts the figures are reported as uncertain.
 FEW_SCRIPTS = 30
@@ -38,6 +38,57 @@ def by_question(scripts: Sequence[Script]) -> dict[str, list[int]]:
     for i, s in enumerate(scripts):
         groups[s.question_id or ""].append(i)
     return groups
+
+
+def is_blank(script: Script) -> bool:
+    """An answer left blank (the teacher gave it 0; the marker marks it 0 too)."""
+    return not script.text.strip()
+
+
+def shared_texts(scripts: Sequence[Script]) -> list[list[Script]]:
+    """Groups of scripts with the same answer (whitespace aside) from different script ids.
+
+    Blank answers are left out: they are alike without anyone copying.
+    """
+    groups: dict[str, list[Script]] = defaultdict(list)
+    for s in scripts:
+        if not is_blank(s):
+            groups[s.sha].append(s)
+    return [g for g in groups.values() if len({s.script_id for s in g}) > 1]
+
+
+def copy_notes(scripts: Sequence[Script], treated: str = "each was marked and counted") -> list[str]:
+    """One note per group of scripts with the same text (it may be copying), saying how they were treated."""
+    notes = []
+    for group in shared_texts(scripts):
+        ids = ", ".join(s.script_id + (f" ({s.student})" if s.student else "") for s in group)
+        notes.append(f"The same answer was given by {ids}: it may be copying; {treated}.")
+    return notes
+
+
+def leave_out_overlap(train: Sequence[Script], test: Sequence[Script]) -> tuple[list[Script], str | None]:
+    """The fitting scripts without any whose text is also in the test scripts, and a note saying so.
+
+    Evaluation never fits on the scripts it measures, so a text in both files stays in the test
+    set and is left out of fitting; the files themselves are never refused for it.
+
+    >>> a = Script("a", "", "Rapallo, 1922.", "q1", 1.0, "t.csv row 2", "x1")
+    >>> b = Script("b", "", "Locarno, 1925.", "q1", 1.0, "t.csv row 3", "x2")
+    >>> leave_out_overlap([a, b], [a])
+    ([Script(script_id='b', student='', text='Locarno, 1925.', question_id='q1', mark=1.0, source='t.csv row 3', sha='x2')], '1 script appears in both files (the same text): kept in the test set and left out of fitting.')
+    """
+    measured = {s.sha for s in test if not is_blank(s)}
+    kept = [s for s in train if s.sha not in measured or is_blank(s)]
+    n = len(train) - len(kept)
+    if not n:
+        return kept, None
+    verb = "appears" if n == 1 else "appear"
+    note = f"{_n(n, 'script')} {verb} in both files (the same text): kept in the test set and left out of fitting."
+    return kept, note
+
+
+def _n(count: int, thing: str) -> str:
+    return f"{count} {thing}{'s' if count != 1 else ''}"
 
 
 def mark_scripts(
@@ -68,26 +119,40 @@ def fit_calibrations(
 ) -> tuple[dict[str, Calibration], list[str]]:
     """Fit a calibrator per question with enough marked scripts, plus pooled ones.
 
+    Blank answers are left out of fitting: a blank answer is marked 0 whatever the calibration
+    says, so it would only teach it that (:func:`blank_fit_note` says so).
+
     Returns the calibrations by question id (pooled ones under ``"*<max_mark>"``) and notes on
     the questions left uncalibrated (too few scripts, one mark only).
     """
     feedbacks = list(feedbacks) if feedbacks is not None else mark_scripts(marker, scripts)
-    groups = by_question(scripts)
+    groups = {
+        qid: kept
+        for qid, idx in by_question(scripts).items()
+        if (kept := [i for i in idx if not is_blank(scripts[i])])
+    }
     cals, notes = {}, []
-    for qid, idx in groups.items():
-        question = marker.bank.question(qid)
+
+    def fit(key: str, version: str, max_mark: int, idx: list[int], **options) -> None:
+        texts = [scripts[i].text for i in idx]
+        marks = [float(scripts[i].mark) for i in idx]
         try:
-            cals[qid] = fit_calibration(
-                qid,
-                question.version,
-                question.max_mark,
+            cals[key] = fit_calibration(
+                key,
+                version,
+                max_mark,
                 [feedbacks[i] for i in idx],
-                [scripts[i].text for i in idx],
-                [float(scripts[i].mark) for i in idx],
+                texts,
+                marks,
                 min_scripts=min_scripts,
+                **options,
             )
         except CalibrationError as exc:
             notes.append(str(exc))
+
+    for qid, idx in groups.items():
+        question = marker.bank.question(qid)
+        fit(qid, question.version, question.max_mark, idx)
     if pooled:
         by_max: dict[int, list[int]] = defaultdict(list)
         for qid, idx in groups.items():
@@ -95,21 +160,17 @@ def fit_calibrations(
         for max_mark, idx in by_max.items():
             if len({scripts[i].question_id for i in idx}) < 2:
                 continue  # one question: its own calibrator says it all
-            try:
-                cals[f"*{max_mark}"] = fit_calibration(
-                    f"*{max_mark}",
-                    "",
-                    max_mark,
-                    [feedbacks[i] for i in idx],
-                    [scripts[i].text for i in idx],
-                    [float(scripts[i].mark) for i in idx],
-                    min_scripts=min_scripts,
-                    text_min=10**9,  # words do not carry over between questions
-                    feature_names=POOLED_FEATURES,
-                )
-            except CalibrationError as exc:
-                notes.append(str(exc))
+            # Words do not carry over between questions: no text model, the shared features only.
+            fit(f"*{max_mark}", "", max_mark, idx, text_min=10**9, feature_names=POOLED_FEATURES)
     return cals, notes
+
+
+def blank_fit_note(scripts: Sequence[Script]) -> str | None:
+    """What :func:`fit_calibrations` did with blank answers, or None if there were none."""
+    n = sum(is_blank(s) for s in scripts)
+    if not n:
+        return None
+    return f"{_n(n, 'blank answer')} (marked 0) left out of fitting: a blank answer is always 0."
 
 
 def calibration_for(cals: dict[str, Calibration], question_id: str, max_mark: int, version: str):
@@ -199,6 +260,10 @@ class Report:
     bias: dict[str, list[dict]] = field(default_factory=dict)
     length: dict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    #: Blank answers, marked 0 and counted in the figures.
+    n_blank: int = 0
+    #: Script ids of answers given by more than one pupil (it may be copying), one list per text.
+    shared: list[list[str]] = field(default_factory=list)
 
     def to_json(self) -> dict:
         """The ``--json`` form: n, qwk, exact, adjacent, mae, pearson, per_question, and more."""
@@ -212,6 +277,8 @@ class Report:
         out["length_correlation"] = self.length
         out["largest_disagreements"] = self.disagreements()
         out["notes"] = self.notes
+        out["n_blank"] = self.n_blank
+        out["shared_answers"] = self.shared
         return out
 
     def disagreements(self, top: int = 10) -> list[dict]:
@@ -244,13 +311,27 @@ def evaluate(
     calibrations: dict[str, Calibration] | None = None,
     calibration_label: str = "none",
     progress: Progress | None = None,
+    notes: Sequence[str] = (),
 ) -> Report:
-    """Mark the scripts (calibrated when calibrations are given) and compare with their marks."""
+    """Mark the scripts (calibrated when calibrations are given) and compare with their marks.
+
+    Blank answers are marked 0 and counted (:attr:`Report.n_blank`); answers shared by
+    several pupils are measured like any other and reported in the notes (it may be copying).
+
+    Args:
+        marker: the Marker.
+        scripts: the marked scripts to measure on.
+        calibrations: calibrations by question id (pooled ones under ``"*<max_mark>"``).
+        calibration_label: how the calibration was obtained, for the report.
+        progress: called with the number of scripts marked after each pass.
+        notes: what the caller did with the files (rows set aside, scripts left out of fitting),
+            reported first.
+    """
     feedbacks = mark_scripts(marker, scripts, progress)
-    notes: list[str] = []
+    cal_notes: list[str] = []
     calibrated = feedbacks
     if calibrations:
-        calibrated, notes = apply_calibrations(marker, scripts, feedbacks, calibrations)
+        calibrated, cal_notes = apply_calibrations(marker, scripts, feedbacks, calibrations)
     rows = [
         Row(s, int(round(float(s.mark))), fb_c.mark, fb.mark, fb_c)
         for s, fb, fb_c in zip(scripts, feedbacks, calibrated, strict=True)
@@ -267,7 +348,9 @@ def evaluate(
             for qid, rs in sorted(by_q.items())
         },
         rows=rows,
-        notes=notes,
+        notes=[*notes, *_blank_notes(rows), *copy_notes(scripts, "each was marked and measured"), *cal_notes],
+        n_blank=sum(is_blank(s) for s in scripts),
+        shared=[[s.script_id for s in g] for g in shared_texts(scripts)],
     )
     if calibrations:
         report.before = _overall(rows, lambda r: r.uncalibrated, max_marks)
@@ -279,6 +362,21 @@ def evaluate(
     for qid, rs in sorted(by_q.items()):
         report.confusion[qid], report.bias[qid] = confusion_and_bias(marker.bank.question(qid), rs)
     report.length = length_correlation(rows)
+    _warn_if_few(report, rows)
+    return report
+
+
+def _blank_notes(rows: Sequence[Row]) -> list[str]:
+    blank = [r for r in rows if is_blank(r.script)]
+    if not blank:
+        return []
+    zero = sum(r.teacher == 0 for r in blank)
+    verb = "was" if len(blank) == 1 else "were"
+    return [f"{_n(len(blank), 'blank answer')} {verb} marked 0 and counted (the teacher gave 0 to {zero})."]
+
+
+def _warn_if_few(report: Report, rows: Sequence[Row]) -> None:
+    """A warning first in the notes when there are too few scripts for steady figures."""
     if len(rows) < FEW_SCRIPTS:
         lo, hi = report.ci.get("qwk", (None, None))
         span = f" (QWK could lie anywhere from {lo} to {hi})" if lo is not None else ""
@@ -287,7 +385,6 @@ def evaluate(
             f"Only {len(rows)} scripts: these figures are uncertain{span}. "
             f"Mark at least {FEW_SCRIPTS} for a steadier picture.",
         )
-    return report
 
 
 def confusion_and_bias(question: Question, rows: Sequence[Row]) -> tuple[dict, list[dict]]:

@@ -24,7 +24,7 @@ from pydantic import (
 )
 
 from .errors import RubricError, RubricErrors
-from .rubric import Slug, _node_line, _parse_yaml, band_problems, read_text
+from .rubric import QuestionId, Slug, _node_line, _parse_yaml, band_problems, read_text
 
 
 class _Import(BaseModel):
@@ -109,7 +109,7 @@ class MarkingSpec(_Import):
 class QuestionSpec(_Import):
     """One question of the import format (id, question, max_mark and a model or example answer required)."""
 
-    id: Slug
+    id: QuestionId
     question: str = Field(min_length=3)
     max_mark: int = Field(ge=1, le=100)
     #: Before model_answers: fields are validated in order, and model_answers reads the levels' examples.
@@ -275,11 +275,13 @@ def parse_specs(text: str, source: str = "<questions>") -> list[QuestionSpec]:
                 errors.append(error(loc, err["msg"].removeprefix("Value error, ")))
             continue
         errors += [error(loc, reason) for loc, reason in scheme_problems(spec)]
-        if spec.id in seen:
-            errors.append(
-                error(("id",), f"question id '{spec.id}' is used twice (also item {seen[spec.id] + 1})")
-            )
-        seen.setdefault(spec.id, i)
+        # Case-insensitively: the id names files, and "Q3a" and "q3a" are one file on Windows and macOS.
+        key = spec.id.lower()
+        if key in seen:
+            first, at = seen[key]
+            same = "" if first == spec.id else f" as '{first}'; ids must differ by more than case"
+            errors.append(error(("id",), f"question id '{spec.id}' is used twice (also item {at + 1}{same})"))
+        seen.setdefault(key, (spec.id, i))
         specs.append(spec)
     if errors:
         raise RubricErrors(errors)

@@ -55,7 +55,7 @@ def spec_problems(exc: ValidationError) -> list[str]:
             name = f"Model answer {loc[1] + 1}"
         reason = err["msg"].removeprefix("Value error, ")
         if head == "id" and "pattern" in reason:
-            reason = "use lowercase letters, digits and single hyphens only (e.g. q-photosynthesis)"
+            reason = "use letters, digits, dots, underscores and dashes only, starting and ending with a letter or digit (e.g. 4.1 or Q3a)"
         out.append(f"{name}: {reason}")
     return out
 

@@ -22,6 +22,12 @@ from .errors import RubricError, RubricErrors
 SCHEMA_VERSION = 1
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", min_length=1, max_length=80)]
+#: A question's id as exam papers write it ("4.1", "12.9", "Q3a", "q-photosynthesis"): letters of
+#: any case, digits, dots, underscores and dashes, starting and ending with a letter or digit (it
+#: names files and folders, and Windows drops a trailing dot).
+QuestionId = Annotated[
+    str, Field(pattern=r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$", min_length=1, max_length=80)
+]
 #: "YYYY", "YYYY-MM" or "YYYY-MM-DD".
 PartialDate = Annotated[str, Field(pattern=r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")]
 
@@ -295,7 +301,7 @@ class Question(_Strict):
     """A question with its mark scheme and indicative content."""
 
     schema_version: Literal[1]
-    id: Slug
+    id: QuestionId
     topic: Slug
     question: str = Field(min_length=3)
     command_word: str = Field(min_length=2)
@@ -350,7 +356,7 @@ _LATER_FIELDS = ("indicative_content",)
 
 
 class ModelAnswer(_Strict):
-    question: Slug
+    question: QuestionId
     intended_mark: int = Field(ge=0)
     intended_level: int | None = Field(default=None, ge=0)
     note: str = ""

@@ -59,3 +59,14 @@ def data_env(monkeypatch, tmp_path):
     """A private data folder (calibrations, the SQLite store) for one test."""
     monkeypatch.setenv("MARKER_DATA_DIR", str(tmp_path / "data"))
     return tmp_path / "data"
+
+
+PAPERS_DIR = FIXTURES / "papers"
+
+
+@pytest.fixture(scope="session")
+def papers_marker():
+    """The real pipeline on two questions numbered as exam papers number them ("4.1", "Q3a")."""
+    from marker.engine import load_marker
+
+    return load_marker(PAPERS_DIR / "questions.yaml")

@@ -120,3 +120,12 @@ def test_authoring_short_answers_listing_parts_are_not_salad_but_long_lists_are(
     salad = import_marker.mark("bulb-circuit", f"{names}, {names}, {names}.")
     # A long list of the model answer's nouns is not prose: held at 0 with an advisory.
     assert salad.mark == 0 and {a.code for a in salad.advisories} & {"keyword-salad", "not-english"}
+
+
+def test_authoring_refuses_ids_that_differ_only_in_case():
+    text = (
+        "- id: Q3a\n  question: Why is it?\n  max_mark: 1\n  model_answers: [a]\n"
+        "- id: q3a\n  question: Why not?\n  max_mark: 1\n  model_answers: [b]\n"
+    )
+    with pytest.raises(RubricErrors, match="also item 1 as 'Q3a'; ids must differ by more than case"):
+        parse_specs(text, "teacher.yaml")

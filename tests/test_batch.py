@@ -15,10 +15,12 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from marker.batch import CHUNK_SIZE, JobStore, MarkerSource, marker_for, run_batch
+from marker.batch import run_batch
 from marker.engine import Marker
+from marker.engines import CHUNK_SIZE, MarkerSource, marker_for
 from marker.errors import MarkerError, UnknownQuestionError
 from marker.export import FORMULA_TRIGGERS
+from marker.jobstore import JobStore
 from marker.store import StoreError
 
 from .documents import SCANNED_PDF_STREAM, make_docx, make_pdf, text_stream, write_tree
@@ -124,7 +126,8 @@ def test_batch_resumes_after_the_process_is_killed(env, tmp_path):
     code = textwrap.dedent(
         f"""
         import os
-        from marker.batch import JobStore, run_batch
+        from marker.batch import run_batch
+        from marker.jobstore import JobStore
 
         def stop(done, total):
             if done > 0:  # the first chunk is committed: die at once, as a kill would
@@ -310,3 +313,23 @@ def test_batch_job_store_round_trips_and_refuses_a_newer_schema(tmp_path):
         c.execute("PRAGMA user_version = 99")
     with pytest.raises(StoreError, match="newer marker"):
         JobStore(db)
+
+
+def test_batch_marks_a_papers_table_as_it_comes(data_env, tmp_path):
+    """One pupil's paper per script_id, exam-paper question ids, blank answers, bad rows kept with reasons."""
+    from .conftest import PAPERS_DIR
+
+    result = run_batch(
+        PAPERS_DIR / "test.csv", None, tmp_path / "out", questions=PAPERS_DIR / "questions.yaml", processes=1
+    )
+    assert result.statuses["P01/4.1"] == result.statuses["P01/Q3a"] == "marked"
+    assert (result.n_marked, result.n_rejected, result.n_blank) == (8, 3, 2)
+    rows = {r["script_id"]: r for r in read_csv(tmp_path / "out" / "results.csv")}
+    assert rows["P02/4.1"]["mark"] == "0" and rows["P02/4.1"]["question_id"] == "4.1"
+    assert "unknown question id 'q3a'" in rows["P06"]["error"]
+    assert rows["test.csv row 10"]["error"] == "mark 'seven' is not a number"
+    assert "2 blank answers marked 0" in result.summary() and result.duplicates == [("P03/Q3a", "P02/Q3a")]
+    with zipfile.ZipFile(tmp_path / "out" / "feedback.zip") as z:
+        pages = [n for n in z.namelist() if n.endswith(".html") and not n.endswith("index.html")]
+    assert len(pages) == len(set(pages)) == 11  # one page per row, though one pupil wrote two answers
+    assert {"Max_P01_4.1.html", "Max_P01_Q3a.html"} <= set(pages)

@@ -9,7 +9,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from marker.batch import JobStore
+from marker.jobstore import JobStore
 
 PAGE = str(Path(__file__).resolve().parent.parent / "marker" / "app" / "batch.py")
 ANSWERS = [
@@ -43,7 +43,11 @@ def test_batch_app_shows_the_empty_state(data):
 
 def test_batch_app_marks_a_table_and_shows_results(data, tmp_path):
     table = tmp_path / "class.csv"
-    rows = [["student", "answer"], *([f"<b>Student {i}</b>", ANSWERS[i % 3]] for i in range(5)), ["Eve", ""]]
+    rows = [["student", "answer", "mark"], *([f"<b>Student {i}</b>", ANSWERS[i % 3], ""] for i in range(5))]
+    rows += [
+        ["Eve", "", "0"],
+        ["Fay", "An answer.", "seven"],
+    ]  # a blank answer is marked 0; a bad row is set aside
     with table.open("w", encoding="utf-8", newline="") as f:
         csv.writer(f).writerows(rows)
 
@@ -56,12 +60,12 @@ def test_batch_app_marks_a_table_and_shows_results(data, tmp_path):
 
     assert not at.exception and not at.error
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics == {"Marked": "5", "Failed": "0", "Rejected": "1", "Duplicates": "2"}
+    assert metrics == {"Marked": "6", "Failed": "0", "Rejected": "1", "Duplicates": "2"}
     results = at.dataframe[0].value
-    assert len(results) == 6 and list(results["status"]).count("marked") == 5
+    assert len(results) == 7 and list(results["status"]).count("marked") == 6
     assert "<b>Student 0</b>" in set(results["student"])  # shown as text in a table, never as HTML
     not_marked = at.dataframe[1].value
-    assert list(not_marked["status"]) == ["rejected"] and "empty answer" in not_marked["reason"].iloc[0]
+    assert list(not_marked["status"]) == ["rejected"] and "not a number" in not_marked["reason"].iloc[0]
     assert not any("<b>" in m.value for m in at.markdown)
     assert len(at.get("vega_lite_chart")) == 3  # coverage, distribution, most missed
     assert {b.key for b in at.get("download_button")} >= {"batch_download_csv", "batch_download_report"}

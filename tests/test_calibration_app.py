@@ -187,7 +187,7 @@ def test_calibration_app_builds_and_saves_a_question_from_its_model_answer(data)
 @pytest.mark.parametrize(
     ("field", "value", "expected"),
     [
-        ("newq_id", "Bad Id!", "Id: use lowercase letters"),
+        ("newq_id", "Bad Id!", "Id: use letters, digits, dots"),
         ("newq_id", "mini-points", "Id: there is already a question"),
         ("newq_answers", "  ", "Model answers:"),
     ],

@@ -8,10 +8,17 @@ import pytest
 from typer.testing import CliRunner
 
 from marker.cli import app
-from marker.evaluate import bootstrap_ci, evaluate, figures
-from marker.ingest import read_table
+from marker.evaluate import (
+    blank_fit_note,
+    bootstrap_ci,
+    evaluate,
+    figures,
+    fit_calibrations,
+    leave_out_overlap,
+)
+from marker.tables import load_table, read_table, screen_scripts
 
-from .conftest import IMPORT_DIR
+from .conftest import IMPORT_DIR, PAPERS_DIR
 
 runner = CliRunner()
 QUESTIONS = str(IMPORT_DIR / "questions.yaml")
@@ -72,9 +79,15 @@ def test_evaluate_calibrate_on_fits_in_memory_and_leaves_nothing(data_env):
     assert not (data_env / "calibrations").exists()
 
 
-def test_evaluate_refuses_to_measure_on_its_fitting_scripts(data_env):
-    result = run("evaluate", QUESTIONS, "--scripts", MARKED, "--calibrate-on", MARKED)
-    assert result.exit_code == 2 and "never fits on the scripts it measures" in result.output
+def test_evaluate_never_fits_on_the_scripts_it_measures(data_env):
+    result = run("evaluate", QUESTIONS, "--scripts", MARKED, "--calibrate-on", MARKED, "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["n"] == 24 and "before_calibration" not in data  # nothing was left to fit on
+    assert (
+        "24 scripts appear in both files (the same text): kept in the test set and left out of fitting."
+        in (data["notes"])
+    )
 
 
 def test_calibrate_saves_and_mark_uses_it(data_env, tmp_path):
@@ -106,11 +119,11 @@ def test_calibrate_saves_and_mark_uses_it(data_env, tmp_path):
             ["row 2", "row 3", "outside"],
         ),
         ("script_id,question_id,answer,mark\nx1,no-such,On.,1\n", ["row 2", "no-such", "bulb-circuit"]),
+        # The good row goes through (too few to calibrate), the repeated one is set aside and named.
         (
             "script_id,question_id,answer,mark\nx1,bulb-circuit,On.,1\nx1,bulb-circuit,Off.,0\n",
-            ["x1", "row 2", "row 3"],
+            ["x1", "row 3", "also used for bulb-circuit on row 2", "1 marked script"],
         ),
-        ("script_id,question_id,answer,mark\nx1,bulb-circuit,,1\n", ["row 2", "empty"]),
     ],
 )
 def test_calibrate_bad_scripts_name_rows_and_save_nothing(data_env, tmp_path, csv_text, expected):
@@ -148,3 +161,106 @@ def test_unknown_question_file_and_id_are_clear(data_env, tmp_path):
     assert missing.exit_code == 2 and "No such questions file" in missing.output
     unknown = run("mark", "-q", "nope", "--questions", QUESTIONS, "-")
     assert unknown.exit_code == 2 and "bulb-circuit" in unknown.output
+
+
+# --- teachers' files as they come (tests/fixtures/papers) -------------------------------
+
+PAPERS_Q = str(PAPERS_DIR / "questions.yaml")
+PAPERS_TEST = str(PAPERS_DIR / "test.csv")
+PAPERS_CAL = str(PAPERS_DIR / "calibration.csv")
+
+
+def papers(path: str) -> list:
+    kept, _ = screen_scripts(load_table(path).scripts, {"4.1": 1, "Q3a": 3}, need_mark=True)
+    return kept
+
+
+def test_evaluate_blank_answers_are_marked_zero_and_counted(papers_marker):
+    report = evaluate(papers_marker, papers(PAPERS_TEST))
+    blank = [r for r in report.rows if not r.script.text]
+    assert [(r.script.script_id, r.machine) for r in blank] == [("P02", 0), ("P04", 0)]
+    assert "empty" in blank[0].feedback.summary.lower()
+    assert report.n_blank == 2 and report.overall["n"] == 8
+    assert "2 blank answers were marked 0 and counted (the teacher gave 0 to 2)." in report.notes
+
+
+def test_evaluate_reports_the_same_answer_from_two_pupils(papers_marker):
+    report = evaluate(papers_marker, papers(PAPERS_TEST))
+    assert report.shared == [["P02", "P03"]]
+    assert any("P02 (Nia), P03 (Oli)" in n and "may be copying" in n for n in report.notes)
+    assert report.to_json()["shared_answers"] == [["P02", "P03"]]
+
+
+def test_evaluate_leaves_scripts_in_both_files_out_of_fitting():
+    train, test = papers(PAPERS_CAL), papers(PAPERS_TEST)
+    kept, note = leave_out_overlap(train, test)
+    assert [s.script_id for s in kept] == ["C01", "C03", "C04", "C06"]  # C04 is blank: never "the same"
+    assert (
+        note
+        == "2 scripts appear in both files (the same text): kept in the test set and left out of fitting."
+    )
+    assert leave_out_overlap(kept, test) == (kept, None)
+
+
+def test_calibrate_fit_calibrations_leaves_blank_answers_out(papers_marker):
+    scripts = papers(PAPERS_CAL)
+    cals, notes = fit_calibrations(papers_marker, scripts, pooled=False, min_scripts=2)
+    assert cals["4.1"].n_scripts == 3  # C01, C02 and C03: the blank C04 is left out
+    assert (
+        blank_fit_note(scripts)
+        == "1 blank answer (marked 0) left out of fitting: a blank answer is always 0."
+    )
+    assert blank_fit_note(scripts[:1]) is None
+
+
+def test_evaluate_cli_takes_a_papers_file_as_it_comes(data_env):
+    result = run("evaluate", PAPERS_Q, "--scripts", PAPERS_TEST, "--calibrate-on", PAPERS_CAL, "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["n"] == 8 and data["n_blank"] == 2 and data["shared_answers"] == [["P02", "P03"]]
+    notes = " | ".join(data["notes"])
+    for part in (
+        "3 rows of",
+        "row 10: mark 'seven' is not a number",
+        "row 11: unknown question id 'q3a' (did you mean 'Q3a'?",
+        "row 12: script_id 'P04' is also used for 4.1 on row 8",
+        "2 scripts appear in both files (the same text): kept in the test set and left out of fitting.",
+        "2 blank answers were marked 0 and counted",
+        "may be copying",
+    ):
+        assert part in notes, notes
+    text = run("evaluate", PAPERS_Q, "--scripts", PAPERS_TEST)
+    assert text.exit_code == 0 and "4.1" in text.stdout and "Q3a" in text.stdout
+
+
+def test_calibrate_cli_lists_rows_set_aside_and_fits_on_the_rest(data_env, tmp_path):
+    rows = "".join(
+        f"S{i:02},4.1,{'' if i == 0 else f'Answer {i}: the bulb is in a closed path.'},{i % 2}\n"
+        for i in range(12)
+    )
+    path = tmp_path / "papers.csv"
+    path.write_text(
+        "script_id,question_id,answer,mark\n" + rows + "S01,4.1,Repeated.,1\nS20,4.1,Fine.,x\n",
+        encoding="utf-8",
+    )
+    result = run("calibrate", PAPERS_Q, "--scripts", str(path))
+    assert result.exit_code == 0, result.output
+    assert (
+        "2 rows of" in result.output
+        and "row 14: script_id 'S01' is also used for 4.1 on row 3" in result.output
+    )
+    assert "1 blank answer (marked 0) left out of fitting" in result.output
+    assert "4.1: fitted on 11 scripts" in result.output
+    assert (data_env / "calibrations" / "4.1.joblib").exists()
+
+
+def test_calibrate_cli_refuses_a_file_with_no_usable_row(data_env, tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("script_id,question_id,answer,mark\nx,4.1,On.,seven\ny,4.2,On.,1\n", encoding="utf-8")
+    result = run("calibrate", PAPERS_Q, "--scripts", str(path))
+    assert (
+        result.exit_code == 2
+        and "row 2: mark 'seven'" in result.output
+        and "row 3: unknown question id '4.2'" in result.output
+    )
+    assert not (data_env / "calibrations").exists()

@@ -12,16 +12,10 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 
 from marker.errors import MAX_ANSWER_CHARS, ScriptsError, UploadError
-from marker.ingest import (
-    Limits,
-    Rejected,
-    check_scripts,
-    extract_text,
-    ingest,
-    ingest_upload,
-    read_table,
-    read_table_bytes,
-)
+from marker.ingest import ingest, ingest_upload
+from marker.readers import extract_text
+from marker.scripts import Limits, Rejected
+from marker.tables import check_scripts, read_table, read_table_bytes
 
 from .documents import SCANNED_PDF_STREAM, make_docx, make_pdf, text_stream, write_tree
 
@@ -391,12 +385,14 @@ def test_ingest_read_table_numbers_rows_when_there_is_no_script_id(tmp_path):
     ]
 
 
-def test_ingest_table_path_rejects_empty_answers(tmp_path):
-    result = ingest(
-        write_csv(tmp_path / "m.csv", [["answer", "student"], ["Rapallo 1922", "Ada"], ["", "Ben"]])
-    )
-    assert [(s.script_id, s.student) for s in result.scripts] == [("row-2", "Ada")]
-    assert result.rejected == [Rejected("m.csv row 3", "empty answer")]
+def test_ingest_table_path_keeps_blank_answers_and_rejects_bad_rows(tmp_path):
+    rows = [["answer", "student", "mark"], ["Rapallo 1922", "Ada", "1"], ["", "Ben", "0"], ["x", "Cy", "one"]]
+    result = ingest(write_csv(tmp_path / "m.csv", rows))
+    assert [(s.script_id, s.student, s.text) for s in result.scripts] == [
+        ("row-2", "Ada", "Rapallo 1922"),
+        ("row-3", "Ben", ""),
+    ]
+    assert result.rejected == [Rejected("m.csv row 4", "mark 'one' is not a number")]
 
 
 # --- check_scripts ----------------------------------------------------------------------
@@ -410,7 +406,7 @@ def test_ingest_check_scripts_lists_every_problem_with_its_row(tmp_path):
         ["a", "q9", "text", "3"],
         ["b", "q1", "text", "11"],
         ["c", "q2", "text", "-1"],
-        ["d", "q1", "", "2"],
+        ["d", "q1", "", "2"],  # a blank answer is fine: it is marked 0
         ["e", "q1", "text", ""],
     ]
     scripts = read_table(write_csv(tmp_path / "m.csv", rows))
@@ -420,10 +416,9 @@ def test_ingest_check_scripts_lists_every_problem_with_its_row(tmp_path):
         (2, "unknown question id 'q9'; valid ids: q1, q2"),
         (3, "mark 11 is outside 0-10 for q1"),
         (4, "mark -1 is outside 0-6 for q2"),
-        (5, "answer is empty"),
         (6, "mark is empty; every script needs the teacher's mark"),
     ]
-    assert str(caught.value).startswith("m.csv: 5 problems")
+    assert str(caught.value).startswith("m.csv: 4 problems")
 
 
 def test_ingest_check_scripts_accepts_a_valid_table(tmp_path):

@@ -165,3 +165,45 @@ def test_rubric_non_utf8_file_is_reported(tmp_path):
 
 def test_rubric_question_model_is_strict():
     assert Question.model_config["extra"] == "forbid"
+
+
+@pytest.mark.parametrize("qid", ["4.1", "12.9", "Q3a", "q_3", "Paper2-Q01.b", "mini-essay"])
+def test_rubric_question_ids_may_be_written_as_exam_papers_number_them(qid):
+    q = parse_question(GOOD).model_dump(mode="json")
+    assert Question.model_validate({**q, "id": qid}).id == qid
+
+
+@pytest.mark.parametrize("qid", [".4", "4.", "4/1", "..", "Q 3a", "q3a\u00e9", "-q"])
+def test_rubric_question_ids_that_cannot_name_a_file_are_refused(qid):
+    q = parse_question(GOOD).model_dump(mode="json")
+    with pytest.raises(ValueError, match="pattern"):
+        Question.model_validate({**q, "id": qid})
+
+
+def test_rubric_exam_paper_ids_survive_every_file_they_name(papers_marker, tmp_path):
+    """Saved versions, model-answer folders, calibrations and matcher keys all take "4.1" and "Q3a"."""
+    from marker import calibrate
+    from marker.authoring import build, load_specs, write_built
+    from marker.bank import QuestionBank, cue_prefix
+    from marker.evaluate import fit_calibrations
+    from marker.scripts import Script
+    from marker.store import Store
+    from marker.userbank import load_bank, save_question
+
+    from .conftest import PAPERS_DIR
+
+    for spec in load_specs(PAPERS_DIR / "questions.yaml"):
+        write_built(build(spec, papers_marker.nlp), tmp_path / "rubrics", tmp_path / "model_answers")
+    bank = QuestionBank.load(tmp_path / "rubrics", tmp_path / "model_answers")
+    assert set(bank.questions) == {"4.1", "Q3a"} and len(bank.answers_for("4.1")) == 2
+    assert bank.questions["Q3a"].topic == "q3a"  # the topic id stays a slug
+    assert cue_prefix(bank.questions["4.1"]).startswith("p:4.1@")
+
+    data = tmp_path / "data"
+    save_question(bank.questions["4.1"], data, Store(tmp_path / "m.sqlite3"))
+    assert load_bank(data, bank).versions == {"4.1": 1}
+    texts = [f"Answer {i}: bulb A is in a closed path with the battery." for i in range(6)]
+    scripts = [Script(f"s{i}", "", t, "4.1", float(i % 2), "x", str(i)) for i, t in enumerate(texts)]
+    cals, _ = fit_calibrations(papers_marker, scripts, pooled=False, min_scripts=2)
+    calibrate.save(cals["4.1"], data)
+    assert calibrate.load(data, "4.1").question_id == "4.1"

@@ -14,8 +14,8 @@ from marker.app.shared import error_text, md, resources, teacher_gate
 from marker.batch import run_batch
 from marker.errors import MarkerError
 from marker.export import results_table
-from marker.ingest import DEFAULT_LIMITS
 from marker.records import ResultRecord
+from marker.scripts import DEFAULT_LIMITS
 
 #: AppTest cannot upload files, so tests put the path of a file or folder on disk in
 #: st.session_state["batch_input_path"]; when it is set and nothing is uploaded, the page

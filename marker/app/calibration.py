@@ -152,7 +152,7 @@ def new_question_form() -> None:
     with st.form("newq_form"):
         c1, c2 = st.columns([3, 1])
         new_id = c1.text_input(
-            "Id (lowercase words joined by hyphens)", key="newq_id", placeholder="q-photosynthesis"
+            "Id (as the paper numbers it, e.g. 4.1 or Q3a)", key="newq_id", placeholder="q-photosynthesis"
         )
         new_max = c2.number_input("Maximum mark", min_value=1, max_value=100, value=3, key="newq_max")
         new_text = st.text_area("Question", key="newq_text", height=80)

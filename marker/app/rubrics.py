@@ -38,7 +38,7 @@ qid = st.selectbox(
 if qid == NEW:
     with st.form("new_question_form"):
         st.markdown("**A new question.** Fill these in, then edit its points and levels below.")
-        new_id = st.text_input("Id (lowercase words joined by hyphens)", key="new_id")
+        new_id = st.text_input("Id (as the paper numbers it, e.g. 4.1 or Q3a)", key="new_id")
         topic_id = st.selectbox(
             "Topic", list(bank.topics), format_func=lambda t: bank.topics[t].title, key="new_topic"
         )

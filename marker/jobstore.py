@@ -1,0 +1,262 @@
+"""The batch job store: jobs and one result row per script, in one SQLite file.
+
+Reads and writes ``<data folder>/batches.sqlite3`` (WAL; the schema version in
+``PRAGMA user_version``). A job's id comes from its scripts, question(s) and rubric
+(:func:`job_id_for`), so running the same command again reopens the same job; the
+``(job_id, script_id)`` primary key keeps every script in the store once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .export import ResultRecord
+from .scripts import Script
+from .store import SqliteFile
+
+DB_NAME = "batches.sqlite3"
+STATUSES = ("marked", "failed", "rejected")
+
+
+#: Each entry upgrades the schema by one version; never edit one that has shipped, add another.
+MIGRATIONS: list[str] = [
+    # 1: jobs and one result per script of a job.
+    """
+    CREATE TABLE jobs (
+        id TEXT PRIMARY KEY,
+        created TEXT NOT NULL,
+        input TEXT NOT NULL,
+        question_id TEXT,
+        status TEXT NOT NULL,
+        n_scripts INTEGER NOT NULL,
+        options TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE TABLE results (
+        job_id TEXT NOT NULL REFERENCES jobs (id),
+        script_id TEXT NOT NULL,
+        position INTEGER NOT NULL DEFAULT 0,
+        student TEXT NOT NULL DEFAULT '',
+        source TEXT NOT NULL DEFAULT '',
+        question_id TEXT,
+        sha TEXT,
+        status TEXT NOT NULL CHECK (status IN ('marked', 'failed', 'rejected')),
+        mark INTEGER,
+        feedback TEXT,
+        error TEXT,
+        answer TEXT NOT NULL DEFAULT '',
+        marked_at TEXT NOT NULL,
+        PRIMARY KEY (job_id, script_id)
+    );
+    """,
+]
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+# ---------------------------------------------------------------------------------------
+# The job store
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Job:
+    """One batch: what was marked, with what options, and whether it finished."""
+
+    id: str
+    created: str
+    input: str
+    question_id: str | None
+    status: str
+    n_scripts: int
+    options: dict
+
+
+@dataclass(frozen=True)
+class StoredResult:
+    """One script's row of a job: marked (with its feedback), failed or rejected (with why)."""
+
+    job_id: str
+    script_id: str
+    position: int
+    student: str
+    source: str
+    question_id: str | None
+    sha: str | None
+    status: str
+    mark: int | None
+    feedback: dict | None
+    error: str | None
+    answer: str
+    marked_at: str = ""
+
+    def record(self) -> ResultRecord:
+        """The export's view of this row."""
+        return ResultRecord(self.script_id, self.student, self.source, self.feedback, self.error, self.answer)
+
+
+class JobStore(SqliteFile):
+    """Batch jobs and their results in one SQLite file (WAL; schema in ``PRAGMA user_version``).
+
+    Each call opens its own connection, so a JobStore can be shared across threads.
+
+    Args:
+        path: the database file; ``<data folder>/batches.sqlite3`` by default.
+    """
+
+    db_name = DB_NAME
+    migrations = MIGRATIONS
+    label = "batch database"
+    on_failure = "run the same command again to carry on."
+    timeout = 30.0
+
+    # ------------------------------------------------------------------ jobs
+
+    def open_job(
+        self, job_id: str, *, input: str, question_id: str | None, n_scripts: int, options: dict
+    ) -> Job:
+        """Create the job, or reopen it (keeping when it was created) and mark it running."""
+        with self._connect() as db:
+            db.execute(
+                "INSERT INTO jobs (id, created, input, question_id, status, n_scripts, options) "
+                "VALUES (?, ?, ?, ?, 'running', ?, ?) "
+                "ON CONFLICT (id) DO UPDATE SET status = 'running', input = excluded.input, "
+                "options = excluded.options",
+                (job_id, now(), input, question_id, n_scripts, json.dumps(options, sort_keys=True)),
+            )
+        job = self.job(job_id)
+        assert job is not None
+        return job
+
+    def finish_job(self, job_id: str, status: str = "done") -> None:
+        with self._connect() as db:
+            db.execute("UPDATE jobs SET status = ? WHERE id = ?", (status, job_id))
+
+    def job(self, job_id: str) -> Job | None:
+        with self._connect() as db:
+            row = db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        return _job(row) if row else None
+
+    def jobs(self) -> list[Job]:
+        """Every job, newest first."""
+        with self._connect() as db:
+            return [_job(r) for r in db.execute("SELECT * FROM jobs ORDER BY created DESC, id")]
+
+    # ------------------------------------------------------------------ results
+
+    def done_ids(self, job_id: str) -> set[str]:
+        """The scripts of a job that need no more marking (marked, or failed with a reason)."""
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT script_id FROM results WHERE job_id = ? AND status IN ('marked', 'failed')",
+                (job_id,),
+            )
+            return {r[0] for r in rows}
+
+    def save(self, results: Sequence[StoredResult]) -> None:
+        """Write results in one transaction (a script already stored is replaced, never doubled)."""
+        with self._connect() as db:
+            db.executemany(_UPSERT, [_row(r) for r in results])
+
+    def replace_rejected(self, job_id: str, results: Sequence[StoredResult]) -> None:
+        """Make ``results`` the job's rejected files (a file since removed is no longer listed)."""
+        with self._connect() as db:
+            db.execute("DELETE FROM results WHERE job_id = ? AND status = 'rejected'", (job_id,))
+            db.executemany(_UPSERT, [_row(r) for r in results])
+
+    def results(self, job_id: str) -> list[StoredResult]:
+        """A job's results in input order."""
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT * FROM results WHERE job_id = ? ORDER BY position, script_id", (job_id,)
+            ).fetchall()
+        return [_result(r) for r in rows]
+
+    def records(self, job_id: str) -> list[ResultRecord]:
+        """A job's results as export records, in input order."""
+        return [r.record() for r in self.results(job_id)]
+
+    def counts(self, job_id: str) -> dict[str, int]:
+        """Scripts of the job by status (every status is present)."""
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT status, COUNT(*) FROM results WHERE job_id = ? GROUP BY status", (job_id,)
+            )
+            found = {r[0]: r[1] for r in rows}
+        return {s: found.get(s, 0) for s in STATUSES}
+
+
+_UPSERT = (
+    "INSERT INTO results (job_id, script_id, position, student, source, question_id, sha, status, mark, "
+    "feedback, error, answer, marked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (job_id, script_id) DO UPDATE SET position = excluded.position, student = excluded.student, "
+    "source = excluded.source, question_id = excluded.question_id, sha = excluded.sha, "
+    "status = excluded.status, mark = excluded.mark, feedback = excluded.feedback, error = excluded.error, "
+    "answer = excluded.answer, marked_at = excluded.marked_at"
+)
+
+
+def _row(r: StoredResult) -> tuple:
+    feedback = None if r.feedback is None else json.dumps(r.feedback, ensure_ascii=False, sort_keys=True)
+    return (
+        r.job_id,
+        r.script_id,
+        r.position,
+        r.student,
+        r.source,
+        r.question_id,
+        r.sha,
+        r.status,
+        r.mark,
+        feedback,
+        r.error,
+        r.answer,
+        r.marked_at or now(),
+    )
+
+
+def _result(row: sqlite3.Row) -> StoredResult:
+    data = dict(row)
+    data["feedback"] = json.loads(data["feedback"]) if data["feedback"] is not None else None
+    return StoredResult(**data)
+
+
+def _job(row: sqlite3.Row) -> Job:
+    data = dict(row)
+    data["options"] = json.loads(data["options"] or "{}")
+    return Job(**data)
+
+
+# ---------------------------------------------------------------------------------------
+# Job ids
+# ---------------------------------------------------------------------------------------
+
+
+def job_id_for(
+    input_path: str | Path, question_id: str | None, scripts: Sequence[Script], *, rubric: str = ""
+) -> str:
+    """The id of the job marking these scripts: the same scripts, question and rubric give the same id.
+
+    The input's path is not part of it, so moving the folder or uploading the same scripts
+    again reopens the same job. ``rubric`` names what they are marked with (rubric versions,
+    calibrations): after a rubric edit, the scripts are marked again as a new job.
+
+    >>> s = Script("alice", "Alice", "Rapallo, 1922.", None, None, "alice.txt", "ab12")
+    >>> job_id_for("set1", "q1", [s]) == job_id_for("elsewhere/set1.zip", "q1", [s])
+    True
+    >>> job_id_for("set1", "q1", [s]) == job_id_for("set1", "q2", [s])
+    False
+    """
+    del input_path  # deliberately not part of the id (see above)
+    digest = hashlib.sha256()
+    digest.update(f"marker-batch-1\0{question_id or ''}\0{rubric}\0".encode())
+    for script_id, sha, qid in sorted((s.script_id, s.sha, s.question_id or "") for s in scripts):
+        digest.update(f"{script_id}\0{sha}\0{qid}\n".encode())
+    return "job-" + digest.hexdigest()[:16]

@@ -1,0 +1,90 @@
+"""What reading a teacher's upload produces: scripts, files set aside, and the size limits.
+
+Reads nothing and writes nothing: these are the plain records that :mod:`marker.readers`,
+:mod:`marker.archives` and :mod:`marker.tables` fill and :mod:`marker.ingest` hands on to batch
+marking, evaluation and calibration.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Script:
+    """One student's answer and where it came from.
+
+    Attributes:
+        script_id: the table's ``script_id`` (one pupil's paper: unique per question; a
+            batch ingest makes it ``<script_id>/<question_id>`` when the paper answers several
+            questions, so it is unique within the ingest), else the file's path inside the
+            folder or archive without its extension (``set1/alice_smith``), else ``row-<n>``
+            for a table row.
+        student: the table's ``student``, else from the file name ("Alice Smith"); "" if
+            unknown.
+        text: the answer.
+        question_id: the table's ``question_id``, else None (the batch chooses).
+        mark: the teacher's mark from the table's ``mark`` column, if given.
+        source: where it came from, for messages: ``scripts.zip:set1/alice.docx`` or
+            ``marked.csv row 7``.
+        sha: sha256 (hex) of the text with its whitespace normalised, to spot duplicates.
+    """
+
+    script_id: str
+    student: str
+    text: str
+    question_id: str | None
+    mark: float | None
+    source: str
+    sha: str
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A file that was not read, and why (in words a teacher understands)."""
+
+    source: str
+    reason: str
+
+
+@dataclass
+class Ingested:
+    """The result of one ingest.
+
+    Attributes:
+        scripts: the scripts read, in a stable order (sorted paths, or table order).
+        rejected: files set aside, each with its reason.
+        duplicates: ``(script_id, script_id of the earlier identical text)``; the
+            duplicates are still in ``scripts``, only reported.
+    """
+
+    scripts: list[Script]
+    rejected: list[Rejected]
+    duplicates: list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Size limits on what is read; anything over them is refused or rejected."""
+
+    max_script_bytes: int = 5_000_000  # one uploaded script file
+    max_archive_bytes: int = 200_000_000  # the archive (or table) file itself
+    max_total_uncompressed: int = 500_000_000  # sum of entry sizes declared in the zip
+    max_entries: int = 10_000
+    max_ratio: float = 100.0  # per entry uncompressed:compressed ratio over this = zip bomb
+    max_table_rows: int = 200_000
+
+
+DEFAULT_LIMITS = Limits()
+
+
+def text_sha(text: str) -> str:
+    """sha256 (hex) of the text with its whitespace normalised, to spot duplicate answers."""
+    return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
+
+
+def student_from(stem: str) -> str:
+    """A student's name from a file name: ``alice_smith`` -> ``Alice Smith``."""
+    return " ".join(re.split(r"[_\-\s]+", stem)).strip().title()

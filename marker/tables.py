@@ -1,0 +1,387 @@
+"""Read a table of scripts (CSV or XLSX, one answer per row) and check it against the bank.
+
+Reads the bytes of one ``.csv`` (UTF-8, comma, semicolon or tab) or ``.xlsx`` (first sheet)
+file, writes nothing. Returns a :class:`Table`: the :class:`~marker.scripts.Script` records,
+and the rows set aside, each with its row and reason, so the good rows still go through. Only
+a file that cannot be read at all raises :class:`~marker.errors.ScriptsError`.
+
+Teachers' files as they come: a ``script_id`` names one pupil's paper and may repeat for
+each question; question ids are matched exactly as written (``4.1``, ``Q3a``); a blank answer
+is kept (it is marked 0). :func:`read_table` and :func:`check_scripts` are the strict forms,
+refusing the whole file if any row would be set aside.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import math
+import re
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from .errors import MAX_ANSWER_CHARS, AnswerFileError, ScriptsError
+from .readers import check_packed, decode, overlong, size_text, tidy
+from .scripts import DEFAULT_LIMITS, Limits, Rejected, Script, text_sha
+
+#: The columns a table may have (any others are ignored).
+COLUMNS = ("question_id", "answer", "mark", "script_id", "student")
+_ROW_IN_SOURCE = re.compile(r" row (\d+)$")
+_NOT_UTF8_CSV = "not UTF-8 text (byte {byte:,}); save it as 'CSV UTF-8 (Comma delimited)' and try again"
+# What surrogateescape turns undecodable bytes into.
+_UNDECODED = re.compile("[\udc80-\udcff]")
+
+
+@dataclass
+class Table:
+    """A table's scripts, and the rows set aside with their row and reason.
+
+    Attributes:
+        path: the file, as named in messages.
+        scripts: the rows read, in file order.
+        refused: rows that cannot be used (``source`` is ``"<file> row <n>"``); the others
+            still go through.
+    """
+
+    path: str
+    scripts: list[Script]
+    refused: list[Rejected] = field(default_factory=list)
+
+    def problems(self) -> list[tuple[int | None, str]]:
+        """``(row, reason)`` of every row set aside, as :class:`~marker.errors.ScriptsError` lists them."""
+        return [(_row_of(r.source), r.reason) for r in self.refused]
+
+    def strict(self) -> list[Script]:
+        """The scripts, or :class:`~marker.errors.ScriptsError` listing every row set aside."""
+        if self.refused:
+            raise ScriptsError(self.path, self.problems())
+        return self.scripts
+
+
+def load_table(
+    path: str | Path, require: tuple[str, ...] = ("answer",), *, limits: Limits = DEFAULT_LIMITS
+) -> Table:
+    """Read a CSV (UTF-8) or XLSX (first sheet) table of scripts, one per row, setting bad rows aside.
+
+    The first row is the header; column names are case-insensitive. The columns read are
+    ``question_id``, ``answer``, ``mark``, ``script_id`` and ``student``; others are
+    ignored, and blank rows are skipped. A row with a blank answer is kept (it is marked 0).
+    Row numbers in messages are the spreadsheet's row numbers (the header is row 1). A CSV
+    may be separated by commas, semicolons or tabs.
+
+    A ``script_id`` names one pupil's paper, so it may repeat for different questions; the
+    same ``script_id`` twice for the same question sets the second row aside, as does a mark
+    that is not a number.
+
+    Args:
+        path: the ``.csv`` or ``.xlsx`` file.
+        require: columns the header must include.
+        limits: ``max_archive_bytes`` caps the file size, ``max_table_rows`` the rows.
+
+    Returns:
+        The scripts, in file order, and the rows set aside.
+
+    Raises:
+        ScriptsError: the file as a whole cannot be read: missing columns, a file that is not
+            UTF-8 or not a workbook, too big or too many rows.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ScriptsError(str(path), [(None, "no such file")])
+    _check_table_size(str(path), path.stat().st_size, limits)
+    return _read_table(str(path), path.name, path.read_bytes(), require, limits)
+
+
+def load_table_bytes(
+    name: str, data: bytes, require: tuple[str, ...] = ("answer",), *, limits: Limits = DEFAULT_LIMITS
+) -> Table:
+    """Like :func:`load_table`, for the bytes of an uploaded ``.csv`` or ``.xlsx`` file."""
+    _check_table_size(name, len(data), limits)
+    return _read_table(name, PurePosixPath(name.replace("\\", "/")).name, data, require, limits)
+
+
+def read_table(
+    path: str | Path, require: tuple[str, ...] = ("answer",), *, limits: Limits = DEFAULT_LIMITS
+) -> list[Script]:
+    """The scripts of :func:`load_table`, or :class:`~marker.errors.ScriptsError` listing every bad row."""
+    return load_table(path, require, limits=limits).strict()
+
+
+def read_table_bytes(
+    name: str, data: bytes, require: tuple[str, ...] = ("answer",), *, limits: Limits = DEFAULT_LIMITS
+) -> list[Script]:
+    """Like :func:`read_table`, for the bytes of an uploaded ``.csv`` or ``.xlsx`` file."""
+    return load_table_bytes(name, data, require, limits=limits).strict()
+
+
+def screen_scripts(
+    scripts: Sequence[Script], max_marks: dict[str, int], *, need_mark: bool
+) -> tuple[list[Script], list[Rejected]]:
+    """Sort scripts into those fit for calibration or evaluation and those set aside (with why).
+
+    Question ids are matched exactly as written (``4.1``, ``Q3a``). A script without a question
+    id counts as the only question when ``max_marks`` has just one. A blank answer is kept: it
+    is marked 0. A ``script_id`` may repeat for different questions, not for the same one.
+
+    Args:
+        scripts: the scripts, usually from :func:`load_table`.
+        max_marks: question id -> maximum mark, for every question that may appear.
+        need_mark: every script must carry the teacher's mark.
+
+    Returns:
+        The scripts kept, in order, and the ones set aside: unknown question ids (with the
+        valid ones), marks outside 0..max, missing marks, overlong answers, a script id
+        repeated for the same question.
+    """
+    kept: list[Script] = []
+    refused: list[Rejected] = []
+    first_seen: dict[tuple[str, str | None], str] = {}
+    for s in scripts:
+        qid = s.question_id
+        if qid is None and len(max_marks) == 1:
+            qid = next(iter(max_marks))
+        found = _script_problems(s, qid, max_marks, need_mark)
+        key = (s.script_id, qid)
+        if key in first_seen:
+            found.append(
+                f"script_id '{s.script_id}' is also used for {qid or 'this question'} on {first_seen[key]}"
+            )
+        else:
+            row = _row_of(s.source)
+            first_seen[key] = f"row {row}" if row is not None else s.source
+        if found:
+            refused.append(Rejected(s.source, "; ".join(found)))
+        else:
+            kept.append(s)
+    return kept, refused
+
+
+def check_scripts(scripts: list[Script], max_marks: dict[str, int], *, need_mark: bool, source: str) -> None:
+    """Like :func:`screen_scripts`, but refuse the lot if any script would be set aside.
+
+    Raises:
+        ScriptsError: listing every script set aside, with its row (or its file).
+    """
+    _, refused = screen_scripts(scripts, max_marks, need_mark=need_mark)
+    if refused:
+        raise ScriptsError(source, problem_rows(refused))
+
+
+def problem_rows(refused: Sequence[Rejected]) -> list[tuple[int | None, str]]:
+    """``(row, reason)`` pairs for a message; a script from a file has no row, so its file is named."""
+    out: list[tuple[int | None, str]] = []
+    for r in refused:
+        row = _row_of(r.source)
+        out.append((row, r.reason if row is not None else f"{r.source}: {r.reason}"))
+    return out
+
+
+def _script_problems(s: Script, qid: str | None, max_marks: dict[str, int], need_mark: bool) -> list[str]:
+    valid = ", ".join(sorted(max_marks)) or "(none)"
+    found: list[str] = []
+    if qid is None:
+        found.append(f"question_id is empty; valid ids: {valid}")
+    elif qid not in max_marks:
+        close = [q for q in max_marks if q.lower() == qid.lower()]
+        hint = f" (did you mean '{close[0]}'? ids are matched as written)" if close else ""
+        found.append(f"unknown question id '{qid}'{hint}; valid ids: {valid}")
+    if len(s.text) > MAX_ANSWER_CHARS:
+        found.append(overlong(len(s.text)))
+    if s.mark is None:
+        if need_mark:
+            found.append("mark is empty; every script needs the teacher's mark")
+    elif qid in max_marks and not 0 <= s.mark <= max_marks[qid]:
+        found.append(f"mark {s.mark:g} is outside 0-{max_marks[qid]} for {qid}")
+    return found
+
+
+def _read_table(display: str, short: str, data: bytes, require: tuple[str, ...], limits: Limits) -> Table:
+    rows = _table_rows(display, short, data, require, limits)
+    column = _header(display, rows[0], require)
+    table = Table(display, [])
+    first_row: dict[tuple[str, str | None], int] = {}
+    for n, cells in enumerate(rows[1:], start=2):
+        if not any(_text(c).strip() for c in cells):
+            continue
+
+        def get(col: str, cells: list[object] = cells) -> object:
+            i = column.get(col)
+            return cells[i] if i is not None and i < len(cells) else None
+
+        answer = tidy(_text(get("answer")))
+        script_id = _text(get("script_id")).strip() or f"row-{n}"
+        question_id = _text(get("question_id")).strip() or None
+        source = f"{short} row {n}"
+        mark, problem = _parse_mark(get("mark"))
+        key = (script_id, question_id)
+        if problem is None and key in first_row:
+            for_q = f" for {question_id}" if question_id else ""
+            problem = f"script_id '{script_id}' is also used{for_q} on row {first_row[key]}"
+        if problem is not None:
+            table.refused.append(Rejected(source, problem))
+            continue
+        first_row[key] = n
+        student = _text(get("student")).strip()
+        table.scripts.append(Script(script_id, student, answer, question_id, mark, source, text_sha(answer)))
+    return table
+
+
+def _table_rows(
+    display: str, short: str, data: bytes, require: tuple[str, ...], limits: Limits
+) -> list[list[object]]:
+    """Every row of the file, the header first; refuses a file with no header or too many rows."""
+    suffix = PurePosixPath(short).suffix.lower()
+    # Header + the row limit + one more, to tell a full table from an overfull one.
+    keep = limits.max_table_rows + 2
+    if suffix == ".csv":
+        rows = _csv_rows(display, data, keep)
+    elif suffix == ".xlsx":
+        rows = _xlsx_rows(display, data, keep)
+    else:
+        raise ScriptsError(
+            display, [(None, f"unsupported table type {suffix or '(no extension)'} (use .csv or .xlsx)")]
+        )
+    if not rows or not any(_text(c).strip() for c in rows[0]):
+        raise ScriptsError(
+            display, [(1, f"the first row must be a header naming the columns ({', '.join(require)}, ...)")]
+        )
+    if len(rows) - 1 > limits.max_table_rows:
+        too_many = (
+            f"more than {limits.max_table_rows:,} rows, the limit for one table; split it into smaller files"
+        )
+        raise ScriptsError(display, [(None, too_many)])
+    return rows
+
+
+def _header(display: str, header: list[object], require: tuple[str, ...]) -> dict[str, int]:
+    """Column name -> position; refuses a header missing a required column or naming one twice."""
+    problems: list[tuple[int | None, str]] = []
+    column: dict[str, int] = {}
+    for i, cell in enumerate(header):
+        name = _text(cell).strip().lower()
+        if name in COLUMNS:
+            if name in column:
+                problems.append((1, f"column '{name}' appears twice in the header"))
+            else:
+                column[name] = i
+    missing = [c for c in require if c not in column]
+    if missing:
+        problems.insert(
+            0, (1, f"missing column(s): {', '.join(missing)}; the header must include {', '.join(require)}")
+        )
+    if problems:
+        raise ScriptsError(display, problems)
+    return column
+
+
+def _csv_rows(display: str, data: bytes, keep: int) -> list[list[object]]:
+    try:
+        text, bad_byte = decode(data), None
+    except UnicodeDecodeError as exc:
+        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            raise ScriptsError(display, [(None, _NOT_UTF8_CSV.format(byte=exc.start + 1))]) from None
+        # Read on with the bad bytes kept as markers, to name the row that holds the first.
+        text = data.removeprefix(codecs.BOM_UTF8).decode("utf-8", "surrogateescape")
+        bad_byte = exc.start + 1
+    # Take the separator from the header alone: answers are full of commas, headers are not.
+    header = text.split("\n", 1)[0]
+    delimiter = max(",;\t", key=header.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows: list[list[object]] = []
+    try:
+        for row in reader:
+            rows.append(list(row))
+            if bad_byte is not None and any(_UNDECODED.search(cell) for cell in row):
+                raise ScriptsError(display, [(len(rows), _NOT_UTF8_CSV.format(byte=bad_byte))])
+            if len(rows) >= keep:
+                break
+    except csv.Error as exc:
+        reason = str(exc)
+        if "field larger than field limit" in reason:
+            reason = f"a cell is far longer than any answer (the limit is {MAX_ANSWER_CHARS:,} characters)"
+        raise ScriptsError(display, [(len(rows) + 1, f"cannot read this row of the CSV: {reason}")]) from None
+    if bad_byte is not None:
+        raise ScriptsError(display, [(None, _NOT_UTF8_CSV.format(byte=bad_byte))])
+    return rows
+
+
+def _xlsx_rows(display: str, data: bytes, keep: int) -> list[list[object]]:
+    import openpyxl
+
+    unreadable = "not a readable Excel workbook (.xlsx); save it again from Excel, or as CSV UTF-8"
+    try:
+        check_packed(data, "workbook")
+    except AnswerFileError as exc:
+        raise ScriptsError(display, [(None, str(exc))]) from None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl warns about styles and extensions it skips
+            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # a parser of untrusted files raises almost anything
+        raise ScriptsError(display, [(None, unreadable)]) from None
+    try:
+        if not book.worksheets:
+            raise ScriptsError(display, [(None, "the workbook has no sheet")])
+        rows: list[list[object]] = []
+        for row in book.worksheets[0].iter_rows(values_only=True):
+            rows.append(list(row))
+            if len(rows) >= keep:
+                break
+        return rows
+    except ScriptsError:
+        raise
+    except Exception:
+        raise ScriptsError(display, [(None, unreadable)]) from None
+    finally:
+        book.close()
+
+
+def _parse_mark(value: object) -> tuple[float | None, str | None]:
+    """The mark in a cell, or the problem with it."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None, None
+    if isinstance(value, bool):
+        return None, f"mark '{value}' is not a number"
+    if isinstance(value, int | float):
+        mark = float(value)
+    else:
+        text = str(value).strip()
+        if re.fullmatch(r"-?\d+,\d+", text):  # a decimal comma: "7,5"
+            text = text.replace(",", ".")
+        try:
+            mark = float(text)
+        except ValueError:
+            return None, f"mark '{value}' is not a number"
+    if not math.isfinite(mark):
+        return None, f"mark '{value}' is not a number"
+    return mark, None
+
+
+def _text(value: object) -> str:
+    """A cell as text (a spreadsheet's 12.0 is "12")."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _row_of(source: str) -> int | None:
+    match = _ROW_IN_SOURCE.search(source)
+    return int(match.group(1)) if match else None
+
+
+def _check_table_size(name: str, size: int, limits: Limits) -> None:
+    if size > limits.max_archive_bytes:
+        raise ScriptsError(
+            name,
+            [
+                (
+                    None,
+                    f"the file is {size_text(size)}, over the {size_text(limits.max_archive_bytes)} limit for a table",
+                )
+            ],
+        )
