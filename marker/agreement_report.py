@@ -26,7 +26,8 @@ from .engine import Marker
 from .errors import CalibrationError, MarkerError
 from .evaluate import Report, Row, evaluate, fit_calibrations, mark_scripts
 from .feedback import Feedback
-from .ingest import Script, check_scripts, read_table_bytes
+from .scripts import Script
+from .tables import load_table_bytes, usable_scripts
 
 REQUIRED_COLUMNS = ("question_id", "answer", "mark")
 
@@ -73,18 +74,18 @@ class Measurement:
     n_test: int = 0
 
 
-def load_scripts(name: str, data: bytes, bank: QuestionBank) -> list[Script]:
-    """The uploaded table's scripts, checked against the bank: every bad row is listed at once.
+def load_scripts(name: str, data: bytes, bank: QuestionBank) -> tuple[list[Script], list[str]]:
+    """The uploaded table's usable scripts, and a note naming every row set aside with its reason.
+
+    Bad rows (an unknown question, a mark out of range) are set aside and the others measured,
+    as ``marker evaluate`` does.
 
     Raises:
-        MarkerError: a missing column, a bad row (unknown question, a mark out of range), or no scripts.
+        MarkerError: the table cannot be read, lacks a column, or has no usable row (every
+            problem listed).
     """
-    scripts = read_table_bytes(name, data, require=REQUIRED_COLUMNS)
     maxes = {q.id: q.max_mark for q in bank.questions.values()}
-    check_scripts(scripts, maxes, need_mark=True, source=name)
-    if not scripts:
-        raise MarkerError(f"{name}: the table has a header but no scripts.")
-    return scripts
+    return usable_scripts(load_table_bytes(name, data, require=REQUIRED_COLUMNS), maxes, need_mark=True)
 
 
 def split_scripts(scripts: list[Script], share: float, seed: int = 0) -> tuple[list[Script], list[Script]]:
@@ -130,10 +131,16 @@ def _counter(total: int, progress: Progress | None) -> Callable[[int], None]:
 
 
 def measure(
-    marker: Marker, scripts: list[Script], holdout: bool, share: float, progress: Progress | None = None
+    marker: Marker,
+    scripts: list[Script],
+    holdout: bool,
+    share: float,
+    progress: Progress | None = None,
+    notes: Sequence[str] = (),
 ) -> Measurement:
     """Mark the scripts, fit on the training part and measure on the held-out part, or (without
-    ``holdout``) measure the rubric alone on every script.
+    ``holdout``) measure the rubric alone on every script. ``notes`` (rows set aside when the
+    file was read) head the report's notes.
 
     Raises:
         MarkerError: no script could be held out (every question has a single script).
@@ -149,17 +156,19 @@ def measure(
     fit_notes: list[str] = []
     if holdout:
         feedbacks = mark_scripts(marker, scripts, tick)
-        position = {s.script_id: i for i, s in enumerate(scripts)}
-        train_fb = [feedbacks[position[s.script_id]] for s in train]
+        # A script id names a pupil's paper: it repeats across questions, so the key is both.
+        position = {(s.question_id, s.script_id): i for i, s in enumerate(scripts)}
+        train_fb = [feedbacks[position[s.question_id, s.script_id]] for s in train]
         cals, fit_notes = fit_calibrations(marker, train, train_fb, pooled=False)
         label = (
             f"fitted on {len(train)} scripts, measured on {len(test)} others held out"
             if cals
             else "none (no question had enough scripts left to fit on)"
         )
-        report = evaluate(marker, test, cals or None, label, progress=tick)
+        report = evaluate(marker, test, cals or None, label, progress=tick, notes=notes)
     else:
-        report = evaluate(marker, scripts, None, "none (the rubric alone, on every script)", progress=tick)
+        label = "none (the rubric alone, on every script)"
+        report = evaluate(marker, scripts, None, label, progress=tick, notes=notes)
         feedbacks = [r.feedback for r in report.rows]  # uncalibrated: no calibration was applied
     versions = {q: marker.bank.question(q).version for q in {s.question_id or "" for s in scripts}}
     return Measurement(list(scripts), feedbacks, versions, report, fit_notes, holdout, len(train), len(test))

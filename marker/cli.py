@@ -204,37 +204,13 @@ def rubric_save(
 
 
 def _scripts(path: Path, bank_questions: dict[str, int], need_mark: bool):
-    """The usable scripts of a scripts file, and notes naming every row set aside with its reason.
-
-    Rows that cannot be used are set aside and the others go through; only a file with no
-    usable row (or that cannot be read at all) is refused.
-    """
-    from dataclasses import replace
-
-    from .errors import ScriptsError
-    from .tables import load_table, problem_rows, screen_scripts
+    """The usable scripts of a scripts file, and notes naming every row set aside with its reason."""
+    from .tables import load_table, usable_scripts
 
     if not path.is_file():
         raise MarkerError(f"No such scripts file: {path}")
     require = ("question_id", "answer", "mark") if need_mark else ("answer",)
-    table = load_table(path, require=require)
-    kept, refused = screen_scripts(table.scripts, bank_questions, need_mark=need_mark)
-    problems = sorted(problem_rows([*table.refused, *refused]), key=lambda p: (p[0] is None, p[0] or 0))
-    if not kept:
-        if problems:
-            raise ScriptsError(str(path), problems)
-        raise MarkerError(f"{path}: the table has a header but no scripts.")
-    notes = []
-    if problems:
-        rows = "; ".join(f"row {row}: {msg}" if row else msg for row, msg in problems)
-        notes.append(
-            f"{len(problems)} row{'s' if len(problems) != 1 else ''} of {path} set aside, the other "
-            f"{len(kept)} used ({rows})."
-        )
-    if len(bank_questions) == 1:  # scripts without a question id belong to the only question
-        (only,) = bank_questions
-        kept = [s if s.question_id else replace(s, question_id=only) for s in kept]
-    return kept, notes
+    return usable_scripts(load_table(path, require=require), bank_questions, need_mark=need_mark)
 
 
 @app.command()

@@ -20,10 +20,10 @@ import math
 import re
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
-from .errors import MAX_ANSWER_CHARS, AnswerFileError, ScriptsError
+from .errors import MAX_ANSWER_CHARS, AnswerFileError, MarkerError, ScriptsError
 from .readers import check_packed, decode, overlong, size_text, tidy
 from .scripts import DEFAULT_LIMITS, Limits, Rejected, Script, text_sha
 
@@ -385,3 +385,35 @@ def _check_table_size(name: str, size: int, limits: Limits) -> None:
                 )
             ],
         )
+
+
+def usable_scripts(
+    table: Table, max_marks: dict[str, int], *, need_mark: bool
+) -> tuple[list[Script], list[str]]:
+    """The scripts of a table that can be marked, and a note naming every row set aside with its reason.
+
+    The rows that cannot be used are set aside and the others go through; only a table with
+    no usable row is refused. Scripts without a question id belong to the only question when
+    ``max_marks`` has just one.
+
+    Raises:
+        ScriptsError: no row can be used (every problem is listed with its row).
+        MarkerError: the table has a header but no rows.
+    """
+    kept, refused = screen_scripts(table.scripts, max_marks, need_mark=need_mark)
+    problems = sorted(problem_rows([*table.refused, *refused]), key=lambda p: (p[0] is None, p[0] or 0))
+    if not kept:
+        if problems:
+            raise ScriptsError(table.path, problems)
+        raise MarkerError(f"{table.path}: the table has a header but no scripts.")
+    notes = []
+    if problems:
+        rows = "; ".join(f"row {row}: {msg}" if row else msg for row, msg in problems)
+        notes.append(
+            f"{len(problems)} row{'s' if len(problems) != 1 else ''} of {table.path} set aside, the other "
+            f"{len(kept)} used ({rows})."
+        )
+    if len(max_marks) == 1:
+        (only,) = max_marks
+        kept = [s if s.question_id else replace(s, question_id=only) for s in kept]
+    return kept, notes

@@ -23,7 +23,9 @@ def _script(sid: str, text: str, mark: float, qid: str = "q") -> Script:
 
 @pytest.fixture(scope="module")
 def scripts(mini_bank) -> list[Script]:
-    return ar.load_scripts(MARKED_CSV.name, MARKED_CSV.read_bytes(), mini_bank)
+    scripts, notes = ar.load_scripts(MARKED_CSV.name, MARKED_CSV.read_bytes(), mini_bank)
+    assert notes == []
+    return scripts
 
 
 @pytest.fixture(scope="module")
@@ -52,14 +54,18 @@ def test_agreement_report_split_keeps_a_lone_script_for_fitting():
     assert "a" in {s.script_id for s in train} and all(s.question_id == "q2" for s in test)
 
 
-def test_agreement_report_load_scripts_lists_every_bad_row(mini_bank):
+def test_agreement_report_load_scripts_sets_bad_rows_aside_and_names_them(mini_bank):
     rows = MARKED_CSV.read_text(encoding="utf-8").splitlines()
     rows[3] = rows[3].rsplit(",", 1)[0] + ",5"  # over the maximum of 2 (file row 4)
     rows[7] = rows[7].replace("mini-points", "no-such-question")  # file row 8
+    scripts, notes = ar.load_scripts("bad.csv", "\n".join(rows).encode(), mini_bank)
+    assert len(scripts) == len(rows) - 1 - 2  # the header and the two bad rows
+    assert "row 4: mark 5 is outside 0-2 for mini-points" in notes[0]
+    assert "row 8: unknown question id 'no-such-question'" in notes[0]
+    only_bad = [rows[0], rows[3], rows[7]]
     with pytest.raises(MarkerError) as err:
-        ar.load_scripts("bad.csv", "\n".join(rows).encode(), mini_bank)
-    assert "row 4: mark 5 is outside 0-2 for mini-points" in str(err.value)
-    assert "row 8: unknown question id 'no-such-question'" in str(err.value)
+        ar.load_scripts("bad.csv", "\n".join(only_bad).encode(), mini_bank)
+    assert "mark 5 is outside 0-2" in str(err.value)
     with pytest.raises(MarkerError, match="no scripts"):
         ar.load_scripts("empty.csv", b"question_id,answer,mark\n", mini_bank)
 

@@ -110,18 +110,25 @@ def test_calibration_app_rubric_alone_on_every_script(data, marked_csv):
     assert any(m.label == "QWK" for m in at.metric)
 
 
-def test_calibration_app_bad_rows_are_listed_and_nothing_is_saved(data, tmp_path):
+def test_calibration_app_bad_rows_are_set_aside_and_named(data, tmp_path):
     rows = [(f"s{i:02}", "mini-points", text, str(mark)) for i, (text, mark) in enumerate(MARKED, 1)]
     rows[2] = ("s03", "mini-points", MARKED[2][0], "5")  # over the maximum of 2 (file row 4)
     rows[6] = ("s07", "no-such-question", MARKED[6][0], "1")  # file row 8
     at = run(page(write_csv(tmp_path / "bad.csv", rows)))
-    assert not at.exception
-    message = at.error[0].value.replace("\\", "")
+    assert not at.exception and not at.error
+    message = " ".join(w.value for w in at.warning).replace("\\", "")
     assert "row 4: mark 5 is outside 0-2 for mini-points" in message
     assert "row 8: unknown question id 'no-such-question'" in message
-    assert not at.metric
-    assert not any(b.key == "cal_save" for b in at.button)
+    assert any(m.label == "QWK" for m in at.metric)  # the other rows are measured
     assert saved_files(data) == []
+
+
+def test_calibration_app_a_file_with_no_usable_row_is_refused(data, tmp_path):
+    rows = [(f"s{i:02}", "no-such-question", text, str(mark)) for i, (text, mark) in enumerate(MARKED, 1)]
+    at = run(page(write_csv(tmp_path / "bad.csv", rows)))
+    assert not at.exception
+    assert "unknown question id 'no-such-question'" in at.error[0].value.replace("\\", "")
+    assert not at.metric and not any(b.key == "cal_save" for b in at.button)
 
 
 def test_calibration_app_saves_a_calibration_that_loads_back(data, marked_csv):

@@ -261,10 +261,10 @@ def run_measurement(name: str, blob: bytes, holdout: bool, share: int) -> None:
     st.session_state.pop("cal_result", None)
     st.session_state.pop("cal_saved", None)
     try:
-        scripts = ar.load_scripts(name, blob, bank)
+        scripts, file_notes = ar.load_scripts(name, blob, bank)
         progress, bar = progress_bar(f"Marking {len(scripts)} scripts\u2026")
         try:
-            measurement = ar.measure(marker, scripts, holdout, share / 100, progress)
+            measurement = ar.measure(marker, scripts, holdout, share / 100, progress, file_notes)
         finally:
             bar.empty()
     except (MarkerError, OSError) as exc:
