@@ -21,12 +21,12 @@ marks them; only the speed differs.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from . import calibrate
 from .engine import Marker
@@ -40,8 +40,8 @@ from .engines import (
     in_process,
     make_chunks,
     mark_chunk,
-    marker_for,
     on_dask,
+    workspace_for,
 )
 from .errors import MarkerError, UnknownQuestionError
 from .evaluate import calibration_for
@@ -49,7 +49,9 @@ from .export import ResultRecord, feedback_zip, write_csv, write_xlsx
 from .ingest import ingest
 from .jobstore import JobStore, StoredResult, job_id_for, now
 from .scripts import Ingested, Script, student_from
-from .store import data_dir
+
+if TYPE_CHECKING:
+    from .workspace import Workspace
 
 #: The files written into the output folder, by key of :attr:`BatchResult.outputs`.
 OUTPUT_NAMES = {
@@ -127,7 +129,7 @@ class BatchResult:
         return line
 
 
-def _check_engine(engine: str, address: str | None, processes: int | None, marker: Marker | None) -> None:
+def _check_engine(engine: str, address: str | None, processes: int | None) -> None:
     if engine not in ENGINES:
         raise MarkerError(f"Unknown engine '{engine}'. Choose one of: {', '.join(ENGINES)}.")
     if processes is not None and processes < 1:
@@ -139,33 +141,10 @@ def _check_engine(engine: str, address: str | None, processes: int | None, marke
                 "--address tcp://scheduler-host:8786 (start one with 'dask scheduler' and 'dask worker')."
             )
         import_distributed()
-    if marker is not None and (engine != "local" or (processes or 1) != 1):
-        raise MarkerError(
-            "A ready Marker can only be used to mark in this process (engine local, 1 process)."
-        )
 
 
-def _catalogue(source: MarkerSource, marker: Marker | None) -> dict[str, tuple[int, str]]:
-    """question id -> (max mark, rubric fingerprint), without loading the spaCy pipeline."""
-    if marker is not None:
-        return {q.id: (q.max_mark, q.version) for q in marker.bank.questions.values()}
-    if source.questions:
-        from .authoring import load_specs
-
-        path = Path(source.questions)
-        if not path.is_file():
-            raise MarkerError(f"No such questions file: {path}")
-        fingerprint = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
-        return {spec.id: (spec.max_mark, fingerprint) for spec in load_specs(path)}
-    from .bank import QuestionBank
-
-    bank = QuestionBank.load(source.rubrics_dir, source.answers_dir)
-    return {q.id: (q.max_mark, q.version) for q in bank.questions.values()}
-
-
-def _calibrations(qids: Sequence[str], catalogue: dict[str, tuple[int, str]]) -> dict:
+def _calibrations(qids: Sequence[str], catalogue: dict[str, tuple[int, str]], folder: Path) -> dict:
     """The saved calibrations that may apply: each question's own and the pooled one for its maximum."""
-    folder = data_dir()
     cals = {}
     for qid in qids:
         for key in (qid, f"*{catalogue[qid][0]}"):
@@ -202,7 +181,8 @@ def run_batch(
     store: JobStore | None = None,
     progress: Progress | None = None,
     use_calibration: bool = True,
-    marker: Marker | None = None,
+    data_dir: str | Path | None = None,
+    workspace: Workspace | None = None,
 ) -> BatchResult:
     """Mark a class set as a job recorded in the store, resuming it if it was interrupted.
 
@@ -213,7 +193,7 @@ def run_batch(
         out_dir: where results.csv, results.xlsx, feedback.zip and report.html are written
             (created if missing).
         questions: a questions file in the import format; the bank (``$MARKER_RUBRICS_DIR``
-            or the shipped one) if None.
+            or the shipped one) if None. Teachers' saved versions in the data folder apply.
         engine: "local" (this machine) or "dask" (a Dask cluster at ``address``).
         address: the Dask scheduler's address, e.g. ``tcp://host:8786``.
         processes: worker processes of the local engine (default: one per CPU); with 1,
@@ -222,8 +202,10 @@ def run_batch(
         progress: called with ``(done, total)`` scripts before marking and after every
             committed chunk; scripts done by an earlier run count as done.
         use_calibration: apply the question's saved calibration, if any.
-        marker: a Marker already loaded in this process to mark with (the app passes its own,
-            which includes teachers' saved rubric versions); engine "local", 1 process only.
+        data_dir: the data folder (saved versions, calibrations, the job store); default
+            ``$MARKER_DATA_DIR``, else the per-user one.
+        workspace: a workspace already loaded in this process (the app passes its own); its data
+            folder and questions are used, and with the local engine and one process, its marker.
 
     Returns:
         The counts, the duplicates, the output files and every script's record.
@@ -234,18 +216,19 @@ def run_batch(
             input (:class:`~marker.errors.UploadError`, :class:`~marker.errors.ScriptsError`),
             or nothing to mark in it.
     """
-    _check_engine(engine, address, processes, marker)
+    _check_engine(engine, address, processes)
     input, out_dir = Path(input), Path(out_dir)
     processes = processes or os.cpu_count() or 1
-    source = MarkerSource.here(questions)
-    catalogue = _catalogue(source, marker)
+    source = MarkerSource.of(workspace) if workspace is not None else MarkerSource.here(questions, data_dir)
+    workspace = workspace if workspace is not None else workspace_for(source)
+    catalogue = {q.id: (q.max_mark, q.version) for q in workspace.bank.questions.values()}
     if question_id is not None and question_id not in catalogue:
         raise UnknownQuestionError(question_id, catalogue)
-    plan = _plan(input, question_id, catalogue, use_calibration)
-    store = store if store is not None else JobStore()
+    plan = _plan(input, question_id, catalogue, use_calibration, workspace.data_dir)
+    store = store if store is not None else JobStore(workspace.data_dir / "batches.sqlite3")
     options = {"engine": engine, "processes": processes, "questions": source.questions}
     plan.open(store, input, question_id, {**options, "use_calibration": use_calibration})
-    run = _Engine(engine, address, processes, source, marker)
+    run = _Engine(engine, address, processes, source, workspace, catalogue)
     n_skipped = _mark_pending(store, plan, run, progress)
     store.finish_job(plan.job_id)
     return _result(store, plan, out_dir, input, n_skipped, run.notes)
@@ -316,7 +299,11 @@ class _Plan:
 
 
 def _plan(
-    input: Path, question_id: str | None, catalogue: dict[str, tuple[int, str]], use_calibration: bool
+    input: Path,
+    question_id: str | None,
+    catalogue: dict[str, tuple[int, str]],
+    use_calibration: bool,
+    folder: Path,
 ) -> _Plan:
     """Read the input and sort its scripts; the job id follows from them and what marks them."""
     got = ingest(input)
@@ -338,7 +325,7 @@ def _plan(
         else:
             markable.append(s)
     qids = list(dict.fromkeys(s.question_id for s in markable if s.question_id))
-    cals = _calibrations(qids, catalogue) if use_calibration else {}
+    cals = _calibrations(qids, catalogue, folder) if use_calibration else {}
     salt = _rubric_salt(qids, catalogue, cals, use_calibration)
     job_id = job_id_for(input, question_id, scripts, rubric=salt)
     return _Plan(job_id, got, scripts, markable, unmarkable, cals)
@@ -348,16 +335,21 @@ class _Engine:
     """Runs chunks on the chosen engine; a chunk the engine cannot mark is marked in this process."""
 
     def __init__(
-        self, engine: str, address: str | None, processes: int, source: MarkerSource, marker: Marker | None
+        self,
+        engine: str,
+        address: str | None,
+        processes: int,
+        source: MarkerSource,
+        workspace: Workspace,
+        catalogue: dict[str, tuple[int, str]],
     ):
         self.engine, self.address, self.processes = engine, address, processes
-        self.source, self.marker = source, marker
+        self.source, self.workspace = source, workspace
+        self.versions = {qid: version for qid, (_, version) in catalogue.items()}
         self.notes: list[str] = []
 
     def in_this_process(self) -> Marker:
-        if self.marker is None:
-            self.marker = marker_for(self.source)
-        return self.marker
+        return self.workspace.marker
 
     def fallback(self, chunk: Chunk, exc: BaseException) -> list[Marked]:
         note = (
@@ -369,7 +361,7 @@ class _Engine:
         return mark_chunk(self.in_this_process(), chunk.question_id, chunk.items)
 
     def outcomes(self, pending: Sequence[Script]) -> Iterator[tuple[Chunk, list[Marked]]]:
-        chunks = make_chunks(pending)
+        chunks = make_chunks(pending, versions=self.versions)
         if not chunks:
             return iter(())
         workers = min(self.processes, len(chunks))

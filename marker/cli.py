@@ -360,6 +360,7 @@ def batch(
         int | None, typer.Option("--processes", help="Local worker processes (default: one per CPU).")
     ] = None,
     uncalibrated: Annotated[bool, typer.Option("--uncalibrated", help="Ignore a saved calibration.")] = False,
+    data_dir: DataDirOpt = None,
 ) -> None:
     """Mark a class set or a cohort; an interrupted run resumes where it stopped."""
     from .batch import run_batch
@@ -376,6 +377,7 @@ def batch(
             processes=processes,
             use_calibration=not uncalibrated,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
+            data_dir=data_dir,
         )
     for note in result.notes:
         typer.echo(f"Note: {note}", err=True)

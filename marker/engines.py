@@ -16,11 +16,15 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures import as_completed as futures_completed
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .engine import Marker, load_marker
+from .engine import Marker
 from .errors import MarkerError
 from .feedback import Feedback
 from .scripts import Script
+
+if TYPE_CHECKING:
+    from .workspace import Workspace
 
 #: Scripts marked (and committed) together: a crash loses at most this many.
 CHUNK_SIZE = 16
@@ -35,29 +39,45 @@ NEEDS_DASK = 'Batch marking with the Dask engine needs Dask: pip install -e ".[d
 
 @dataclass(frozen=True)
 class MarkerSource:
-    """What a worker builds its Marker from: a questions file, else the bank's folders.
+    """What a worker builds its Marker from: the workspace of a data folder.
 
-    Folders left as None mean the worker's own defaults (``$MARKER_RUBRICS_DIR``, else the
-    shipped bank), so a Dask worker on another machine uses its own installed bank.
+    That is the data folder (teachers' saved versions and model answers), and a questions
+    file or the bank's folders. Folders left as None mean the worker's own defaults
+    (``$MARKER_RUBRICS_DIR``, else the shipped bank). A Dask worker on another machine must see
+    the same data folder path; a worker whose rubric version differs from the batch's refuses
+    the chunk, which is then marked in the submitting process (and the batch says so).
     """
 
+    data_dir: str
     questions: str | None = None
     rubrics_dir: str | None = None
     answers_dir: str | None = None
 
     @classmethod
-    def here(cls, questions: str | Path | None) -> MarkerSource:
-        """The source this process would use: the questions file, or the bank its environment names."""
+    def here(cls, questions: str | Path | None, data_dir: str | Path | None = None) -> MarkerSource:
+        """The source this process would use: its data folder, and the questions file or the bank
+        its environment names."""
+        from .store import data_dir as default_data_dir
+
+        folder = str(Path(data_dir).resolve()) if data_dir is not None else str(default_data_dir())
         if questions is not None:
-            return cls(questions=str(Path(questions).resolve()))
+            return cls(folder, questions=str(Path(questions).resolve()))
         return cls(
+            folder,
             rubrics_dir=os.environ.get("MARKER_RUBRICS_DIR") or None,
             answers_dir=os.environ.get("MARKER_ANSWERS_DIR") or None,
         )
 
+    @classmethod
+    def of(cls, workspace: Workspace) -> MarkerSource:
+        """The source that rebuilds a workspace in another process."""
+        return cls.here(workspace.questions_file, workspace.data_dir)
+
     def _files(self) -> list[Path]:
+        data = Path(self.data_dir)
+        saved = [*sorted(data.glob("rubrics/**/*.y*ml")), *sorted(data.glob("model_answers/*/*.md"))]
         if self.questions:
-            return [Path(self.questions)]
+            return [Path(self.questions), *saved]
         from .bank import DEFAULT_ANSWERS, DEFAULT_RUBRICS
 
         rubrics = Path(self.rubrics_dir or os.environ.get("MARKER_RUBRICS_DIR") or DEFAULT_RUBRICS)
@@ -66,6 +86,7 @@ class MarkerSource:
             *sorted(rubrics.glob("topics/*.y*ml")),
             *sorted(rubrics.glob("questions/*.y*ml")),
             *sorted(answers.glob("*/*.md")),
+            *saved,
         ]
 
     def key(self) -> tuple:
@@ -80,34 +101,35 @@ class MarkerSource:
         return (self, tuple(stamps))
 
 
-def build_worker_marker(source: MarkerSource) -> Marker:
-    """The one place a worker (this process, a pool worker, a Dask worker) builds its Marker.
+def build_workspace(source: MarkerSource) -> Workspace:
+    """The one place a worker (this process, a pool worker, a Dask worker) builds what it marks with."""
+    from .workspace import Workspace
 
-    From the questions file if the source names one, else from the bank's folders (None:
-    the worker's own defaults). Swap this to change what every engine marks with.
-    """
-    if source.questions:
-        return load_marker(source.questions)
-    from .bank import QuestionBank
-
-    return Marker(QuestionBank.load(source.rubrics_dir, source.answers_dir))
+    return Workspace(
+        source.data_dir, source.questions, rubrics_dir=source.rubrics_dir, answers_dir=source.answers_dir
+    )
 
 
-# One Marker per source per process: spaCy loads once in each worker, not once per chunk.
-_MARKERS: dict[tuple, Marker] = {}
-_MARKERS_LOCK = threading.Lock()
+# One workspace per source per process: spaCy loads once in each worker, not once per chunk.
+_WORKSPACES: dict[tuple, Workspace] = {}
+_WORKSPACES_LOCK = threading.Lock()
+
+
+def workspace_for(source: MarkerSource) -> Workspace:
+    """This process's workspace for a source, built on first use and kept while its files are unchanged."""
+    key = source.key()
+    with _WORKSPACES_LOCK:
+        ws = _WORKSPACES.get(key)
+        if ws is None:
+            if len(_WORKSPACES) >= 4:
+                _WORKSPACES.clear()
+            ws = _WORKSPACES[key] = build_workspace(source)
+        return ws
 
 
 def marker_for(source: MarkerSource) -> Marker:
-    """This process's Marker for a source, built on first use and kept."""
-    key = source.key()
-    with _MARKERS_LOCK:
-        marker = _MARKERS.get(key)
-        if marker is None:
-            if len(_MARKERS) >= 4:
-                _MARKERS.clear()
-            marker = _MARKERS[key] = build_worker_marker(source)
-        return marker
+    """This process's Marker for a source (its workspace's), built on first use and kept."""
+    return workspace_for(source).marker
 
 
 # ---------------------------------------------------------------------------------------
@@ -162,10 +184,22 @@ def _warm_worker(source: MarkerSource) -> None:
 
 
 def mark_chunk_on_worker(
-    source: MarkerSource, question_id: str, items: Sequence[tuple[str, str]]
+    source: MarkerSource, question_id: str, items: Sequence[tuple[str, str]], version: str = ""
 ) -> list[Marked]:
-    """A pool or Dask task: mark a chunk with this worker's cached Marker."""
-    return mark_chunk(marker_for(source), question_id, items)
+    """A pool or Dask task: mark a chunk with this worker's cached Marker.
+
+    Raises:
+        MarkerError: this worker's rubric of the question is not the batch's ``version`` (a worker
+            that does not see the same data folder); the chunk is then marked by the submitter.
+    """
+    marker = marker_for(source)
+    have = marker.bank.question(question_id).version
+    if version and have != version:
+        raise MarkerError(
+            f"this worker marks '{question_id}' with rubric {have}, the batch with {version}: "
+            f"does it see the data folder {source.data_dir}?"
+        )
+    return mark_chunk(marker, question_id, items)
 
 
 # ---------------------------------------------------------------------------------------
@@ -177,19 +211,24 @@ def mark_chunk_on_worker(
 class Chunk:
     question_id: str
     scripts: tuple[Script, ...]
+    #: The rubric version the batch marks the question with (a worker checks it has the same).
+    version: str = ""
 
     @property
     def items(self) -> list[tuple[str, str]]:
         return [(s.script_id, s.text) for s in self.scripts]
 
 
-def make_chunks(scripts: Sequence[Script], size: int = CHUNK_SIZE) -> list[Chunk]:
+def make_chunks(
+    scripts: Sequence[Script], size: int = CHUNK_SIZE, versions: dict[str, str] | None = None
+) -> list[Chunk]:
     """Scripts grouped by question (in order of first appearance), then cut into chunks."""
     groups: dict[str, list[Script]] = {}
     for s in scripts:
         groups.setdefault(s.question_id or "", []).append(s)
+    versions = versions or {}
     return [
-        Chunk(qid, tuple(group[i : i + size]))
+        Chunk(qid, tuple(group[i : i + size]), versions.get(qid, ""))
         for qid, group in groups.items()
         for i in range(0, len(group), size)
     ]
@@ -223,7 +262,9 @@ def in_pool(
         initargs=(source,),
     )
     try:
-        futures = {pool.submit(mark_chunk_on_worker, source, c.question_id, c.items): c for c in chunks}
+        futures = {
+            pool.submit(mark_chunk_on_worker, source, c.question_id, c.items, c.version): c for c in chunks
+        }
         for future in futures_completed(futures):
             chunk = futures[future]
             try:
@@ -251,7 +292,8 @@ def on_dask(
         ) from None
     try:
         futures = {
-            client.submit(mark_chunk_on_worker, source, c.question_id, c.items, pure=False): c for c in chunks
+            client.submit(mark_chunk_on_worker, source, c.question_id, c.items, c.version, pure=False): c
+            for c in chunks
         }
         for future in distributed.as_completed(list(futures)):
             chunk = futures[future]

@@ -46,6 +46,8 @@ class Workspace:
             folder (``~/.local/share/marker`` on Linux). Created if missing.
         questions: an import file (see :mod:`marker.authoring`) whose questions replace the
             shipped bank; teachers' saved versions of those questions still apply.
+        rubrics_dir, answers_dir: folders of another bank to use instead of the shipped one
+            (default ``$MARKER_RUBRICS_DIR`` / ``$MARKER_ANSWERS_DIR``, else the shipped bank).
 
     Safe to share between threads (the Streamlit app does): changes go through one lock and
     marking through the marker's own.
@@ -55,7 +57,11 @@ class Workspace:
         self,
         data_dir: str | Path | None = None,
         questions: str | Path | None = None,
+        *,
+        rubrics_dir: str | Path | None = None,
+        answers_dir: str | Path | None = None,
     ):
+        self._bank_dirs = (rubrics_dir, answers_dir)
         self.data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.questions_file = Path(questions) if questions is not None else None
@@ -71,7 +77,7 @@ class Workspace:
     def _base(self) -> QuestionBank:
         """The bank before teachers' saved files: the shipped bank, or the import file's questions."""
         if self.questions_file is None:
-            return QuestionBank.load()
+            return QuestionBank.load(*self._bank_dirs)
         from .engine import load_marker
 
         # Imported questions need the pipeline to derive their points, so their marker comes too.

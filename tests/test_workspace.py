@@ -83,6 +83,29 @@ def test_workspace_cli_api_and_workspace_give_the_same_mark(workspace, saved, tm
         marker.default_workspace.cache_clear()
 
 
+@pytest.mark.parametrize("processes", [1, 2])
+def test_workspace_batch_marks_with_the_saved_version(workspace, saved, tmp_path, processes):
+    from marker.batch import run_batch
+
+    ours = workspace.mark("british-recognition", ANSWER)
+    folder = tmp_path / "scripts"
+    folder.mkdir()
+    for name in ("ada_lovelace", "ben_jones"):
+        (folder / f"{name}.txt").write_text(ANSWER, encoding="utf-8")
+    result = run_batch(folder, "british-recognition", tmp_path / "out", processes=processes, data_dir=saved)
+    assert result.n_marked == 2 and not result.notes  # no worker fell back to this process
+    for record in result.records:
+        assert json.loads(json.dumps(record.feedback.to_dict())) == json.loads(ours.to_json())
+    cli = runner.invoke(
+        app,
+        ["batch", str(folder), "-q", "british-recognition", "--out", str(tmp_path / "cli"),
+         "--processes", "1", "--data-dir", str(saved)],
+    )  # fmt: skip
+    assert cli.exit_code == 0, cli.output
+    rows = (tmp_path / "cli" / "results.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert len(rows) == 3 and all(",1,2," in row for row in rows[1:]), rows
+
+
 def test_workspace_app_marks_with_the_saved_version(saved, monkeypatch):
     import streamlit as st
     from streamlit.testing.v1 import AppTest

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from marker import analytics
-from marker.app.shared import error_text, md, resources, teacher_gate
+from marker.app.shared import error_text, md, resources, teacher_gate, workspace
 from marker.batch import run_batch
 from marker.errors import MarkerError
 from marker.export import results_table
@@ -179,7 +179,7 @@ def run(question_id: str, uploads: list, input_path: str | None) -> None:
                 engine="local",
                 processes=1,
                 progress=progress,
-                marker=marker,
+                workspace=workspace(),
             )
             downloads = {key: path.read_bytes() for key, path in result.outputs.items()}
     except MarkerError as exc:
