@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from .bank import cue_prefix
 from .concepts import LOOSE
 from .evidence import Evidence
+from .features import Features
 from .rubric import Question
-from .scoring import Features
 from .structure import Structure
 
 #: Essays shorter than this cannot show the development a levels scheme rewards.

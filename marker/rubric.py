@@ -151,7 +151,7 @@ class LevelCriteria(_Strict):
     """What an answer must show to reach a level (start low, move up while met).
 
     Any criterion left out takes a default from the level's position in the scheme
-    (see :func:`marker.scoring.default_criteria`).
+    (see :func:`marker.placement.default_criteria`).
     """
 
     min_points: float | None = Field(default=None, ge=0)

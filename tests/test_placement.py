@@ -2,16 +2,10 @@ from __future__ import annotations
 
 import pytest
 
+from marker.features import Features
+from marker.placement import check_level, criteria_for, default_criteria, place_points
+from marker.points import CREDITED, MISSING, PointResult
 from marker.rubric import Level, LevelCriteria
-from marker.scoring import (
-    CREDITED,
-    MISSING,
-    Features,
-    PointResult,
-    check_level,
-    default_criteria,
-    place_points,
-)
 
 
 def _features(**kw) -> Features:
@@ -38,19 +32,17 @@ def _features(**kw) -> Features:
     return Features(**base)
 
 
-def test_scoring_default_criteria_rise_with_level():
+def test_placement_default_criteria_rise_with_level():
     crit = [default_criteria(i, 5, 10, 25) for i in range(1, 6)]
     assert [c.min_points for c in crit] == sorted(c.min_points for c in crit)
     assert crit[-1].judgement == "substantiated" and crit[0].judgement == "none"
     assert crit[3].balance and not crit[2].balance
 
 
-def test_scoring_rubric_criteria_override_defaults(mini_bank):
-    from marker.scoring import _criteria_for
-
+def test_placement_rubric_criteria_override_defaults(mini_bank):
     q = mini_bank.question("mini-essay")
     level = Level(level=3, marks=(11, 15), descriptor="x", criteria=LevelCriteria(min_points=14))
-    merged = _criteria_for(level, q.marking, q)
+    merged = criteria_for(level, q.marking, q)
     assert merged.min_points == 14 and merged.min_analysis == default_criteria(3, 5, 3, 25).min_analysis
     check = check_level(level, merged, _features())
     assert not check.reached
@@ -65,19 +57,19 @@ def test_scoring_rubric_criteria_override_defaults(mini_bank):
         ({"analysis_share": 0.1}, False, "not met"),
     ],
 )
-def test_scoring_level_check_best_fit_allows_one_near_miss(change, reached, status):
+def test_placement_level_check_best_fit_allows_one_near_miss(change, reached, status):
     level = Level(level=5, marks=(21, 25), descriptor="x")
     check = check_level(level, default_criteria(5, 5, 10, 25), _features(**change))
     assert check.reached is reached
     assert next(c for c in check.criteria if c.name == "analysis").status == status
 
 
-def test_scoring_judgement_needed_for_top_level():
+def test_placement_judgement_needed_for_top_level():
     level = Level(level=5, marks=(21, 25), descriptor="x")
     assert not check_level(level, default_criteria(5, 5, 10, 25), _features(judgement="none")).reached
 
 
-def test_scoring_points_marking_counts_only_credited(mini_bank):
+def test_placement_points_marking_counts_only_credited(mini_bank):
     q = mini_bank.question("mini-points")
     pts = [
         PointResult("a", "A", "context", 1, CREDITED, 0.9),
