@@ -271,7 +271,7 @@ def _linked_keys(doc: Doc, start: int, end: int, sent: Span, spans: list[Span]) 
     tok = doc[end - 1]
     while start <= tok.head.i < end and tok.head.i != tok.i:
         tok = tok.head
-    for _ in range(3):
+    for _ in range(TUNING.evidence.date_head_climb):
         tok = tok.head
         heads.add(tok.i)
         if tok.pos_ in {"VERB", "AUX", "NOUN", "PROPN"} and tok.dep_ != "prep":
@@ -280,8 +280,8 @@ def _linked_keys(doc: Doc, start: int, end: int, sent: Span, spans: list[Span]) 
         gap = start - span.end if span.end <= start else span.start - end
         between = [doc[k] for k in range(min(span.end, end), max(span.start, start))]
         # "Rapallo in 1923", "the Treaty of Rapallo (1923)"; not across ", and" or a full stop.
-        # A date before the name must touch it ("the 1922 Rapallo treaty"), after it may be two words on.
-        reach = 2 if span.end <= start else 0
+        # A date before the name must touch it ("the 1922 Rapallo treaty"), after it may be a word or two on.
+        reach = TUNING.evidence.date_reach_after if span.end <= start else 0
         near = 0 <= gap <= reach and not any(
             t.text in {",", ";", ".", ":"} or t.pos_ == "CCONJ" for t in between
         )

@@ -98,6 +98,21 @@ class EvidenceTuning(_Section):
         description="spaCy entity labels that are figures (troop numbers, percentages) when they hold a "
         "digit and are not a date: precise evidence for the precision feature.",
     )
+    date_reach_after: int = Field(
+        2,
+        ge=0,
+        le=10,
+        description="A date this many words after a concept ('Rapallo in 1923') is said of it; one before "
+        "it must touch it. Set with the fact check, to flag slips without false flags (commit d563548).",
+    )
+    date_head_climb: int = Field(
+        3,
+        ge=1,
+        le=10,
+        description="Parse heads climbed from a date (through prepositions) to find the word it modifies "
+        "('Rapallo, signed in 1923,'); further reaches a neighbouring clause's event. Since the first "
+        "engine (475ae30); the fact-check figures of the validation set were measured with it.",
+    )
     # -- copied text and filler (evidence.against_question)
     copy_run: int = Field(
         8,

@@ -2,10 +2,21 @@ from __future__ import annotations
 
 import pytest
 
+from marker.evidence import gather
 from marker.features import Features
-from marker.placement import check_level, criteria_for, default_criteria, place_points
+from marker.guards import Advisory
+from marker.placement import (
+    CoverageScheme,
+    LevelsScheme,
+    PointsScheme,
+    check_level,
+    criteria_for,
+    default_criteria,
+    place_points,
+)
 from marker.points import CREDITED, MISSING, PointResult
 from marker.rubric import Level, LevelCriteria
+from marker.similarity import full_marks_at
 
 
 def _features(**kw) -> Features:
@@ -78,3 +89,25 @@ def test_placement_points_marking_counts_only_credited(mini_bank):
     assert place_points(q, pts).mark == 1
     assert place_points(q, pts * 3).mark == 2  # capped at max_mark
     assert place_points(q, pts, cap_mark=0).mark == 0
+
+
+def test_placement_scheme_chosen_once_from_the_question(mini_marker, import_marker):
+    essay = mini_marker.index(mini_marker.bank.question("mini-essay"))
+    points = mini_marker.index(mini_marker.bank.question("mini-points"))
+    bulb = import_marker.index(import_marker.bank.question("bulb-circuit"))
+    assert isinstance(essay.scheme, LevelsScheme) and not essay.credit_wordings
+    assert isinstance(points.scheme, PointsScheme)
+    assert isinstance(bulb.scheme, CoverageScheme) and bulb.scheme.full_at == full_marks_at(2)
+    assert essay.scheme.empty().level == 0 and points.scheme.empty().level is None
+    assert essay.scheme.empty().mark == points.scheme.empty().mark == 0
+
+
+def test_placement_coverage_scheme_scales_the_match_and_obeys_a_cap(import_marker):
+    index = import_marker.index(import_marker.bank.question("bulb-circuit"))
+    doc = import_marker.nlp("Bulb A is still in a closed path with the battery.")
+    evidence = gather(doc, index)
+    assert evidence.match.score >= index.scheme.full_at
+    placed = index.scheme.place(evidence, [], None, None, [])
+    assert placed.mark == 1 and placed.level is None and "full-mark answer" in placed.explanation
+    held = index.scheme.place(evidence, [], None, None, [Advisory("copied", "Copied.", cap_mark=0)])
+    assert held.mark == 0 and "held at 0" in held.explanation
