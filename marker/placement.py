@@ -83,6 +83,7 @@ class Scheme:
         features: Features,
         advisories: list[Advisory],
     ) -> Placement:
+        """The mark of an answer, from what the earlier stages wrote; advisories may cap it."""
         raise NotImplementedError
 
     def empty(self) -> Placement:
@@ -95,7 +96,14 @@ class LevelsScheme(Scheme):
 
     credits_wordings = False
 
-    def place(self, evidence, points, structure, features, advisories) -> Placement:
+    def place(
+        self,
+        evidence: Evidence,
+        points: list[PointResult],
+        structure: Structure | None,
+        features: Features,
+        advisories: list[Advisory],
+    ) -> Placement:
         caps = [a.cap_level for a in advisories if a.cap_level is not None]
         quotes = criterion_evidence(evidence, points, structure)
         return place_levels(self.question, features, min(caps) if caps else None, quotes)
@@ -107,7 +115,14 @@ class LevelsScheme(Scheme):
 class PointsScheme(Scheme):
     """A mark per credited point (or the rubric's threshold table)."""
 
-    def place(self, evidence, points, structure, features, advisories) -> Placement:
+    def place(
+        self,
+        evidence: Evidence,
+        points: list[PointResult],
+        structure: Structure | None,
+        features: Features,
+        advisories: list[Advisory],
+    ) -> Placement:
         return place_points(self.question, points, _cap_mark(advisories))
 
 
@@ -118,7 +133,14 @@ class CoverageScheme(Scheme):
         super().__init__(question)
         self.full_at = full_at
 
-    def place(self, evidence, points, structure, features, advisories) -> Placement:
+    def place(
+        self,
+        evidence: Evidence,
+        points: list[PointResult],
+        structure: Structure | None,
+        features: Features,
+        advisories: list[Advisory],
+    ) -> Placement:
         return place_coverage(self.question, evidence.match, self.full_at, _cap_mark(advisories))
 
 

@@ -62,7 +62,7 @@ def score_points(evidence: Evidence, index: QuestionIndex) -> list[PointResult]:
     for m in evidence.mentions:
         by_sent.setdefault(m.sent, []).append(m)
     prefix, reject_prefix = cue_prefix(q), reject_key(q, "")
-    stem = TUNING.evidence.stem
+    stem, tuning = TUNING.evidence.stem, TUNING.points
     said = [frozenset(t[:stem] for t in s.terms) for s in sents] if index.credit_wordings else []
     given = frozenset(t[:stem] for t in index.question_terms)
     results = []
@@ -80,9 +80,9 @@ def score_points(evidence: Evidence, index: QuestionIndex) -> list[PointResult]:
             if said:
                 score = max(score, _wording_recall(said[s.index], index.point_wordings[j], given))
             if not s.is_claim:
-                score *= TUNING.points.unclaimed_factor  # named but not used to claim anything
+                score *= tuning.unclaimed_factor  # named but not used to claim anything
             score = min(score, 1.0)
-            if score >= TUNING.points.partial_at:
+            if score >= tuning.partial_at:
                 best_sents.append((score, s))
             best = max(best, score)
         results.append(_result(point, best, best_sents, evidence, key, concepts))
