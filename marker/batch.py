@@ -202,10 +202,8 @@ def run_batch(
         progress: called with ``(done, total)`` scripts before marking and after every
             committed chunk; scripts done by an earlier run count as done.
         use_calibration: apply the question's saved calibration, if any.
-        data_dir: the data folder (saved versions, calibrations, the job store); default
-            ``$MARKER_DATA_DIR``, else the per-user one.
-        workspace: a workspace already loaded in this process (the app passes its own); its data
-            folder and questions are used, and with the local engine and one process, its marker.
+        data_dir: the data folder (versions, calibrations, job store); default ``$MARKER_DATA_DIR``.
+        workspace: a workspace loaded in this process (the app's), used instead of the two above.
 
     Returns:
         The counts, the duplicates, the output files and every script's record.
@@ -219,8 +217,7 @@ def run_batch(
     _check_engine(engine, address, processes)
     input, out_dir = Path(input), Path(out_dir)
     processes = processes or os.cpu_count() or 1
-    source = MarkerSource.of(workspace) if workspace is not None else MarkerSource.here(questions, data_dir)
-    workspace = workspace if workspace is not None else workspace_for(source)
+    source, workspace = _source(questions, data_dir, workspace)
     catalogue = {q.id: (q.max_mark, q.version) for q in workspace.bank.questions.values()}
     if question_id is not None and question_id not in catalogue:
         raise UnknownQuestionError(question_id, catalogue)
@@ -232,6 +229,16 @@ def run_batch(
     n_skipped = _mark_pending(store, plan, run, progress)
     store.finish_job(plan.job_id)
     return _result(store, plan, out_dir, input, n_skipped, run.notes)
+
+
+def _source(
+    questions: str | Path | None, data_dir: str | Path | None, workspace: Workspace | None
+) -> tuple[MarkerSource, Workspace]:
+    """What workers build their marker from, and this process's workspace for it."""
+    if workspace is not None:
+        return MarkerSource.of(workspace), workspace
+    source = MarkerSource.here(questions, data_dir)
+    return source, workspace_for(source)
 
 
 def _mark_pending(store: JobStore, plan: _Plan, run: _Engine, progress: Progress | None) -> int:

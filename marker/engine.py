@@ -1,4 +1,17 @@
-"""The marking engine: answer text -> spaCy Doc -> evidence -> scores -> Feedback."""
+"""The marking engine: answer text -> spaCy Doc -> stages -> Feedback.
+
+The stages, one pass each, in this order (each module's docstring says what it reads and writes):
+
+1. :mod:`marker.evidence`  Doc -> Evidence (the only stage that reads spaCy objects);
+2. :mod:`marker.points`    the mark scheme's points credited;
+3. :mod:`marker.structure` thesis, conclusion, the question's demand, drift;
+4. :mod:`marker.features`  answer-level measures and judgement;
+5. :mod:`marker.guards`    advisories, with the caps they put on gamed answers;
+6. :mod:`marker.placement` the mark, by the question's scheme (levels, points or coverage);
+7. :mod:`marker.advice`    the Feedback, with next steps (and :mod:`marker.factcheck` for dates).
+
+What does not depend on the answer is built once per rubric version (:mod:`marker.index`).
+"""
 
 from __future__ import annotations
 
@@ -9,29 +22,21 @@ from pathlib import Path
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from .advice import build_feedback, empty_feedback
 from .bank import QuestionBank, concept_entry, cue_prefix, point_entries
 from .errors import MAX_ANSWER_CHARS, AnswerTooLongError, MarkerError
-from .evidence import extract, terms_of
+from .evidence import Evidence, gather, terms_of
 from .factcheck import check_facts
-from .feedback import Feedback, build_feedback
-from .guards import Advisory, check_answer
+from .features import compute_features
+from .feedback import Feedback
+from .guards import check_answer
+from .index import QuestionIndex
 from .nlp import build_pipeline
+from .placement import scheme_for
+from .points import score_points
 from .rubric import ModelAnswer, Question, Topic
-from .scoring import (
-    MISSING,
-    Placement,
-    PointResult,
-    QuestionIndex,
-    compute_features,
-    criterion_evidence,
-    place_coverage,
-    place_levels,
-    place_points,
-    prepare,
-    score_points,
-)
-from .similarity import NO_MATCH, ModelAnswerSet
-from .structure import analyse
+from .similarity import ModelAnswerSet
+from .structure import Structure, analyse
 
 
 class Marker:
@@ -86,25 +91,7 @@ class Marker:
         answers = self.bank.answers_for(question.id) if model_answers is None else model_answers
         key = (question.id, question.version + "|" + ",".join(f"{a.name}:{a.intended_mark}" for a in answers))
         if key not in self._indexes:
-            texts = [p.text for p in question.points] + [a.text for a in answers] + [question.question]
-            wordings = [[p.label, *p.aliases] for p in question.points]
-            docs = list(self.nlp.pipe(texts + [w for ws in wordings for w in ws]))
-            wording_docs = iter(docs[len(texts) :])
-            docs = docs[: len(texts)]
-            n = len(question.points)
-            answer_docs = docs[n : n + len(answers)]
-            top = max((a.intended_mark for a in answers), default=0)
-            full = [d for a, d in zip(answers, answer_docs, strict=True) if a.intended_mark == top]
-            self._indexes[key] = QuestionIndex.build(
-                question,
-                self.bank.topic_for(question),
-                answers,
-                point_terms=[terms_of(d) for d in docs[:n]],
-                answer_terms=[terms_of(d) for d in docs[n : n + len(answers)]],
-                question_terms=terms_of(docs[-1]),
-                model_set=ModelAnswerSet.build(full, docs[-1]),
-                wording_terms=[[terms_of(next(wording_docs)) for _ in ws] for ws in wordings],
-            )
+            self._indexes[key] = build_index(self.nlp, question, self.bank.topic_for(question), answers)
         return self._indexes[key]
 
     # ------------------------------------------------------------------ marking
@@ -145,36 +132,35 @@ class Marker:
         return [fb for fb in out if fb is not None]
 
     def mark_doc(self, index: QuestionIndex, doc: Doc) -> Feedback:
-        """Mark an already-parsed answer (the Doc must come from this marker's pipeline)."""
-        question, topic = index.question, index.topic
-        evidence = prepare(extract(doc), index)
+        """Mark an already-parsed answer (the Doc must come from this marker's pipeline).
+
+        One pass per stage, in order; each reads what the earlier ones wrote.
+        """
+        question = index.question
+        evidence = gather(doc, index)
         points = score_points(evidence, index)
-        structure = analyse(
-            evidence,
-            index.question_terms,
-            question.question,
-            question.command_word,
-            (question.period.start, question.period.end) if question.period else None,
-            frozenset(cue_prefix(question) + p.id for p in question.points),
-            frozenset(c for p in question.points for c in p.concepts),
-        )
-        match = index.model_set.match(doc) if index.model_set else NO_MATCH
-        features = compute_features(evidence, points, index, structure, match)
+        structure = structure_of(evidence, index)
+        features = compute_features(evidence, points, index, structure)
         advisories = check_answer(evidence, features, question, structure)
-        caps_level = [a.cap_level for a in advisories if a.cap_level is not None]
-        caps_mark = [a.cap_mark for a in advisories if a.cap_mark is not None]
-        if question.kind == "levels":
-            quotes = criterion_evidence(evidence, points, structure)
-            placement = place_levels(question, features, min(caps_level) if caps_level else None, quotes)
-        elif question.kind == "coverage":
-            full_at = index.model_set.full_at if index.model_set else 0.5
-            placement = place_coverage(question, match, full_at, min(caps_mark) if caps_mark else None)
-        else:
-            placement = place_points(question, points, min(caps_mark) if caps_mark else None)
-        facts = check_facts(evidence, topic, question)
+        placement = index.scheme.place(evidence, points, structure, features, advisories)
+        facts = check_facts(evidence, index.topic, question)
         return build_feedback(
-            question, topic, placement, points, facts, advisories, features, evidence, structure
+            question, index.topic, placement, points, facts, advisories, features, evidence, structure
         )
+
+
+def structure_of(evidence: Evidence, index: QuestionIndex) -> Structure:
+    """The structure stage (:mod:`marker.structure`), given what it needs of the question."""
+    question = index.question
+    return analyse(
+        evidence,
+        index.question_terms,
+        question.question,
+        question.command_word,
+        (question.period.start, question.period.end) if question.period else None,
+        frozenset(cue_prefix(question) + p.id for p in question.points),
+        frozenset(c for p in question.points for c in p.concepts),
+    )
 
 
 def check_text(text: str) -> str:
@@ -183,21 +169,6 @@ def check_text(text: str) -> str:
     if len(text) > MAX_ANSWER_CHARS:
         raise AnswerTooLongError(len(text))
     return text
-
-
-def empty_feedback(index: QuestionIndex) -> Feedback:
-    question = index.question
-    placement = Placement(
-        0, 0 if question.kind == "levels" else None, None, [], "The answer is empty: 0 marks."
-    )
-    points = [PointResult(p.id, p.label, p.theme, p.weight, MISSING, 0.0) for p in question.points]
-    advisory = Advisory("empty", "The answer is empty (or only spaces), so there is nothing to credit.")
-    fb = build_feedback(question, index.topic, placement, points, [], [advisory], None)
-    fb.next_steps = [
-        f"Write an answer to: \u201c{question.question}\u201d",
-        "Start with a sentence that answers the question directly, then support it with evidence.",
-    ]
-    return fb
 
 
 def load_marker(questions: str | Path | None = None) -> Marker:
@@ -219,3 +190,28 @@ def load_marker(questions: str | Path | None = None) -> Marker:
     bank = bank_from_specs(specs, nlp, str(path))
     nlp.get_pipe("marker_concepts").add_entries(bank.entries())
     return Marker(bank, nlp)
+
+
+def build_index(nlp: Language, question: Question, topic: Topic, answers: list[ModelAnswer]) -> QuestionIndex:
+    """Parse the mark scheme, the model answers and the question once, and build their index."""
+    texts = [p.text for p in question.points] + [a.text for a in answers] + [question.question]
+    wordings = [[p.label, *p.aliases] for p in question.points]
+    docs = list(nlp.pipe(texts + [w for ws in wordings for w in ws]))
+    wording_docs = iter(docs[len(texts) :])
+    docs = docs[: len(texts)]
+    n = len(question.points)
+    answer_docs = docs[n : n + len(answers)]
+    top = max((a.intended_mark for a in answers), default=0)
+    full = [d for a, d in zip(answers, answer_docs, strict=True) if a.intended_mark == top]
+    model_set = ModelAnswerSet.build(full, docs[-1])
+    return QuestionIndex.build(
+        question,
+        topic,
+        answers,
+        point_terms=[terms_of(d) for d in docs[:n]],
+        answer_terms=[terms_of(d) for d in answer_docs],
+        question_terms=terms_of(docs[-1]),
+        scheme=scheme_for(question, model_set),
+        model_set=model_set,
+        wording_terms=[[terms_of(next(wording_docs)) for _ in ws] for ws in wordings],
+    )

@@ -1,18 +1,29 @@
-"""From a parsed Doc to the evidence the rubric engine scores: the only stage that reads spaCy objects.
+"""The evidence stage, from a parsed Doc: the only stage that reads spaCy objects.
 
-Everything downstream (fact check, scoring, feedback) works on the plain, frozen
-dataclasses built here and never parses text again.
+Reads the answer's Doc (with the ``marker_concepts`` spans) and the question's
+:class:`~marker.index.QuestionIndex`. Writes :class:`Evidence`: sentences (role, claim or list,
+repeat, copied, filler), concept and cue mentions, dates and the concepts they are said of,
+figures, and the :class:`~marker.similarity.Match` with the closest full-mark model answer.
+Everything downstream (points, structure, features, guards, placement, feedback, the fact
+check) works on these plain, frozen dataclasses and never parses text again.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from spacy.tokens import Doc, Span, Token
 
+from .bank import cue_prefix
 from .concepts import EXACT, SPANS_KEY
 from .roles import ANALYSIS, COUNTER, EVALUATION, sentence_role
+from .similarity import NO_MATCH, Match, answer_words, copied_share, words_of
+from .tuning import TUNING
+
+if TYPE_CHECKING:  # the index is built from this module's terms_of; only its type is needed here
+    from .index import QuestionIndex
 
 #: Roles that do more than narrate.
 ANALYTIC_ROLES = frozenset({ANALYSIS, EVALUATION, COUNTER})
@@ -96,7 +107,7 @@ class Sentence:
     skeleton: tuple[str, ...]
     #: Content lemmas, lower case: what similarity is computed on.
     terms: tuple[str, ...]
-    #: Set against a question (scoring.prepare): mostly words copied from the question or a model answer.
+    #: Set against a question (:func:`against_question`): mostly words copied from a model answer.
     copied: bool = False
     #: Set against a question: says nothing about it (no name, date, figure or term of the question).
     filler: bool = False
@@ -119,13 +130,15 @@ class Evidence:
     figures: tuple[str, ...]
     #: Share of alphabetic tokens that are English function words (low for gibberish or another language).
     stopword_share: float
+    #: Set against a question (:func:`gather`): the match with the closest full-mark model answer.
+    match: Match = NO_MATCH
 
     def argued_sentences(self) -> list[Sentence]:
         """The sentences that count, in paragraphs that say something about the question.
 
         A paragraph of pure filler ("Overall there were many reasons...") is no conclusion, so
         padding cannot create a judgement; a short summing-up sentence inside a real
-        conclusion still counts. (Filler is marked against a question by ``scoring.prepare``.)
+        conclusion still counts. (Filler is marked against a question by :func:`against_question`.)
         """
         content = {s.paragraph for s in self.sentences if s.counts and not s.filler}
         return [s for s in self.sentences if s.counts and s.paragraph in content]
@@ -147,7 +160,7 @@ def _paragraph_starts(text: str) -> list[int]:
 def _ends_here(doc: Doc, tok) -> bool:
     """Whether a line break token ends a sentence: a blank line, a break after sentence-final
     punctuation, or the end of a short line (a heading or a list item). A hard wrap in the
-    middle of a sentence does not."""
+    middle of a sentence does not (``TUNING.evidence.short_line_tokens``)."""
     if tok.text.count("\n") >= 2 or tok.i == 0:
         return True
     if doc[tok.i - 1].text in {".", "!", "?", ":", ";", '"', "\u201d", "'", "\u2019", ")"}:
@@ -155,7 +168,7 @@ def _ends_here(doc: Doc, tok) -> bool:
     line_start = tok.i - 1
     while line_start > 0 and "\n" not in doc[line_start - 1].text:
         line_start -= 1
-    return tok.i - line_start < 8
+    return tok.i - line_start < TUNING.evidence.short_line_tokens
 
 
 def _split_sentences(doc: Doc) -> list[Span]:
@@ -258,7 +271,7 @@ def _linked_keys(doc: Doc, start: int, end: int, sent: Span, spans: list[Span]) 
     tok = doc[end - 1]
     while start <= tok.head.i < end and tok.head.i != tok.i:
         tok = tok.head
-    for _ in range(3):
+    for _ in range(TUNING.evidence.date_head_climb):
         tok = tok.head
         heads.add(tok.i)
         if tok.pos_ in {"VERB", "AUX", "NOUN", "PROPN"} and tok.dep_ != "prep":
@@ -267,8 +280,8 @@ def _linked_keys(doc: Doc, start: int, end: int, sent: Span, spans: list[Span]) 
         gap = start - span.end if span.end <= start else span.start - end
         between = [doc[k] for k in range(min(span.end, end), max(span.start, start))]
         # "Rapallo in 1923", "the Treaty of Rapallo (1923)"; not across ", and" or a full stop.
-        # A date before the name must touch it ("the 1922 Rapallo treaty"), after it may be two words on.
-        reach = 2 if span.end <= start else 0
+        # A date before the name must touch it ("the 1922 Rapallo treaty"), after it may be a word or two on.
+        reach = TUNING.evidence.date_reach_after if span.end <= start else 0
         near = 0 <= gap <= reach and not any(
             t.text in {",", ";", ".", ":"} or t.pos_ == "CCONJ" for t in between
         )
@@ -295,20 +308,18 @@ def terms_of(span: Span | Doc | list[Token]) -> tuple[str, ...]:
 
 
 def extract(doc: Doc) -> Evidence:
-    """Build the :class:`Evidence` of one parsed answer (one pass over each sentence's tokens)."""
+    """Build the :class:`Evidence` of one parsed answer (one pass over each sentence's tokens).
+
+    Question-independent: :func:`gather` adds what depends on the question.
+    """
     text = doc.text
     spans = list(doc.spans[SPANS_KEY]) if SPANS_KEY in doc.spans else []
     para_starts = _paragraph_starts(text)
     sents = [_strip(s) for s in _split_sentences(doc)]
     sents = [s for s in sents if len(s)]
-    sentences, mentions, dates, figures = [], [], [], []
-    tok_sent: dict[int, int] = {}
-    seen_texts: set[str] = set()
-    n_alpha = n_stop = 0
-    for i, sent in enumerate(sents):
-        for k in range(sent.start, sent.end):
-            tok_sent[k] = i
+    tok_sent = {k: i for i, sent in enumerate(sents) for k in range(sent.start, sent.end)}
     spans_by_sent: dict[int, list[Span]] = {}
+    mentions = []
     for span in spans:
         i = tok_sent.get(span.start)
         if i is not None:
@@ -318,68 +329,133 @@ def extract(doc: Doc) -> Evidence:
     for ent in doc.ents:
         if ent.start in tok_sent:
             ents_by_sent.setdefault(tok_sent[ent.start], []).append(ent)
+    sentences, dates, figures = [], [], []
+    seen_texts: set[str] = set()
+    n_alpha = n_stop = 0
     for i, sent in enumerate(sents):
         own_spans = spans_by_sent.get(i, [])
-        found = find_dates(sent, i)
-        date_tokens = set()
-        for ref, s, e in found:
-            date_tokens.update(range(s, e))
-            linked = _linked_keys(doc, s, e, sent, own_spans)
-            dates.append(DateRef(ref.year, ref.month, ref.day, ref.start, ref.end, ref.text, i, linked))
-        for ent in ents_by_sent.get(i, []):
-            is_figure = ent.label_ in {"CARDINAL", "PERCENT", "QUANTITY", "MONEY"} and any(
-                c.isdigit() for c in ent.text
-            )
-            if is_figure and not date_tokens.intersection(range(ent.start, ent.end)):
-                figures.append(ent.text)
-        n_concept_tokens = sum(len(sp) for sp in own_spans if sp.label_.startswith("c:"))
-        toks = list(sent)
-        alpha = [t for t in toks if t.is_alpha]
+        found = _dates_and_figures(doc, sent, i, own_spans, ents_by_sent.get(i, []), dates, figures)
+        alpha = [t for t in sent if t.is_alpha]
         n_alpha += len(alpha)
         n_stop += sum(t.is_stop for t in alpha)
-        role = sentence_role(sent, has_fact=bool(found) or n_concept_tokens > 0, tokens=toks)
-        n_commas = sum(1 for t in toks if t.text in {",", ";"})
-        is_list = (
-            (not role.finite and len(alpha) > 0)
-            or (n_concept_tokens >= 0.5 * max(len(alpha), 1) and n_commas >= 2)
-            # fragments strung together with commas: "isolation, trade deals, military cooperation, ..."
-            or (n_commas >= 4 and len(alpha) / (n_commas + 1) < 4)
-            # a short fragment with no subject: "recognised the Soviet", "trade deals"
-            or (len(alpha) < 6 and not any(t.dep_ in {"nsubj", "nsubjpass", "expl"} for t in toks))
-        )
-        terms = terms_of(toks)
-        in_span = {k for sp in own_spans for k in range(sp.start, sp.end)}
-        skeleton = tuple(t.lower_ for t in toks if (t.is_stop or t.is_punct) and t.i not in in_span)
-        norm = " ".join(t.lower_ for t in alpha)
-        repeat = len(alpha) >= 4 and norm in seen_texts
-        seen_texts.add(norm)
         para = max(j for j, p in enumerate(para_starts) if p <= sent.start_char)
-        sentences.append(
-            Sentence(
-                index=i,
-                start=sent.start_char,
-                end=sent.end_char,
-                text=sent.text,
-                paragraph=para,
-                n_words=len(alpha),
-                is_claim=role.finite and not is_list,
-                is_list=is_list,
-                role=role.role,
-                role_cues=role.cues,
-                repeat=repeat,
-                skeleton=skeleton,
-                terms=terms,
-            )
-        )
-    stop_share = n_stop / n_alpha if n_alpha else 0.0
-    paragraphs = {s.paragraph for s in sentences}
+        sentences.append(_sentence(sent, i, para, own_spans, bool(found), seen_texts))
     return Evidence(
         text=text,
         sentences=tuple(sentences),
         mentions=tuple(mentions),
         dates=tuple(dates),
         n_words=n_alpha,
-        n_paragraphs=len(paragraphs),
+        n_paragraphs=len({s.paragraph for s in sentences}),
         figures=tuple(dict.fromkeys(figures)),
-        stopword_share=stop_share,
+        stopword_share=n_stop / n_alpha if n_alpha else 0.0,
     )
+
+
+def _dates_and_figures(
+    doc: Doc,
+    sent: Span,
+    i: int,
+    own_spans: list[Span],
+    ents: list[Span],
+    dates: list[DateRef],
+    figures: list[str],
+) -> list:
+    """Append the sentence's dates (with the concepts they are said of) and figures; return its dates."""
+    found = find_dates(sent, i)
+    date_tokens = set()
+    for ref, s, e in found:
+        date_tokens.update(range(s, e))
+        linked = _linked_keys(doc, s, e, sent, own_spans)
+        dates.append(DateRef(ref.year, ref.month, ref.day, ref.start, ref.end, ref.text, i, linked))
+    labels = TUNING.evidence.figure_labels
+    for ent in ents:
+        is_figure = ent.label_ in labels and any(c.isdigit() for c in ent.text)
+        if is_figure and not date_tokens.intersection(range(ent.start, ent.end)):
+            figures.append(ent.text)
+    return found
+
+
+def _sentence(
+    sent: Span, i: int, para: int, own_spans: list[Span], has_date: bool, seen_texts: set[str]
+) -> Sentence:
+    """One sentence's record: its role, whether it claims or lists, repeats, skeleton and terms."""
+    tuning = TUNING.evidence
+    n_concept_tokens = sum(len(sp) for sp in own_spans if sp.label_.startswith("c:"))
+    toks = list(sent)
+    alpha = [t for t in toks if t.is_alpha]
+    role = sentence_role(sent, has_fact=has_date or n_concept_tokens > 0, tokens=toks)
+    n_commas = sum(1 for t in toks if t.text in {",", ";"})
+    is_list = (
+        (not role.finite and len(alpha) > 0)
+        or (
+            n_concept_tokens >= tuning.list_concept_share * max(len(alpha), 1)
+            and n_commas >= tuning.list_min_commas
+        )
+        # fragments strung together with commas: "isolation, trade deals, military cooperation, ..."
+        or (
+            n_commas >= tuning.fragment_commas
+            and len(alpha) / (n_commas + 1) < tuning.fragment_words_per_piece
+        )
+        # a short fragment with no subject: "recognised the Soviet", "trade deals"
+        or (
+            len(alpha) < tuning.fragment_max_words
+            and not any(t.dep_ in {"nsubj", "nsubjpass", "expl"} for t in toks)
+        )
+    )
+    in_span = {k for sp in own_spans for k in range(sp.start, sp.end)}
+    norm = " ".join(t.lower_ for t in alpha)
+    repeat = len(alpha) >= tuning.repeat_min_words and norm in seen_texts
+    seen_texts.add(norm)
+    return Sentence(
+        index=i,
+        start=sent.start_char,
+        end=sent.end_char,
+        text=sent.text,
+        paragraph=para,
+        n_words=len(alpha),
+        is_claim=role.finite and not is_list,
+        is_list=is_list,
+        role=role.role,
+        role_cues=role.cues,
+        repeat=repeat,
+        skeleton=tuple(t.lower_ for t in toks if (t.is_stop or t.is_punct) and t.i not in in_span),
+        terms=terms_of(toks),
+    )
+
+
+# --------------------------------------------------------------------------- against the question
+
+
+def gather(doc: Doc, index: QuestionIndex) -> Evidence:
+    """The evidence stage: everything marking needs from a parsed answer, read against its question.
+
+    Reads the Doc (the only stage that does) and the question's index; writes the
+    :class:`Evidence`, with copied and filler sentences flagged and the match with the closest
+    full-mark model answer.
+    """
+    evidence = against_question(extract(doc), index)
+    match = index.model_set.match(answer_words(doc)) if index.model_set else NO_MATCH
+    return replace(evidence, match=match)
+
+
+def against_question(evidence: Evidence, index: QuestionIndex) -> Evidence:
+    """Mark the sentences that are copied or say nothing about this question."""
+    tuning = TUNING.evidence
+    cue = cue_prefix(index.question)
+    anchored = {m.sent for m in evidence.mentions if m.concept or m.key.startswith(cue)}
+    anchored |= {d.sent for d in evidence.dates}
+    sentences = []
+    for s in evidence.sentences:
+        words = words_of(s.text)
+        share = copied_share(words, index.source_runs, tuning.copy_run)
+        # A stock phrase shared with a model answer ("a limited impact on the outcome of the
+        # Civil War") is not copying: a copied sentence has most of its words, and at least
+        # copy_min_words of them, inside runs taken from a model answer.
+        copied = share >= tuning.copied_share and share * len(words) >= tuning.copy_min_words
+        filler = (
+            s.index not in anchored
+            and len(set(s.terms) & index.scheme_terms) < tuning.filler_min_scheme_terms
+        )
+        sentences.append(replace(s, copied=copied, filler=filler) if (copied or filler) else s)
+    return replace(evidence, sentences=tuple(sentences))

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from .bank import cue_prefix
 from .concepts import LOOSE
 from .evidence import Evidence
+from .features import Features
 from .rubric import Question
-from .scoring import Features
 from .structure import Structure
 from .tuning import TUNING
 

@@ -157,7 +157,7 @@ class LevelCriteria(_Strict):
     """What an answer must show to reach a level (start low, move up while met).
 
     Any criterion left out takes a default from the level's position in the scheme
-    (see :func:`marker.scoring.default_criteria`).
+    (see :func:`marker.placement.default_criteria`).
     """
 
     min_points: float | None = Field(default=None, ge=0)
@@ -227,7 +227,7 @@ class Level(_Strict):
     """One level of a levels mark scheme: its own band of marks and what it looks like.
 
     The scorer reads these directly: a level's marks come from ``marks``, never from an even
-    split of the maximum (see :func:`marker.scoring.place_levels`).
+    split of the maximum (see :func:`marker.placement.LevelsScheme`).
     """
 
     level: int = Field(ge=1, le=9)

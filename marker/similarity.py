@@ -14,13 +14,20 @@ answers, each an alternative way of being right. An answer's match with a model 
 
 The score is ``0.8 * recall + 0.2 * character similarity + 0.4 * (clause recall - recall)``,
 best over the model answers; full marks come at ``0.5 + 0.05 * ln(number of model answers)``
-(more alternatives make a chance match likelier). These constants were chosen on the
-*training* half of SemEval-2013 Task 7 (never its test sets); see ``benchmarks/semeval.py``.
+(more alternatives make a chance match likelier). These constants (``TUNING.evidence``) were
+chosen on the *training* half of SemEval-2013 Task 7 (never its test sets); see
+``benchmarks/semeval.py``.
+
+Also here: copied text, found as runs of words shared with the model answers.
+
+The model answers' Docs are read once per rubric version (:meth:`ModelAnswerSet.build`); an
+answer is compared as plain data (:class:`AnswerWords`) the evidence stage takes from its Doc.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -29,78 +36,54 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from spacy.tokens import Doc, Span, Token
 
-NEGATIONS = frozenset({"not", "no", "n't", "never", "nothing", "none", "neither", "nor", "cannot"})
-#: Stop words that carry the meaning of a short answer ("the same state", "switched off").
-KEPT_STOP_WORDS = frozenset(
-    {
-        "same",
-        "off",
-        "on",
-        "one",
-        "all",
-        "both",
-        "more",
-        "less",
-        "up",
-        "down",
-        "out",
-        "in",
-        "open",
-        "closed",
-        "first",
-        "last",
-        "before",
-        "after",
-    }
-)
-#: Words that join two clauses of one sentence: a model answer's clauses are split there.
-CLAUSE_BREAKS = frozenset({";", "so", "because", "therefore", "whereas"})
-STEM = 6
-RECALL_POWER = 0.85
-NEGATION_PENALTY = 0.5
-W_RECALL, W_CHARS, W_CLAUSE = 0.8, 0.2, 0.4
-FULL_AT, FULL_AT_PER_LOG_ALTERNATIVE = 0.5, 0.05
+from .tuning import TUNING
+
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
 
 def content_terms(tokens: Iterable[Token]) -> frozenset[str]:
     """Content lemmas cut to six letters (negations are kept apart, see :func:`is_negated`)."""
+    tuning = TUNING.evidence
+    negations, kept, stem = tuning.negations, tuning.kept_stop_words, tuning.stem
     out = set()
     for t in tokens:
         low = t.lower_
-        if t.is_punct or t.is_space or low in NEGATIONS:
+        if t.is_punct or t.is_space or low in negations:
             continue
-        if t.is_stop and low not in KEPT_STOP_WORDS:
+        if t.is_stop and low not in kept:
             continue
-        out.add(t.lemma_.lower()[:STEM])
+        out.add(t.lemma_.lower()[:stem])
     return frozenset(out)
 
 
 def stem_words(tokens: Iterable[Token]) -> dict[str, str]:
     """Each content stem with the word it came from, to show people words rather than stems."""
+    tuning = TUNING.evidence
     out: dict[str, str] = {}
     for t in tokens:
-        if not (t.is_punct or t.is_space or t.lower_ in NEGATIONS) and (
-            not t.is_stop or t.lower_ in KEPT_STOP_WORDS
+        if not (t.is_punct or t.is_space or t.lower_ in tuning.negations) and (
+            not t.is_stop or t.lower_ in tuning.kept_stop_words
         ):
-            out.setdefault(t.lemma_.lower()[:STEM], t.text)
+            out.setdefault(t.lemma_.lower()[: tuning.stem], t.text)
     return out
 
 
 def is_negated(tokens: Iterable[Token]) -> bool:
-    return any(t.lower_ in NEGATIONS for t in tokens)
+    return any(t.lower_ in TUNING.evidence.negations for t in tokens)
 
 
 def clauses(doc: Doc) -> list[Span]:
-    """Sentences, split again at ``;``, "so", "because"...; pieces of three words or more."""
+    """Sentences, split again at ``;``, "so", "because"...; pieces of ``clause_min_words`` or more."""
+    breaks, min_words = TUNING.evidence.clause_breaks, TUNING.evidence.clause_min_words
     out = []
     for sent in doc.sents:
         start = sent.start
         for t in sent:
-            if t.lower_ in CLAUSE_BREAKS and t.i > start:
+            if t.lower_ in breaks and t.i > start:
                 out.append(doc[start : t.i])
                 start = t.i + 1
         out.append(doc[start : sent.end])
-    return [s for s in out if sum(not t.is_punct for t in s) >= 3]
+    return [s for s in out if sum(not t.is_punct for t in s) >= min_words]
 
 
 def full_marks_at(n_alternatives: int) -> float:
@@ -109,7 +92,22 @@ def full_marks_at(n_alternatives: int) -> float:
     >>> full_marks_at(1), round(full_marks_at(6), 3)
     (0.5, 0.59)
     """
-    return FULL_AT + FULL_AT_PER_LOG_ALTERNATIVE * math.log(max(n_alternatives, 1))
+    tuning = TUNING.evidence
+    return tuning.full_at + tuning.full_at_per_log_alternative * math.log(max(n_alternatives, 1))
+
+
+@dataclass(frozen=True)
+class AnswerWords:
+    """What the match needs of an answer, taken from its Doc by the evidence stage."""
+
+    text: str
+    terms: frozenset[str]
+    negated: bool
+
+
+def answer_words(doc: Doc) -> AnswerWords:
+    """The answer's text, content stems and whether it is negated (see :func:`content_terms`)."""
+    return AnswerWords(doc.text, content_terms(doc), is_negated(doc))
 
 
 @dataclass(frozen=True)
@@ -170,7 +168,9 @@ class ModelAnswerSet:
             refs.append(Reference(content_terms(doc), is_negated(doc), clause_terms))
         vectorizer = matrix = None
         if model_docs:
-            vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), lowercase=True)
+            vectorizer = TfidfVectorizer(
+                analyzer="char_wb", ngram_range=TUNING.evidence.char_ngrams, lowercase=True
+            )
             vectorizer.fit([d.text for d in model_docs] + [question_doc.text])
             matrix = vectorizer.transform([d.text for d in model_docs])
         words: dict[str, str] = {}
@@ -183,22 +183,22 @@ class ModelAnswerSet:
     def full_at(self) -> float:
         return full_marks_at(len(self.references))
 
-    def match(self, doc: Doc) -> Match:
-        """Compare a parsed answer with every model answer; the best comparison wins."""
-        if not self.references or not doc.text.strip():
+    def match(self, words: AnswerWords) -> Match:
+        """Compare an answer's words with every model answer; the best comparison wins."""
+        if not self.references or not words.text.strip():
             return NO_MATCH
-        answer = content_terms(doc)
-        negated = is_negated(doc)
+        tuning = TUNING.evidence
+        answer, negated = words.terms, words.negated
         given = self.question_terms
         best_recall, closest, mismatch = 0.0, 0, False
         for i, ref in enumerate(self.references):
             wanted = (ref.terms - given) or ref.terms
             if not wanted:
                 continue
-            recall = min(len(answer & wanted) / len(wanted) ** RECALL_POWER, 1.0)
+            recall = min(len(answer & wanted) / len(wanted) ** tuning.recall_power, 1.0)
             differs = negated != ref.negated
             if differs:
-                recall *= NEGATION_PENALTY
+                recall *= tuning.negation_penalty
             if recall > best_recall or i == 0:
                 best_recall, closest, mismatch = recall, i, differs
         clause_recall = 0.0
@@ -208,8 +208,12 @@ class ModelAnswerSet:
                 clause_recall = max(clause_recall, len(answer & wanted) / len(wanted))
         chars = 0.0
         if self.vectorizer is not None:
-            chars = float(np.max((self.vectorizer.transform([doc.text]) @ self.matrix.T).toarray()))
-        score = W_RECALL * best_recall + W_CHARS * chars + W_CLAUSE * max(clause_recall - best_recall, 0.0)
+            chars = float(np.max((self.vectorizer.transform([words.text]) @ self.matrix.T).toarray()))
+        score = (
+            tuning.w_recall * best_recall
+            + tuning.w_chars * chars
+            + tuning.w_clause * max(clause_recall - best_recall, 0.0)
+        )
         ref_terms = (self.references[closest].terms - given) or self.references[closest].terms
         return Match(
             score=round(min(score, 1.0), 4),
@@ -221,3 +225,32 @@ class ModelAnswerSet:
             said=tuple(sorted(self.words.get(t, t) for t in ref_terms & answer)),
             unsaid=tuple(sorted(self.words.get(t, t) for t in ref_terms - answer)),
         )
+
+
+# --------------------------------------------------------------------------- copied text
+
+
+def words_of(text: str) -> list[str]:
+    """Lower-case words of a text, for finding shared runs."""
+    return _WORD.findall(text.lower())
+
+
+def word_runs(words: list[str], n: int) -> set[tuple[str, ...]]:
+    """Every run of ``n`` consecutive words."""
+    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
+
+
+def copied_share(words: list[str], runs: frozenset[tuple[str, ...]], n: int) -> float:
+    """Share of the words that sit inside a run of ``n`` words found in the sources.
+
+    >>> src = frozenset(word_runs("the treaty broke the isolation of soviet russia in april".split(), 8))
+    >>> copied_share("indeed the treaty broke the isolation of soviet russia in april".split(), src, 8)
+    0.9090909090909091
+    """
+    if len(words) < n or not runs:
+        return 0.0
+    covered = [False] * len(words)
+    for i in range(len(words) - n + 1):
+        if tuple(words[i : i + n]) in runs:
+            covered[i : i + n] = [True] * n
+    return sum(covered) / len(words)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 import spacy
 
-from marker.evidence import extract, find_dates
+from marker.evidence import extract, find_dates, gather
 
 
 @pytest.fixture(scope="module")
@@ -51,3 +51,18 @@ def test_evidence_date_linked_to_the_event_it_is_said_of(mini_marker):
     ev = extract(mini_marker.nlp("The Treaty of Rapallo in 1923 helped Germany."))
     (date,) = ev.dates
     assert date.year == 1923 and "c:treaty-of-rapallo" in date.linked
+
+
+def test_evidence_gather_flags_copied_text_and_filler_and_matches_the_model_answer(mini_marker):
+    question = mini_marker.bank.question("mini-essay")
+    index = mini_marker.index(question)
+    copied = index.model_answers[0].text.split("\n\n")[0]
+    doc = mini_marker.nlp(copied + "\n\nThere were many different reasons and they were all important.")
+    evidence = gather(doc, index)
+    *body, last = evidence.sentences
+    assert any(s.copied and not s.counts for s in body)
+    assert last.filler and not last.copied
+    assert evidence.match.score > 0 and evidence.match.said
+    # extract alone knows nothing of the question: no flags, no match
+    plain = extract(doc)
+    assert not any(s.copied or s.filler for s in plain.sentences) and plain.match.score == 0

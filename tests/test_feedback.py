@@ -7,9 +7,11 @@ import json
 import pytest
 
 from marker.factcheck import FactIssue
+from marker.features import Features
 from marker.feedback import Feedback, SentenceRole
 from marker.guards import Advisory
-from marker.scoring import CriterionResult, Features, LevelCheck, PointResult, Quote
+from marker.placement import CriterionResult, LevelCheck
+from marker.points import PointResult, Quote
 from marker.structure import Structure
 
 ESSAY = (

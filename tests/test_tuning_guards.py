@@ -14,8 +14,8 @@ import pytest
 from pydantic import BaseModel, ValidationError
 
 from marker.evidence import Evidence
+from marker.features import Features
 from marker.guards import CHECKS, check_answer
-from marker.scoring import Features
 from marker.tuning import (
     TUNING,
     ConceptsTuning,

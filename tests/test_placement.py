@@ -2,16 +2,21 @@ from __future__ import annotations
 
 import pytest
 
-from marker.rubric import Level, LevelCriteria
-from marker.scoring import (
-    CREDITED,
-    MISSING,
-    Features,
-    PointResult,
+from marker.evidence import gather
+from marker.features import Features
+from marker.guards import Advisory
+from marker.placement import (
+    CoverageScheme,
+    LevelsScheme,
+    PointsScheme,
     check_level,
+    criteria_for,
     default_criteria,
     place_points,
 )
+from marker.points import CREDITED, MISSING, PointResult
+from marker.rubric import Level, LevelCriteria
+from marker.similarity import full_marks_at
 
 
 def _features(**kw) -> Features:
@@ -38,19 +43,17 @@ def _features(**kw) -> Features:
     return Features(**base)
 
 
-def test_scoring_default_criteria_rise_with_level():
+def test_placement_default_criteria_rise_with_level():
     crit = [default_criteria(i, 5, 10, 25) for i in range(1, 6)]
     assert [c.min_points for c in crit] == sorted(c.min_points for c in crit)
     assert crit[-1].judgement == "substantiated" and crit[0].judgement == "none"
     assert crit[3].balance and not crit[2].balance
 
 
-def test_scoring_rubric_criteria_override_defaults(mini_bank):
-    from marker.scoring import _criteria_for
-
+def test_placement_rubric_criteria_override_defaults(mini_bank):
     q = mini_bank.question("mini-essay")
     level = Level(level=3, marks=(11, 15), descriptor="x", criteria=LevelCriteria(min_points=14))
-    merged = _criteria_for(level, q.marking, q)
+    merged = criteria_for(level, q.marking, q)
     assert merged.min_points == 14 and merged.min_analysis == default_criteria(3, 5, 3, 25).min_analysis
     check = check_level(level, merged, _features())
     assert not check.reached
@@ -65,19 +68,19 @@ def test_scoring_rubric_criteria_override_defaults(mini_bank):
         ({"analysis_share": 0.1}, False, "not met"),
     ],
 )
-def test_scoring_level_check_best_fit_allows_one_near_miss(change, reached, status):
+def test_placement_level_check_best_fit_allows_one_near_miss(change, reached, status):
     level = Level(level=5, marks=(21, 25), descriptor="x")
     check = check_level(level, default_criteria(5, 5, 10, 25), _features(**change))
     assert check.reached is reached
     assert next(c for c in check.criteria if c.name == "analysis").status == status
 
 
-def test_scoring_judgement_needed_for_top_level():
+def test_placement_judgement_needed_for_top_level():
     level = Level(level=5, marks=(21, 25), descriptor="x")
     assert not check_level(level, default_criteria(5, 5, 10, 25), _features(judgement="none")).reached
 
 
-def test_scoring_points_marking_counts_only_credited(mini_bank):
+def test_placement_points_marking_counts_only_credited(mini_bank):
     q = mini_bank.question("mini-points")
     pts = [
         PointResult("a", "A", "context", 1, CREDITED, 0.9),
@@ -86,3 +89,25 @@ def test_scoring_points_marking_counts_only_credited(mini_bank):
     assert place_points(q, pts).mark == 1
     assert place_points(q, pts * 3).mark == 2  # capped at max_mark
     assert place_points(q, pts, cap_mark=0).mark == 0
+
+
+def test_placement_scheme_chosen_once_from_the_question(mini_marker, import_marker):
+    essay = mini_marker.index(mini_marker.bank.question("mini-essay"))
+    points = mini_marker.index(mini_marker.bank.question("mini-points"))
+    bulb = import_marker.index(import_marker.bank.question("bulb-circuit"))
+    assert isinstance(essay.scheme, LevelsScheme) and not essay.credit_wordings
+    assert isinstance(points.scheme, PointsScheme)
+    assert isinstance(bulb.scheme, CoverageScheme) and bulb.scheme.full_at == full_marks_at(2)
+    assert essay.scheme.empty().level == 0 and points.scheme.empty().level is None
+    assert essay.scheme.empty().mark == points.scheme.empty().mark == 0
+
+
+def test_placement_coverage_scheme_scales_the_match_and_obeys_a_cap(import_marker):
+    index = import_marker.index(import_marker.bank.question("bulb-circuit"))
+    doc = import_marker.nlp("Bulb A is still in a closed path with the battery.")
+    evidence = gather(doc, index)
+    assert evidence.match.score >= index.scheme.full_at
+    placed = index.scheme.place(evidence, [], None, None, [])
+    assert placed.mark == 1 and placed.level is None and "full-mark answer" in placed.explanation
+    held = index.scheme.place(evidence, [], None, None, [Advisory("copied", "Copied.", cap_mark=0)])
+    assert held.mark == 0 and "held at 0" in held.explanation

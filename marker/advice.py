@@ -1,0 +1,192 @@
+"""The feedback stage: the :class:`~marker.feedback.Feedback` of a marked answer, with its next steps.
+
+Reads what the earlier stages wrote (placement, points, facts, advisories, features,
+evidence, structure) and the question with its topic; writes the Feedback, whose next steps
+are two to four concrete things to do in the redraft, most valuable first (counts in
+``TUNING.feedback``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .evidence import Evidence
+from .factcheck import DATED_KINDS, FactIssue
+from .features import Features
+from .feedback import Feedback, SentenceRole
+from .guards import Advisory
+from .placement import LevelCheck, Placement
+from .points import MISSING, PARTIAL, PointResult, missing_points
+from .rubric import Question, Topic
+from .structure import Structure
+from .tuning import TUNING
+
+if TYPE_CHECKING:
+    from .index import QuestionIndex
+
+
+def build_feedback(
+    question: Question,
+    topic: Topic,
+    placement: Placement,
+    points: list[PointResult],
+    facts: list[FactIssue],
+    advisories: list[Advisory],
+    features: Features | None,
+    evidence: Evidence | None = None,
+    structure: Structure | None = None,
+) -> Feedback:
+    """The Feedback record of a marked answer."""
+    return Feedback(
+        question_id=question.id,
+        question=question.question,
+        marking_kind=question.kind,
+        rubric_version=question.version,
+        mark=placement.mark,
+        max_mark=question.max_mark,
+        level=placement.level,
+        band=placement.band,
+        summary=placement.explanation,
+        points=points,
+        fact_issues=facts,
+        advisories=advisories,
+        next_steps=next_steps(question, topic, placement, points, facts, advisories),
+        ladder=placement.ladder,
+        features=features,
+        sentences=[
+            SentenceRole(s.start, s.end, s.paragraph, s.role, list(s.role_cues), s.counts, s.filler)
+            for s in (evidence.sentences if evidence else ())
+        ],
+        structure=structure,
+    )
+
+
+def empty_feedback(index: QuestionIndex) -> Feedback:
+    """The Feedback of a blank answer: 0 marks, with the reason and how to start."""
+    question = index.question
+    advisory = Advisory("empty", "The answer is empty (or only spaces), so there is nothing to credit.")
+    fb = build_feedback(
+        question, index.topic, index.scheme.empty(), missing_points(index), [], [advisory], None
+    )
+    fb.next_steps = [
+        f"Write an answer to: \u201c{question.question}\u201d",
+        "Start with a sentence that answers the question directly, then support it with evidence.",
+    ]
+    return fb
+
+
+def next_steps(
+    question: Question,
+    topic: Topic,
+    placement: Placement,
+    points: list[PointResult],
+    facts: list[FactIssue],
+    advisories: list[Advisory],
+) -> list[str]:
+    """Two to four concrete steps for the redraft, most valuable first."""
+    tuning = TUNING.feedback
+    missing = sorted((p for p in points if p.status == MISSING), key=lambda p: -p.weight)
+    partial = sorted((p for p in points if p.status == PARTIAL), key=lambda p: -p.weight)
+    steps = _repairs(question, facts, advisories)
+    if placement.ladder and placement.level is not None and placement.level < len(placement.ladder):
+        steps += _next_level(question, topic, placement.ladder[placement.level], missing, partial, len(steps))
+    by_id = {p.id: p for p in question.points}
+    for p in missing + partial:
+        if len(steps) >= tuning.max_steps or (
+            len(steps) >= tuning.partial_steps_until and p.status == PARTIAL
+        ):
+            break
+        if any(p.label.rstrip(".") in s for s in steps):
+            continue
+        if p.status == MISSING:
+            steps.append(f"Add: {p.label.rstrip('.')}. {by_id[p.id].explanation}".strip())
+        else:
+            steps.append(
+                f"Develop: {p.label.rstrip('.')} \u2014 you mention it; explain how it answers the question."
+            )
+    fillers = [
+        "Check every date and name against your notes, and make each paragraph's first sentence "
+        "answer the question directly.",
+        "Practise the answer again under timed conditions.",
+    ]
+    for step in fillers:
+        if len(steps) < tuning.min_steps:
+            steps.append(step)
+    return steps[: tuning.max_steps]
+
+
+def _repairs(question: Question, facts: list[FactIssue], advisories: list[Advisory]) -> list[str]:
+    """Steps that fix what is wrong before anything is added: a wrong date, a list, the wrong question."""
+    steps = []
+    codes = {a.code for a in advisories}
+    errors = [f for f in facts if f.severity == "error"]
+    if errors:
+        first = errors[0]
+        more = (
+            f" (and {len(errors) - 1} more date{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
+        )
+        steps.append(f"Correct the date in \u201c{first.text}\u201d: {first.correct}{more}.")
+    if "keyword-salad" in codes:
+        steps.append(
+            "Replace the lists of names with sentences: for each event or person, say what it did and "
+            "how that affected the question's issue."
+        )
+    if "off-topic" in codes:
+        steps.append(f"Answer the question set: \u201c{question.question}\u201d")
+    return steps
+
+
+def _next_level(
+    question: Question,
+    topic: Topic,
+    nxt: LevelCheck,
+    missing: list[PointResult],
+    partial: list[PointResult],
+    n_steps: int,
+) -> list[str]:
+    """A step for each criterion of the next level not yet met, while there is room for steps."""
+    # Judgement is its own step; as a "point to cover" it would read oddly.
+    to_cover = [p for p in missing if p.theme != "judgement"]
+    steps: list[str] = []
+    for c in nxt.criteria:
+        if c.status == "met" or n_steps + len(steps) >= TUNING.feedback.max_steps:
+            continue
+        lead = f"To reach level {nxt.level}, "
+        if c.name == "analysis":
+            steps.append(
+                lead + "explain rather than describe: after each piece of evidence, say what it shows "
+                "about the question (\u2018this meant\u2026\u2019, \u2018as a result\u2026\u2019, "
+                "\u2018this mattered because\u2026\u2019)."
+            )
+        elif c.name == "balance":
+            counter = next((p for p in missing + partial if p.theme == "counter-argument"), None)
+            what = f": {counter.label.rstrip('.')}" if counter else ""
+            steps.append(lead + f"weigh the other side{what}.")
+        elif c.name == "judgement":
+            judge = next((p for p in question.points if p.theme == "judgement"), None)
+            hint = f" One supportable line: {judge.explanation or judge.label}" if judge else ""
+            steps.append(
+                lead + "end with a clear judgement that answers the question and back it with your "
+                f"strongest evidence.{hint}"
+            )
+        elif c.name == "precision":
+            example = _example_for(question, topic, to_cover)
+            steps.append(lead + f"add precise evidence: dates, names and figures{example}.")
+        elif c.name == "points" and to_cover:
+            p = to_cover[0]
+            example = _example_for(question, topic, [p])
+            steps.append(lead + f"cover more of the mark scheme: {p.label.rstrip('.')}{example}.")
+    return steps
+
+
+def _example_for(question: Question, topic: Topic, candidates: list[PointResult]) -> str:
+    """A dated event from the first missing point that has one: a concrete thing to add."""
+    by_id = {p.id: p for p in question.points}
+    for result in candidates:
+        for cid in by_id[result.id].concepts:
+            if topic.concept(cid).kind not in DATED_KINDS:
+                continue  # a person's or country's dates are no example of evidence to add
+            for fact in topic.facts:
+                if fact.concept == cid and fact.check:
+                    return f" (for example {topic.concept(cid).label}, {fact.describe_date()})"
+    return ""

@@ -1,0 +1,213 @@
+"""The features stage: the answer-level measures placement reads, and how far the answer judges.
+
+Reads the :class:`~marker.evidence.Evidence`, the credited points, the question's
+:class:`~marker.index.QuestionIndex` and the :class:`~marker.structure.Structure`; writes
+:class:`Features` (coverage, analysis, balance, judgement, precision, similarity to the model
+answers, the match, list/filler/copied shares). Repeats, copied text and filler count for
+nothing here, so padding an answer cannot raise any measure. Numbers in ``TUNING.features``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .evidence import ANALYTIC_ROLES, Evidence, Sentence
+from .points import CREDITED, MISSING, PARTIAL, PointResult
+from .roles import COUNTER, EVALUATION, is_conclusion_opener
+from .similarity import copied_share, words_of
+from .structure import Structure
+from .tuning import TUNING
+
+if TYPE_CHECKING:
+    from .index import QuestionIndex
+
+JUDGEMENT_ORDER = ("none", "stated", "supported", "substantiated")
+
+
+@dataclass(frozen=True)
+class Features:
+    """The numbers behind a mark; calibration (a later issue) learns from these."""
+
+    n_words: int
+    n_sentences: int
+    n_paragraphs: int
+    n_claims: int
+    n_analytic: int
+    points_credited: int
+    points_partial: int
+    coverage: float
+    weighted_points: float
+    analysis_share: float
+    balance: bool
+    judgement: str
+    precision: int
+    similarity: float
+    model_estimate: float | None
+    list_share: float
+    distinct_concepts: int
+    answers_demand: bool = False
+    n_drifting: int = 0
+    filler_share: float = 0.0
+    copied_share: float = 0.0
+    #: Share of the answer's words that only repeat the question (six-word runs).
+    question_share: float = 0.0
+    #: Match with the closest full-mark model answer (see :mod:`marker.similarity`).
+    match_score: float = 0.0
+    match_recall: float = 0.0
+    clause_recall: float = 0.0
+    char_similarity: float = 0.0
+    negation_mismatch: bool = False
+
+
+def compute_features(
+    evidence: Evidence,
+    points: list[PointResult],
+    index: QuestionIndex,
+    structure: Structure | None = None,
+) -> Features:
+    """Every answer-level measure, in one pass over the evidence."""
+    sents = evidence.sentences
+    substantive = substantive_sentences(evidence)
+    analytic = [s for s in substantive if s.is_claim and s.role in ANALYTIC_ROLES]
+    mentioned = {m.sent for m in evidence.mentions if m.concept} | {d.sent for d in evidence.dates}
+    counter_points = {p.id for p in points if p.theme == "counter-argument" and p.status != MISSING}
+    judgement, _ = judgement_status(evidence)
+    if structure is not None and not structure.answers_demand and judgement in ("supported", "substantiated"):
+        judgement = "stated"  # a conclusion that does not answer the question's demand is no judgement on it
+    similarity, estimate = model_similarity(evidence, index)
+    match = evidence.match
+    return Features(
+        n_words=evidence.n_words,
+        n_sentences=len(sents),
+        n_paragraphs=evidence.n_paragraphs,
+        n_claims=sum(1 for s in substantive if s.is_claim),
+        n_analytic=len(analytic),
+        points_credited=sum(p.status == CREDITED for p in points),
+        points_partial=sum(p.status == PARTIAL for p in points),
+        **_coverage(points),
+        analysis_share=round(len(analytic) / len(substantive) if substantive else 0.0, 3),
+        balance=bool(counter_points) or any(s.role == COUNTER and s.index in mentioned for s in sents),
+        judgement=judgement,
+        precision=precision(evidence, index),
+        similarity=round(similarity, 3),
+        model_estimate=None if estimate is None else round(estimate, 1),
+        list_share=_word_share(evidence, [s for s in sents if s.is_list]),
+        distinct_concepts=len(evidence.concept_ids()),
+        answers_demand=bool(structure and structure.answers_demand),
+        n_drifting=len(structure.drifting) if structure else 0,
+        filler_share=_word_share(evidence, [s for s in sents if s.filler]),
+        copied_share=_word_share(evidence, [s for s in sents if s.copied]),
+        question_share=round(
+            copied_share(words_of(evidence.text), index.question_runs, TUNING.evidence.question_run), 3
+        ),
+        match_score=match.score,
+        match_recall=match.recall,
+        clause_recall=match.clause_recall,
+        char_similarity=match.char_similarity,
+        negation_mismatch=match.negation_mismatch,
+    )
+
+
+def substantive_sentences(evidence: Evidence) -> list[Sentence]:
+    """Sentences that can earn analysis: long enough, counted, not filler."""
+    min_words = TUNING.features.min_sentence_words
+    return [s for s in evidence.sentences if s.n_words >= min_words and s.counts and not s.filler]
+
+
+def _coverage(points: list[PointResult]) -> dict[str, float]:
+    """Weighted points (relative to the mean weight) and the weighted share of the scheme covered."""
+    weights = [p.weight for p in points]
+    mean_w = sum(weights) / len(weights)
+    credit = {CREDITED: 1.0, PARTIAL: TUNING.features.partial_credit, MISSING: 0.0}
+    weighted = sum(credit[p.status] * p.weight / mean_w for p in points)
+    coverage = sum(credit[p.status] * p.weight for p in points) / sum(weights)
+    return {"coverage": round(coverage, 3), "weighted_points": round(weighted, 2)}
+
+
+def _word_share(evidence: Evidence, sentences: list[Sentence]) -> float:
+    if not evidence.n_words:
+        return 0.0
+    return round(sum(s.n_words for s in sentences) / evidence.n_words, 3)
+
+
+def precision(evidence: Evidence, index: QuestionIndex) -> int:
+    """Specific details used in claims: distinct named people, places, events, dates, and figures."""
+    tuning = TUNING.features
+    claims = {s.index for s in evidence.sentences if s.is_claim}
+    specifics = {
+        m.concept
+        for m in evidence.mentions
+        if m.concept and m.sent in claims and index.concept_kinds.get(m.concept) in tuning.specific_kinds
+    }
+    dates = {(d.year, d.month) for d in evidence.dates if d.sent in claims}
+    return len(specifics) + len(dates) + min(len(evidence.figures), tuning.max_figures)
+
+
+def judgement_status(evidence: Evidence) -> tuple[str, tuple[int, ...]]:
+    """How far the answer reaches a judgement, and the sentences that state it.
+
+    - "stated": a concluding or evaluative sentence at the end (or opened as a conclusion);
+    - "supported": the conclusion also gives reasons with evidence (two analytic
+      sentences naming events or dates, or a judgement that says "because");
+    - "substantiated": the conclusion is a developed weighing: at least two analytic
+      sentences, three distinct pieces of evidence and some fifty words.
+    """
+    tuning = TUNING.features
+    sents = evidence.sentences
+    counting = evidence.argued_sentences()
+    if not counting:
+        return "none", ()
+    last_para = counting[-1].paragraph
+    one_paragraph = len({s.paragraph for s in counting}) == 1
+    tail = (
+        counting[-tuning.closing_sentences :]
+        if one_paragraph
+        else [s for s in counting if s.paragraph == last_para]
+    )
+    candidates = [s for s in tail if s.role == EVALUATION or (s.is_claim and is_conclusion_opener(s.text))]
+    candidates += [
+        s
+        for s in counting
+        if s not in tail
+        and is_conclusion_opener(s.text)
+        and s.role == EVALUATION
+        and s.index >= len(sents) * tuning.late_opener_share
+    ]
+    if not candidates:
+        return "none", ()
+    ids = tuple(sorted({s.index for s in candidates}))
+    tail_ids = {s.index for s in tail} | set(ids)
+    mentioned = {m.sent for m in evidence.mentions if m.concept} | {d.sent for d in evidence.dates}
+    reasoned = [s for s in tail if s.role in ANALYTIC_ROLES and s.index in mentioned]
+    because = any("because" in sents[i].role_cues for i in ids)
+    if not (len(reasoned) >= tuning.supported_min_reasons or (because and any(i in mentioned for i in ids))):
+        return "stated", ids
+    evidence_items = {m.concept for m in evidence.mentions if m.concept and m.sent in tail_ids}
+    evidence_items |= {str(d.year) for d in evidence.dates if d.sent in tail_ids}
+    analytic = [s for s in tail if s.role in ANALYTIC_ROLES]
+    words = sum(s.n_words for s in tail)
+    if (
+        len(analytic) >= tuning.substantiated_min_analytic
+        and len(evidence_items) >= tuning.substantiated_min_items
+        and words >= tuning.substantiated_min_words
+    ):
+        return "substantiated", ids
+    return "supported", ids
+
+
+def model_similarity(evidence: Evidence, index: QuestionIndex) -> tuple[float, float | None]:
+    """Cosine similarity to the closest model answer, and a mark estimated from the closest few."""
+    # Only sentences that say something count, so padding cannot move the estimate.
+    terms = [t for s in evidence.sentences if s.counts and not s.filler for t in s.terms]
+    if index.model_matrix is None or not terms:
+        return 0.0, None
+    sims = (index.vectorizer.transform([terms]) @ index.model_matrix.T).toarray()[0]
+    order = np.argsort(-sims, kind="stable")[: TUNING.features.estimate_neighbours]
+    top = sims[order]
+    if top.sum() <= 0:
+        return 0.0, None
+    estimate = float((top * index.model_marks[order]).sum() / top.sum())
+    return float(top[0]), estimate

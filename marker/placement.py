@@ -1,0 +1,402 @@
+"""The placement stage: the mark, by the question's marking scheme.
+
+Reads the evidence, the credited points, the structure, the :class:`~marker.features.Features`
+and the advisories (whose caps hold gamed answers down); writes a :class:`Placement` (mark,
+level and band, the levels ladder, a one-line explanation).
+
+Each kind of marking is a scheme object with one :meth:`Scheme.place`, chosen once per
+question by :func:`scheme_for`:
+
+- :class:`LevelsScheme`: start at level 1 and move up while the answer meets a level's
+  criteria (best fit), then place the mark within the band;
+- :class:`PointsScheme`: one mark per credited point, or the rubric's threshold table;
+- :class:`CoverageScheme`: marks in proportion to the match with the closest model answer.
+
+The numbers are in ``TUNING.placement``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+from .evidence import ANALYTIC_ROLES, Evidence
+from .features import JUDGEMENT_ORDER, Features, substantive_sentences
+from .points import CREDITED, PointResult, Quote
+from .roles import COUNTER
+from .rubric import CoverageMarking, Level, LevelCriteria, LevelsMarking, Question
+from .similarity import Match, ModelAnswerSet, full_marks_at
+from .structure import Structure
+from .tuning import TUNING
+
+if TYPE_CHECKING:
+    from .guards import Advisory
+
+
+@dataclass(frozen=True)
+class CriterionResult:
+    name: str
+    required: float | bool | str
+    actual: float | bool | str
+    status: str  # "met" | "nearly" | "not met"
+    description: str
+    #: Words of the answer that show it (for the criteria where a sentence can).
+    evidence: tuple[Quote, ...] = ()
+
+
+@dataclass(frozen=True)
+class LevelCheck:
+    level: int
+    marks: tuple[int, int]
+    descriptor: str
+    reached: bool
+    criteria: tuple[CriterionResult, ...]
+
+
+@dataclass
+class Placement:
+    mark: int
+    level: int | None
+    band: tuple[int, int] | None
+    ladder: list[LevelCheck] = field(default_factory=list)
+    explanation: str = ""
+
+
+# --------------------------------------------------------------------------- schemes
+
+
+class Scheme:
+    """How a question is marked. Subclasses place an answer; the engine never asks which one it has."""
+
+    #: Whether a sentence saying most of a point's own words credits it (short answers; see
+    #: :mod:`marker.points`). History essays keep to cue phrases and concepts.
+    credits_wordings = True
+
+    def __init__(self, question: Question):
+        self.question = question
+
+    def place(
+        self,
+        evidence: Evidence,
+        points: list[PointResult],
+        structure: Structure | None,
+        features: Features,
+        advisories: list[Advisory],
+    ) -> Placement:
+        """The mark of an answer, from what the earlier stages wrote; advisories may cap it."""
+        raise NotImplementedError
+
+    def empty(self) -> Placement:
+        """The placement of an empty answer."""
+        return Placement(0, None, None, [], "The answer is empty: 0 marks.")
+
+
+class LevelsScheme(Scheme):
+    """Levels of response: the ladder, best fit, then a mark within the band."""
+
+    credits_wordings = False
+
+    def place(
+        self,
+        evidence: Evidence,
+        points: list[PointResult],
+        structure: Structure | None,
+        features: Features,
+        advisories: list[Advisory],
+    ) -> Placement:
+        caps = [a.cap_level for a in advisories if a.cap_level is not None]
+        quotes = criterion_evidence(evidence, points, structure)
+        return place_levels(self.question, features, min(caps) if caps else None, quotes)
+
+    def empty(self) -> Placement:
+        return replace(super().empty(), level=0)
+
+
+class PointsScheme(Scheme):
+    """A mark per credited point (or the rubric's threshold table)."""
+
+    def place(
+        self,
+        evidence: Evidence,
+        points: list[PointResult],
+        structure: Structure | None,
+        features: Features,
+        advisories: list[Advisory],
+    ) -> Placement:
+        return place_points(self.question, points, _cap_mark(advisories))
+
+
+class CoverageScheme(Scheme):
+    """Marks in proportion to how much of a full-mark model answer the answer says."""
+
+    def __init__(self, question: Question, full_at: float):
+        super().__init__(question)
+        self.full_at = full_at
+
+    def place(
+        self,
+        evidence: Evidence,
+        points: list[PointResult],
+        structure: Structure | None,
+        features: Features,
+        advisories: list[Advisory],
+    ) -> Placement:
+        return place_coverage(self.question, evidence.match, self.full_at, _cap_mark(advisories))
+
+
+def scheme_for(question: Question, model_set: ModelAnswerSet | None = None) -> Scheme:
+    """The scheme object of a question's kind of marking (chosen once per rubric version)."""
+    if isinstance(question.marking, LevelsMarking):
+        return LevelsScheme(question)
+    if isinstance(question.marking, CoverageMarking):
+        full_at = model_set.full_at if model_set else full_marks_at(0)
+        return CoverageScheme(question, full_at)
+    return PointsScheme(question)
+
+
+def _cap_mark(advisories: list[Advisory]) -> int | None:
+    caps = [a.cap_mark for a in advisories if a.cap_mark is not None]
+    return min(caps) if caps else None
+
+
+# --------------------------------------------------------------------------- levels
+
+
+def criterion_evidence(
+    evidence: Evidence, points: list[PointResult], structure: Structure | None
+) -> dict[str, tuple[Quote, ...]]:
+    """For each criterion of the ladder, a few quotations of the answer that show it."""
+    k = TUNING.placement.quotes_per_criterion
+
+    def quote(s) -> Quote:
+        return Quote(s.start, s.end, s.text)
+
+    usable = substantive_sentences(evidence)
+    analytic = [s for s in usable if s.is_claim and s.role in ANALYTIC_ROLES]
+    named = {m.sent for m in evidence.mentions if m.concept} | {d.sent for d in evidence.dates}
+    out: dict[str, tuple[Quote, ...]] = {
+        "points": tuple(q for p in points if p.status == CREDITED for q in p.evidence[:1])[:k],
+        "analysis": tuple(quote(s) for s in analytic[:k]),
+        "development": tuple(quote(s) for s in analytic[k : 2 * k]),
+        "precision": tuple(quote(s) for s in usable if s.index in named and s.is_claim)[:k],
+        "balance": tuple(quote(s) for s in analytic if s.role == COUNTER)[:k],
+    }
+    if structure is not None and structure.conclusion:
+        by_index = {s.index: s for s in evidence.sentences}
+        out["judgement"] = tuple(quote(by_index[i]) for i in structure.conclusion[:k])
+    return out
+
+
+def default_criteria(level: int, n_levels: int, n_points: int, max_mark: int) -> LevelCriteria:
+    """What a level needs by default, read off the ladder tables by its position in the scheme.
+
+    >>> default_criteria(5, 5, 10, 25).judgement
+    'substantiated'
+    """
+    tuning = TUNING.placement
+    rungs = len(tuning.ladder_point_share)
+    i = min(rungs - 1, max(0, round(level / n_levels * rungs) - 1))
+    scale = min(1.0, max_mark / tuning.reference_max_mark)
+    return LevelCriteria(
+        min_points=round(tuning.ladder_point_share[i] * n_points, 2),
+        min_analysis=tuning.ladder_analysis[i],
+        balance=tuning.ladder_balance[i],
+        judgement=tuning.ladder_judgement[i],
+        min_precision=round(tuning.ladder_precision[i] * scale),
+        min_developed=round(tuning.ladder_developed[i] * scale),
+    )
+
+
+def criteria_for(level: Level, marking: LevelsMarking, question: Question) -> LevelCriteria:
+    """A level's criteria: the defaults, with what the rubric sets for the level."""
+    base = default_criteria(level.level, len(marking.levels), len(question.points), question.max_mark)
+    given = level.criteria.model_dump(exclude_none=True)
+    return base.model_copy(update=given)
+
+
+def _numeric(name: str, required: float, actual: float, description: str) -> CriterionResult:
+    if actual >= required:
+        status = "met"
+    elif required > 0 and actual >= TUNING.placement.nearly_share * required:
+        status = "nearly"
+    else:
+        status = "not met"
+    return CriterionResult(name, required, actual, status, description)
+
+
+_JUDGEMENT_TEXT = {
+    1: "reaches a judgement",
+    2: "reaches a judgement supported by evidence",
+    3: "reaches a well-substantiated judgement (a developed conclusion weighing the evidence)",
+}
+
+
+def check_level(
+    level: Level, criteria: LevelCriteria, f: Features, quotes: dict[str, tuple[Quote, ...]] | None = None
+) -> LevelCheck:
+    """Whether the answer meets a level: every criterion met, or all but ``max_nearly`` nearly met."""
+    tuning = TUNING.placement
+    quotes = quotes or {}
+    results = [
+        _numeric(
+            "points",
+            criteria.min_points or 0,
+            f.weighted_points,
+            f"covers at least {criteria.min_points:g} points of the mark scheme (weighted)",
+        ),
+        _numeric(
+            "analysis",
+            criteria.min_analysis or 0,
+            f.analysis_share,
+            f"at least {criteria.min_analysis:.0%} of sentences explain, analyse or evaluate",
+        ),
+        _numeric(
+            "precision",
+            criteria.min_precision or 0,
+            f.precision,
+            f"at least {criteria.min_precision} specific details (dates, names, events, figures)",
+        ),
+        _numeric(
+            "development",
+            criteria.min_developed or 0,
+            f.n_analytic,
+            f"at least {criteria.min_developed} distinct sentences that explain, analyse or evaluate",
+        ),
+    ]
+    if criteria.balance:
+        status = "met" if f.balance else "not met"
+        results.append(
+            CriterionResult("balance", True, f.balance, status, "weighs other factors or a counter-argument")
+        )
+    need = JUDGEMENT_ORDER.index(criteria.judgement or "none")
+    have = JUDGEMENT_ORDER.index(f.judgement)
+    if need:
+        status = "met" if have >= need else "nearly" if have == need - 1 and have > 0 else "not met"
+        results.append(
+            CriterionResult("judgement", criteria.judgement, f.judgement, status, _JUDGEMENT_TEXT[need])
+        )
+    # A criterion asking for nothing ("at least 0 details") explains nothing: leave it out.
+    results = [replace(r, evidence=quotes.get(r.name, ())) for r in results if r.required not in (0, 0.0)]
+    statuses = [r.status for r in results]
+    key_short = any(r.status != "met" for r in results if r.name in tuning.key_criteria)
+    reached = not key_short and "not met" not in statuses and statuses.count("nearly") <= tuning.max_nearly
+    return LevelCheck(level.level, tuple(level.marks), level.descriptor, reached, tuple(results))
+
+
+def place_levels(
+    question: Question,
+    f: Features,
+    cap_level: int | None = None,
+    quotes: dict[str, tuple[Quote, ...]] | None = None,
+) -> Placement:
+    """Start at the lowest level and move up while the answer meets it; then place within the band."""
+    marking = question.marking
+    assert isinstance(marking, LevelsMarking)
+    ladder = [check_level(lv, criteria_for(lv, marking, question), f, quotes) for lv in marking.levels]
+    if f.points_credited + f.points_partial == 0 and f.distinct_concepts == 0:
+        return Placement(
+            0, 0, (0, 0), ladder, "No creditable content: nothing relevant to the question was found."
+        )
+    reached = 0
+    for check in ladder:
+        if not check.reached:
+            break
+        reached = check.level
+    if reached == 0:
+        missing = ", ".join(c.description for c in ladder[0].criteria if c.status != "met")
+        low = ladder[0].marks[0]
+        return Placement(
+            low,
+            1,
+            tuple(ladder[0].marks),
+            ladder,
+            f"Bottom of level 1: some relevant knowledge, but level 1 is not fully met ({missing}).",
+        )
+    capped = cap_level is not None and reached > cap_level
+    if capped:
+        reached = max(cap_level, 0)
+    if reached == 0:
+        return Placement(0, 0, (0, 0), ladder, "Held at 0 marks by an advisory (see advisories).")
+    return _place_in_band(ladder, reached, capped, f)
+
+
+def _place_in_band(ladder: list[LevelCheck], reached: int, capped: bool, f: Features) -> Placement:
+    """The mark within the band of the level reached: higher the more of the next level is met."""
+    tuning = TUNING.placement
+    current = ladder[reached - 1]
+    low, high = current.marks
+    nxt = ladder[reached] if reached < len(ladder) else None
+    frac = tuning.held_position
+    reasons = []
+    if nxt is not None and not capped:
+        credit = {"met": 1.0, "nearly": tuning.nearly_credit}
+        share = sum(credit.get(c.status, 0.0) for c in nxt.criteria) / max(1, len(nxt.criteria))
+        frac = tuning.band_floor + tuning.band_span * share
+        missing = [c.name for c in nxt.criteria if c.status != "met"]
+        if missing:
+            reasons.append(f"short of level {nxt.level} on {', '.join(missing)}")
+    elif nxt is None:
+        margins = [min(tuning.top_margin_cap, _margin(c)) for c in current.criteria]
+        frac = min(1.0, tuning.top_floor + tuning.top_span * (sum(margins) / max(1, len(margins))))
+    if any(c.status == "nearly" for c in current.criteria):
+        frac -= tuning.nearly_penalty
+        reasons.append(
+            "only nearly meets " + ", ".join(c.name for c in current.criteria if c.status == "nearly")
+        )
+    if f.model_estimate is not None and not capped:
+        mid = (low + high) / 2
+        pull = (f.model_estimate - mid) / max(1, high - low) * tuning.estimate_slope
+        frac += max(-tuning.estimate_pull, min(tuning.estimate_pull, pull))
+    frac = min(1.0, max(0.0, frac))
+    mark = low + round(frac * (high - low))
+    position = "bottom" if frac < tuning.bottom_below else "middle" if frac < tuning.middle_below else "top"
+    text = f"Level {reached}, {position} of the band ({low}-{high})"
+    if capped:
+        text += f": held at level {reached} by an advisory"
+    if reasons:
+        text += ": " + "; ".join(reasons)
+    return Placement(mark, reached, (low, high), ladder, text + ".")
+
+
+def _margin(c: CriterionResult) -> float:
+    if isinstance(c.required, bool | str):
+        return 1.0 if c.status == "met" else 0.0
+    if not c.required:
+        return 1.0
+    return float(c.actual) / float(c.required)
+
+
+# --------------------------------------------------------------------------- points and coverage
+
+
+def place_points(question: Question, points: list[PointResult], cap_mark: int | None = None) -> Placement:
+    """The rubric's mark for the number of credited points, held at an advisory's cap."""
+    n = sum(p.status == CREDITED for p in points)
+    mark = question.marking.mark_for(n, question.max_mark)
+    text = f"{n} point{'s' if n != 1 else ''} credited"
+    if cap_mark is not None and mark > cap_mark:
+        mark = cap_mark
+        text += f"; held at {cap_mark} by an advisory"
+    return Placement(mark, None, None, [], text + f": {mark}/{question.max_mark}.")
+
+
+def place_coverage(
+    question: Question, match: Match, full_at: float, cap_mark: int | None = None
+) -> Placement:
+    """Marks in proportion to the match with the closest model answer (full marks at ``full_at``)."""
+    marking = question.marking
+    assert isinstance(marking, CoverageMarking)
+    full_at = marking.full_at or full_at
+    mark = marking.mark_for(match.score, full_at, question.max_mark)
+    share = min(match.score / full_at, 1.0)
+    shown = TUNING.placement.coverage_words_shown
+    text = f"The answer says {share:.0%} of what a full-mark answer says"
+    if match.said:
+        text += f" (it has: {', '.join(match.said[:shown])}"
+        text += f"; it lacks: {', '.join(match.unsaid[:shown])})" if match.unsaid else ")"
+    if match.negation_mismatch:
+        text += "; it negates what the model answer states (or the reverse)"
+    if cap_mark is not None and mark > cap_mark:
+        mark = cap_mark
+        text += f"; held at {cap_mark} by an advisory"
+    return Placement(mark, None, None, [], text + f": {mark}/{question.max_mark}.")

@@ -1,0 +1,153 @@
+"""The points stage: which points of the mark scheme the answer credits, with the words that earned them.
+
+Reads the :class:`~marker.evidence.Evidence` and the question's
+:class:`~marker.index.QuestionIndex`; writes one :class:`PointResult` per point (credited,
+partly credited or missing, its strength, and the quoted sentences and cue words).
+A sentence earns strength from the point's cue phrases, its concepts and its TF-IDF similarity
+to the point (weights in ``TUNING.points``); repeats and copied sentences earn nothing, and a
+sentence that claims nothing earns a share.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .bank import cue_prefix, reject_key
+from .evidence import Evidence, Mention, Sentence
+from .tuning import TUNING
+
+if TYPE_CHECKING:
+    from .index import QuestionIndex
+    from .rubric import Point
+
+CREDITED, PARTIAL, MISSING = "credited", "partial", "missing"
+
+
+@dataclass(frozen=True)
+class Quote:
+    """Words of the answer: ``answer[start:end] == text``."""
+
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class PointResult:
+    id: str
+    label: str
+    theme: str
+    weight: float
+    status: str
+    strength: float
+    #: The sentences that earned it, with the cue words inside them.
+    evidence: tuple[Quote, ...] = ()
+    cues: tuple[Quote, ...] = ()
+
+
+def missing_points(index: QuestionIndex) -> list[PointResult]:
+    """Every point of the question, none credited (an empty answer)."""
+    return [PointResult(p.id, p.label, p.theme, p.weight, MISSING, 0.0) for p in index.question.points]
+
+
+def score_points(evidence: Evidence, index: QuestionIndex) -> list[PointResult]:
+    """How well each point of the mark scheme is covered, with the words that earned it."""
+    q = index.question
+    sents = evidence.sentences
+    if not sents:
+        return missing_points(index)
+    sim = (index.vectorizer.transform([s.terms for s in sents]) @ index.point_matrix.T).toarray()
+    by_sent: dict[int, list[Mention]] = {}
+    for m in evidence.mentions:
+        by_sent.setdefault(m.sent, []).append(m)
+    prefix, reject_prefix = cue_prefix(q), reject_key(q, "")
+    stem, tuning = TUNING.evidence.stem, TUNING.points
+    said = [frozenset(t[:stem] for t in s.terms) for s in sents] if index.credit_wordings else []
+    given = frozenset(t[:stem] for t in index.question_terms)
+    results = []
+    for j, point in enumerate(q.points):
+        key, rejected = prefix + point.id, reject_prefix + point.id
+        concepts = set(point.concepts)
+        best, best_sents = 0.0, []
+        for s in sents:
+            if not s.counts:
+                continue
+            ms = by_sent.get(s.index, [])
+            if any(m.key == rejected for m in ms):
+                continue
+            score = _strength(s, ms, key, concepts, float(sim[s.index, j]))
+            if said:
+                score = max(score, _wording_recall(said[s.index], index.point_wordings[j], given))
+            if not s.is_claim:
+                score *= tuning.unclaimed_factor  # named but not used to claim anything
+            score = min(score, 1.0)
+            if score >= tuning.partial_at:
+                best_sents.append((score, s))
+            best = max(best, score)
+        results.append(_result(point, best, best_sents, evidence, key, concepts))
+    return results
+
+
+def _strength(s: Sentence, ms: list[Mention], key: str, concepts: set[str], similarity: float) -> float:
+    """What one sentence earns towards a point from its cue phrases, concepts and wording."""
+    tuning = TUNING.points
+    cue_hits = {m.text.lower() for m in ms if m.key == key}
+    concept_hits = {m.concept for m in ms if m.concept in concepts}
+    return (
+        tuning.cue * bool(cue_hits)
+        + tuning.second_cue * (len(cue_hits) >= 2)
+        + tuning.concept * bool(concept_hits)
+        + tuning.second_concept * (len(concept_hits) >= 2)
+        + min(tuning.similarity_cap, similarity)
+    )
+
+
+def _result(
+    point: Point,
+    best: float,
+    best_sents: list[tuple[float, Sentence]],
+    evidence: Evidence,
+    key: str,
+    concepts: set[str],
+) -> PointResult:
+    """The point's status, with its best sentences quoted and the cue words inside them."""
+    tuning = TUNING.points
+    best_sents.sort(key=lambda t: (-t[0], t[1].index))
+    chosen = [s for _score, s in best_sents[: tuning.quotes_per_point]]
+    quotes = tuple(Quote(s.start, s.end, s.text) for s in sorted(chosen, key=lambda s: s.index))
+    chosen_ids = {s.index for s in chosen}
+    cues = tuple(
+        Quote(m.start, m.end, m.text)
+        for m in evidence.mentions
+        if m.sent in chosen_ids and (m.key == key or m.concept in concepts)
+    )
+    status = CREDITED if best >= tuning.credit_at else PARTIAL if best >= tuning.partial_at else MISSING
+    return PointResult(
+        point.id,
+        point.label,
+        point.theme,
+        point.weight,
+        status,
+        round(best, 3),
+        quotes if status != MISSING else (),
+        cues if status != MISSING else (),
+    )
+
+
+def _wording_recall(
+    said: frozenset[str], wordings: tuple[frozenset[str], ...], given: frozenset[str]
+) -> float:
+    """The best share of a wording's content words that a sentence says (the question's own words aside).
+
+    "water and carbon dioxide are taken in" says "carbon dioxide is taken in", in any order and form.
+
+    >>> _wording_recall(frozenset({"water", "absorb"}), (frozenset({"water", "absorb", "root"}),), frozenset())
+    0.667
+    """
+    best = 0.0
+    for words in wordings:
+        wanted = (words - given) or words
+        if wanted:
+            best = max(best, len(said & wanted) / len(wanted))
+    return round(best, 3)

@@ -1,0 +1,76 @@
+"""Tuning of the features stage: the answer-level measures placement reads."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from .base import _Section
+
+
+class FeaturesTuning(_Section):
+    """The answer-level measures placement reads."""
+
+    partial_credit: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="A partly covered point counts this much in weighted points and coverage (a name "
+        "in a list earns half; first engine, kept through the ladder tuning).",
+    )
+    min_sentence_words: int = Field(
+        4,
+        ge=1,
+        le=30,
+        description="Sentences shorter than this are not substantive: they do not count towards the "
+        "analysis share or quote a criterion (short linking sentences would inflate it).",
+    )
+    max_figures: int = Field(
+        3,
+        ge=0,
+        le=50,
+        description="Figures (troop numbers, percentages) count towards precision up to this many, so a "
+        "string of numbers cannot buy the precision criterion (fc20045, ladder tuning).",
+    )
+    specific_kinds: frozenset[str] = Field(
+        frozenset({"person", "place", "organisation", "group", "event", "treaty"}),
+        description="Kinds of concept that count as specific evidence (a name, not a general idea).",
+    )
+    closing_sentences: int = Field(
+        2,
+        ge=1,
+        le=10,
+        description="In a one-paragraph answer, the last this many argued sentences are its conclusion.",
+    )
+    late_opener_share: float = Field(
+        0.6,
+        ge=0,
+        le=1,
+        description="A sentence opened as a conclusion ('Overall, ...') after this share of the answer "
+        "also counts as a judgement, though not in the last paragraph (validation set, 05f615c).",
+    )
+    supported_min_reasons: int = Field(
+        2,
+        ge=1,
+        le=10,
+        description="Analytic sentences naming events or dates a conclusion needs to be 'supported'.",
+    )
+    substantiated_min_analytic: int = Field(
+        2, ge=1, le=10, description="Analytic sentences a 'substantiated' conclusion needs (fc20045)."
+    )
+    substantiated_min_items: int = Field(
+        3,
+        ge=1,
+        le=20,
+        description="Distinct pieces of evidence (concepts, years) a 'substantiated' conclusion weighs: "
+        "set so that the shipped level 5 exemplars reach it and level 4 ones mostly not (fc20045).",
+    )
+    substantiated_min_words: int = Field(
+        50, ge=1, le=500, description="Words of a developed, 'substantiated' conclusion (fc20045)."
+    )
+    estimate_neighbours: int = Field(
+        2,
+        ge=1,
+        le=10,
+        description="The model-answer mark estimate averages the marks of this many closest model "
+        "answers, weighted by similarity (a nudge within the band only).",
+    )
