@@ -16,7 +16,8 @@ What does not depend on the answer is built once per rubric version (:mod:`marke
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from spacy.language import Language
@@ -73,6 +74,13 @@ class Marker:
             fresh = [e for e in map(concept_entry, topic.concepts) if e.key not in matcher.entries]
             if fresh:
                 matcher.add_entries(fresh)
+
+    @contextmanager
+    def pipeline(self) -> Iterator[Language]:
+        """The spaCy pipeline, held under the marker's lock, for parsing outside marking
+        (building a question from model answers) while other threads mark."""
+        with self._lock:
+            yield self.nlp
 
     def use_model_answer(self, answer: ModelAnswer) -> None:
         """Add or replace a model answer (a teacher's saved edit)."""
@@ -141,7 +149,7 @@ class Marker:
         points = score_points(evidence, index)
         structure = structure_of(evidence, index)
         features = compute_features(evidence, points, index, structure)
-        advisories = check_answer(evidence, features, question, structure)
+        advisories = check_answer(evidence, features, question, structure, index.scheme)
         placement = index.scheme.place(evidence, points, structure, features, advisories)
         facts = check_facts(evidence, index.topic, question)
         return build_feedback(

@@ -20,6 +20,7 @@ from .bank import cue_prefix
 from .concepts import LOOSE
 from .evidence import Evidence
 from .features import Features
+from .index import Scheme
 from .rubric import Question
 from .structure import Structure
 from .tuning import TUNING
@@ -67,19 +68,20 @@ class _Answer:
     structure: Structure | None
     keyword_share: float
     salad: bool
+    scheme: Scheme
 
     @property
     def levels(self) -> bool:
-        return self.question.kind == "levels"
+        return self.scheme.essay
 
 
-def is_salad(features: Features, keyword_share: float, question: Question) -> bool:
+def is_salad(features: Features, keyword_share: float, short_answers: bool) -> bool:
     """Names in lists, or names making up most of the words of an answer that does not argue."""
     salad = features.distinct_concepts >= _G.salad_min_concepts and (
         features.list_share >= _G.salad_list_share
         or (keyword_share >= _G.salad_keyword_share and features.analysis_share < _G.salad_max_analysis_share)
     )
-    if question.kind == "coverage":
+    if short_answers:
         # A right short answer is dense in the model answer's nouns and often lists parts
         # ("bulbs A and C, switch Z and the battery"): only a longer list of names is salad.
         salad = (
@@ -97,7 +99,7 @@ def _keyword_salad(a: _Answer) -> list[Advisory]:
             f"Much of this answer names concepts without using them ({a.keyword_share:.0%} of its words are "
             f"names; {a.features.list_share:.0%} sit in lists). Names earn credit only inside sentences that "
             "explain or argue something. A teacher should read it.",
-            **_hold_low(a.question),
+            **_hold_low(a),
         )
     ]
 
@@ -114,7 +116,7 @@ def _not_english(a: _Answer) -> list[Advisory]:
             "not-english",
             "This does not read as English prose (very few ordinary English words), so it cannot be "
             "marked reliably. If it is in another language or garbled, a teacher should read it.",
-            **_hold_lowest(a.question),
+            **_hold_lowest(a),
         )
     ]
 
@@ -129,7 +131,7 @@ def _formulaic(a: _Answer) -> list[Advisory]:
             f"{len(formulaic)} of {len(a.evidence.sentences)} sentences follow one template "
             f"(e.g. \u201c{_clip(formulaic[0].text)}\u201d) with only the names changed. "
             "Templated sentences do not show understanding; a teacher should read it.",
-            **_hold_low(a.question),
+            **_hold_low(a),
         )
     ]
 
@@ -164,7 +166,7 @@ def _off_topic(a: _Answer) -> list[Advisory]:
             "off-topic",
             "This answer does not seem to address this question: it makes none of the mark scheme's "
             "points and shares little with the model answers. Check the question id.",
-            **_hold_lowest(a.question),
+            **_hold_lowest(a),
         )
     ]
 
@@ -177,7 +179,7 @@ def _copied_question(a: _Answer) -> list[Advisory]:
             "copied-question",
             f"About {a.features.question_share:.0%} of this answer repeats the question's own words. "
             "Restating the question earns nothing: answer it.",
-            **_hold_lowest(a.question),
+            **_hold_lowest(a),
         )
     ]
 
@@ -191,7 +193,7 @@ def _copied(a: _Answer) -> list[Advisory]:
             "copied",
             f"About {share:.0%} of this answer repeats the question or a model answer word for "
             "word (runs of eight or more words). Copied sentences earn nothing; a teacher should read it.",
-            **(_hold_low(a.question) if share >= _G.copied_cap_share else {}),
+            **(_hold_low(a) if share >= _G.copied_cap_share else {}),
         )
     ]
 
@@ -274,13 +276,14 @@ CHECKS: tuple[Callable[[_Answer], list[Advisory]], ...] = (
 
 
 def check_answer(
-    evidence: Evidence, features: Features, question: Question, structure: Structure | None = None
+    evidence: Evidence, features: Features, question: Question, structure: Structure | None, scheme: Scheme
 ) -> list[Advisory]:
-    """Every advisory for one answer, from :data:`CHECKS` in order."""
+    """Every advisory for one answer, from :data:`CHECKS` in order; the scheme says what kind of answer it is."""
     share = keyword_word_share(evidence, question)
-    answer = _Answer(evidence, features, question, structure, share, is_salad(features, share, question))
+    salad = is_salad(features, share, scheme.short_answers)
+    answer = _Answer(evidence, features, question, structure, share, salad, scheme)
     out = [advisory for check in CHECKS for advisory in check(answer)]
-    if question.kind == "coverage":
+    if scheme.short_answers:
         # A one-sentence answer that is right says what the model answer says, often in the
         # question's own words; its mark already is its match with the model answer.
         out = [a for a in out if a.code not in _G.coverage_exempt]
@@ -297,17 +300,17 @@ def _paragraphs(indices: tuple[int, ...]) -> str:
     return f"paragraph{'s' if len(indices) > 1 else ''} {numbers}"
 
 
-def _hold_low(question: Question) -> dict:
-    """The cap for gaming: level 2 on a levels question, half marks on a points question."""
-    if question.kind == "levels":
+def _hold_low(a: _Answer) -> dict:
+    """The cap for gaming: level 2 on an essay marked by levels, else half marks."""
+    if a.levels:
         return {"cap_level": _G.gaming_cap_level}
     # The epsilon keeps a product such as 0.29 x 100 (28.999... in floats) from flooring to 28.
-    return {"cap_mark": max(0, math.floor(question.max_mark * _G.gaming_cap_mark_share + 1e-9))}
+    return {"cap_mark": max(0, math.floor(a.question.max_mark * _G.gaming_cap_mark_share + 1e-9))}
 
 
-def _hold_lowest(question: Question) -> dict:
-    """The cap for answers that address nothing: level 1 on a levels question, else a mark of 0."""
-    if question.kind == "levels":
+def _hold_lowest(a: _Answer) -> dict:
+    """The cap for answers that address nothing: level 1 on an essay marked by levels, else a mark of 0."""
+    if a.levels:
         return {"cap_level": _G.off_question_cap_level}
     return {"cap_mark": 0}
 

@@ -29,6 +29,10 @@ class Scheme(Protocol):
 
     #: Whether a sentence saying most of a point's own words credits the point.
     credits_wordings: bool
+    #: An essay marked by levels (the guards check its argument and cap it by level).
+    essay: bool
+    #: Short answers marked by their match with a model answer (some guards stand aside).
+    short_answers: bool
 
     def place(self, *stage_results: Any) -> Any: ...
 

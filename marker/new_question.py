@@ -96,10 +96,9 @@ def build_from_form(
     except ValidationError as exc:
         return None, spec_problems(exc)
     try:
-        # The pipeline is shared with marking threads: parse the model answers under the
-        # Marker's lock, as its own methods do.
-        with marker._lock:
-            return build(spec, marker.nlp, source="the new question"), []
+        # The pipeline is shared with marking threads: parse under the Marker's lock.
+        with marker.pipeline() as nlp:
+            return build(spec, nlp, source="the new question"), []
     except RubricErrors as exc:
         return None, rubric_problems(exc.errors)
     except MarkerError as exc:

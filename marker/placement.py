@@ -71,6 +71,12 @@ class Scheme:
     #: Whether a sentence saying most of a point's own words credits it (short answers; see
     #: :mod:`marker.points`). History essays keep to cue phrases and concepts.
     credits_wordings = True
+    #: An essay marked by levels of response: the guards check its argument (a conclusion, its
+    #: length) and hold a gamed answer down by level rather than by mark.
+    essay = False
+    #: Short answers marked by their match with a model answer: a right answer may list parts
+    #: and echo the question, so the guards that would read that as gaming stand aside.
+    short_answers = False
 
     def __init__(self, question: Question):
         self.question = question
@@ -95,6 +101,7 @@ class LevelsScheme(Scheme):
     """Levels of response: the ladder, best fit, then a mark within the band."""
 
     credits_wordings = False
+    essay = True
 
     def place(
         self,
@@ -128,6 +135,8 @@ class PointsScheme(Scheme):
 
 class CoverageScheme(Scheme):
     """Marks in proportion to how much of a full-mark model answer the answer says."""
+
+    short_answers = True
 
     def __init__(self, question: Question, full_at: float):
         super().__init__(question)

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 from marker.evidence import Evidence
 from marker.features import Features
 from marker.guards import CHECKS, check_answer
+from marker.placement import scheme_for
 from marker.tuning import (
     TUNING,
     ConceptsTuning,
@@ -127,8 +128,13 @@ _PLAIN = Features(
 )
 
 
+def _check(evidence, features: Features, question) -> list:
+    """The guards stage as the engine runs it: with the question's scheme."""
+    return check_answer(evidence, features, question, None, scheme_for(question))
+
+
 def _codes(features: Features, question) -> list[str]:
-    return [a.code for a in check_answer(_EMPTY, features, question)]
+    return [a.code for a in _check(_EMPTY, features, question)]
 
 
 def test_guards_short_essay_threshold_is_the_tuned_one(mini_bank):
@@ -143,12 +149,12 @@ def test_guards_gaming_and_off_question_caps_are_the_tuned_ones(mini_bank):
     g = TUNING.guards
     salad = dataclasses.replace(_PLAIN, list_share=g.salad_list_share, distinct_concepts=g.salad_min_concepts)
     essay, short = mini_bank.question("mini-essay"), mini_bank.question("mini-points")
-    (capped,) = [a for a in check_answer(_EMPTY, salad, essay) if a.code == "keyword-salad"]
+    (capped,) = [a for a in _check(_EMPTY, salad, essay) if a.code == "keyword-salad"]
     assert capped.cap_level == g.gaming_cap_level and capped.cap_mark is None
-    (capped,) = [a for a in check_answer(_EMPTY, salad, short) if a.code == "keyword-salad"]
+    (capped,) = [a for a in _check(_EMPTY, salad, short) if a.code == "keyword-salad"]
     assert capped.cap_mark == math.floor(short.max_mark * g.gaming_cap_mark_share)
     off = dataclasses.replace(_PLAIN, points_credited=0, points_partial=g.off_topic_max_partial)
-    (capped,) = [a for a in check_answer(_EMPTY, off, essay) if a.code == "off-topic"]
+    (capped,) = [a for a in _check(_EMPTY, off, essay) if a.code == "off-topic"]
     assert capped.cap_level == g.off_question_cap_level
     one_more = dataclasses.replace(off, points_partial=g.off_topic_max_partial + 1)
     assert "off-topic" not in _codes(one_more, essay)
@@ -165,8 +171,8 @@ def test_guards_salad_holds_back_the_checks_it_explains(mini_bank):
         points_partial=0,
     )
     foreign = dataclasses.replace(_EMPTY, stopword_share=g.not_english_stopword_share / 2)
-    codes = [a.code for a in check_answer(foreign, salad, mini_bank.question("mini-essay"))]
+    codes = [a.code for a in _check(foreign, salad, mini_bank.question("mini-essay"))]
     assert codes == ["keyword-salad"]
     plain = dataclasses.replace(salad, list_share=0.0)
-    codes = [a.code for a in check_answer(foreign, plain, mini_bank.question("mini-essay"))]
+    codes = [a.code for a in _check(foreign, plain, mini_bank.question("mini-essay"))]
     assert codes == ["not-english", "off-topic"]
