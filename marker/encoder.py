@@ -270,41 +270,43 @@ class Encoder:
         return out
 
     def _batch(self, encodings: list, lengths: np.ndarray, chosen: np.ndarray) -> np.ndarray:
-        """Vectors of the texts at ``chosen``, padded together to the longest of them."""
-        width = int(lengths[chosen].max())
-        ids = np.zeros((len(chosen), width), dtype=np.int64)
-        types = np.zeros_like(ids)
-        mask = np.zeros((len(chosen), width), dtype=np.float32)
-        for row, index in enumerate(chosen):
-            enc, n = encodings[index], lengths[index]
-            ids[row, :n], types[row, :n], mask[row, :n] = enc.ids, enc.type_ids, 1.0
-        return self._forward(ids, types, mask)
+        """Vectors of the texts at ``chosen``, run through the network together.
 
-    def _forward(self, ids: np.ndarray, types: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        """Pooled, normalised vectors of one padded batch (``ids``: batch x word pieces)."""
-        width = ids.shape[1]
-        x = self.word[ids] + self.position[:width] + self.token_type[types]
-        x = self._norm(x, self.embed_norm)
+        Only attention needs the texts side by side, padded to the longest; every other step
+        works on the real word pieces alone, stacked one text after another, so padding costs
+        nothing there (it was 44% of the word pieces of a 600-word essay's sentences).
+        """
+        n = lengths[chosen]
+        ids = np.concatenate([encodings[i].ids for i in chosen])
+        types = np.concatenate([encodings[i].type_ids for i in chosen])
+        # Where each stacked word piece sits in the padded (text, position) grid.
+        starts = np.concatenate([[0], np.cumsum(n)[:-1]])
+        positions = np.arange(len(ids)) - np.repeat(starts, n)
+        slots = np.repeat(np.arange(len(chosen)) * int(n.max()), n) + positions
+        padding = np.ones((len(chosen), int(n.max())), dtype=np.float32)
+        padding.ravel()[slots] = 0.0
         # Padding gets a large negative score, so softmax gives it no weight at all.
-        bias = ((1.0 - mask) * np.float32(-1e9))[:, None, None, :]
+        bias = (padding * np.float32(-1e9))[:, None, None, :]
+        x = self._norm(self.word[ids] + self.position[positions] + self.token_type[types], self.embed_norm)
         for layer in self.layers:
-            x = self._block(x, bias, layer)
-        summed = np.einsum("bld,bl->bd", x, mask)
-        pooled = summed / np.maximum(mask.sum(1, keepdims=True), 1e-9)
+            x = self._block(x, slots, bias, layer)
+        pooled = np.add.reduceat(x, starts, axis=0) / n[:, None].astype(np.float32)
         return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
 
-    def _block(self, x: np.ndarray, bias: np.ndarray, layer: _Layer) -> np.ndarray:
-        """One encoder layer: self-attention then the feed-forward part, each with residual."""
-        batch, width, dim = x.shape
+    def _block(self, x: np.ndarray, slots: np.ndarray, bias: np.ndarray, layer: _Layer) -> np.ndarray:
+        """One encoder layer over stacked word pieces ``x``: self-attention, then feed-forward."""
+        batch, width = bias.shape[0], bias.shape[-1]
+        dim = x.shape[1]
         heads, size = self.heads, dim // self.heads
-        qkv = x @ layer.qkv + layer.qkv_bias
+        grid = np.zeros((batch * width, 3 * dim), dtype=np.float32)
+        grid[slots] = x @ layer.qkv + layer.qkv_bias
         # (batch, width, 3 * dim) -> three (batch, heads, width, size) arrays.
-        q, k, v = qkv.reshape(batch, width, 3, heads, size).transpose(2, 0, 3, 1, 4)
+        q, k, v = grid.reshape(batch, width, 3, heads, size).transpose(2, 0, 3, 1, 4)
         scores = q @ k.transpose(0, 1, 3, 2) * np.float32(1.0 / np.sqrt(size)) + bias
         scores -= scores.max(-1, keepdims=True)
         np.exp(scores, out=scores)
         scores /= scores.sum(-1, keepdims=True)
-        context = (scores @ v).transpose(0, 2, 1, 3).reshape(batch, width, dim)
+        context = (scores @ v).transpose(0, 2, 1, 3).reshape(batch * width, dim)[slots]
         x = self._norm(context @ layer.attn_out + layer.attn_out_bias + x, layer.attn_norm)
         hidden = x @ layer.inter + layer.inter_bias
         return self._norm(gelu(hidden) @ layer.out + layer.out_bias + x, layer.out_norm)
