@@ -255,6 +255,8 @@ class Encoder:
         Returns:
             A float32 array of shape ``(len(texts), 384)``.
         """
+        if isinstance(texts, str):  # a lone string would otherwise be read letter by letter
+            raise TypeError("encode() takes a list of texts; wrap a single text in a list")
         out = np.zeros((len(texts), DIMENSION), dtype=np.float32)
         if not texts:
             return out
