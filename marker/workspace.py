@@ -11,10 +11,11 @@ with :func:`marker.mark`:
 - **calibrations** saved for a question set its marks while they fit its rubric version.
 
 Reads: the shipped bank, ``<data>/rubrics``, ``<data>/model_answers``, ``<data>/calibrations``,
-``<data>/marker.sqlite3``. Writes: the same folders, only through its ``save_*`` methods.
+``<data>/marker.sqlite3``. Writes: the same folders, only through its ``save_*`` methods::
 
->>> ws = Workspace(data_dir=None)  # doctest: +SKIP
->>> ws.mark("rapallo-significance", "The Treaty of Rapallo ...").mark  # doctest: +SKIP
+    ws = Workspace()                      # $MARKER_DATA_DIR, else the per-user data folder
+    ws.mark("rapallo-significance", "The Treaty of Rapallo ...").mark
+    ws.save_question(edited, note="fewer points")   # the app's Save, `marker rubric save`
 """
 
 from __future__ import annotations

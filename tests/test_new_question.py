@@ -28,7 +28,7 @@ def test_new_question_split_answers_on_dash_lines():
 @pytest.mark.parametrize(
     ("qid", "answers", "expected"),
     [
-        ("Bad Id!", ANSWERS, "Id: use lowercase letters"),
+        ("Bad Id!", ANSWERS, "Id: use letters, digits, dots, underscores and dashes"),
         ("mini-points", ANSWERS, "Id: there is already a question"),
         ("rapallo-treaty", ANSWERS, "already the id of a topic"),
         ("q-new", "  ", "Model answers:"),
