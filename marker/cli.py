@@ -456,6 +456,12 @@ def run_app(ctx: typer.Context) -> None:
         *flags,
         *ctx.args,
     ]
+    if os.name == "posix":
+        # Become the Streamlit server rather than wait on it, so Ctrl+C, `kill` or a service
+        # manager's stop reaches the server itself instead of leaving it running orphaned.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execv(sys.executable, cmd)
     try:
         raise typer.Exit(subprocess.call(cmd))
     except KeyboardInterrupt:

@@ -6,10 +6,11 @@ Run: .venv/bin/python tools/wheel_check.py [--python PY ...] [--require-all]   (
    folder cannot slip old files into it) and checks it carries every module, the shipped bank,
    the model answers and the app pages.
 2. For each of Python 3.11, 3.12 and 3.13 found (on PATH, else in pyenv's versions): installs
-   the wheel into a fresh venv (dependencies from PyPI, through pip's shared cache) and, from a
-   folder outside the repository with its own data folder, runs ``marker questions`` (nine
-   lines), ``marker mark`` on a short answer, ``marker.mark`` from Python, the app's default page
-   headless (Streamlit's AppTest), and ``marker app`` until it serves its page and health check.
+   the wheel into a fresh venv, dependencies from PyPI (the installs run side by side: they
+   mostly wait on downloads), then, one Python at a time, from a folder outside the repository
+   with its own data folder, runs ``marker questions`` (nine lines), ``marker mark`` on a short
+   answer, ``marker.mark`` from Python, the app's default page headless (Streamlit's AppTest),
+   and ``marker app`` until it serves its page and health check.
 
 Prints what it checked with timings; any failure stops it with the command's output and exit 1.
 ``--require-all`` also fails when one of the three Pythons is missing (CI).
@@ -18,6 +19,7 @@ Prints what it checked with timings; any failure stops it with the command's out
 from __future__ import annotations
 
 import argparse
+import contextlib
 import fnmatch
 import os
 import re
@@ -30,6 +32,7 @@ import tempfile
 import time
 import urllib.request
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,7 +50,8 @@ API_CHECK = f"import marker; fb = marker.mark({QUESTION!r}, open('answer.txt').r
 PAGE_CHECK = (
     "import marker.app.main as m; from streamlit.testing.v1 import AppTest; "
     "at = AppTest.from_file(m.__file__, default_timeout=120).run(); "
-    "assert not at.exception, [e.value for e in at.exception]; print(len(at.main.children))"
+    "assert not at.exception, [e.value for e in at.exception]; "
+    "assert at.title and at.selectbox, 'the default page drew no title or question choice'"
 )
 
 
@@ -222,48 +226,72 @@ def check_app(marker_cmd: Path, work: Path, env: dict[str, str]) -> None:
                     proc.wait()
 
 
-def check_python(python: str, wheel: Path) -> dict[str, float]:
-    """Install the wheel into a fresh venv with this Python and use it from outside the repository."""
-    times: dict[str, float] = {}
-    with tempfile.TemporaryDirectory(prefix="marker-wheel-") as tmp:
-        venv, work = Path(tmp) / "venv", Path(tmp) / "work"
-        work.mkdir()
-        if work.resolve().is_relative_to(ROOT):
-            raise CheckFailed(f"the temporary folder {work} is inside the repository")
-        env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
-        env["MARKER_DATA_DIR"] = str(Path(tmp) / "data")
-        env.pop("MARKER_TEACHER_PASSCODE", None)
-        bin_ = venv / "bin"
+class Install:
+    """One fresh venv with the wheel installed, with a work folder and a data folder outside the repo."""
 
-        start = time.monotonic()
-        run([python, "-m", "venv", str(venv)], cwd=work)
-        run([str(bin_ / "python"), "-m", "pip", "install", "--quiet", str(wheel)], cwd=work, env=env)
-        times["install"] = time.monotonic() - start
+    def __init__(self, python: str, tmp: Path) -> None:
+        self.python = python
+        self.bin = tmp / "venv" / "bin"
+        self.work = tmp / "work"
+        self.work.mkdir()
+        if self.work.resolve().is_relative_to(ROOT):
+            raise CheckFailed(f"the temporary folder {self.work} is inside the repository")
+        self.env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+        self.env["MARKER_DATA_DIR"] = str(tmp / "data")
+        self.env.pop("MARKER_TEACHER_PASSCODE", None)
 
+    def install(self, wheel: Path) -> float:
+        """Create the venv and install the wheel (dependencies from PyPI); return the seconds it took."""
         start = time.monotonic()
-        lines = [
-            ln
-            for ln in run([str(bin_ / "marker"), "questions"], cwd=work, env=env).splitlines()
-            if ln.strip()
-        ]
+        run([self.python, "-m", "venv", str(self.bin.parent)], cwd=self.work)
+        run(
+            [str(self.bin / "python"), "-m", "pip", "install", "--quiet", str(wheel)],
+            cwd=self.work,
+            env=self.env,
+        )
+        return time.monotonic() - start
+
+    def use(self) -> dict[str, float]:
+        """Use the installed marker as a teacher would: the CLI, the Python API and the app."""
+        times: dict[str, float] = {}
+        start = time.monotonic()
+        listed = run([str(self.bin / "marker"), "questions"], cwd=self.work, env=self.env)
+        lines = [ln for ln in listed.splitlines() if ln.strip()]
         if len(lines) != QUESTIONS:
-            raise CheckFailed(
-                f"marker questions printed {len(lines)} lines, not {QUESTIONS}:\n" + "\n".join(lines)
-            )
-        (work / "answer.txt").write_text(ANSWER, encoding="utf-8")
-        out = run([str(bin_ / "marker"), "mark", "-q", QUESTION, "answer.txt"], cwd=work, env=env)
+            raise CheckFailed(f"marker questions printed {len(lines)} lines, not {QUESTIONS}:\n{listed}")
+        (self.work / "answer.txt").write_text(ANSWER, encoding="utf-8")
+        out = run(
+            [str(self.bin / "marker"), "mark", "-q", QUESTION, "answer.txt"], cwd=self.work, env=self.env
+        )
         if "Mark:" not in out:
             raise CheckFailed(f"marker mark printed no mark:\n{out}")
-        mark = run([str(bin_ / "python"), "-c", API_CHECK], cwd=work, env=env).strip()
+        mark = run([str(self.bin / "python"), "-c", API_CHECK], cwd=self.work, env=self.env).strip()
         if not mark.isdigit():
             raise CheckFailed(f"marker.mark gave {mark!r}, not a mark")
         times["cli+api"] = time.monotonic() - start
 
         start = time.monotonic()
-        run([str(bin_ / "python"), "-c", PAGE_CHECK], cwd=work, env=env)
-        check_app(bin_ / "marker", work, env)
+        run([str(self.bin / "python"), "-c", PAGE_CHECK], cwd=self.work, env=self.env)
+        check_app(self.bin / "marker", self.work, self.env)
         times["app"] = time.monotonic() - start
-    return times
+        return times
+
+
+def check_pythons(pythons: list[str], wheel: Path) -> None:
+    """Install the wheel for every Python at once (mostly waiting on downloads), then use each in turn."""
+    with contextlib.ExitStack() as stack:
+        installs = [
+            Install(py, Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="marker-wheel-"))))
+            for py in pythons
+        ]
+        start = time.monotonic()
+        with ThreadPoolExecutor(max_workers=len(installs)) as pool:
+            seconds = list(pool.map(lambda i: i.install(wheel), installs))
+        print(f"installed into {len(installs)} fresh venv(s) at once in {time.monotonic() - start:.0f} s")
+        for inst, took in zip(installs, seconds, strict=True):
+            print(f"checking with {inst.python} (its install took {took:.0f} s) ...", flush=True)
+            times = inst.use()
+            print("  ok: " + ", ".join(f"{k} {v:.0f} s" for k, v in times.items()), flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -287,10 +315,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"built {wheel.relative_to(ROOT)} ({count} package files present) in {time.monotonic() - start:.0f} s"
         )
-        for python in pythons:
-            print(f"checking with {python} ...", flush=True)
-            times = check_python(python, wheel)
-            print("  ok: " + ", ".join(f"{k} {v:.0f} s" for k, v in times.items()), flush=True)
+        check_pythons(pythons, wheel)
     except (CheckFailed, subprocess.TimeoutExpired) as e:
         print(f"WHEEL CHECK FAILED: {e}", file=sys.stderr)
         return 1
