@@ -2,7 +2,9 @@
 
 Starts ``streamlit run app.py`` on a free loopback port with its own data folder, marks an
 answer through the page, checks the mark appears, and saves a screenshot under
-``tests/artifacts/`` (git-ignored; the README's picture is a copy of it).
+``tests/artifacts/`` (git-ignored; the README's picture is a copy of it). Without chromium the
+tests skip, saying how to install it, so ``make test`` needs no root; CI installs it and sets
+``MARKER_REQUIRE_BROWSER=1``, which makes a missing browser a failure.
 """
 
 from __future__ import annotations
