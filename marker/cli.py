@@ -457,13 +457,31 @@ def _looks_like_topic(path: Path) -> bool:
 
 #: Settings ``marker app`` gives Streamlit (the same as the repository's .streamlit/config.toml,
 #: which an installed wheel does not have): serve this computer only, send no usage statistics,
-#: open no browser. An environment variable of Streamlit's own (STREAMLIT_SERVER_ADDRESS=...) or a
-#: flag after ``--`` still wins.
+#: open no browser. Streamlit ranks flags over its STREAMLIT_* environment variables over its
+#: config files, so each is passed as a flag only when the user set it in none of those: a flag
+#: (``marker app --server.address 0.0.0.0``), a variable (STREAMLIT_SERVER_ADDRESS=...) or a key
+#: in ~/.streamlit/config.toml or ./.streamlit/config.toml still wins.
 APP_SETTINGS = {
     "server.address": "127.0.0.1",
     "server.headless": "true",
     "browser.gatherUsageStats": "false",
 }
+
+
+def _in_streamlit_config(key: str) -> bool:
+    """Whether the user's own Streamlit config file (global or in this folder) sets ``section.option``."""
+    import tomllib
+
+    section, option = key.split(".", 1)
+    for path in (Path.home() / ".streamlit" / "config.toml", Path.cwd() / ".streamlit" / "config.toml"):
+        try:
+            settings = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            continue  # no file, or one Streamlit itself will complain about
+        table = settings.get(section)
+        if isinstance(table, dict) and option in table:
+            return True
+    return False
 
 
 @app.command("app", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
@@ -479,7 +497,8 @@ def run_app(ctx: typer.Context, data_dir: DataDirOpt = None) -> None:
     flags: list[str] = []
     for key, value in APP_SETTINGS.items():
         env = "STREAMLIT_" + key.upper().replace(".", "_")
-        if env not in os.environ and not any(a.startswith(f"--{key}") for a in ctx.args):
+        given = any(a == f"--{key}" or a.startswith(f"--{key}=") for a in ctx.args)
+        if env not in os.environ and not given and not _in_streamlit_config(key):
             flags.append(f"--{key}={value}")
     cmd = [
         sys.executable,
@@ -490,6 +509,12 @@ def run_app(ctx: typer.Context, data_dir: DataDirOpt = None) -> None:
         *flags,
         *ctx.args,
     ]
+    if os.name == "posix":
+        # Become the Streamlit server rather than wait on it, so Ctrl+C, `kill` or a service
+        # manager's stop reaches the server itself instead of leaving it running orphaned.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execv(sys.executable, cmd)
     try:
         raise typer.Exit(subprocess.call(cmd, env=env))
     except KeyboardInterrupt:

@@ -2,7 +2,9 @@
 
 Starts ``streamlit run app.py`` on a free loopback port with its own data folder, marks an
 answer through the page, checks the mark appears, and saves a screenshot under
-``tests/artifacts/`` (git-ignored; the README's picture is a copy of it).
+``tests/artifacts/`` (git-ignored; the README's picture is a copy of it). Without chromium the
+tests skip, saying how to install it, so ``make test`` needs no root; CI installs it and sets
+``MARKER_REQUIRE_BROWSER=1``, which makes a missing browser a failure.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from playwright.sync_api import expect, sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# Debian's chromium: Playwright cannot download its own browsers here.
+INSTALL_CHROMIUM = "apt-get install chromium fonts-dejavu-core"
 ANSWER = (
     "The Allied intervention had only a limited impact on the outcome of the Civil War. After the Treaty of "
     "Brest-Litovsk, signed in 1919, Britain landed troops at Murmansk and Archangel to reopen the Eastern Front.\n\n"
@@ -33,6 +36,24 @@ ANSWER = (
 )
 
 
+def _find_chromium() -> str | None:
+    if found := shutil.which("chromium"):
+        return found
+    return "/usr/bin/chromium" if os.access("/usr/bin/chromium", os.X_OK) else None
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    """The browser's path; without one the tests skip, unless CI requires them (MARKER_REQUIRE_BROWSER=1)."""
+    path = _find_chromium()
+    if path is None:
+        reason = f"chromium is not installed; to run the browser tests, as root: {INSTALL_CHROMIUM}"
+        if os.environ.get("MARKER_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"MARKER_REQUIRE_BROWSER=1 but {reason}", pytrace=False)
+        pytest.skip(reason)
+    return path
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -40,7 +61,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
+def app_url(chromium, tmp_path_factory):
     port = _free_port()
     env = {
         **os.environ,
@@ -79,12 +100,11 @@ def app_url(tmp_path_factory):
         log.close()
 
 
-def test_browser_marks_an_answer_and_saves_a_screenshot(app_url):
-    assert Path(CHROMIUM).exists(), "Debian's chromium is missing: `make test` installs it with apt-get"
+def test_browser_marks_an_answer_and_saves_a_screenshot(chromium, app_url):
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
+            executable_path=chromium,
             args=[
                 "--no-sandbox",
                 "--disable-gpu",
@@ -97,8 +117,11 @@ def test_browser_marks_an_answer_and_saves_a_screenshot(app_url):
         )
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(app_url, wait_until="domcontentloaded")
-        page.get_by_label("Your name or student id", exact=True).and_(page.locator("input")).fill("Ada")
-        page.get_by_label("Your name or student id", exact=True).and_(page.locator("input")).press("Enter")
+        name = page.get_by_label("Your name or student id", exact=True).and_(page.locator("input"))
+        # The first run of the page loads spaCy: allow for a busy machine.
+        expect(name).to_be_visible(timeout=90_000)
+        name.fill("Ada")
+        name.press("Enter")
         expect(
             page.get_by_role("heading", name="Assess the impact of the Allied intervention")
         ).to_be_visible()
@@ -125,7 +148,7 @@ def test_browser_marks_an_answer_and_saves_a_screenshot(app_url):
     assert (ARTIFACTS / "practice.png").stat().st_size > 20_000
 
 
-def test_browser_batch_marks_an_uploaded_class_set(app_url, tmp_path):
+def test_browser_batch_marks_an_uploaded_class_set(chromium, app_url, tmp_path):
     """Upload a CSV class set on the Batch marking page; the results and class analytics appear."""
     import csv
 
@@ -141,7 +164,7 @@ def test_browser_batch_marks_an_uploaded_class_set(app_url, tmp_path):
             w.writerow([name, "allied-intervention", a.text])
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        browser = pw.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(app_url + "/batch", wait_until="domcontentloaded")
         expect(page.get_by_role("heading", name="Batch marking")).to_be_visible(timeout=30_000)

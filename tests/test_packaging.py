@@ -1,0 +1,33 @@
+"""What an installed wheel relies on: ``marker app``'s Streamlit settings yield to the user's own.
+
+The wheel itself (contents, install on Python 3.11-3.13, ``marker app`` serving its page) is
+checked by ``tools/wheel_check.py`` (``make wheel-check``), which CI runs.
+"""
+
+from __future__ import annotations
+
+from marker.cli import APP_SETTINGS, _in_streamlit_config
+
+
+def test_cli_app_settings_yield_to_the_users_streamlit_config(tmp_path, monkeypatch):
+    home, work = tmp_path / "home", tmp_path / "work"
+    (home / ".streamlit").mkdir(parents=True)
+    (work / ".streamlit").mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(work)
+    assert not any(_in_streamlit_config(key) for key in APP_SETTINGS)
+
+    # A classroom server: the folder's config opens the app to the network.
+    (work / ".streamlit" / "config.toml").write_text('[server]\naddress = "0.0.0.0"\n', encoding="utf-8")
+    (home / ".streamlit" / "config.toml").write_text("[browser]\ngatherUsageStats = true\n", encoding="utf-8")
+    assert _in_streamlit_config("server.address")
+    assert _in_streamlit_config("browser.gatherUsageStats")
+    assert not _in_streamlit_config("server.headless")
+
+
+def test_cli_app_settings_ignore_a_broken_streamlit_config(tmp_path, monkeypatch):
+    (tmp_path / ".streamlit").mkdir()
+    (tmp_path / ".streamlit" / "config.toml").write_text("server = [unclosed\n", encoding="utf-8")
+    monkeypatch.setenv("HOME", str(tmp_path / "nohome"))
+    monkeypatch.chdir(tmp_path)
+    assert not _in_streamlit_config("server.address")
