@@ -42,6 +42,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/validate_levels.py
 	$(BIN)/python benchmarks/bench_batch.py --repeat 3
 	$(BIN)/python benchmarks/semeval.py
+	$(BIN)/python benchmarks/agreement.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache
