@@ -44,6 +44,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/validate_levels.py
 	$(BIN)/python benchmarks/bench_batch.py --repeat 3
 	$(BIN)/python benchmarks/semeval.py
+	$(BIN)/python benchmarks/agreement.py
 
 # Builds the wheel into dist/ and installs it into a fresh venv for each Python 3.11-3.13 found
 # (PATH, then pyenv); ARGS="--require-all" fails when one of them is missing (CI).
