@@ -42,6 +42,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_marking.py
 	$(BIN)/python benchmarks/validate_levels.py
+	$(BIN)/python benchmarks/pupils.py
 	$(BIN)/python benchmarks/bench_batch.py --repeat 3
 	$(BIN)/python benchmarks/semeval.py
 	$(BIN)/python benchmarks/agreement.py

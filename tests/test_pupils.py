@@ -1,0 +1,94 @@
+"""The answers written the way pupils write (tests/pupils/): the held-out half and the tuning half.
+
+The held-out half is only checked for shape here (it loads, it is big enough, it covers every
+level of every question, the marker's code never refers to it, the split follows its rule): no
+bar is pinned on how the marker does on it. Its figures are reported apart by
+``benchmarks/pupils.py``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from pathlib import Path
+
+import pytest
+
+from marker.engine import load_marker
+from marker.validation import load_validation
+
+ROOT = Path(__file__).resolve().parent.parent
+PUPILS = ROOT / "tests" / "pupils"
+GCSE = ROOT / "tests" / "fixtures" / "import" / "markscheme.yaml"
+
+
+@pytest.fixture(scope="module")
+def gcse_marker():
+    """The real pipeline on the two GCSE questions the pupil answers are written to."""
+    return load_marker(GCSE)
+
+
+def _levels(question) -> set[int]:
+    """Every level an answer can be given: 0 (nothing creditable) and each band's level."""
+    return {0} | {lv.level for lv in question.marking.levels}
+
+
+def test_pupils_heldout_loads_and_covers_every_level(shipped_marker, gcse_marker):
+    held = load_validation(PUPILS / "heldout")
+    assert len(held) >= 30
+    questions = {a.question for a in held}
+    assert questions == {a.question for a in load_validation(PUPILS / "tuning")}
+    for qid in questions:
+        m = gcse_marker if qid in gcse_marker.bank.questions else shipped_marker
+        written = {a.intended_level for a in held if a.question == qid}
+        assert written == _levels(m.bank.question(qid)), qid
+
+
+def test_pupils_answers_carry_a_mark_inside_their_level_and_a_note(shipped_marker, gcse_marker):
+    for half in ("heldout", "tuning"):
+        for a in load_validation(PUPILS / half):
+            m = gcse_marker if a.question in gcse_marker.bank.questions else shipped_marker
+            bands = {lv.level: lv.marks for lv in m.bank.question(a.question).marking.levels}
+            low, high = bands.get(a.intended_level, (0, 0))
+            assert low <= a.intended_mark <= high, (half, a.name)
+            assert a.note and a.kind, (half, a.name)
+
+
+def test_pupils_split_follows_its_rule():
+    spec = importlib.util.spec_from_file_location("split_pupils", ROOT / "tools" / "split_pupils.py")
+    split = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(split)
+    assert split.check(PUPILS) == []
+
+
+def test_pupils_marker_code_never_refers_to_the_heldout_half():
+    # "heldout" is the folder's name; "held out" in prose (calibration's held-out scripts) is not it.
+    pattern = re.compile(r"heldout|pupils[/\\]", re.I)
+    assert pattern.search("tests/pupils/heldout/x.md") and pattern.search('PUPILS / "heldout"')
+    hits = [
+        f"{p.relative_to(ROOT)}:{n}"
+        for p in sorted((ROOT / "marker").rglob("*"))
+        if p.is_file() and p.suffix in {".py", ".yaml", ".yml", ".json", ".md", ".txt", ".jsonl"}
+        for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+        if pattern.search(line)
+    ]
+    assert hits == []
+
+
+def test_pupils_tuning_half_levels_within_one_of_the_teacher(shipped_marker, gcse_marker):
+    """Golden test on the TUNING half only (no bar is put on the held-out half).
+
+    Measured when the set was added (benchmarks/pupils.py, before any tuning on it): the
+    marker's level was within one of the teacher's for 29 of the 33 tuning answers (0.88); the
+    misses were strong level-5 and level-4 answers placed two or more levels low. The bar is
+    pinned slightly below that, at 0.84 (one more miss allowed), so that a change which makes
+    the marker read pupils' writing worse fails here.
+    """
+    tuning = load_validation(PUPILS / "tuning")
+    within = 0
+    for qid in sorted({a.question for a in tuning}):
+        m = gcse_marker if qid in gcse_marker.bank.questions else shipped_marker
+        items = [a for a in tuning if a.question == qid]
+        for a, fb in zip(items, m.mark_many(qid, [a.text for a in items]), strict=True):
+            within += abs((fb.level or 0) - a.intended_level) <= 1
+    assert within / len(tuning) >= 0.84, f"{within} of {len(tuning)} within one level"
