@@ -118,20 +118,68 @@ def _wrong_dates(evidence: Evidence, facts: _Facts) -> list[FactIssue]:
     return issues
 
 
-def _events_outside(evidence: Evidence, facts: _Facts, period: Period) -> list[FactIssue]:
-    """Events named that lie wholly outside the question's period: noted once each."""
+def _event_outside(facts: _Facts, cid: str | None, period: Period) -> bool | None:
+    """Whether a named event or treaty lies wholly outside the period; None when it has no date."""
+    dated = facts.defining(cid)
+    if not dated:
+        return None
+    return max(f.years[1] for f in dated) < period.start or min(f.years[0] for f in dated) > period.end
+
+
+def _year_outside(year: int, period: Period) -> bool:
+    slack = TUNING.facts.period_slack_years
+    return not period.start - slack <= year <= period.end + slack
+
+
+def relied_on(evidence: Evidence, facts: _Facts, period: Period) -> frozenset[int]:
+    """Paragraphs whose argument relies on evidence from outside the period.
+
+    A sentence is out-of-period evidence when every dated reference in it (a year written, an
+    event or treaty of the topic's facts named) lies outside the period. A paragraph relies on
+    such evidence when it has at least ``TUNING.facts.reliance_min_sentences`` of them, naming
+    at least ``reliance_min_references`` distinct events or years, and they make at least
+    ``reliance_share`` of its sentences with a dated reference. A background sentence ("after
+    the First World War, Germany resented Versailles") is context, not evidence, and is not noted.
+    """
+    tuning = TUNING.facts
+    by_sent: dict[int, dict[str, bool]] = {}  # sentence -> distinct dated reference -> outside
+    for d in evidence.dates:
+        by_sent.setdefault(d.sent, {})[f"y{d.year}"] = _year_outside(d.year, period)
+    for m in evidence.mentions:
+        outside = _event_outside(facts, m.concept, period)
+        if outside is not None:
+            by_sent.setdefault(m.sent, {})[f"c{m.concept}"] = outside
+    dated: dict[int, int] = {}  # paragraph -> sentences with a dated reference
+    out_sents: dict[int, int] = {}
+    out_refs: dict[int, set[str]] = {}
+    for sent, refs in by_sent.items():
+        para = evidence.sentences[sent].paragraph
+        dated[para] = dated.get(para, 0) + 1
+        if all(refs.values()):
+            out_sents[para] = out_sents.get(para, 0) + 1
+            out_refs.setdefault(para, set()).update(refs)
+    return frozenset(
+        p
+        for p, n in out_sents.items()
+        if n >= tuning.reliance_min_sentences
+        and len(out_refs[p]) >= tuning.reliance_min_references
+        and n >= tuning.reliance_share * dated[p]
+    )
+
+
+def _events_outside(
+    evidence: Evidence, facts: _Facts, period: Period, relied: frozenset[int]
+) -> list[FactIssue]:
+    """Events named that lie wholly outside the question's period, in paragraphs that rely on
+    them (:func:`relied_on`): noted once each."""
     issues: list[FactIssue] = []
     seen: set[str] = set()
     for mention in evidence.mentions:
         cid = mention.concept
-        if not cid or cid in seen:
+        if not cid or cid in seen or evidence.sentences[mention.sent].paragraph not in relied:
             continue
-        dated = facts.defining(cid)
-        if not dated:
-            continue
-        first = min(f.years[0] for f in dated)
-        last = max(f.years[1] for f in dated)
-        if last < period.start or first > period.end:
+        if _event_outside(facts, cid, period):
+            dated = facts.defining(cid)
             seen.add(cid)
             fact = dated[0]
             label = facts.topic.concept(cid).label
@@ -154,15 +202,19 @@ def _events_outside(evidence: Evidence, facts: _Facts, period: Period) -> list[F
     return issues
 
 
-def _years_outside(evidence: Evidence, period: Period, noted: list[FactIssue]) -> list[FactIssue]:
-    """Years written outside the period (give or take the slack), once each, and at most one
-    note per sentence (a sentence already noted for an event outside the period gets none)."""
-    slack = TUNING.facts.period_slack_years
+def _years_outside(
+    evidence: Evidence, period: Period, noted: list[FactIssue], relied: frozenset[int]
+) -> list[FactIssue]:
+    """Years written outside the period (give or take the slack), in paragraphs that rely on
+    them (:func:`relied_on`), once each, and at most one note per sentence (a sentence already
+    noted for an event outside the period gets none)."""
     noted_sentences = {i.sentence for i in noted if i.kind == OUTSIDE_PERIOD}
     issues: list[FactIssue] = []
     years_noted: set[int] = set()
     for date in evidence.dates:
-        if period.start - slack <= date.year <= period.end + slack or date.year in years_noted:
+        if not _year_outside(date.year, period) or date.year in years_noted:
+            continue
+        if evidence.sentences[date.sent].paragraph not in relied:
             continue
         sentence = evidence.sentences[date.sent].text
         if sentence in noted_sentences:
@@ -192,15 +244,16 @@ def check_facts(evidence: Evidence, topic: Topic, question: Question) -> list[Fa
     """Every fact issue of one answer.
 
     Wrong dates are errors; when the question has a period, events and years outside it are
-    notes, and the whole list is sorted errors first, then by position in the answer.
+    notes where the argument relies on them (:func:`relied_on`), and the whole list is sorted errors first, then by position in the answer.
     """
     facts = _Facts(topic)
     issues = _wrong_dates(evidence, facts)
     period = question.period
     if period is None:
         return issues
-    issues += _events_outside(evidence, facts, period)
-    issues += _years_outside(evidence, period, issues)
+    relied = relied_on(evidence, facts, period)
+    issues += _events_outside(evidence, facts, period, relied)
+    issues += _years_outside(evidence, period, issues, relied)
     issues.sort(key=lambda i: (i.severity != "error", i.start))
     return issues
 
