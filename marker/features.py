@@ -174,22 +174,7 @@ def judgement_status(evidence: Evidence) -> tuple[str, tuple[int, ...]]:
         if one_paragraph
         else [s for s in counting if s.paragraph == last_para]
     )
-    # A filler sentence ("Overall there were many reasons...") is no judgement (Evidence.may_judge).
-    may_judge = evidence.may_judge()
-    candidates = [
-        s
-        for s in tail
-        if s.index in may_judge and (s.role == EVALUATION or (s.is_claim and is_conclusion_opener(s.text)))
-    ]
-    candidates += [
-        s
-        for s in counting
-        if s not in tail
-        and s.index in may_judge
-        and is_conclusion_opener(s.text)
-        and s.role == EVALUATION
-        and s.index >= len(sents) * tuning.late_opener_share
-    ]
+    candidates = _judgement_candidates(evidence, counting, tail)
     if not candidates:
         return "none", ()
     ids = tuple(sorted({s.index for s in candidates}))
@@ -211,6 +196,30 @@ def judgement_status(evidence: Evidence) -> tuple[str, tuple[int, ...]]:
     ):
         return "substantiated", ids
     return "supported", ids
+
+
+def _judgement_candidates(
+    evidence: Evidence, counting: list[Sentence], tail: list[Sentence]
+) -> list[Sentence]:
+    """Sentences that state a judgement: evaluative or concluding sentences of the closing
+    paragraph, and evaluative conclusion openers late in the answer. A filler sentence ("Overall
+    there were many reasons...") is none of them (:meth:`~marker.evidence.Evidence.may_judge`)."""
+    late = len(evidence.sentences) * TUNING.features.late_opener_share
+    may_judge = evidence.may_judge()
+    candidates = [
+        s
+        for s in tail
+        if s.index in may_judge and (s.role == EVALUATION or (s.is_claim and is_conclusion_opener(s.text)))
+    ]
+    return candidates + [
+        s
+        for s in counting
+        if s not in tail
+        and s.index in may_judge
+        and is_conclusion_opener(s.text)
+        and s.role == EVALUATION
+        and s.index >= late
+    ]
 
 
 def model_similarity(evidence: Evidence, index: QuestionIndex) -> tuple[float, float | None]:

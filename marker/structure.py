@@ -167,8 +167,10 @@ def _drifting(body: list[int], by_para: dict[int, list[Sentence]], on_focus: set
 def _out_of_period(
     evidence: Evidence, by_para: dict[int, list[Sentence]], period: tuple[int, int] | None
 ) -> tuple[int, ...]:
-    """Paragraphs with several dates, all outside the question's period (give or take the slack),
-    in several sentences: one sentence of background ("the First World War, 1914-1918") is context."""
+    """Paragraphs with several dates, all outside the question's period (give or take the slack).
+
+    Dates all before the period must also come in several sentences: one sentence of background
+    ("the First World War, 1914-1918") is context (``TUNING.facts.reliance_min_sentences``)."""
     if not period:
         return ()
     slack = TUNING.facts.period_slack_years
@@ -176,10 +178,11 @@ def _out_of_period(
     for p, para in by_para.items():
         ids = {s.index for s in para}
         dates = [d for d in evidence.dates if d.sent in ids]
+        background = all(d.year < period[0] - slack for d in dates)
         if (
             len(dates) >= _T.period_min_dates
-            and len({d.sent for d in dates}) >= TUNING.facts.reliance_min_sentences
             and all(not period[0] - slack <= d.year <= period[1] + slack for d in dates)
+            and (not background or len({d.sent for d in dates}) >= TUNING.facts.reliance_min_sentences)
         ):
             out.append(p)
     return tuple(out)
