@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from rapidfuzz import fuzz, process
 from spacy.tokens import Doc, Span, Token
 
 from .bank import cue_prefix
@@ -50,6 +51,8 @@ _MONTHS = {
 }
 _MONTHS.update({m[:3]: i for m, i in list(_MONTHS.items())})
 _MONTHS.pop("may", None)  # "may" is too often the verb; the full month is matched only capitalised below
+#: Openers left out when comparing sentences for repeats, longest first ("in conclusion" before "in").
+_REPEAT_OPENERS = tuple(sorted(TUNING.evidence.repeat_openers, key=len, reverse=True))
 _YEAR = re.compile(r"^(1[0-9]{3}|20[0-9]{2})$")
 # A paragraph ends at a blank line, or at a line break after the end of a sentence (many
 # students press Enter once between paragraphs). A line break in mid-sentence (text pasted
@@ -100,7 +103,8 @@ class Sentence:
     is_list: bool
     role: str
     role_cues: tuple[str, ...]
-    #: True when the same sentence already appeared earlier (repeats earn nothing more).
+    #: True when the same sentence, or a near-duplicate of it, already appeared earlier: each
+    #: distinct sentence counts once everywhere (see :func:`is_repeat`).
     repeat: bool
     #: The sentence's function words and punctuation outside any matched name or cue:
     #: templated sentences ("X was significant because of Y.") share one skeleton.
@@ -142,6 +146,20 @@ class Evidence:
         """
         content = {s.paragraph for s in self.sentences if s.counts and not s.filler}
         return [s for s in self.sentences if s.counts and s.paragraph in content]
+
+    def may_judge(self) -> frozenset[int]:
+        """Indices of the argued sentences that may state the answer's judgement.
+
+        A filler sentence is never the judgement ("Overall this shows that there were many
+        reasons..." added at the end), unless it opens a verdict that its own paragraph then
+        argues ("In conclusion, the view is valid." followed by the reasons): a verdict in the
+        question's own words names nothing, yet it is the judgement an examiner reads.
+        """
+        argued = self.argued_sentences()
+        last_content = {s.paragraph: s.index for s in argued if not s.filler}  # the last one wins
+        return frozenset(
+            s.index for s in argued if not s.filler or s.index < last_content.get(s.paragraph, -1)
+        )
 
     def concept_ids(self, in_claims: bool = False) -> set[str]:
         claims = {s.index for s in self.sentences if s.is_claim and not s.is_list}
@@ -330,7 +348,7 @@ def extract(doc: Doc) -> Evidence:
         if ent.start in tok_sent:
             ents_by_sent.setdefault(tok_sent[ent.start], []).append(ent)
     sentences, dates, figures = [], [], []
-    seen_texts: set[str] = set()
+    seen_texts: list[str] = []
     n_alpha = n_stop = 0
     for i, sent in enumerate(sents):
         own_spans = spans_by_sent.get(i, [])
@@ -376,8 +394,43 @@ def _dates_and_figures(
     return found
 
 
+def is_repeat(norm: str, n_words: int, seen: list[str]) -> bool:
+    """Whether a sentence (its :func:`core_words`) says again one already said.
+
+    Word for word, or nearly: a near-duplicate ("Again, the Allies sent troops.", one word
+    added or changed) has a rapidfuzz ratio of at least ``TUNING.evidence.near_repeat_ratio``
+    with an earlier sentence. Short sentences ("This mattered.") recur honestly and never repeat.
+
+    >>> is_repeat("again the allies sent troops to archangel", 7, ["the allies sent troops to archangel"])
+    True
+    >>> is_repeat("the allies left siberia in the end", 7, ["the allies sent troops to archangel"])
+    False
+    """
+    tuning = TUNING.evidence
+    if n_words < tuning.repeat_min_words or not seen:
+        return False
+    if norm in seen:
+        return True
+    # Two sentences said again as one ("X, but Y." after "X." "But Y.") repeat too.
+    joined = [f"{a} {b}" for a, b in zip(seen, seen[1:], strict=False)]
+    best = process.extractOne(norm, seen + joined, scorer=fuzz.ratio, score_cutoff=tuning.near_repeat_ratio)
+    return best is not None
+
+
+def core_words(norm: str) -> str:
+    """A sentence's lower-cased words without an opening that only links it ("this shows that").
+
+    >>> core_words("this shows that the allies sent troops")
+    'the allies sent troops'
+    """
+    for opener in _REPEAT_OPENERS:
+        if norm.startswith(opener + " "):
+            return norm[len(opener) + 1 :]
+    return norm
+
+
 def _sentence(
-    sent: Span, i: int, para: int, own_spans: list[Span], has_date: bool, seen_texts: set[str]
+    sent: Span, i: int, para: int, own_spans: list[Span], has_date: bool, seen_texts: list[str]
 ) -> Sentence:
     """One sentence's record: its role, whether it claims or lists, repeats, skeleton and terms."""
     tuning = TUNING.evidence
@@ -404,9 +457,9 @@ def _sentence(
         )
     )
     in_span = {k for sp in own_spans for k in range(sp.start, sp.end)}
-    norm = " ".join(t.lower_ for t in alpha)
-    repeat = len(alpha) >= tuning.repeat_min_words and norm in seen_texts
-    seen_texts.add(norm)
+    norm = core_words(" ".join(t.lower_ for t in alpha))
+    repeat = is_repeat(norm, len(alpha), seen_texts)
+    seen_texts.append(norm)
     return Sentence(
         index=i,
         start=sent.start_char,

@@ -118,20 +118,83 @@ def _wrong_dates(evidence: Evidence, facts: _Facts) -> list[FactIssue]:
     return issues
 
 
-def _events_outside(evidence: Evidence, facts: _Facts, period: Period) -> list[FactIssue]:
-    """Events named that lie wholly outside the question's period: noted once each."""
+#: Where a dated reference lies against the question's period.
+BEFORE, INSIDE, AFTER = -1, 0, 1
+
+
+def _event_side(facts: _Facts, cid: str | None, period: Period) -> int | None:
+    """Whether a named event or treaty lies wholly before or after the period, or touches it;
+    None when the topic gives it no date."""
+    dated = facts.defining(cid)
+    if not dated:
+        return None
+    if max(f.years[1] for f in dated) < period.start:
+        return BEFORE
+    return AFTER if min(f.years[0] for f in dated) > period.end else INSIDE
+
+
+def _year_side(year: int, period: Period) -> int:
+    """Whether a year written lies before or after the period, give or take the slack."""
+    slack = TUNING.facts.period_slack_years
+    return BEFORE if year < period.start - slack else AFTER if year > period.end + slack else INSIDE
+
+
+def relied_on(evidence: Evidence, facts: _Facts, period: Period) -> frozenset[int]:
+    """Paragraphs whose argument relies on evidence from before the period.
+
+    A sentence is background when every dated reference in it (a year written, an event or
+    treaty of the topic's facts named) lies before the period. A paragraph relies on the
+    background as evidence when it has at least ``TUNING.facts.reliance_min_sentences`` such
+    sentences, naming at least ``reliance_min_references`` distinct events or years, and they
+    make at least ``reliance_share`` of its sentences with a dated reference. A passing sentence
+    of background ("after the First World War, Germany resented Versailles") is context, which
+    examiners credit, and is not noted.
+    """
+    tuning = TUNING.facts
+    by_sent: dict[int, dict[str, int]] = {}  # sentence -> distinct dated reference -> side of the period
+    for d in evidence.dates:
+        by_sent.setdefault(d.sent, {})[f"y{d.year}"] = _year_side(d.year, period)
+    for m in evidence.mentions:
+        side = _event_side(facts, m.concept, period)
+        if side is not None:
+            by_sent.setdefault(m.sent, {})[f"c{m.concept}"] = side
+    dated: dict[int, int] = {}  # paragraph -> sentences with a dated reference
+    background: dict[int, int] = {}
+    refs: dict[int, set[str]] = {}
+    for sent, sides in by_sent.items():
+        para = evidence.sentences[sent].paragraph
+        dated[para] = dated.get(para, 0) + 1
+        if all(side == BEFORE for side in sides.values()):
+            background[para] = background.get(para, 0) + 1
+            refs.setdefault(para, set()).update(sides)
+    return frozenset(
+        p
+        for p, n in background.items()
+        if n >= tuning.reliance_min_sentences
+        and len(refs[p]) >= tuning.reliance_min_references
+        and n >= tuning.reliance_share * dated[p]
+    )
+
+
+def _noted(side: int, paragraph: int, relied: frozenset[int]) -> bool:
+    """Whether a reference is noted: after the period always, before it where the paragraph relies on it."""
+    return side == AFTER or (side == BEFORE and paragraph in relied)
+
+
+def _events_outside(
+    evidence: Evidence, facts: _Facts, period: Period, relied: frozenset[int]
+) -> list[FactIssue]:
+    """Events named that lie wholly outside the question's period (before it only in paragraphs
+    that rely on them, :func:`relied_on`): noted once each."""
     issues: list[FactIssue] = []
     seen: set[str] = set()
     for mention in evidence.mentions:
         cid = mention.concept
         if not cid or cid in seen:
             continue
-        dated = facts.defining(cid)
-        if not dated:
-            continue
-        first = min(f.years[0] for f in dated)
-        last = max(f.years[1] for f in dated)
-        if last < period.start or first > period.end:
+        side = _event_side(facts, cid, period)
+        if side is not None and _noted(side, evidence.sentences[mention.sent].paragraph, relied):
+            dated = facts.defining(cid)
             seen.add(cid)
             fact = dated[0]
             label = facts.topic.concept(cid).label
@@ -154,15 +217,18 @@ def _events_outside(evidence: Evidence, facts: _Facts, period: Period) -> list[F
     return issues
 
 
-def _years_outside(evidence: Evidence, period: Period, noted: list[FactIssue]) -> list[FactIssue]:
-    """Years written outside the period (give or take the slack), once each, and at most one
-    note per sentence (a sentence already noted for an event outside the period gets none)."""
-    slack = TUNING.facts.period_slack_years
+def _years_outside(
+    evidence: Evidence, period: Period, noted: list[FactIssue], relied: frozenset[int]
+) -> list[FactIssue]:
+    """Years written outside the period (give or take the slack; before it only in paragraphs
+    that rely on them, :func:`relied_on`), once each, and at most one note per sentence (a sentence already
+    noted for an event outside the period gets none)."""
     noted_sentences = {i.sentence for i in noted if i.kind == OUTSIDE_PERIOD}
     issues: list[FactIssue] = []
     years_noted: set[int] = set()
     for date in evidence.dates:
-        if period.start - slack <= date.year <= period.end + slack or date.year in years_noted:
+        side = _year_side(date.year, period)
+        if date.year in years_noted or not _noted(side, evidence.sentences[date.sent].paragraph, relied):
             continue
         sentence = evidence.sentences[date.sent].text
         if sentence in noted_sentences:
@@ -192,15 +258,16 @@ def check_facts(evidence: Evidence, topic: Topic, question: Question) -> list[Fa
     """Every fact issue of one answer.
 
     Wrong dates are errors; when the question has a period, events and years outside it are
-    notes, and the whole list is sorted errors first, then by position in the answer.
+    notes (those before it only where the argument relies on them, :func:`relied_on`), and the whole list is sorted errors first, then by position in the answer.
     """
     facts = _Facts(topic)
     issues = _wrong_dates(evidence, facts)
     period = question.period
     if period is None:
         return issues
-    issues += _events_outside(evidence, facts, period)
-    issues += _years_outside(evidence, period, issues)
+    relied = relied_on(evidence, facts, period)
+    issues += _events_outside(evidence, facts, period, relied)
+    issues += _years_outside(evidence, period, issues, relied)
     issues.sort(key=lambda i: (i.severity != "error", i.start))
     return issues
 

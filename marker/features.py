@@ -89,7 +89,8 @@ def compute_features(
         points_partial=sum(p.status == PARTIAL for p in points),
         **_coverage(points),
         analysis_share=round(len(analytic) / len(substantive) if substantive else 0.0, 3),
-        balance=bool(counter_points) or any(s.role == COUNTER and s.index in mentioned for s in sents),
+        balance=bool(counter_points)
+        or any(s.role == COUNTER and s.index in mentioned and not s.repeat for s in sents),
         judgement=judgement,
         precision=precision(evidence, index),
         similarity=round(similarity, 3),
@@ -134,9 +135,12 @@ def _word_share(evidence: Evidence, sentences: list[Sentence]) -> float:
 
 
 def precision(evidence: Evidence, index: QuestionIndex) -> int:
-    """Specific details used in claims: distinct named people, places, events, dates, and figures."""
+    """Specific details used in claims: distinct named people, places, events, dates, and figures.
+
+    Repeats and near-duplicates add nothing: each distinct sentence counts once.
+    """
     tuning = TUNING.features
-    claims = {s.index for s in evidence.sentences if s.is_claim}
+    claims = {s.index for s in evidence.sentences if s.is_claim and not s.repeat}
     specifics = {
         m.concept
         for m in evidence.mentions
@@ -148,6 +152,9 @@ def precision(evidence: Evidence, index: QuestionIndex) -> int:
 
 def judgement_status(evidence: Evidence) -> tuple[str, tuple[int, ...]]:
     """How far the answer reaches a judgement, and the sentences that state it.
+
+    Each distinct sentence counts once (repeats and near-duplicates are left out by
+    :meth:`~marker.evidence.Evidence.argued_sentences`), and a filler sentence is never the judgement.
 
     - "stated": a concluding or evaluative sentence at the end (or opened as a conclusion);
     - "supported": the conclusion also gives reasons with evidence (two analytic
@@ -167,15 +174,7 @@ def judgement_status(evidence: Evidence) -> tuple[str, tuple[int, ...]]:
         if one_paragraph
         else [s for s in counting if s.paragraph == last_para]
     )
-    candidates = [s for s in tail if s.role == EVALUATION or (s.is_claim and is_conclusion_opener(s.text))]
-    candidates += [
-        s
-        for s in counting
-        if s not in tail
-        and is_conclusion_opener(s.text)
-        and s.role == EVALUATION
-        and s.index >= len(sents) * tuning.late_opener_share
-    ]
+    candidates = _judgement_candidates(evidence, counting, tail)
     if not candidates:
         return "none", ()
     ids = tuple(sorted({s.index for s in candidates}))
@@ -187,8 +186,9 @@ def judgement_status(evidence: Evidence) -> tuple[str, tuple[int, ...]]:
         return "stated", ids
     evidence_items = {m.concept for m in evidence.mentions if m.concept and m.sent in tail_ids}
     evidence_items |= {str(d.year) for d in evidence.dates if d.sent in tail_ids}
-    analytic = [s for s in tail if s.role in ANALYTIC_ROLES]
-    words = sum(s.n_words for s in tail)
+    # Filler in the conclusion neither weighs anything nor makes it longer.
+    analytic = [s for s in tail if s.role in ANALYTIC_ROLES and not s.filler]
+    words = sum(s.n_words for s in tail if not s.filler)
     if (
         len(analytic) >= tuning.substantiated_min_analytic
         and len(evidence_items) >= tuning.substantiated_min_items
@@ -196,6 +196,30 @@ def judgement_status(evidence: Evidence) -> tuple[str, tuple[int, ...]]:
     ):
         return "substantiated", ids
     return "supported", ids
+
+
+def _judgement_candidates(
+    evidence: Evidence, counting: list[Sentence], tail: list[Sentence]
+) -> list[Sentence]:
+    """Sentences that state a judgement: evaluative or concluding sentences of the closing
+    paragraph, and evaluative conclusion openers late in the answer. A filler sentence ("Overall
+    there were many reasons...") is none of them (:meth:`~marker.evidence.Evidence.may_judge`)."""
+    late = len(evidence.sentences) * TUNING.features.late_opener_share
+    may_judge = evidence.may_judge()
+    candidates = [
+        s
+        for s in tail
+        if s.index in may_judge and (s.role == EVALUATION or (s.is_claim and is_conclusion_opener(s.text)))
+    ]
+    return candidates + [
+        s
+        for s in counting
+        if s not in tail
+        and s.index in may_judge
+        and is_conclusion_opener(s.text)
+        and s.role == EVALUATION
+        and s.index >= late
+    ]
 
 
 def model_similarity(evidence: Evidence, index: QuestionIndex) -> tuple[float, float | None]:

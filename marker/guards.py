@@ -146,7 +146,7 @@ def _repetition(a: _Answer) -> list[Advisory]:
     return [
         Advisory(
             "repetition",
-            f"{len(repeats)} sentence{'s are' if len(repeats) > 1 else ' is'} repeated word for word "
+            f"{len(repeats)} sentence{'s are' if len(repeats) > 1 else ' is'} repeated, word for word or nearly "
             f"(first: \u201c{_clip(repeats[0].text)}\u201d). Repeats earn nothing more.",
         )
     ]

@@ -130,6 +130,7 @@ def _ends(
     paragraphs: list[int],
     on_focus: set[int],
     wanted: frozenset[str],
+    may_judge: frozenset[int],
 ) -> _Ends:
     """Thesis (argued, on-focus sentences of the first paragraph) and conclusion (the last
     paragraph's judgements), whether the conclusion answers the demand, and whether the two
@@ -138,8 +139,11 @@ def _ends(
     # A one-paragraph answer states its judgement, if any, in its last sentences.
     outro = by_para[paragraphs[-1]] if len(paragraphs) > 1 else sents[-_T.conclusion_fallback_sentences :]
     thesis = tuple(s.index for s in intro if s.role in ANALYTIC_ROLES and s.index in on_focus)
+    # A filler sentence is no judgement, nor quoted as one on the ladder (Evidence.may_judge).
     conclusion = tuple(
-        s.index for s in outro if s.role == EVALUATION or (s.is_claim and is_conclusion_opener(s.text))
+        s.index
+        for s in outro
+        if s.index in may_judge and (s.role == EVALUATION or (s.is_claim and is_conclusion_opener(s.text)))
     )
     concl_sents = [s for s in outro if s.index in conclusion] or outro
     concl_terms = {t for s in concl_sents for t in s.terms}
@@ -163,16 +167,22 @@ def _drifting(body: list[int], by_para: dict[int, list[Sentence]], on_focus: set
 def _out_of_period(
     evidence: Evidence, by_para: dict[int, list[Sentence]], period: tuple[int, int] | None
 ) -> tuple[int, ...]:
-    """Paragraphs with several dates, all outside the question's period (give or take the slack)."""
+    """Paragraphs with several dates, all outside the question's period (give or take the slack).
+
+    Dates all before the period must also come in several sentences: one sentence of background
+    ("the First World War, 1914-1918") is context (``TUNING.facts.reliance_min_sentences``)."""
     if not period:
         return ()
     slack = TUNING.facts.period_slack_years
     out = []
     for p, para in by_para.items():
         ids = {s.index for s in para}
-        years = [d.year for d in evidence.dates if d.sent in ids]
-        if len(years) >= _T.period_min_dates and all(
-            not period[0] - slack <= y <= period[1] + slack for y in years
+        dates = [d for d in evidence.dates if d.sent in ids]
+        background = all(d.year < period[0] - slack for d in dates)
+        if (
+            len(dates) >= _T.period_min_dates
+            and all(not period[0] - slack <= d.year <= period[1] + slack for d in dates)
+            and (not background or len({d.sent for d in dates}) >= TUNING.facts.reliance_min_sentences)
         ):
             out.append(p)
     return tuple(out)
@@ -203,7 +213,8 @@ def analyse(
     paragraphs = sorted({s.paragraph for s in sents})
     by_para = {p: [s for s in sents if s.paragraph == p] for p in paragraphs}
     on_focus = _on_focus(evidence, sents, focus, scheme_keys, scheme_concepts)
-    ends = _ends(sents, by_para, paragraphs, on_focus, EXTENT_WORDS | DEMAND_WORDS.get(demand, frozenset()))
+    wanted = EXTENT_WORDS | DEMAND_WORDS.get(demand, frozenset())
+    ends = _ends(sents, by_para, paragraphs, on_focus, wanted, evidence.may_judge())
     # The body is what lies between an introduction and a conclusion, so it needs three paragraphs.
     body = paragraphs[1:-1] if len(paragraphs) > 2 else []
     linked = [p for p in body if by_para[p][0].index in on_focus or by_para[p][-1].index in on_focus]

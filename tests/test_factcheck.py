@@ -55,11 +55,23 @@ def test_factcheck_right_dates_not_flagged(mini_marker, text):
 
 
 def test_factcheck_event_outside_period_is_noted_not_penalised(mini_marker):
-    fb = mini_marker.mark("mini-essay", "Versailles punished Germany, which is why Rapallo appealed to it.")
+    # A paragraph built on evidence from before the period (issue 11: only then is it noted).
+    text = (
+        "Versailles punished Germany harshly and left it bitter. "
+        "By 1917 the German army had already been worn down by years of war."
+    )
+    fb = mini_marker.mark("mini-essay", text)
     notes = [f for f in fb.fact_issues if f.kind == OUTSIDE_PERIOD]
     assert notes and notes[0].severity == "note" and "Treaty of Versailles" in notes[0].message
 
 
 def test_factcheck_year_far_outside_period_noted(mini_marker):
-    fb = mini_marker.mark("mini-essay", "In 1939 the Soviet Union signed a pact with Germany.")
+    text = "In 1939 the Soviet Union signed a pact with Germany. In 1941 Germany invaded the Soviet Union."
+    fb = mini_marker.mark("mini-essay", text)
     assert any(f.kind == OUTSIDE_PERIOD and f.text == "1939" for f in fb.fact_issues)
+
+
+def test_factcheck_passing_background_sentence_not_noted(mini_marker):
+    text = "Versailles punished Germany, which is why Rapallo appealed to it."
+    fb = mini_marker.mark("mini-essay", text)
+    assert not [f for f in fb.fact_issues if f.kind == OUTSIDE_PERIOD]
