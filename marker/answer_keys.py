@@ -26,9 +26,9 @@ Reading rules (the numbers are in ``TUNING.keys``):
   adds wordings of the item above it (the first item, at the top); "do not accept", "don't
   accept", "do not allow" or "reject" adds wordings that must not earn it; "ignore" is dropped
   (those words neither earn nor cost anything).
-- **Key idea** (:func:`key_idea`): a teacher's ``**bold**`` words, else the first clause of the
-  key's first sentence that says something the question does not, cut at "because", "so",
-  "since", "therefore" or a comma before "which", "as", "meaning".
+- **Key idea** (:func:`key_idea`): a teacher's ``**bold**`` words, else (in a key of one
+  sentence) the first clause that says something the question does not, cut at "because",
+  "so", or a comma before "which", "as", "since", "therefore", "meaning".
 """
 
 from __future__ import annotations
@@ -74,6 +74,8 @@ _AND_OR = re.compile(r"\band/or\b", re.I)
 _TIGHT_SLASH = re.compile(r"(?<=\w)/(?=\w)")
 #: " or " that joins words of one idea, never alternatives.
 _PROSE_OR = re.compile(r"\beither\b.*\bor\b|\bwhether\s+or\b|\bor\s+(?:not|so|more|less|fewer)\b", re.I)
+#: A full stop, then a new sentence (a capital letter): "bulb A" inside a sentence is not one.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9])")
 _WORDS = re.compile(r"\w+(?:['\u2019]\w+)?")
 
 
@@ -284,41 +286,39 @@ def bold_words(text: str) -> str | None:
 
 
 def key_idea(doc: Doc, question_terms: frozenset[str]) -> str | None:
-    """The key idea of a full-mark answer, when it is only part of it (else ``None``).
+    """The key idea of a one-sentence full-mark answer, when it is only part of it (else ``None``).
 
-    The first clause of the first sentence that says at least ``key_idea_min_new_terms`` content
-    words the question does not; clauses are cut at "because", "so", "since", "therefore" and at
-    a comma before "which", "as" or "meaning". Bold words are handled by :func:`bold_words`.
+    The first clause that says at least ``key_idea_min_new_terms`` content words the question
+    does not; clauses are cut at "because" and "so" (not "so many"), and at a comma before
+    "which", "as", "since", "therefore", "meaning". A key of several sentences has no key idea
+    (its sentences may all be needed: the steps of a method); bold words are handled by
+    :func:`bold_words`.
     """
-    tuning = TUNING.keys
-    sents = list(doc.sents)
-    if not sents:
+    if len(_SENTENCE_END.split(doc.text.strip())) > 1:
         return None
-    first = sents[0]
-    pieces = _clause_pieces(first)
-    if len(sents) == 1 and len(pieces) < 2:
+    pieces = _clause_pieces(doc)
+    if len(pieces) < 2:
         return None
     for piece in pieces:
         new = content_terms(piece) - question_terms
-        if len(new) >= tuning.key_idea_min_new_terms:
-            text = _clean(piece.text)
-            return text if text and text != _clean(doc.text) else None
+        if len(new) >= TUNING.keys.key_idea_min_new_terms:
+            return _clean(piece.text) or None
     return None
 
 
-def _clause_pieces(sent: Span) -> list[Span]:
+def _clause_pieces(doc: Doc) -> list[Span]:
     tuning = TUNING.keys
-    doc, start, out = sent.doc, sent.start, []
-    for t in sent:
+    start, out = 0, []
+    for t in doc:
         after_comma = t.i > 0 and doc[t.i - 1].text == ","
         low = t.lower_
         is_break = low in tuning.key_idea_breaks or (after_comma and low in tuning.key_idea_comma_breaks)
-        if low == "so" and t.i + 1 < len(doc) and doc[t.i + 1].lower_ in ("that",):
-            is_break = True
+        if low == "so" and not after_comma and t.head.i == t.i + 1 and t.head.pos_ in ("ADJ", "ADV"):
+            is_break = False  # "so many", "so quickly": a degree, not a consequence
         if is_break and t.i > start:
             out.append(doc[start : t.i])
             start = t.i + 1
-    out.append(doc[start : sent.end])
+    out.append(doc[start:])
     return [p for p in out if any(not t.is_punct for t in p)]
 
 

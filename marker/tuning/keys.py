@@ -38,11 +38,12 @@ class KeysTuning(_Section):
         'not already say ("The bulb stays lit" restates "Why does the bulb stay lit?").',
     )
     key_idea_breaks: frozenset[str] = Field(
-        frozenset(_word_list("because so since therefore thus hence")),
+        frozenset(_word_list("because so")),
         description="Words that start an elaboration: the key idea is the clause before (or after) them.",
     )
     key_idea_comma_breaks: frozenset[str] = Field(
-        frozenset(_word_list("which as meaning")),
+        frozenset(_word_list("which as since therefore thus hence meaning")),
         description='Words that start an elaboration only after a comma: "a path which does not contain B" is '
-        'one idea, ", which means" is an elaboration; "such as" is never a break.',
+        'one idea, ", which means" is an elaboration; "such as", "since 1918" and "are therefore carried" '
+        "are never breaks.",
     )
