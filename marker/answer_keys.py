@@ -66,6 +66,10 @@ _BRACKETED = re.compile(
     r"\(\s*(?=(?:do\s+not\s+accept|don'?t\s+accept|do\s+not\s+allow|also\s+accept|accept|allow|credit|reject|ignore)\b)([^()]*)\)",
     re.I,
 )
+_INLINE_DIRECTIVE = re.compile(
+    r"\s+(?=(?:do\s+not\s+accept|don'?t\s+accept|do\s+not\s+allow|also\s+accept|accept|allow|reject|ignore)\s*:)",
+    re.I,
+)
 _BOLD = re.compile(r"\*\*(.+?)\*\*|__(.+?)__")
 _SPACED_SLASH = re.compile(r"\s+/\s+")
 _OR = re.compile(r"\s+or\s+", re.I)
@@ -262,13 +266,9 @@ def point_wordings(text: str) -> KeyItem:
     >>> point_wordings("carbon dioxide / CO2 (accept: carbon dioxide gas) reject: carbon monoxide")
     KeyItem(wordings=['carbon dioxide', 'CO2'], accept=['carbon dioxide gas'], reject=['carbon monoxide'])
     """
-    # "reject: X" may follow the point on the same line: start a new line there.
-    text = re.sub(
-        r"\s+(?=(?:do\s+not\s+accept|don'?t\s+accept|do\s+not\s+allow|reject|ignore|also\s+accept)\b)",
-        "\n",
-        text,
-        flags=re.I,
-    )
+    # "reject: X" may follow the point on the same line (with its colon: "they reject the
+    # treaty" is a wording): start a new line there.
+    text = _INLINE_DIRECTIVE.sub("\n", text)
     key = read_key(text)
     item = KeyItem([w for i in key.items for w in i.wordings])
     item.accept = _unique([w for i in key.items for w in i.accept])

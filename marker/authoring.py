@@ -34,8 +34,8 @@ two) or, for one mark, each answer a full-mark model answer; a 1-mark key's key 
 ``**bold**`` words, or the first clause the question does not already say) is one more
 full-mark answer. Without points, each item of the indicative content is a point; without
 either, spaCy splits the best model answer into clauses and each clause becomes a point, with
-the matching clauses of the other full-mark answers as alternative wordings. Named entities and noun chunks
-become the question's concepts. ``marking`` defaults to coverage of the model answer (marks in
+the matching clauses of the other full-mark answers as alternative wordings. Named entities
+and noun chunks become the question's concepts. ``marking`` defaults to coverage of the model answer (marks in
 proportion to how much of it the answer says), or to levels when levels are given;
 ``{kind: points}`` without thresholds gives one mark per point; ``{kind: levels}`` without
 levels spreads the bands evenly. Example answers become model answers with their intended

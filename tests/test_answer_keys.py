@@ -312,3 +312,14 @@ def test_answer_keys_readme_examples_build_as_documented(nlp):
     assert photosynthesis.points[1].reject == ["oxygen is made"]
     reds = build(specs["reds-won"], nlp)
     assert [a.text for a in reds.model_answers][1] == "The Bolsheviks controlled the railways"
+
+
+def test_answer_keys_point_with_inline_directives_needs_their_colon():
+    item = point_wordings("closed circuit accept: complete loop reject: the bulb is on")
+    assert (item.wordings, item.accept, item.reject) == (
+        ["closed circuit"],
+        ["complete loop"],
+        ["the bulb is on"],
+    )
+    verb = point_wordings("the peasants reject the Whites' land policy")
+    assert verb.wordings == ["the peasants reject the Whites' land policy"] and not verb.reject
