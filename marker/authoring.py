@@ -25,11 +25,17 @@ example answers per level with their marks, and the indicative content::
     indicative_content: ["...", "..."]
     model_answers: [{text: "...", mark: 6, level: 2}]
 
-Everything else is derived. Points given are split into alternative wordings at " / " and
-" or "; without points, each item of the indicative content is a point; without either, spaCy
-splits the best model answer into clauses and each clause becomes a point, with the matching
-clauses of the other full-mark answers as alternative wordings. Named entities and noun chunks
-become the question's concepts. ``marking`` defaults to coverage of the model answer (marks in
+Everything else is derived. Keys are read as teachers write them (:mod:`marker.answer_keys`):
+a point's alternatives (" / ", and " or ", ";", "/" between short parts), its "accept" and
+"do not accept" lines become its wordings and ``reject``; a full-mark model answer of a points
+or coverage question that lists answers ("Any two of: A / B / C", bullets, short lines) gives
+one point per answer, marked by points ("any two of" in a 2-mark question: one mark each, up to
+two) or, for one mark, each answer a full-mark model answer; a 1-mark key's key idea (its
+``**bold**`` words, or the first clause the question does not already say) is one more
+full-mark answer. Without points, each item of the indicative content is a point; without
+either, spaCy splits the best model answer into clauses and each clause becomes a point, with
+the matching clauses of the other full-mark answers as alternative wordings. Named entities
+and noun chunks become the question's concepts. ``marking`` defaults to coverage of the model answer (marks in
 proportion to how much of it the answer says), or to levels when levels are given;
 ``{kind: points}`` without thresholds gives one mark per point; ``{kind: levels}`` without
 levels spreads the bands evenly. Example answers become model answers with their intended
@@ -47,6 +53,7 @@ import yaml
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from .answer_keys import KeyItem, ReadKeys, point_wordings, read_model_answers, split_alternatives
 from .bank import QuestionBank
 from .errors import RubricError, RubricErrors
 from .import_format import (  # parse_specs, load_specs, is_import_file: the import format's readers
@@ -101,7 +108,6 @@ ENTITY_KINDS = {
     "WORK_OF_ART": "idea",
     "PRODUCT": "idea",
 }
-_ALTERNATIVES = re.compile(r"\s+/\s+|\s+or\s+", re.I)
 #: Two clauses whose content words overlap this much say the same thing.
 SAME_POINT = 0.5
 
@@ -127,15 +133,6 @@ class Built:
     question: Question
     topic: Topic
     model_answers: list[ModelAnswer]
-
-
-def split_alternatives(point: str) -> list[str]:
-    """The wordings of one point: ``"a / b or c"`` -> ``["a", "b", "c"]``.
-
-    >>> split_alternatives("tRNA carries the anticodon / anticodon pairs with codon")
-    ['tRNA carries the anticodon', 'anticodon pairs with codon']
-    """
-    return [p.strip(" .;") for p in _ALTERNATIVES.split(point) if p.strip(" .;")]
 
 
 def _slug(text: str, taken: set[str]) -> str:
@@ -198,8 +195,8 @@ def build(spec: QuestionSpec, nlp: Language, source: str = "<questions>") -> Bui
         raise RubricErrors(
             [RubricError(source, reason, field=".".join(map(str, loc))) for loc, reason in problems]
         )
-    answers = spec.answers()
-    docs = list(nlp.pipe([a.text for a in answers]))
+    answers, keys = _read_answers(spec, nlp)
+    docs = list(nlp.pipe([a.text for _name, a in answers]))
     concepts = _concepts(docs)
     topic_id = spec.topic or topic_for_id(spec.id)
     topic = Topic(
@@ -215,14 +212,39 @@ def build(spec: QuestionSpec, nlp: Language, source: str = "<questions>") -> Bui
         "question": spec.question,
         "command_word": spec.command_word or _command_word(spec.question),
         "max_mark": spec.max_mark,
-        "marking": _marking(spec),
-        "points": _points(spec, docs, answers, concepts),
+        "marking": _marking(spec, keys),
+        "points": _points(spec, docs, [a for _name, a in answers], concepts, keys.items),
     }
     if spec.points and spec.indicative_content:
         # Points were given: the content list is kept beside them for teachers to read.
         data["indicative_content"] = list(spec.indicative_content)
     question = validate_question(data, f"{source} (question {spec.id})")
     return Built(question, topic, _model_answers(spec, answers))
+
+
+def _read_answers(spec: QuestionSpec, nlp: Language) -> tuple[list[tuple[str, ModelAnswerSpec]], ReadKeys]:
+    """The model answers to keep, named; a points or coverage question's keys are read (see
+    :mod:`marker.answer_keys`): alternatives, accept / reject lines, key ideas."""
+    answers = spec.answers()
+    n_plain = len(spec.model_answers)
+    if spec.kind == "levels":
+        per_level: dict[int | None, int] = {}
+        named = []
+        for i, a in enumerate(answers):
+            if i < n_plain:
+                named.append((f"model-{i + 1}", a))
+                continue
+            per_level[a.level] = per_level.get(a.level, 0) + 1
+            suffix = f"-{per_level[a.level]}" if per_level[a.level] > 1 else ""
+            named.append((f"level-{a.level}-example{suffix}", a))
+        return named, ReadKeys([], [], None)
+    keys = read_model_answers(
+        spec.question, spec.max_mark, [(a.text, a.mark, a.level) for a in answers], n_plain, nlp
+    )
+    named = [
+        (name, ModelAnswerSpec(text=text, mark=mark, level=level)) for name, text, mark, level in keys.answers
+    ]
+    return named, keys
 
 
 def _concepts(docs: list[Doc]) -> dict[str, dict[str, Any]]:
@@ -254,31 +276,50 @@ def _concepts(docs: list[Doc]) -> dict[str, dict[str, Any]]:
 
 
 def _points(
-    spec: QuestionSpec, docs: list[Doc], answers: list[ModelAnswerSpec], concepts: dict[str, dict[str, Any]]
+    spec: QuestionSpec,
+    docs: list[Doc],
+    answers: list[ModelAnswerSpec],
+    concepts: dict[str, dict[str, Any]],
+    key_items: list[KeyItem],
 ) -> list[dict[str, Any]]:
-    """The points to credit: those given, else the indicative content, else the best answer's clauses."""
+    """The points to credit: those given, else the indicative content, else the items of a key
+    that lists them, else the best answer's clauses."""
     if spec.points:
-        raw = [(alts[0], alts[1:]) for p in spec.points if (alts := split_alternatives(p))]
+        items = [item for p in spec.points if (item := point_wordings(p)).accepted]
+        raw = [(i.accepted[0], i.accepted[1:], i.reject) for i in items]
     elif spec.indicative_content:
         # Examiners' content items are whole statements: " or " inside one is not an alternative.
-        raw = [(item.strip(), []) for item in spec.indicative_content if item.strip()]
+        raw = [(item.strip(), [], []) for item in spec.indicative_content if item.strip()]
+    elif key_items:
+        raw = [(i.accepted[0], i.accepted[1:], i.reject) for i in key_items if i.accepted]
     else:
-        raw = _derived_points(docs, [a.mark for a in answers])
+        raw = [(label, aliases, []) for label, aliases in _derived_points(docs, [a.mark for a in answers])]
     taken: set[str] = set()
     points = []
-    for label, aliases in raw:
+    for label, aliases, reject in raw:
         text = " ".join([label, *aliases]).lower()
         linked = [c["id"] for c in concepts.values() if c["label"].lower() in text]
-        points.append(
-            {"id": _slug(label, taken), "label": label, "aliases": list(aliases), "concepts": linked}
-        )
+        point = {"id": _slug(label, taken), "label": label, "aliases": list(aliases), "concepts": linked}
+        if reject:
+            point["reject"] = list(reject)
+        points.append(point)
     return points
 
 
-def _marking(spec: QuestionSpec) -> dict[str, Any]:
-    """The rubric's marking; levels keep the bands and descriptors given (even bands only when none are)."""
+def _marking(spec: QuestionSpec, keys: ReadKeys) -> dict[str, Any]:
+    """The rubric's marking; levels keep the bands and descriptors given (even bands only when none are).
+
+    A key listing several answers for a question of more than one mark is marked by points: one
+    mark per answer, or ``max_mark // n`` per answer when it asks for ``n`` ("any two of").
+    """
     marking_spec = spec.marking or MarkingSpec()
     kind = spec.kind
+    if spec.marking is None and spec.max_mark > 1 and len(keys.items) > 1 and not spec.points:
+        kind = "points"
+        n = keys.count
+        if n and n < spec.max_mark and not marking_spec.thresholds:
+            each = spec.max_mark // n
+            return {"kind": "points", "thresholds": {each * k: k for k in range(1, n + 1)}}
     if kind == "points":
         marking: dict[str, Any] = {"kind": "points"}
         if marking_spec.thresholds:
@@ -295,16 +336,10 @@ def _marking(spec: QuestionSpec) -> dict[str, Any]:
     return {"kind": "levels", "levels": levels}
 
 
-def _model_answers(spec: QuestionSpec, answers: list[ModelAnswerSpec]) -> list[ModelAnswer]:
-    """Model answers first (``model-1``...), then each level's examples (``level-2-example``...)."""
-    out, per_level = [], {}
-    n_plain = len(spec.model_answers)
-    for i, a in enumerate(answers):
-        if i < n_plain:
-            name = f"model-{i + 1}"
-        else:
-            per_level[a.level] = per_level.get(a.level, 0) + 1
-            name = f"level-{a.level}-example" + (f"-{per_level[a.level]}" if per_level[a.level] > 1 else "")
+def _model_answers(spec: QuestionSpec, answers: list[tuple[str, ModelAnswerSpec]]) -> list[ModelAnswer]:
+    """Model answers first (``model-1``, its alternatives ``model-1-2``...), then each level's examples."""
+    out = []
+    for name, a in answers:
         level = a.level if spec.kind == "levels" else None
         out.append(
             ModelAnswer(question=spec.id, intended_mark=a.mark, intended_level=level, text=a.text, name=name)

@@ -17,10 +17,19 @@ from typing import TYPE_CHECKING
 from rapidfuzz import fuzz, process
 from spacy.tokens import Doc, Span, Token
 
-from .bank import cue_prefix
+from .bank import cue_prefix, reject_key
 from .concepts import EXACT, SPANS_KEY
 from .roles import ANALYSIS, COUNTER, EVALUATION, sentence_role
-from .similarity import NO_MATCH, Match, answer_words, copied_share, words_of
+from .similarity import (
+    NO_MATCH,
+    AnswerWords,
+    Match,
+    answer_words,
+    content_terms,
+    copied_share,
+    is_negated,
+    words_of,
+)
 from .tuning import TUNING
 
 if TYPE_CHECKING:  # the index is built from this module's terms_of; only its type is needed here
@@ -488,8 +497,27 @@ def gather(doc: Doc, index: QuestionIndex) -> Evidence:
     full-mark model answer.
     """
     evidence = against_question(extract(doc), index)
-    match = index.model_set.match(answer_words(doc)) if index.model_set else NO_MATCH
-    return replace(evidence, match=match)
+    if not index.model_set:
+        return evidence
+    return replace(evidence, match=index.model_set.match(_unrejected_words(doc, evidence, index)))
+
+
+def _unrejected_words(doc: Doc, evidence: Evidence, index: QuestionIndex) -> AnswerWords:
+    """The answer's words for the match, less the sentences that say a wording the key rejects.
+
+    Only for short answers marked by their match ("do not accept: carbon monoxide"); points
+    questions skip a rejected sentence in the points stage.
+    """
+    if not index.scheme.short_answers or not any(p.reject for p in index.question.points):
+        return answer_words(doc)
+    prefix = reject_key(index.question, "")
+    rejected = {m.sent for m in evidence.mentions if m.key.startswith(prefix)}
+    if not rejected:
+        return answer_words(doc)
+    spans = [(s.start, s.end) for s in evidence.sentences if s.index in rejected]
+    kept = [t for t in doc if not any(a <= t.idx < b for a, b in spans)]
+    text = " ".join(s.text for s in evidence.sentences if s.index not in rejected)
+    return AnswerWords(text, content_terms(kept), is_negated(kept))
 
 
 def against_question(evidence: Evidence, index: QuestionIndex) -> Evidence:

@@ -77,10 +77,17 @@ def score_points(evidence: Evidence, index: QuestionIndex) -> list[PointResult]:
             if any(m.key == rejected for m in ms):
                 continue
             score = _strength(s, ms, key, concepts, float(sim[s.index, j]))
-            if said:
-                score = max(score, _wording_recall(said[s.index], index.point_wordings[j], given))
             if not s.is_claim:
                 score *= tuning.unclaimed_factor  # named but not used to claim anything
+            if said:
+                # Saying the point's own words credits it even in a list: "CO2 and water" names
+                # two items of a key asking to name them (short-answer questions only, see index).
+                # An accepted wording said word for word ("CO2") is all of it, even where its
+                # words are not content words.
+                verbatim = any(m.key == key for m in ms)
+                score = max(
+                    score, 1.0 if verbatim else _wording_recall(said[s.index], index.point_wordings[j], given)
+                )
             score = min(score, 1.0)
             if score >= tuning.partial_at:
                 best_sents.append((score, s))

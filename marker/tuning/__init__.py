@@ -6,7 +6,8 @@ on, or what it guards against. The stages read them from :data:`TUNING`; nothing
 hides a bare number that changes a mark.
 
 Sections follow the stages of marking (see ``marker/engine.py``): evidence, points,
-structure, features, guards, placement, feedback, and the fact check.
+structure, features, guards, placement, feedback, and the fact check; ``keys`` reads imported
+answer keys.
 
 The sections live in one module per stage of this package; :data:`TUNING` holds them all.
 """
@@ -21,6 +22,7 @@ from .facts import FactsTuning
 from .features import FeaturesTuning
 from .feedback import FeedbackTuning
 from .guards import GuardsTuning
+from .keys import KeysTuning
 from .placement import PlacementTuning
 from .points import PointsTuning
 from .structure import ConceptsTuning, RolesTuning, StructureTuning
@@ -39,6 +41,7 @@ __all__ = [
     "PlacementTuning",
     "FactsTuning",
     "FeedbackTuning",
+    "KeysTuning",
 ]
 
 
@@ -55,6 +58,7 @@ class Tuning(_Section):
     placement: PlacementTuning = Field(default_factory=PlacementTuning)
     facts: FactsTuning = Field(default_factory=FactsTuning)
     feedback: FeedbackTuning = Field(default_factory=FeedbackTuning)
+    keys: KeysTuning = Field(default_factory=KeysTuning)
 
 
 #: The values in force (validated when this module is imported).

@@ -1,0 +1,401 @@
+"""Answer keys as teachers write them: alternatives, "any two of", accept / reject lines, key ideas.
+
+A key is the model answer (or point) of a short-answer question in the import format, written
+the way mark schemes are::
+
+    Any two of:
+    - lack of money / no funds
+    - poor harvests
+    - war with Poland
+      accept: the Polish war
+      do not accept: war
+
+Reading rules (the numbers are in ``TUNING.keys``):
+
+- **Items and wordings.** Bulleted or numbered lines ("- ", "* ", "• ", "1.", "a)"), or short
+  lines that are not sentences (``list_line_max_words``, no full stop at the end), are separate
+  answers (items); inside one of them, " / ", and
+  " or ", ";" or "/" between short parts, separate wordings of that item. A key of one line is
+  cut into items at ";", then at " / " (always), " or " and "/" (short parts only).
+- **Short parts only.** " or ", ";" and an unspaced "/" cut only when every part has at most
+  ``alternative_max_words`` words and the key is not a sentence ending with a full stop; never
+  in "either ... or", "whether or not", "or not", "and/or", "km/h". An essay's " or " is prose.
+- **"any two of"**, "any 2 from", "two of the following" in the key, or "give / state / name ...
+  two" in the question, is the number of items the question asks for (:func:`asked_count`).
+- **accept / reject lines.** A line or ";"-part or bracket starting "accept", "allow" or "credit"
+  adds wordings of the item above it (the first item, at the top); "do not accept", "don't
+  accept", "do not allow" or "reject" adds wordings that must not earn it; "ignore" is dropped
+  (those words neither earn nor cost anything).
+- **Key idea** (:func:`key_idea`): a teacher's ``**bold**`` words, else (in a key of one
+  sentence) the first clause that says something the question does not, cut at "because",
+  "so", or a comma before "which", "as", "since", "therefore", "meaning".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from .similarity import content_terms
+from .tuning import TUNING
+
+_BULLET = re.compile(r"^\s*(?:[-*\u2022\u2023\u25e6\u2013]\s+|\(?\d{1,2}[.)]\s+|\(?[a-h]\)\s+)")
+_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+_NUM = r"(?:one|two|three|four|five|six|[1-6])"
+#: "any two of:", "any 2 from", "two of the following" at the head of a key.
+_KEY_COUNT = re.compile(
+    rf"^\s*(?:any\s+(?P<any>{_NUM})(?:\s+(?:of|from))?(?:\s+the\s+following)?|(?P<of>{_NUM})\s+of\s+the\s+following)"
+    r"(?:\s+(?:points|answers|reasons|ways|features))?\s*[:\-\u2013]?\s*",
+    re.I,
+)
+#: "Give two reasons", "name three", "any two" in a question.
+_QUESTION_COUNT = re.compile(
+    rf"\b(?:any|give|state|name|list|identify|describe|suggest|outline|write\s+down|explain)\s+(?P<n>{_NUM})\b"
+    r"(?!\s*(?:marks?|%))",
+    re.I,
+)
+_DIRECTIVE = re.compile(
+    r"^(?P<kind>do\s+not\s+accept|don'?t\s+accept|do\s+not\s+allow|also\s+accept|accept|allow|credit|reject|ignore)"
+    r"\b\s*[:\-\u2013]?\s*(?P<rest>.*)$",
+    re.I | re.S,
+)
+_BRACKETED = re.compile(
+    r"\(\s*(?=(?:do\s+not\s+accept|don'?t\s+accept|do\s+not\s+allow|also\s+accept|accept|allow|credit|reject|ignore)\b)([^()]*)\)",
+    re.I,
+)
+_INLINE_DIRECTIVE = re.compile(
+    r"\s+(?=(?:do\s+not\s+accept|don'?t\s+accept|do\s+not\s+allow|also\s+accept|accept|allow|reject|ignore)\s*:)",
+    re.I,
+)
+_BOLD = re.compile(r"\*\*(.+?)\*\*|__(.+?)__")
+_SPACED_SLASH = re.compile(r"\s+/\s+")
+_OR = re.compile(r"\s+or\s+", re.I)
+_SEMICOLON = re.compile(r"\s*;\s*")
+_AND_OR = re.compile(r"\band/or\b", re.I)
+_TIGHT_SLASH = re.compile(r"(?<=\w)/(?=\w)")
+#: " or " that joins words of one idea, never alternatives.
+_PROSE_OR = re.compile(r"\beither\b.*\bor\b|\bwhether\s+or\b|\bor\s+(?:not|so|more|less|fewer)\b", re.I)
+#: A full stop, then a new sentence (a capital letter): "bulb A" inside a sentence is not one.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9])")
+_WORDS = re.compile(r"\w+(?:['\u2019]\w+)?")
+
+
+@dataclass
+class KeyItem:
+    """One creditable answer of a key: its wordings, and the wordings accepted or rejected for it."""
+
+    wordings: list[str]
+    accept: list[str] = field(default_factory=list)
+    reject: list[str] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return self.wordings[0] if self.wordings else (self.accept or [""])[0]
+
+    @property
+    def accepted(self) -> list[str]:
+        """Every wording that earns the item: its own, then those accepted."""
+        return _unique([*self.wordings, *self.accept])
+
+
+@dataclass
+class Key:
+    """A key as read: its items, and how many of them the key asks for (``None``: not said)."""
+
+    items: list[KeyItem]
+    count: int | None = None
+
+    @property
+    def is_list(self) -> bool:
+        """Whether the key names several creditable answers (or accept / reject wordings)."""
+        return len(self.items) > 1 or any(i.accept or i.reject or len(i.wordings) > 1 for i in self.items)
+
+
+def _unique(texts: list[str]) -> list[str]:
+    seen, out = set(), []
+    for t in texts:
+        if t and t.lower() not in seen:
+            seen.add(t.lower())
+            out.append(t)
+    return out
+
+
+def _n_words(text: str) -> int:
+    return len(_WORDS.findall(text))
+
+
+def _clean(text: str) -> str:
+    """A wording without quotes, bold marks and the punctuation around it."""
+    text = _BOLD.sub(lambda m: m.group(1) or m.group(2), text)
+    return text.strip().strip("\"'\u2018\u2019\u201c\u201d").strip(" .,;:").strip()
+
+
+def split_alternatives(text: str) -> list[str]:
+    """The wordings of one answer: cut at " / " always, and at ";", " or ", "/" between short parts.
+
+    >>> split_alternatives("tRNA carries the anticodon / anticodon pairs with codon")
+    ['tRNA carries the anticodon', 'anticodon pairs with codon']
+    >>> split_alternatives("lack of money or poor harvests; war")
+    ['lack of money', 'poor harvests', 'war']
+    >>> split_alternatives("The stimulus is seeing or hearing the cup fall.")
+    ['The stimulus is seeing or hearing the cup fall']
+    """
+    out: list[str] = []
+    for part in _SPACED_SLASH.split(text):
+        out += _split_short(part)
+    return [w for w in map(_clean, out) if w]
+
+
+def _split_short(text: str) -> list[str]:
+    """Cut at ";", " or " and "/" when every part is short and the text is not a sentence."""
+    limit = TUNING.keys.alternative_max_words
+    stripped = text.strip()
+    # A sentence (a full stop at the end) uses " or " and "/" for words of one idea.
+    sentence = _is_sentence(stripped)
+    parts = [stripped]
+    for sep in (_SEMICOLON, _OR, _TIGHT_SLASH):
+        if (sep is not _SEMICOLON and sentence) or (sep is _OR and _PROSE_OR.search(stripped)):
+            continue
+        cut = [q for p in parts for q in sep.split(p)]
+        if sep is _TIGHT_SLASH and (_AND_OR.search(stripped) or any(len(q.strip()) < 3 for q in cut)):
+            continue
+        if len(cut) > 1 and all(0 < _n_words(q) <= limit for q in cut):
+            parts = cut
+    return parts
+
+
+def _is_sentence(text: str) -> bool:
+    text = text.strip()
+    return text.endswith((".", "!", "?")) and _n_words(text) > 1
+
+
+def _directive(text: str) -> tuple[str, list[str]] | None:
+    """``("accept" | "reject" | "ignore", wordings)`` when the text is an accept / reject line."""
+    found = _DIRECTIVE.match(text.strip())
+    if not found:
+        return None
+    kind = found.group("kind").lower()
+    kind = "reject" if ("not" in kind or "n't" in kind or kind == "reject") else kind
+    kind = "accept" if kind in ("accept", "allow", "credit", "also accept") else kind
+    return kind, split_alternatives(found.group("rest"))
+
+
+def asked_count(key_text: str, question: str = "") -> int | None:
+    """How many answers the key or the question asks for: "any two of", "give two reasons".
+
+    >>> asked_count("Any two of: A / B / C"), asked_count("A / B", "Give two reasons why."), asked_count("A")
+    (2, 2, None)
+    """
+    found = _KEY_COUNT.match(key_text) or _QUESTION_COUNT.search(question)
+    if not found:
+        return None
+    n = next(g for g in found.groups() if g)
+    return _NUMBERS.get(n.lower()) or int(n)
+
+
+def read_key(text: str, question: str = "") -> Key:
+    """A key's items with their wordings, accepted and rejected wordings, and the count asked for.
+
+    >>> key = read_key("Any two of: lack of money / poor harvests / war")
+    >>> key.count, [i.label for i in key.items]
+    (2, ['lack of money', 'poor harvests', 'war'])
+    >>> read_key("closed circuit; accept complete circuit; reject: the bulb is on").items
+    [KeyItem(wordings=['closed circuit'], accept=['complete circuit'], reject=['the bulb is on'])]
+    """
+    count = asked_count(text, question)
+    head = _KEY_COUNT.match(text)
+    body = text[head.end() :] if head else text
+    directives: list[tuple[int, str, list[str]]] = []  # (item it follows, kind, wordings)
+    lines: list[tuple[str, bool]] = []  # (content, had a bullet)
+
+    def note(kind_words: tuple[str, list[str]]) -> None:
+        directives.append((len(lines) - 1, *kind_words))
+
+    for raw in body.splitlines():
+        bulleted = bool(_BULLET.match(raw))
+        line = _BULLET.sub("", raw, count=1).strip()
+        for inner in _BRACKETED.findall(line):
+            lines_before = _directive(inner)
+            if lines_before:
+                note(lines_before)
+        line = _BRACKETED.sub("", line).strip()
+        if not line:
+            continue
+        found = _directive(line)
+        if found:
+            note(found)
+            continue
+        segments = [s for s in re.split(r"\s*;\s*", line) if s.strip()]
+        content = [s for s in segments if not _directive(s)]
+        kept = "; ".join(content)
+        if kept.strip():
+            lines.append((kept, bulleted))
+        for s in segments:
+            if found := _directive(s):
+                note(found)
+    items = _items(lines)
+    for at, kind, words in directives:
+        if not items or kind == "ignore":
+            continue
+        item = items[max(at, 0)] if len(lines) == len(items) else items[0]
+        (item.accept if kind == "accept" else item.reject).extend(words)
+    for item in items:
+        item.accept, item.reject = _unique(item.accept), _unique(item.reject)
+    return Key(items, count)
+
+
+def _items(lines: list[tuple[str, bool]]) -> list[KeyItem]:
+    """Several lines are several items (bulleted or short); one line is cut into its alternatives."""
+    if not lines:
+        return []
+    limit = TUNING.keys.list_line_max_words
+    # Unbulleted lines list answers when each is a short phrase; sentences are paragraphs.
+    if len(lines) > 1 and all(b or (_n_words(t) <= limit and not _is_sentence(t)) for t, b in lines):
+        return [KeyItem(split_alternatives(t)) for t, _b in lines]
+    if len(lines) > 1:  # paragraphs of one model answer
+        return [KeyItem([_clean(" ".join(t for t, _b in lines))])]
+    return [KeyItem([w]) for w in split_alternatives(lines[0][0])]
+
+
+def point_wordings(text: str) -> KeyItem:
+    """One point as a teacher writes it: every alternative is a wording of it (lines, bullets, / or ;).
+
+    >>> point_wordings("carbon dioxide / CO2 (accept: carbon dioxide gas) reject: carbon monoxide")
+    KeyItem(wordings=['carbon dioxide', 'CO2'], accept=['carbon dioxide gas'], reject=['carbon monoxide'])
+    """
+    # "reject: X" may follow the point on the same line (with its colon: "they reject the
+    # treaty" is a wording): start a new line there.
+    text = _INLINE_DIRECTIVE.sub("\n", text)
+    key = read_key(text)
+    item = KeyItem([w for i in key.items for w in i.wordings])
+    item.accept = _unique([w for i in key.items for w in i.accept])
+    item.reject = _unique([w for i in key.items for w in i.reject])
+    bold = bold_words(text)
+    if bold and bold not in item.wordings:
+        item.accept.insert(0, bold)
+    return item
+
+
+def bold_words(text: str) -> str | None:
+    """The words a teacher marked as the key idea with ``**bold**`` (or ``__underline__``)."""
+    found = _BOLD.search(text)
+    return _clean(found.group(1) or found.group(2)) if found else None
+
+
+def key_idea(doc: Doc, question_terms: frozenset[str]) -> str | None:
+    """The key idea of a one-sentence full-mark answer, when it is only part of it (else ``None``).
+
+    The first clause that says at least ``key_idea_min_new_terms`` content words the question
+    does not; clauses are cut at "because" and "so" (not "so many"), and at a comma before
+    "which", "as", "since", "therefore", "meaning". A key of several sentences has no key idea
+    (its sentences may all be needed: the steps of a method); bold words are handled by
+    :func:`bold_words`.
+    """
+    if len(_SENTENCE_END.split(doc.text.strip())) > 1:
+        return None
+    pieces = _clause_pieces(doc)
+    if len(pieces) < 2:
+        return None
+    for piece in pieces:
+        new = content_terms(piece) - question_terms
+        if len(new) >= TUNING.keys.key_idea_min_new_terms:
+            return _clean(piece.text) or None
+    return None
+
+
+def _clause_pieces(doc: Doc) -> list[Span]:
+    tuning = TUNING.keys
+    start, out = 0, []
+    for t in doc:
+        after_comma = t.i > 0 and doc[t.i - 1].text == ","
+        low = t.lower_
+        is_break = low in tuning.key_idea_breaks or (after_comma and low in tuning.key_idea_comma_breaks)
+        if low == "so" and not after_comma and t.head.i == t.i + 1 and t.head.pos_ in ("ADJ", "ADV"):
+            is_break = False  # "so many", "so quickly": a degree, not a consequence
+        if is_break and t.i > start:
+            out.append(doc[start : t.i])
+            start = t.i + 1
+    out.append(doc[start:])
+    return [p for p in out if any(not t.is_punct for t in p)]
+
+
+#: A model answer to keep: ``(name, text, mark, level)``.
+Named = tuple[str, str, int, int | None]
+
+
+@dataclass
+class ReadKeys:
+    """What the full-mark model answers of an imported question say, read as keys.
+
+    ``answers`` are the model answers to keep, named (``model-1``, ``model-1-2`` for its second
+    alternative, ``model-1-key-idea``); ``items`` are the points the keys list (empty when no key
+    is a list); ``count`` is how many answers the key or question asks for.
+    """
+
+    answers: list[Named]
+    items: list[KeyItem]
+    count: int | None
+
+
+def read_model_answers(
+    question: str,
+    max_mark: int,
+    answers: list[tuple[str, int, int | None]],
+    n_plain: int,
+    nlp: Language,
+) -> ReadKeys:
+    """Read the full-mark plain model answers of a points or coverage question as keys.
+
+    Args:
+        question: the question's text (for "give two ..." and the key idea).
+        max_mark: the question's mark.
+        answers: ``(text, mark, level)`` of every model answer, the plain ones first.
+        n_plain: how many of them are plain model answers (the rest are level examples).
+        nlp: the pipeline, to find the key idea of a wording.
+    """
+    top = max((m for _t, m, _lv in answers), default=0)
+    out: list[Named] = []
+    items: list[KeyItem] = []
+    count = asked_count("", question)
+    question_terms = content_terms(nlp(question)) if max_mark == 1 else frozenset()
+    for i, (text, mark, level) in enumerate(answers):
+        name = f"model-{i + 1}"
+        if i >= n_plain or mark < top:
+            out.append((name, text, mark, level))
+            continue
+        key = read_key(text, question)
+        count = key.count or count
+        if key.is_list:
+            items += key.items
+        if key.is_list and max_mark > 1 and len(key.items) > 1:
+            # Marked by points: the model answer is the list itself, one answer per line.
+            out.append((name, "\n".join(item.label for item in key.items), mark, level))
+            continue
+        # A key that lists nothing is kept as written (an essay's full stops and all).
+        plain = _BOLD.sub(lambda m: m.group(1) or m.group(2), text).strip()
+        wordings = [w for item in key.items for w in item.accepted] if key.is_list else [plain]
+        out += [(name if k == 0 else f"{name}-{k + 1}", w, mark, level) for k, w in enumerate(wordings)]
+        if max_mark == 1:
+            ideas = _key_ideas(text, wordings, question_terms, nlp, items)
+            out += [
+                (f"{name}-key-idea" + (f"-{k + 1}" if k else ""), idea, mark, level)
+                for k, idea in enumerate(ideas)
+            ]
+    return ReadKeys(out, items, count)
+
+
+def _key_ideas(
+    text: str, wordings: list[str], question_terms: frozenset[str], nlp: Language, items: list[KeyItem]
+) -> list[str]:
+    """The key ideas of a key's wordings that are not wordings already; each becomes a wording of its item."""
+    bold = bold_words(text)
+    found = [bold] if bold else [key_idea(doc, question_terms) for doc in nlp.pipe(wordings)]
+    known = {w.lower() for w in wordings}
+    ideas = _unique([idea for idea in found if idea and idea.lower() not in known])
+    for item in items:
+        if any(w in item.accepted for w in wordings):
+            item.accept = _unique([*item.accept, *ideas])
+    return ideas

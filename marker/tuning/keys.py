@@ -1,0 +1,49 @@
+"""Tuning of reading answer keys as teachers write them (see :mod:`marker.answer_keys`)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from .base import _Section, _word_list
+
+
+class KeysTuning(_Section):
+    """When a key's " or ", ";" and "/" separate alternatives, and where its key idea ends.
+
+    Chosen by reading keys, not fitted: SemEval-2013's reference answers (full sentences, none of
+    which lists alternatives) must be read as one answer, while a teacher's short key
+    ("lack of money / poor harvests / war") must be read as three.
+    """
+
+    alternative_max_words: int = Field(
+        6,
+        ge=1,
+        le=30,
+        description='A key or point is cut at " or ", ";" or an unspaced "/" only when every part has at most '
+        'this many words: short keys list alternatives, while a sentence\'s " or " joins words of one idea '
+        '("seeing or hearing the cup fall").',
+    )
+    list_line_max_words: int = Field(
+        20,
+        ge=1,
+        le=100,
+        description="Lines of a key without bullets are separate answers only when each has at most this many "
+        "words; longer lines are paragraphs of one model answer.",
+    )
+    key_idea_min_new_terms: int = Field(
+        2,
+        ge=1,
+        le=10,
+        description="A clause is the key idea when it says at least this many content words the question does "
+        'not already say ("The bulb stays lit" restates "Why does the bulb stay lit?").',
+    )
+    key_idea_breaks: frozenset[str] = Field(
+        frozenset(_word_list("because so")),
+        description="Words that start an elaboration: the key idea is the clause before (or after) them.",
+    )
+    key_idea_comma_breaks: frozenset[str] = Field(
+        frozenset(_word_list("which as since therefore thus hence meaning")),
+        description='Words that start an elaboration only after a comma: "a path which does not contain B" is '
+        'one idea, ", which means" is an elaboration; "such as", "since 1918" and "are therefore carried" '
+        "are never breaks.",
+    )
