@@ -29,6 +29,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from . import calibrate
+from .calibrate import calibration_for
 from .engine import Marker
 from .engines import (
     ENGINES,
@@ -44,7 +45,6 @@ from .engines import (
     workspace_for,
 )
 from .errors import MarkerError, UnknownQuestionError
-from .evaluate import calibration_for
 from .export import ResultRecord, feedback_zip, write_csv, write_xlsx
 from .ingest import ingest
 from .jobstore import JobStore, StoredResult, job_id_for, now

@@ -391,13 +391,13 @@ def usable(cal: Calibration | None, rubric_version: str) -> tuple[Calibration | 
     return cal, ""
 
 
-def apply_saved(feedback: Feedback, answer: str, data_dir: Path, rubric_version: str) -> tuple[Feedback, str]:
-    """The feedback calibrated by the question's saved calibration, if one fits the rubric.
-
-    Returns the feedback (unchanged when there is none) and a note when a saved calibration
-    exists but cannot be used (a changed rubric, another scikit-learn).
-    """
-    cal, why = usable(load(data_dir, feedback.question_id), rubric_version)
-    if cal is None:
-        return feedback, why
-    return cal.apply([feedback], [answer])[0], why
+def calibration_for(
+    cals: dict[str, Calibration], question_id: str, max_mark: int, version: str
+) -> tuple[Calibration | None, str]:
+    """The question's own calibration if it fits the rubric, else the pooled one for its maximum
+    (``cals`` is keyed by question id, pooled ones by ``"*<max_mark>"``), and why the own one is not used."""
+    own, why = usable(cals.get(question_id), version)
+    if own is not None:
+        return own, why
+    pooled, _ = usable(cals.get(f"*{max_mark}"), version)
+    return pooled, why

@@ -18,7 +18,7 @@ import numpy as np
 from sklearn.metrics import accuracy_score, cohen_kappa_score, confusion_matrix, f1_score
 
 from .agreement import agreement
-from .calibrate import MIN_SCRIPTS, POOLED_FEATURES, Calibration, fit_calibration, usable
+from .calibrate import MIN_SCRIPTS, POOLED_FEATURES, Calibration, calibration_for, fit_calibration
 from .engine import Marker
 from .errors import CalibrationError
 from .feedback import Feedback
@@ -171,15 +171,6 @@ def blank_fit_note(scripts: Sequence[Script]) -> str | None:
     if not n:
         return None
     return f"{_n(n, 'blank answer')} (marked 0) left out of fitting: a blank answer is always 0."
-
-
-def calibration_for(cals: dict[str, Calibration], question_id: str, max_mark: int, version: str):
-    """The question's own calibration if it fits the rubric, else the pooled one for its maximum."""
-    own, why = usable(cals.get(question_id), version)
-    if own is not None:
-        return own, why
-    pooled, _ = usable(cals.get(f"*{max_mark}"), version)
-    return pooled, why
 
 
 def apply_calibrations(

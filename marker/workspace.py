@@ -200,11 +200,9 @@ class Workspace:
         saved for questions out of the same maximum mark (as batch marking has always done).
         """
         question = self.question(question_id)
-        own, why = calibrate.usable(self._saved(question.id), question.version)
-        if own is not None:
-            return own, why
-        pooled, _ = calibrate.usable(self._saved(f"*{question.max_mark}"), question.version)
-        return pooled, why
+        keys = (question.id, f"*{question.max_mark}")
+        saved = {key: cal for key in keys if (cal := self._saved(key)) is not None}
+        return calibrate.calibration_for(saved, question.id, question.max_mark, question.version)
 
     def _saved(self, key: str) -> Calibration | None:
         """A saved calibration, read again only when its file changes."""
