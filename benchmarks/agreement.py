@@ -5,12 +5,15 @@ questions) and SAF English (unseen answers / questions; the 3-way verdict as a m
 Incorrect 0, Partially correct 1, Correct 2), in one run:
 
 - **marker zero-shot**: each question imported from its question and reference answer(s) alone,
-  the engine's defaults.
+  the engine's defaults (``marker/shipped/fitted/short_answers.json``, fitted on these sets'
+  training splits by ``tools/fit_defaults.py``: rerun it when the engine's features change).
 - **marker calibrated 10 / 20 / 50**: calibrators (``marker.evaluate.fit_calibrations``) fitted on
   the first N training scripts of each training question of the dataset: one per question, and a
-  pooled one (question-independent features) on all of them. Unseen questions and domains have no
-  scripts of their own, so they get the pooled calibrator; so does an unseen-answers question
-  whose first N scripts all carry one mark.
+  pooled one (question-independent features) on all of them. Below 30 scripts a question's own
+  calibrator keeps its scripts as neighbours (the shipped neighbours model); from 30 it is fitted
+  on the engine's features, the answers' words and the neighbours' share. Unseen questions and
+  domains have no scripts of their own, so they get the pooled calibrator; so does an
+  unseen-answers question whose first N scripts all carry one mark.
 - **baselines**, their thresholds fitted on the dataset's whole training split (the one with the
   best Cohen's kappa for 2-way, the pair with the best QWK for SAF): the TF-IDF cosine to the best
   reference answer (the vectoriser fitted on training answers and references), the word count,

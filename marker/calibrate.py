@@ -34,6 +34,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .errors import CalibrationError
 from .feedback import ENGINE_VERSION, Feedback
+from .fitted import Logistic, load_defaults, neighbour_inputs
+from .meaning import answer_vectors
 
 #: Fewest marked scripts a question's calibrator is fitted on.
 MIN_SCRIPTS = 10
@@ -62,6 +64,7 @@ FEATURE_NAMES = (
     "filler_share",
     "copied_share",
     "question_share",
+    "meaning_estimate",
 )
 
 
@@ -74,6 +77,7 @@ POOLED_FEATURES = (
     "clause_recall",
     "char_similarity",
     "negation_mismatch",
+    "meaning_estimate",
 )
 
 
@@ -103,6 +107,7 @@ def feature_row(fb: Feedback) -> list[float]:
         f.filler_share,
         f.copied_share,
         f.question_share,
+        f.meaning_estimate if f.meaning_estimate is not None else fb.mark / fb.max_mark,
     ]
 
 
@@ -193,13 +198,18 @@ class Calibration:
     max_mark: int
     n_scripts: int
     data_fingerprint: str
-    model: MarkCalibrator
+    #: None when the marks come from the neighbours model alone (fewer than ``TEXT_MIN`` scripts).
+    model: MarkCalibrator | None
     text_model: object | None = None
     feature_names: tuple[str, ...] = FEATURE_NAMES
     fitted_at: str = ""
     versions: dict = field(default_factory=dict)
     #: Cross-validated agreement on the fitting scripts (never the scripts later measured).
     cv: dict = field(default_factory=dict)
+    #: The marked scripts' meaning vectors (float16) and marks as shares of the maximum: a new
+    #: answer is compared with them (:func:`marker.fitted.neighbour_inputs`). Short answers only.
+    memory: np.ndarray | None = None
+    memory_shares: np.ndarray | None = None
 
     @property
     def pooled(self) -> bool:
@@ -207,22 +217,45 @@ class Calibration:
 
     def describe(self) -> str:
         what = "all questions" if self.pooled else "this question"
+        if self.model is None:
+            return (
+                f"calibrated to a teacher's marks on {self.n_scripts} scripts of {what} (how close each "
+                "answer is to the teacher's marked scripts, beside the rubric's estimate)"
+            )
         words = " and the answers' words" if self.text_model is not None else ""
-        return (
-            f"calibrated to a teacher's marks on {self.n_scripts} scripts of {what} (engine features{words})"
+        near = ", and closeness to the marked scripts" if self.memory is not None else ""
+        return f"calibrated to a teacher's marks on {self.n_scripts} scripts of {what} (engine features{words}{near})"
+
+    def neighbour_shares(self, feedbacks: Sequence[Feedback], answers: Sequence[str]) -> np.ndarray:
+        """The neighbours model's share of full credit for each answer, against the marked scripts."""
+        assert self.memory is not None and self.memory_shares is not None
+        return _neighbour_shares(
+            answer_vectors(list(answers)),
+            self.memory.astype(np.float32),
+            self.memory_shares,
+            feedbacks,
         )
 
     def features(self, feedbacks: Sequence[Feedback], answers: Sequence[str]) -> np.ndarray:
         X = feature_matrix(feedbacks, self.feature_names)
         if self.text_model is not None:
             X = np.column_stack([X, _text_scores(self.text_model, answers)])
+        if self.memory is not None:
+            X = np.column_stack([X, self.neighbour_shares(feedbacks, answers)])
         return X
+
+    def predict_marks(self, feedbacks: Sequence[Feedback], answers: Sequence[str]) -> np.ndarray:
+        if self.model is None:
+            neighbours = _neighbours_model()
+            shares = self.neighbour_shares(feedbacks, answers)
+            return np.array([neighbours.mark(float(p), self.max_mark) for p in shares], dtype=int)
+        return self.model.predict_mark(self.features(feedbacks, answers))
 
     def apply(self, feedbacks: Sequence[Feedback], answers: Sequence[str]) -> list[Feedback]:
         """The feedbacks with calibrated marks (and levels), each saying it was calibrated."""
         if not feedbacks:
             return []
-        marks = self.model.predict_mark(self.features(feedbacks, answers))
+        marks = self.predict_marks(feedbacks, answers)
         out = []
         for fb, mark, answer in zip(feedbacks, marks, answers, strict=True):
             if not answer.strip():
@@ -264,9 +297,21 @@ def fit_calibration(
     text_model, text_in = _fit_text_model(answers, y, max_mark, text_min)
     if text_model is not None:
         X = np.column_stack([X, text_in])
-    model = MarkCalibrator(max_mark=max_mark, alpha=alpha)
-    cv = _cross_validated(model, X, y, max_mark)
-    model.fit(X, y)
+    memory = near = None
+    if tuple(feature_names) == FEATURE_NAMES and _short_answers(feedbacks):
+        memory = answer_vectors(list(answers))
+        near = _neighbour_shares(memory, memory, y / max_mark, feedbacks, leave_out_self=True)
+    model: MarkCalibrator | None = None
+    if near is not None and n < text_min:
+        # Few scripts: the neighbours model (fitted on public data) uses them as they are.
+        neighbours = _neighbours_model()
+        cv = _agreement_if_enough(y, np.array([neighbours.mark(float(p), max_mark) for p in near]))
+    else:
+        if near is not None:
+            X = np.column_stack([X, near])
+        model = MarkCalibrator(max_mark=max_mark, alpha=alpha)
+        cv = _cross_validated(model, X, y, max_mark)
+        model.fit(X, y)
     return Calibration(
         question_id=question_id,
         rubric_version=rubric_version,
@@ -279,7 +324,60 @@ def fit_calibration(
         fitted_at=datetime.now(UTC).isoformat(timespec="seconds"),
         versions={"engine": ENGINE_VERSION, "sklearn": sklearn.__version__, "format": FORMAT_VERSION},
         cv=cv,
+        memory=None if memory is None else memory.astype(np.float16),
+        memory_shares=None if memory is None else y / max_mark,
     )
+
+
+def _short_answers(feedbacks: Sequence[Feedback]) -> bool:
+    """Whether the scripts were marked as short answers with the meaning stage (and the
+    neighbours model is shipped): only then are the scripts kept as neighbours."""
+    marked = [fb for fb in feedbacks if fb.features is not None]
+    return (
+        bool(marked)
+        and all(fb.features.meaning_estimate is not None for fb in marked)
+        and load_defaults() is not None
+        and load_defaults().neighbours is not None
+    )
+
+
+def _neighbours_model() -> Logistic:
+    defaults = load_defaults()
+    if defaults is None or defaults.neighbours is None:
+        raise CalibrationError(
+            "This calibration needs marker's fitted defaults, which are missing: reinstall marker."
+        )
+    return defaults.neighbours
+
+
+def _neighbour_shares(
+    vectors: np.ndarray,
+    memory: np.ndarray,
+    shares: np.ndarray,
+    feedbacks: Sequence[Feedback],
+    leave_out_self: bool = False,
+) -> np.ndarray:
+    zero_shot = np.array(
+        [
+            fb.features.meaning_estimate
+            if fb.features is not None and fb.features.meaning_estimate is not None
+            else 0.0
+            for fb in feedbacks
+        ]
+    )
+    neighbours = _neighbours_model()
+    rows = neighbour_inputs(vectors, memory, np.asarray(shares, dtype=float), zero_shot, leave_out_self)
+    return np.array([neighbours.share(r) for r in rows])
+
+
+def _agreement_if_enough(y: np.ndarray, predicted: np.ndarray) -> dict:
+    """Agreement of leave-one-out marks with the teacher's (empty with too few scripts, as for
+    the cross-validated calibrators)."""
+    if len(y) < 2 * MIN_SCRIPTS:
+        return {}
+    from .agreement import agreement
+
+    return agreement(y.astype(int), predicted.astype(int))
 
 
 def _check_fittable(question_id: str, y: np.ndarray, min_scripts: int) -> None:

@@ -32,6 +32,7 @@ from .features import compute_features
 from .feedback import Feedback
 from .guards import check_answer
 from .index import QuestionIndex
+from .meaning import NO_MEANING, Meaning, point_similarity, understand, understand_many
 from .nlp import build_pipeline
 from .placement import scheme_for
 from .points import score_points
@@ -135,20 +136,24 @@ class Marker:
             out: list[Feedback | None] = [None if t.strip() else empty_feedback(index) for t in texts]
             todo = [i for i, t in enumerate(texts) if t.strip()]
             docs = self.nlp.pipe((texts[i] for i in todo), batch_size=batch_size, n_process=n_process)
-            for i, doc in zip(todo, docs, strict=True):
-                out[i] = self.mark_doc(index, doc)
+            meanings = understand_many([texts[i] for i in todo], index) if index.scheme.short_answers else []
+            for k, (i, doc) in enumerate(zip(todo, docs, strict=True)):
+                out[i] = self.mark_doc(index, doc, meanings[k] if meanings else None)
         return [fb for fb in out if fb is not None]
 
-    def mark_doc(self, index: QuestionIndex, doc: Doc) -> Feedback:
+    def mark_doc(self, index: QuestionIndex, doc: Doc, meaning: Meaning | None = None) -> Feedback:
         """Mark an already-parsed answer (the Doc must come from this marker's pipeline).
 
-        One pass per stage, in order; each reads what the earlier ones wrote.
+        One pass per stage, in order; each reads what the earlier ones wrote. ``meaning`` is
+        the meaning stage's result when it was worked out for many answers together.
         """
         question = index.question
         evidence = gather(doc, index)
-        points = score_points(evidence, index)
+        points = score_points(evidence, index, point_similarity(evidence.sentences, index))
         structure = structure_of(evidence, index)
-        features = compute_features(evidence, points, index, structure)
+        if meaning is None:
+            meaning = understand(evidence.text, index) if index.scheme.short_answers else NO_MEANING
+        features = compute_features(evidence, points, index, structure, meaning)
         advisories = check_answer(evidence, features, question, structure, index.scheme)
         placement = index.scheme.place(evidence, points, structure, features, advisories)
         facts = check_facts(evidence, index.topic, question)

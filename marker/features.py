@@ -1,7 +1,8 @@
 """The features stage: the answer-level measures placement reads, and how far the answer judges.
 
 Reads the :class:`~marker.evidence.Evidence`, the credited points, the question's
-:class:`~marker.index.QuestionIndex` and the :class:`~marker.structure.Structure`; writes
+:class:`~marker.index.QuestionIndex`, the :class:`~marker.structure.Structure` and the
+:class:`~marker.meaning.Meaning`; writes
 :class:`Features` (coverage, analysis, balance, judgement, precision, similarity to the model
 answers, the match, list/filler/copied shares). Repeats, copied text and filler count for
 nothing here, so padding an answer cannot raise any measure. Numbers in ``TUNING.features``.
@@ -15,9 +16,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .evidence import ANALYTIC_ROLES, Evidence, Sentence
+from .fitted import load_defaults, zero_shot_inputs
+from .meaning import NO_MEANING, Meaning
 from .points import CREDITED, MISSING, PARTIAL, PointResult
 from .roles import COUNTER, EVALUATION, is_conclusion_opener
-from .similarity import copied_share, words_of
+from .similarity import Match, copied_share, words_of
 from .structure import Structure
 from .tuning import TUNING
 
@@ -60,6 +63,18 @@ class Features:
     clause_recall: float = 0.0
     char_similarity: float = 0.0
     negation_mismatch: bool = False
+    #: Closeness of meaning to the closest model answer (see :mod:`marker.meaning`; short answers).
+    meaning_similarity: float = 0.0
+    meaning_precision: float = 0.0
+    meaning_recall: float = 0.0
+    question_similarity: float = 0.0
+    length_ratio: float = 0.0
+    #: Share of full credit estimated by the defaults fitted on public data (:mod:`marker.fitted`)
+    #: from the match in words and in meaning; None where the meaning stage did not run.
+    meaning_estimate: float | None = None
+    #: Developed explanation: distinct analytic sentences counted by length (see
+    #: ``TUNING.features.development_unit_words``); equal to ``n_analytic`` for tidy prose.
+    development: float = 0.0
 
 
 def compute_features(
@@ -67,6 +82,7 @@ def compute_features(
     points: list[PointResult],
     index: QuestionIndex,
     structure: Structure | None = None,
+    meaning: Meaning = NO_MEANING,
 ) -> Features:
     """Every answer-level measure, in one pass over the evidence."""
     sents = evidence.sentences
@@ -85,6 +101,7 @@ def compute_features(
         n_paragraphs=evidence.n_paragraphs,
         n_claims=sum(1 for s in substantive if s.is_claim),
         n_analytic=len(analytic),
+        development=development(analytic),
         points_credited=sum(p.status == CREDITED for p in points),
         points_partial=sum(p.status == PARTIAL for p in points),
         **_coverage(points),
@@ -109,7 +126,40 @@ def compute_features(
         clause_recall=match.clause_recall,
         char_similarity=match.char_similarity,
         negation_mismatch=match.negation_mismatch,
+        meaning_similarity=meaning.similarity,
+        meaning_precision=meaning.precision,
+        meaning_recall=meaning.recall,
+        question_similarity=meaning.question_similarity,
+        length_ratio=meaning.length_ratio,
+        meaning_estimate=short_answer_estimate(match, index, meaning),
     )
+
+
+def short_answer_estimate(match: Match, index: QuestionIndex, meaning: Meaning) -> float | None:
+    """The fitted defaults' share of full credit for a short answer (None without meaning)."""
+    defaults = load_defaults()
+    if meaning is NO_MEANING or defaults is None or index.model_set is None:
+        return None
+    full_at = getattr(index.question.marking, "full_at", None) or index.model_set.full_at
+    inputs = zero_shot_inputs(
+        match.score, full_at, match.recall, match.char_similarity, meaning.as_features()
+    )
+    return round(defaults.zero_shot.share(inputs), 4)
+
+
+def development(analytic: list[Sentence]) -> float:
+    """Analytic sentences counted by length: one unit per ``development_unit_words`` words (at
+    least one a sentence, at most ``development_cap``), so that run-on writing is not short-changed.
+
+    >>> from types import SimpleNamespace as S
+    >>> development([S(n_words=12), S(n_words=60), S(n_words=400)])
+    6.4
+    """
+    tuning = TUNING.features
+    units = (
+        min(max(s.n_words / tuning.development_unit_words, 1.0), tuning.development_cap) for s in analytic
+    )
+    return round(sum(units), 2)
 
 
 def substantive_sentences(evidence: Evidence) -> list[Sentence]:

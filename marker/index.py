@@ -9,7 +9,7 @@ filler), the full-mark model answers prepared for the match, and the marking sch
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
@@ -70,6 +70,9 @@ class QuestionIndex:
     point_wordings: tuple[tuple[frozenset[str], ...], ...] = ()
     #: Whether a sentence saying most of a point's own words credits it (see :mod:`marker.points`).
     credit_wordings: bool = False
+    #: What later stages work out once per rubric version and keep here (the meaning stage's
+    #: model-answer vectors), by stage name. Filled under the marker's lock.
+    cache: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def build(

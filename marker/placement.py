@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from .evidence import ANALYTIC_ROLES, Evidence
 from .features import JUDGEMENT_ORDER, Features, substantive_sentences
+from .fitted import load_defaults
 from .points import CREDITED, PointResult, Quote
 from .roles import COUNTER
 from .rubric import CoverageMarking, Level, LevelCriteria, LevelsMarking, Question
@@ -150,6 +151,8 @@ class CoverageScheme(Scheme):
         features: Features,
         advisories: list[Advisory],
     ) -> Placement:
+        if features is not None and features.meaning_estimate is not None:
+            return place_meaning(self.question, evidence.match, features, _cap_mark(advisories))
         return place_coverage(self.question, evidence.match, self.full_at, _cap_mark(advisories))
 
 
@@ -268,8 +271,9 @@ def check_level(
         _numeric(
             "development",
             criteria.min_developed or 0,
-            f.n_analytic,
-            f"at least {criteria.min_developed} distinct sentences that explain, analyse or evaluate",
+            f.development,
+            f"at least {criteria.min_developed} distinct sentences' worth of explanation, analysis or "
+            "evaluation (a long sentence counts for more than one)",
         ),
     ]
     if criteria.balance:
@@ -405,6 +409,32 @@ def place_coverage(
         text += f"; it lacks: {', '.join(match.unsaid[:shown])})" if match.unsaid else ")"
     if match.negation_mismatch:
         text += "; it negates what the model answer states (or the reverse)"
+    if cap_mark is not None and mark > cap_mark:
+        mark = cap_mark
+        text += f"; held at {cap_mark} by an advisory"
+    return Placement(mark, None, None, [], text + f": {mark}/{question.max_mark}.")
+
+
+def place_meaning(
+    question: Question, match: Match, features: Features, cap_mark: int | None = None
+) -> Placement:
+    """Marks from the share of full credit that the defaults fitted on public data estimate from
+    the match in words and in meaning (:mod:`marker.fitted`)."""
+    defaults = load_defaults()
+    assert defaults is not None and features.meaning_estimate is not None
+    share = features.meaning_estimate
+    mark = defaults.zero_shot.mark(share, question.max_mark)
+    shown = TUNING.placement.coverage_words_shown
+    text = (
+        f"The answer's meaning is {features.meaning_similarity:.0%} close to the closest model answer "
+        f"and it says {features.meaning_recall:.0%} of that answer's content in some words"
+    )
+    if match.said:
+        text += f" (in its words: {', '.join(match.said[:shown])}"
+        text += f"; not in its words: {', '.join(match.unsaid[:shown])})" if match.unsaid else ")"
+    if match.negation_mismatch:
+        text += "; it negates what the model answer states (or the reverse)"
+    text += f"; estimated {share:.0%} of full credit"
     if cap_mark is not None and mark > cap_mark:
         mark = cap_mark
         text += f"; held at {cap_mark} by an advisory"

@@ -18,6 +18,8 @@ from .evidence import Evidence, Mention, Sentence
 from .tuning import TUNING
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from .index import QuestionIndex
     from .rubric import Point
 
@@ -51,8 +53,15 @@ def missing_points(index: QuestionIndex) -> list[PointResult]:
     return [PointResult(p.id, p.label, p.theme, p.weight, MISSING, 0.0) for p in index.question.points]
 
 
-def score_points(evidence: Evidence, index: QuestionIndex) -> list[PointResult]:
-    """How well each point of the mark scheme is covered, with the words that earned it."""
+def score_points(
+    evidence: Evidence, index: QuestionIndex, meaning: np.ndarray | None = None
+) -> list[PointResult]:
+    """How well each point of the mark scheme is covered, with the words that earned it.
+
+    ``meaning``: the meaning stage's cosine of each sentence with each point
+    (:func:`marker.meaning.point_similarity`); a sentence that says a point in other words
+    earns it as if it used the point's cue phrase.
+    """
     q = index.question
     sents = evidence.sentences
     if not sents:
@@ -77,6 +86,8 @@ def score_points(evidence: Evidence, index: QuestionIndex) -> list[PointResult]:
             if any(m.key == rejected for m in ms):
                 continue
             score = _strength(s, ms, key, concepts, float(sim[s.index, j]))
+            if meaning is not None:
+                score = max(score, _meaning_strength(float(meaning[s.index, j])))
             if not s.is_claim:
                 score *= tuning.unclaimed_factor  # named but not used to claim anything
             if said:
@@ -94,6 +105,16 @@ def score_points(evidence: Evidence, index: QuestionIndex) -> list[PointResult]:
             best = max(best, score)
         results.append(_result(point, best, best_sents, evidence, key, concepts))
     return results
+
+
+def _meaning_strength(cosine: float) -> float:
+    """What a sentence earns towards a point from the closeness of its meaning alone."""
+    tuning = TUNING.points
+    if cosine >= tuning.meaning_credit:
+        return tuning.credit_at
+    if cosine >= tuning.meaning_partial:
+        return tuning.partial_at
+    return 0.0
 
 
 def _strength(s: Sentence, ms: list[Mention], key: str, concepts: set[str], similarity: float) -> float:

@@ -157,6 +157,8 @@ class ModelAnswerSet:
     matrix: sparse.csr_matrix | None
     #: stem -> a word of the model answers it came from.
     words: dict[str, str] = field(default_factory=dict)
+    #: The full-mark model answers' own texts (for the meaning stage).
+    texts: tuple[str, ...] = ()
 
     @classmethod
     def build(cls, model_docs: Sequence[Doc], question_doc: Doc) -> ModelAnswerSet:
@@ -177,7 +179,9 @@ class ModelAnswerSet:
         for doc in model_docs:
             for stem, word in stem_words(doc).items():
                 words.setdefault(stem, word)
-        return cls(refs, content_terms(question_doc), vectorizer, matrix, words)
+        return cls(
+            refs, content_terms(question_doc), vectorizer, matrix, words, tuple(d.text for d in model_docs)
+        )
 
     @property
     def full_at(self) -> float:

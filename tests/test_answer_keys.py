@@ -280,7 +280,7 @@ def test_answer_keys_golden_reject_line_withholds_the_mark(keys_marker):
         ("bulb-stays-lit", "The bulb stays lit.", 0),
         ("bulb-stays-lit", "Because the bulb is bright.", 0),
         ("bulb-stays-lit", "The switch is broken.", 0),
-        ("reds-won", "The Bolsheviks had a big army.", 0),
+        ("reds-won", "The Reds won because they were lucky.", 0),
         ("reds-won", "Trotsky was a good leader.", 0),
         ("famine-bold", "There was a drought.", 0),
         ("famine-bold", "War Communism.", 0),

@@ -146,3 +146,32 @@ def test_calibrate_binary_with_a_rare_mark_still_fits(import_marker, n_correct, 
     cal = fit_calibration(q.id, q.version, 1, fbs, texts, marks, text_min=30)
     assert (cal.text_model is not None) is text_model
     assert cal.apply(fbs[:1], texts[:1])[0].calibrated
+
+
+def test_calibrate_few_short_answer_scripts_vote_as_neighbours(import_marker):
+    """Ten marked short answers: the teacher's scripts are kept as neighbours (no per-question
+    fit), and a new answer close to the teacher's full-mark scripts follows them."""
+    q = import_marker.bank.question("bulb-circuit")
+    # This teacher accepts answers about the current's route, which the model answers do not word.
+    right = [
+        "The current can still flow round through A and back to the cell.",
+        "Current still has a route through A back to the cell.",
+        "There is still a route for current through bulb A and the cell.",
+        "Current can go round through A to the cell still.",
+        "A still has current flowing round from the cell.",
+    ]
+    wrong = [
+        "Because switch Y is broken.",
+        "Bulb A is brighter than bulb B.",
+        "The switch is made of plastic.",
+        "Because bulb B goes out.",
+        "It uses less energy.",
+    ]
+    texts = right + wrong
+    fbs = import_marker.mark_question(q, texts)
+    cal = fit_calibration(q.id, q.version, 1, fbs, texts, [1] * 5 + [0] * 5)
+    assert cal.model is None and cal.memory is not None and cal.memory.shape == (10, 384)
+    assert "marked scripts" in cal.describe()
+    new = ["The current still has a route round through A to the cell.", "Because switch Y is plastic."]
+    new_fbs = import_marker.mark_question(q, new)
+    assert [fb.mark for fb in cal.apply(new_fbs, new)] == [1, 0]

@@ -26,6 +26,7 @@ def _features(**kw) -> Features:
         n_paragraphs=6,
         n_claims=25,
         n_analytic=18,
+        development=18.0,
         points_credited=6,
         points_partial=2,
         coverage=0.7,
@@ -73,6 +74,17 @@ def test_placement_level_check_best_fit_allows_one_near_miss(change, reached, st
     check = check_level(level, default_criteria(5, 5, 10, 25), _features(**change))
     assert check.reached is reached
     assert next(c for c in check.criteria if c.name == "analysis").status == status
+
+
+def test_placement_development_counts_long_sentences_for_more():
+    """Run-on writing: six long analytic sentences are as much explanation as twelve tidy ones."""
+    level = Level(level=4, marks=(16, 20), descriptor="x")
+    crit = default_criteria(4, 5, 10, 25)
+    tidy = _features(n_analytic=12, development=12.0)
+    few = _features(n_analytic=6, development=6.0)
+    run_on = _features(n_analytic=6, development=13.2)
+    assert check_level(level, crit, tidy).reached and check_level(level, crit, run_on).reached
+    assert not check_level(level, crit, few).reached
 
 
 def test_placement_judgement_needed_for_top_level():

@@ -151,7 +151,9 @@ def check_contents(wheel: Path, files: list[str]) -> int:
     """Check the wheel carries every module, app page and shipped file of the source tree; return the count."""
     names = set(zipfile.ZipFile(wheel).namelist())
     wanted = [f for f in files if f.startswith("marker/") and fnmatch.fnmatch(f, "*.py")]
-    wanted += [f for f in files if fnmatch.fnmatch(f, "marker/shipped/*") and f.endswith((".yaml", ".md"))]
+    wanted += [
+        f for f in files if fnmatch.fnmatch(f, "marker/shipped/*") and f.endswith((".yaml", ".md", ".json"))
+    ]
     missing = sorted(set(wanted) - names)
     if missing:
         raise CheckFailed(f"{wheel.name} lacks {len(missing)} file(s): {missing[:10]}")

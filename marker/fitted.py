@@ -1,0 +1,170 @@
+"""Defaults fitted on public data: how short answers are marked before any teacher's marks.
+
+``marker/shipped/fitted/short_answers.json`` holds two small logistic models, fitted by
+``tools/fit_defaults.py`` on the **training splits only** of the public sets in
+``../shared/benchmarks`` (SemEval-2013 Beetle and SciEntsBank, SAF English), each set weighted
+equally, with the figures of what they were fitted on:
+
+- ``zero_shot``: the share of full credit an answer deserves, from its match with the closest
+  model answer in words (:mod:`marker.similarity`) and in meaning (:mod:`marker.meaning`). Cut
+  points turn the share into marks: fitted for 1- and 2-mark questions (best Cohen's kappa /
+  QWK on the training answers), evenly spaced above that.
+- ``neighbours``: the same share, once a teacher has marked a few scripts of the question, from
+  the zero-shot share and how close the answer is to the teacher's high- and low-marked scripts
+  (:mod:`marker.calibrate` uses it). It was fitted with 10, 20 and 50 marked scripts per
+  training question.
+
+Both are plain numbers (feature means, scales, weights, cut points): no pickled estimator, so
+they load the same with any scikit-learn.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+
+DEFAULTS_FILE = "short_answers.json"
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Logistic:
+    """A fitted logistic model over named inputs, with the cut points that make marks of it."""
+
+    inputs: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+    #: Cut points of the share by maximum mark ("1", "2"); other maxima are cut evenly.
+    cuts: dict[str, tuple[float, ...]]
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Logistic:
+        return cls(
+            inputs=tuple(d["inputs"]),
+            mean=np.asarray(d["mean"], dtype=float),
+            scale=np.asarray(d["scale"], dtype=float),
+            coef=np.asarray(d["coef"], dtype=float),
+            intercept=float(d["intercept"]),
+            cuts={k: tuple(float(c) for c in v) for k, v in d["cuts"].items()},
+        )
+
+    def share(self, values: dict[str, float]) -> float:
+        """The estimated share of full credit (0..1) for one answer's inputs."""
+        x = np.array([values[n] for n in self.inputs], dtype=float)
+        z = float(((x - self.mean) / self.scale) @ self.coef + self.intercept)
+        return 1.0 / (1.0 + math.exp(-max(min(z, 40.0), -40.0)))
+
+    def mark(self, share: float, max_mark: int) -> int:
+        """Whole marks for a share: the fitted cut points for 1 and 2 marks, even steps above."""
+        cuts = self.cuts.get(str(max_mark))
+        if cuts is None:
+            cuts = tuple((k - 0.5) / max_mark for k in range(1, max_mark + 1))
+        return min(int(np.searchsorted(np.asarray(cuts), share, side="right")), max_mark)
+
+
+@dataclass(frozen=True)
+class Defaults:
+    zero_shot: Logistic
+    neighbours: Logistic | None
+    #: What the models were fitted on (sets, splits, counts, date, command).
+    provenance: dict
+
+
+def zero_shot_inputs(
+    match_score: float,
+    full_at: float,
+    match_recall: float,
+    char_similarity: float,
+    meaning: dict[str, float],
+) -> dict[str, float]:
+    """The zero-shot model's inputs: the word match (as a share of what earns full marks) and
+    the meaning features (``Meaning.as_features()``)."""
+    return {
+        "lexical_share": min(match_score / full_at, 1.0) if full_at > 0 else 0.0,
+        "match_recall": match_recall,
+        "char_similarity": char_similarity,
+        **meaning,
+        "similarity_over_question": meaning["meaning_similarity"] - meaning["question_similarity"],
+    }
+
+
+def logit(p: float) -> float:
+    p = min(max(p, 1e-4), 1 - 1e-4)
+    return math.log(p / (1 - p))
+
+
+@lru_cache(maxsize=1)
+def load_defaults() -> Defaults | None:
+    """The shipped defaults, or None when the file is not there (marking falls back to words)."""
+    path = resources.files("marker").joinpath("shipped", "fitted", DEFAULTS_FILE)
+    if not path.is_file():
+        return None
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if data.get("format") != FORMAT_VERSION:
+        return None
+    neighbours = data.get("neighbours")
+    return Defaults(
+        zero_shot=Logistic.from_dict(data["zero_shot"]),
+        neighbours=Logistic.from_dict(neighbours) if neighbours else None,
+        provenance=data.get("provenance", {}),
+    )
+
+
+#: Neighbours that vote on an answer's share, and how sharply closeness weighs their votes.
+NEIGHBOURS = 5
+SHARPNESS = 10.0
+
+
+def neighbour_inputs(
+    vectors: np.ndarray,
+    memory: np.ndarray,
+    shares: np.ndarray,
+    zero_shot: np.ndarray,
+    exclude_self: bool = False,
+) -> list[dict[str, float]]:
+    """The neighbours model's inputs for each answer vector, against a teacher's marked scripts.
+
+    Args:
+        vectors: unit vectors of the answers, one row each.
+        memory: unit vectors of the marked scripts.
+        shares: the teacher's marks of those scripts as shares of the maximum (0..1).
+        zero_shot: each answer's zero-shot share.
+        exclude_self: the answers are the marked scripts themselves (row i is memory row i),
+            so each leaves itself out (as a new answer would not be among them).
+
+    >>> m = np.eye(3)[:2]; out = neighbour_inputs(m, m, np.array([1.0, 0.0]), np.array([0.5, 0.5]))
+    >>> out[0]["nearest_share"] > 0.9, out[0]["closest_full"], out[1]["closest_none"]
+    (True, 1.0, 1.0)
+    """
+    sims = np.asarray(vectors, dtype=float) @ np.asarray(memory, dtype=float).T
+    if exclude_self:
+        np.fill_diagonal(sims, -np.inf)
+    full, none = shares >= 1.0, shares <= 0.0
+    out = []
+    for row, z in zip(sims, zero_shot, strict=True):
+        finite = np.isfinite(row)
+        order = np.argsort(-np.where(finite, row, -np.inf))[: min(NEIGHBOURS, int(finite.sum()))]
+        if len(order):
+            w = np.exp(SHARPNESS * (row[order] - row[order].max()))
+            nearest = float((w * shares[order]).sum() / w.sum())
+        else:
+            nearest = float(z)
+        hi = float(row[full & finite].max()) if (full & finite).any() else 0.0
+        lo = float(row[none & finite].max()) if (none & finite).any() else 0.0
+        out.append(
+            {
+                "zero_shot_logit": logit(float(z)),
+                "nearest_share": nearest,
+                "closest_full": hi,
+                "closest_none": lo,
+                "full_over_none": hi - lo,
+            }
+        )
+    return out

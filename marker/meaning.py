@@ -1,0 +1,234 @@
+"""The meaning stage: how close an answer's meaning is to the model answers, with the encoder.
+
+Reads the answer's text and the question's full-mark model answers and question (from the
+:class:`~marker.index.QuestionIndex`); writes :class:`Meaning`. It runs for short answers
+marked by their match with a model answer (the scheme's ``short_answers``), where a pupil who
+states the key idea in their own words shares few words with the key.
+
+Two comparisons, both with all-MiniLM-L6-v2 (:mod:`marker.encoder`):
+
+- the cosine of the whole answer with each model answer (and with the question);
+- a word-by-word alignment: each content word piece of the model answer against its closest
+  in the answer (recall: how much of the model answer the answer says, in any words), and the
+  reverse (precision: how much of the answer is about the model answer).
+
+The model answers' and the question's vectors are computed once per rubric version and kept
+with the index (:class:`MeaningIndex`, in ``QuestionIndex.cache``).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+from spacy.lang.en.stop_words import STOP_WORDS
+
+from .encoder import DIMENSION, TokenVectors, load_encoder
+from .tuning import TUNING
+
+if TYPE_CHECKING:
+    from .evidence import Sentence
+    from .index import QuestionIndex
+
+
+@dataclass(frozen=True)
+class Meaning:
+    """How close the answer's meaning is to the closest model answer (all in -1..1, mostly 0..1)."""
+
+    #: Cosine of the answer with the closest model answer.
+    similarity: float
+    #: Share of the answer's content aligned with the best model answer (mean best cosine).
+    precision: float
+    #: Share of the best model answer's content the answer says (mean best cosine).
+    recall: float
+    #: Cosine of the answer with the question (restating the question is not answering it).
+    question_similarity: float
+    #: log of (answer words + 1) / (model answer words + 1): a short fragment or a long essay.
+    length_ratio: float
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r > 0 else 0.0
+
+    def as_features(self) -> dict[str, float]:
+        return {
+            "meaning_similarity": self.similarity,
+            "meaning_precision": self.precision,
+            "meaning_recall": self.recall,
+            "meaning_f1": round(self.f1, 4),
+            "question_similarity": self.question_similarity,
+            "length_ratio": self.length_ratio,
+        }
+
+
+NO_MEANING = Meaning(0.0, 0.0, 0.0, 0.0, 0.0)
+
+
+@dataclass(frozen=True)
+class _Text:
+    vector: np.ndarray
+    content: np.ndarray  # content word pieces (stop words left out unless nothing else is left)
+    n_words: int
+
+
+def _prepared(tv: TokenVectors, text: str) -> _Text:
+    keep = [i for i, t in enumerate(tv.tokens) if t.removeprefix("##") not in STOP_WORDS]
+    content = tv.pieces[keep] if keep else tv.pieces
+    return _Text(tv.vector, content, len(text.split()))
+
+
+@dataclass(frozen=True)
+class MeaningIndex:
+    """The model answers and the question as vectors, made once per rubric version."""
+
+    references: tuple[_Text, ...]
+    question: _Text
+
+    @classmethod
+    def build(cls, model_texts: list[str], question: str) -> MeaningIndex:
+        texts = [*model_texts, question]
+        encoded = load_encoder().encode_tokens(texts)
+        prepared = [_prepared(tv, t) for tv, t in zip(encoded, texts, strict=True)]
+        return cls(tuple(prepared[:-1]), prepared[-1])
+
+
+def _align(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+    """Mean best cosine of each row of ``a`` in ``b`` (precision) and of each row of ``b`` in ``a``."""
+    if not len(a) or not len(b):
+        return 0.0, 0.0
+    sims = a @ b.T
+    return float(sims.max(axis=1).mean()), float(sims.max(axis=0).mean())
+
+
+def meaning_index(index: QuestionIndex) -> MeaningIndex | None:
+    """The question's model answers as vectors, made on first use and kept with the index."""
+    if index.model_set is None or not index.model_set.texts:
+        return None
+    if "meaning" not in index.cache:
+        index.cache["meaning"] = MeaningIndex.build(list(index.model_set.texts), index.question.question)
+    return index.cache["meaning"]
+
+
+#: Vectors of answers and sentences met lately, most recent last: a calibration of the same
+#: scripts, a redraft's unchanged sentences and a padded copy are not encoded again.
+_RECENT: OrderedDict[str, np.ndarray] = OrderedDict()
+_RECENT_SIZE = 20_000
+_RECENT_LOCK = threading.Lock()
+
+
+def _remember(text: str, vector: np.ndarray) -> None:
+    with _RECENT_LOCK:
+        _RECENT[text] = vector
+        _RECENT.move_to_end(text)
+        while len(_RECENT) > _RECENT_SIZE:
+            _RECENT.popitem(last=False)
+
+
+def answer_vectors(texts: list[str]) -> np.ndarray:
+    """The unit meaning vectors of texts (those met lately in this process are not encoded again)."""
+    with _RECENT_LOCK:
+        known = {t: _RECENT[t] for t in texts if t in _RECENT}
+    todo = list(dict.fromkeys(t for t in texts if t not in known))
+    if todo:
+        for t, v in zip(todo, load_encoder().encode(todo), strict=True):
+            known[t] = v
+            _remember(t, v)
+    if not texts:
+        return np.zeros((0, DIMENSION), dtype=np.float32)
+    return np.stack([known[t] for t in texts])
+
+
+def point_vectors(index: QuestionIndex) -> list[np.ndarray]:
+    """Per point of the mark scheme, the vectors of its wordings (label, aliases, explanation),
+    made on first use and kept with the index."""
+    if "points" not in index.cache:
+        wordings = [
+            [p.label, *p.aliases, *([p.explanation] if p.explanation else [])] for p in index.question.points
+        ]
+        flat = (
+            load_encoder().encode([w for ws in wordings for w in ws])
+            if wordings
+            else np.zeros((0, DIMENSION))
+        )
+        out, start = [], 0
+        for ws in wordings:
+            out.append(flat[start : start + len(ws)])
+            start += len(ws)
+        index.cache["points"] = out
+    return index.cache["points"]
+
+
+def point_similarity(sentences: Sequence[Sentence], index: QuestionIndex) -> np.ndarray | None:
+    """The best cosine of each sentence with each point's wordings (sentences by their index,
+    points in the scheme's order); 0 for sentences that cannot earn (repeats, copied text,
+    filler, fragments) and where the sentence is closer to the question itself than to the
+    point. None when the question has no points."""
+    if not index.question.points or not sentences:
+        return None
+    min_words = TUNING.points.meaning_min_words
+    # Only sentences that say something beyond the question's own words and stock essay words
+    # ("the intervention had an impact on the outcome in some ways" says no point).
+    given = index.question_terms | TUNING.evidence.generic_terms
+    chosen = [
+        s
+        for s in sentences
+        if s.counts and not s.filler and s.n_words >= min_words and any(t not in given for t in s.terms)
+    ]
+    sims = np.zeros((max(s.index for s in sentences) + 1, len(index.question.points)), dtype=np.float32)
+    if not chosen:
+        return sims
+    vectors = answer_vectors([s.text for s in chosen])
+    rows = [s.index for s in chosen]
+    # A sentence closer to the question than to a point only restates the question ("the
+    # intervention had an impact on the outcome"): it says no point, however close it sounds.
+    restating = vectors @ answer_vectors([index.question.question])[0]
+    for j, wordings in enumerate(point_vectors(index)):
+        if len(wordings):
+            best = (vectors @ wordings.T).max(axis=1)
+            sims[rows, j] = np.where(best > restating, best, 0.0)
+    return sims
+
+
+def understand(text: str, index: QuestionIndex) -> Meaning:
+    """The answer's :class:`Meaning` against the question's model answers (none: ``NO_MEANING``)."""
+    return understand_many([text], index)[0]
+
+
+def understand_many(texts: list[str], index: QuestionIndex) -> list[Meaning]:
+    """:func:`understand` for many answers to one question, encoded together (faster)."""
+    refs = meaning_index(index)
+    todo = [t for t in texts if t.strip()] if refs is not None else []
+    encoded = dict(zip(todo, load_encoder().encode_tokens(todo), strict=True)) if todo else {}
+    out = []
+    for text in texts:
+        if text not in encoded or refs is None:
+            out.append(NO_MEANING)
+            continue
+        answer = _prepared(encoded[text], text)
+        _remember(text, answer.vector)
+        out.append(_compare(answer, refs))
+    return out
+
+
+def _compare(answer: _Text, refs: MeaningIndex) -> Meaning:
+    similarity = max(float(answer.vector @ r.vector) for r in refs.references)
+    best = (-1.0, 0.0, 0.0, 0)
+    for ref in refs.references:
+        precision, recall = _align(answer.content, ref.content)
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall > 0 else 0.0
+        if f1 > best[0]:
+            best = (f1, precision, recall, ref.n_words)
+    _, precision, recall, ref_words = best
+    return Meaning(
+        similarity=round(similarity, 4),
+        precision=round(precision, 4),
+        recall=round(recall, 4),
+        question_similarity=round(float(answer.vector @ refs.question.vector), 4),
+        length_ratio=round(math.log((answer.n_words + 1) / (ref_words + 1)), 4),
+    )

@@ -1,0 +1,207 @@
+"""Fit marker's short-answer defaults on the public sets' training splits (never a test split).
+
+Writes ``marker/shipped/fitted/short_answers.json`` (see :mod:`marker.fitted`):
+
+1. converts SemEval-2013 (Beetle, SciEntsBank) and SAF English at run time
+   (``benchmarks/public_sets.py``; nothing of the data is kept), and imports every question
+   from its question and reference answers alone;
+2. marks every answer of each **training** split with the engine (the word match and the
+   meaning stage), and fits the zero-shot logistic model of the share of full credit (SAF's
+   "partially correct" counts as half), each of the three datasets weighing the same; the cut
+   points for 1-mark (SemEval) and 2-mark (SAF) questions are those with the best Cohen's kappa
+   / QWK on those training answers;
+3. fits the neighbours model: for every training question, the first 10, 20 and 50 of its
+   scripts play the teacher's marked scripts, and the model learns how far to trust them
+   beside the zero-shot share (each script leaves itself out).
+
+    .venv/bin/python tools/fit_defaults.py [--out PATH]
+
+The test splits are not read at all. ``benchmarks/agreement.py`` reports them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import cohen_kappa_score
+
+ROOT = Path(__file__).resolve().parent.parent
+for _p in (str(ROOT), str(ROOT / "benchmarks")):
+    if _p not in sys.path:
+        sys.path.insert(0, _p)
+
+from agreement import build_marker, read_scripts  # noqa: E402
+from public_sets import SAF_CSV, SEMEVAL_ZIP, convert_sets  # noqa: E402
+
+from marker.encoder import load_encoder  # noqa: E402
+from marker.evaluate import mark_scripts  # noqa: E402
+from marker.fitted import DEFAULTS_FILE, FORMAT_VERSION, neighbour_inputs, zero_shot_inputs  # noqa: E402
+from marker.meaning import Meaning  # noqa: E402
+
+OUT = ROOT / "marker" / "shipped" / "fitted" / DEFAULTS_FILE
+MEMORY_SIZES = (10, 20, 50)
+#: Regularisation of both models (inverse strength, on standardised inputs).
+C = 1.0
+
+
+def inputs_of(fb, full_at: float) -> dict[str, float]:
+    f = fb.features
+    meaning = Meaning(
+        f.meaning_similarity, f.meaning_precision, f.meaning_recall, f.question_similarity, f.length_ratio
+    )
+    return zero_shot_inputs(f.match_score, full_at, f.match_recall, f.char_similarity, meaning.as_features())
+
+
+def fit_logistic(rows: list[dict], shares: np.ndarray, weights: np.ndarray, names: list[str]) -> dict:
+    """Logistic regression of the share (a half share is two half-weighted rows), standardised."""
+    X = np.array([[r[n] for n in names] for r in rows], dtype=float)
+    mean, scale = X.mean(0), X.std(0)
+    scale[scale == 0] = 1.0
+    Z = (X - mean) / scale
+    Zs = np.vstack([Z, Z])
+    ys = np.r_[np.ones(len(Z)), np.zeros(len(Z))]
+    ws = np.r_[shares * weights, (1 - shares) * weights]
+    keep = ws > 0
+    model = LogisticRegression(C=C, max_iter=2000).fit(Zs[keep], ys[keep], sample_weight=ws[keep])
+    return {
+        "inputs": names,
+        "mean": mean.round(6).tolist(),
+        "scale": scale.round(6).tolist(),
+        "coef": model.coef_[0].round(6).tolist(),
+        "intercept": round(float(model.intercept_[0]), 6),
+    }
+
+
+def predict(model: dict, rows: list[dict]) -> np.ndarray:
+    X = np.array([[r[n] for n in model["inputs"]] for r in rows], dtype=float)
+    z = ((X - np.array(model["mean"])) / np.array(model["scale"])) @ np.array(model["coef"]) + model[
+        "intercept"
+    ]
+    return 1 / (1 + np.exp(-z))
+
+
+def best_cuts(p: np.ndarray, marks: np.ndarray, max_mark: int) -> tuple[list[float], float]:
+    """The cut point(s) of the share with the best kappa (QWK for 2 marks) on these answers."""
+    grid = np.unique(np.quantile(p, np.linspace(0.01, 0.99, 99)))
+    weights = None if max_mark == 1 else "quadratic"
+    if max_mark == 1:
+        cands = [(c,) for c in grid]
+    else:
+        cands = [(a, b) for i, a in enumerate(grid) for b in grid[i + 1 :]]
+    best, best_k = (0.5,) * max_mark, -2.0
+    for cuts in cands:
+        k = cohen_kappa_score(marks, np.searchsorted(np.asarray(cuts), p, side="right"), weights=weights)
+        if k > best_k:
+            best, best_k = cuts, k
+    return [round(float(c), 6) for c in best], round(float(best_k), 4)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=OUT)
+    args = parser.parse_args()
+    t0 = time.perf_counter()
+    rows, shares, marks, maxima, datasets, questions, texts = [], [], [], [], [], [], []
+    counts: dict[str, dict] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        sets = convert_sets(["semeval", "saf"], Path(tmp), SEMEVAL_ZIP, SAF_CSV)
+        marker, _ = build_marker(sets)
+        for public in sets:
+            for dataset, path in public.training.items():
+                scripts = read_scripts(path, 0)
+                fbs = mark_scripts(marker, scripts)
+                for s, fb in zip(scripts, fbs, strict=True):
+                    index = marker.index(marker.bank.question(s.question_id))
+                    full_at = getattr(index.question.marking, "full_at", None) or index.model_set.full_at
+                    rows.append(inputs_of(fb, full_at))
+                    mark = int(round(float(s.mark)))
+                    shares.append(mark / public.max_mark)
+                    marks.append(mark)
+                    maxima.append(public.max_mark)
+                    datasets.append(dataset)
+                    questions.append(s.question_id)
+                    texts.append(s.text)
+                counts[dataset] = {
+                    "set": public.name,
+                    "split": "train",
+                    "answers": len(scripts),
+                    "questions": len({s.question_id for s in scripts}),
+                    "max_mark": public.max_mark,
+                }
+                print(
+                    f"[{time.perf_counter() - t0:5.0f} s] marked {dataset} train: {len(scripts)}", flush=True
+                )
+    shares_a, marks_a, maxima_a = np.array(shares), np.array(marks), np.array(maxima)
+    datasets_a, questions_a = np.array(datasets), np.array(questions)
+    weights = np.array([1000.0 / counts[d]["answers"] for d in datasets])
+    names = list(rows[0])
+    zero_shot = fit_logistic(rows, shares_a, weights, names)
+    p0 = predict(zero_shot, rows)
+    zero_shot["cuts"], fit_kappa = {}, {}
+    for m in sorted(set(maxima)):
+        sel = maxima_a == m
+        zero_shot["cuts"][str(m)], fit_kappa[str(m)] = best_cuts(p0[sel], marks_a[sel], m)
+    print(f"[{time.perf_counter() - t0:5.0f} s] zero-shot fitted; training kappa/QWK {fit_kappa}", flush=True)
+    neighbours, n_fit = fit_neighbours(
+        texts, shares_a, marks_a, maxima_a, datasets_a, questions_a, p0, counts
+    )
+    provenance = {
+        "date": date.today().isoformat(),
+        "command": "tools/fit_defaults.py",
+        "splits": "training splits only",
+        "datasets": counts,
+        "dataset_weighting": "each dataset weighs the same",
+        "zero_shot_training_agreement": fit_kappa,
+        "neighbours_training_rows": n_fit,
+        "memory_sizes": list(MEMORY_SIZES),
+    }
+    out = {
+        "format": FORMAT_VERSION,
+        "provenance": provenance,
+        "zero_shot": zero_shot,
+        "neighbours": neighbours,
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
+    print(f"[{time.perf_counter() - t0:5.0f} s] wrote {args.out}")
+
+
+def fit_neighbours(texts, shares, marks, maxima, datasets, questions, p0, counts) -> tuple[dict, int]:
+    """The neighbours model, from every training question with 10, 20 and 50 scripts as memory."""
+    vectors = load_encoder().encode(texts)
+    rows, ys, ws, ms, mk = [], [], [], [], []
+    for size in MEMORY_SIZES:
+        for q in dict.fromkeys(questions):
+            idx = np.flatnonzero(questions == q)
+            if len(idx) <= 3:
+                continue
+            mem = idx[:size]
+            rest = idx[len(mem) :]
+            got = neighbour_inputs(vectors[mem], vectors[mem], shares[mem], p0[mem], exclude_self=True)
+            if len(rest):
+                got += neighbour_inputs(vectors[rest], vectors[mem], shares[mem], p0[rest])
+            order = np.r_[mem, rest]
+            rows += got
+            ys.append(shares[order])
+            ws.append(np.full(len(order), 1000.0 / counts[datasets[q == questions][0]]["answers"]))
+            ms.append(maxima[order])
+            mk.append(marks[order])
+    y, w, mx, mks = np.concatenate(ys), np.concatenate(ws), np.concatenate(ms), np.concatenate(mk)
+    model = fit_logistic(rows, y, w, list(rows[0]))
+    p = predict(model, rows)
+    model["cuts"] = {}
+    for m in sorted(set(mx)):
+        model["cuts"][str(m)], _ = best_cuts(p[mx == m], mks[mx == m], m)
+    return model, len(rows)
+
+
+if __name__ == "__main__":
+    main()
