@@ -41,7 +41,7 @@ from .meaning import answer_vectors
 MIN_SCRIPTS = 10
 #: From this many scripts the answers' own words join the features.
 TEXT_MIN = 30
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: neighbours (memory) and the meaning estimate (issue 11)
 JUDGEMENT_RANK = {"none": 0.0, "stated": 1 / 3, "supported": 2 / 3, "substantiated": 1.0}
 
 FEATURE_NAMES = (
