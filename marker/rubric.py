@@ -435,8 +435,56 @@ def _parse_yaml(text: str, source: str) -> tuple[Any, yaml.Node | None]:
     try:
         return yaml.safe_load(text), yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
-        line = exc.problem_mark.line + 1 if exc.problem_mark else None
-        raise RubricErrors([RubricError(source, f"not valid YAML: {exc.problem}", line=line)]) from None
+        line, reason = yaml_problem(text, exc)
+        raise RubricErrors([RubricError(source, f"not valid YAML: {reason}", line=line)]) from None
+
+
+def yaml_problem(text: str, exc: yaml.MarkedYAMLError) -> tuple[int | None, str]:
+    """The 1-based line to show for a YAML error, and what is wrong there.
+
+    A quote left open runs on to the next quote mark or the end of the file, and YAML
+    complains only there: the line shown is the one where the quoted value starts.
+
+    >>> text = 'id: q1\\nquestion: "Why did Britain recognise the USSR?\\nmax_mark: 4\\n'
+    >>> try:
+    ...     yaml.safe_load(text)
+    ... except yaml.MarkedYAMLError as exc:
+    ...     print(yaml_problem(text, exc))
+    (2, 'the quoted value that starts on this line has no closing " (a quote opened must be closed on its line)')
+    """
+    line = exc.problem_mark.line + 1 if exc.problem_mark else None
+    opened = None
+    if exc.context == "while scanning a quoted scalar" and exc.context_mark is not None:
+        opened = exc.context_mark
+    else:
+        opened = _quote_running_into(text, line)
+    if opened is None:
+        return line, str(exc.problem)
+    quote = text[opened.index] if opened.index < len(text) else '"'
+    return opened.line + 1, (
+        f"the quoted value that starts on this line has no closing {quote} "
+        "(a quote opened must be closed on its line)"
+    )
+
+
+_KEY_LINE = re.compile(r"\n[ \t]*(?:- |[\w-]+:[ \t\n])")
+
+
+def _quote_running_into(text: str, line: int | None) -> yaml.Mark | None:
+    """Where a quoted value that spans lines and ends on ``line`` starts (an unclosed quote that
+    swallowed the lines up to the next quote mark), if there is one."""
+    last = None
+    try:
+        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            raw = text[token.start_mark.index : token.end_mark.index]
+            # A value that took in lines looking like "key: ..." or "- item" was never closed.
+            if isinstance(token, yaml.ScalarToken) and token.style in ('"', "'") and _KEY_LINE.search(raw):
+                last = token
+    except yaml.YAMLError:
+        pass
+    if last is not None and line is not None and last.end_mark.line + 1 == line:
+        return last.start_mark
+    return None
 
 
 def _validate(model: type[BaseModel], data: Any, node: yaml.Node | None, source: str) -> Any:
