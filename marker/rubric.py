@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import RubricError, RubricErrors
+from .yaml_errors import yaml_problem
 
 SCHEMA_VERSION = 1
 
@@ -83,6 +84,24 @@ class Concept(_Strict):
         return list(seen)
 
 
+class Phrasing(_Strict):
+    """How answers state a fact without naming its event ("the Comintern was founded in 1921").
+
+    A date said with one of ``verbs`` (lemmas, a particle after a space: "set up"; nouns too:
+    "execution"), of a concept in ``of`` (default: the fact's own), must fit the fact.
+    """
+
+    verbs: list[Annotated[str, Field(min_length=2)]] = Field(min_length=1)
+    of: list[Slug] = Field(default_factory=list)
+    #: The concept must undergo it (the subject of "was founded", the object of "lifted"): "the
+    #: Comintern founded parties in 1921" says nothing of when the Comintern was founded.
+    undergoes: bool = False
+    #: Words of which one must be in the clause too ("Orel": Denikin reached other towns).
+    needs: list[str] = Field(default_factory=list)
+    #: Words that make the clause another claim ("de facto" for Britain's 1924 recognition).
+    unless: list[str] = Field(default_factory=list)
+
+
 class Fact(_Strict):
     """A dated, checkable fact about a concept (a treaty signed, a battle fought)."""
 
@@ -93,6 +112,7 @@ class Fact(_Strict):
     end: PartialDate | None = None
     place: str | None = None
     check: bool = True
+    phrasing: Phrasing | None = None
 
     @property
     def years(self) -> tuple[int, int]:
@@ -127,8 +147,10 @@ class Topic(_Strict):
             raise ValueError(f"concept ids must be unique; repeated: {', '.join(dupes)}")
         known = set(ids)
         for fact in self.facts:
-            if fact.concept not in known:
-                raise ValueError(f"fact '{fact.id}' names unknown concept '{fact.concept}'")
+            named = [fact.concept, *(fact.phrasing.of if fact.phrasing else [])]
+            for cid in named:
+                if cid not in known:
+                    raise ValueError(f"fact '{fact.id}' names unknown concept '{cid}'")
         return self
 
     def concept(self, concept_id: str) -> Concept:
@@ -437,54 +459,6 @@ def _parse_yaml(text: str, source: str) -> tuple[Any, yaml.Node | None]:
     except yaml.MarkedYAMLError as exc:
         line, reason = yaml_problem(text, exc)
         raise RubricErrors([RubricError(source, f"not valid YAML: {reason}", line=line)]) from None
-
-
-def yaml_problem(text: str, exc: yaml.MarkedYAMLError) -> tuple[int | None, str]:
-    """The 1-based line to show for a YAML error, and what is wrong there.
-
-    A quote left open runs on to the next quote mark or the end of the file, and YAML
-    complains only there: the line shown is the one where the quoted value starts.
-
-    >>> text = 'id: q1\\nquestion: "Why did Britain recognise the USSR?\\nmax_mark: 4\\n'
-    >>> try:
-    ...     yaml.safe_load(text)
-    ... except yaml.MarkedYAMLError as exc:
-    ...     print(yaml_problem(text, exc))
-    (2, 'the quoted value that starts on this line has no closing " (a quote opened must be closed on its line)')
-    """
-    line = exc.problem_mark.line + 1 if exc.problem_mark else None
-    opened = None
-    if exc.context == "while scanning a quoted scalar" and exc.context_mark is not None:
-        opened = exc.context_mark
-    else:
-        opened = _quote_running_into(text, line)
-    if opened is None:
-        return line, str(exc.problem)
-    quote = text[opened.index] if opened.index < len(text) else '"'
-    return opened.line + 1, (
-        f"the quoted value that starts on this line has no closing {quote} "
-        "(a quote opened must be closed on its line)"
-    )
-
-
-_KEY_LINE = re.compile(r"\n[ \t]*(?:- |[\w-]+:[ \t\n])")
-
-
-def _quote_running_into(text: str, line: int | None) -> yaml.Mark | None:
-    """Where a quoted value that spans lines and ends on ``line`` starts (an unclosed quote that
-    swallowed the lines up to the next quote mark), if there is one."""
-    last = None
-    try:
-        for token in yaml.scan(text, Loader=yaml.SafeLoader):
-            raw = text[token.start_mark.index : token.end_mark.index]
-            # A value that took in lines looking like "key: ..." or "- item" was never closed.
-            if isinstance(token, yaml.ScalarToken) and token.style in ('"', "'") and _KEY_LINE.search(raw):
-                last = token
-    except yaml.YAMLError:
-        pass
-    if last is not None and line is not None and last.end_mark.line + 1 == line:
-        return last.start_mark
-    return None
 
 
 def _validate(model: type[BaseModel], data: Any, node: yaml.Node | None, source: str) -> Any:
