@@ -2,12 +2,15 @@
 
 Pure functions over :class:`~marker.evidence.Evidence` and the topic's dated facts.
 A date is only checked against the events it is *said of* (next to the event's name or
-attached to it in the parse), and never flagged when another event named in the same
-sentence fits it, so that "two years after Rapallo, in 1924, Britain recognised the
-USSR" is not called wrong.
+attached to it in the parse), or the facts it is said in the words of (a fact's
+``phrasing``: "the Comintern was founded in 1921" dates "founded", said of the Comintern).
+It is never flagged when another event named in the same sentence fits it, so that "two
+years after Rapallo, in 1924, Britain recognised the USSR" is not called wrong, nor when it
+is a bound ("by 1923").
 
-Reads: :class:`~marker.evidence.Evidence` (dates with the events they are said of, concept
-mentions, sentences), the topic's concepts and dated facts, and the question's period.
+Reads: :class:`~marker.evidence.Evidence` (dates with the events they are said of and the
+words they date, concept mentions, sentences), the topic's concepts and dated facts, and the
+question's period.
 Writes: a list of :class:`FactIssue`, errors first. Which kinds of concept carry a date and
 how far the period stretches are ``TUNING.facts`` in ``marker/tuning.py``.
 """

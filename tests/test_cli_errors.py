@@ -72,6 +72,20 @@ def test_cli_errors_batch_force_replaces_the_file_with_the_results_folder(env, t
     ]  # no staging folder left
 
 
+def test_cli_errors_batch_results_that_cannot_be_written_say_so(env, tmp_path):
+    answer = tmp_path / "alice.txt"
+    answer.write_text(POINTS_ANSWER, encoding="utf-8")
+    (tmp_path / "taken.csv").write_text("x", encoding="utf-8")
+    out = tmp_path / "taken.csv" / "results"  # inside a file: no folder can be made there
+    result = run("batch", answer, "--out", out, "-q", "mini-points")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert (
+        f"The results cannot be written into {out}" in result.stderr
+        and "The marks are saved" in result.stderr
+    )
+    assert JobStore(env / "batches.sqlite3").jobs()  # marked and kept: a rerun writes them
+
+
 def test_cli_errors_batch_out_folder_results_are_overwritten(env, tmp_path):
     answer = tmp_path / "alice.txt"
     answer.write_text(POINTS_ANSWER, encoding="utf-8")

@@ -33,6 +33,7 @@ class FactsTuning(_Section):
     )
     relative_prepositions: tuple[str, ...] = Field(
         default=_word_list("by before after since until till"),
+        min_length=1,
         description=(
             "A date after one of these is a bound, not the date of what is said: 'by 1923 the Treaty of "
             "Rapallo had given Germany training grounds' and 'after 1921 the blockade was over' are true, "
@@ -41,6 +42,7 @@ class FactsTuning(_Section):
     )
     pronouns: tuple[str, ...] = Field(
         default=_word_list("he she they it"),
+        min_length=1,
         description=(
             "Subject pronouns that stand for a concept named earlier in the sentence, for a fact's "
             "phrasing: 'Kolchak was handed over at Irkutsk, where he was shot in February 1921'."
