@@ -11,7 +11,9 @@ A teacher who brings a question writes only this (one question, or a list of the
     # optional:
     points:
       - "mRNA exits the nucleus via a nuclear pore"
+      - "mRNA attaches to a ribosome"
       - "tRNA carries the complementary anticodon / anticodon pairs with codon"
+      - "amino acids are joined by peptide bonds"
     marking: {kind: points, thresholds: {3: 4, 2: 3, 1: 1}}
 
 A levels mark scheme is written as the examiners give it: each level's own band and

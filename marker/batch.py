@@ -44,7 +44,7 @@ from .engines import (
     on_dask,
     workspace_for,
 )
-from .errors import MarkerError, UnknownQuestionError
+from .errors import MarkerError, NoQuestionError, UnknownQuestionError
 from .export import ResultRecord, feedback_zip, write_csv, write_xlsx
 from .ingest import ingest
 from .jobstore import JobStore, StoredResult, job_id_for, now
@@ -212,7 +212,7 @@ def run_batch(
         UnknownQuestionError: ``question_id`` is not in the bank (nothing is marked).
         MarkerError: a bad engine option, Dask not installed or unreachable, an unreadable
             input (:class:`~marker.errors.UploadError`, :class:`~marker.errors.ScriptsError`),
-            or nothing to mark in it.
+            or nothing to mark in it (:class:`~marker.errors.NoQuestionError`: no known question).
     """
     _check_engine(engine, address, processes)
     input, out_dir = Path(input), Path(out_dir)
@@ -331,6 +331,9 @@ def _plan(
             unmarkable.append((position, s, reason))
         else:
             markable.append(s)
+    if scripts and not markable:  # refused before a job is opened
+        named = {s.question_id for _, s, _ in unmarkable if s.question_id}
+        raise NoQuestionError(str(input), len(scripts), named, question_id, catalogue)
     qids = list(dict.fromkeys(s.question_id for s in markable if s.question_id))
     cals = _calibrations(qids, catalogue, folder) if use_calibration else {}
     salt = _rubric_salt(qids, catalogue, cals, use_calibration)
@@ -386,8 +389,14 @@ def _result(
     """Write the outputs from everything the store holds for the job, and count it."""
     results = store.results(plan.job_id)
     records = [r.record() for r in results]
-    out_dir.mkdir(parents=True, exist_ok=True)
-    outputs = write_outputs(records, out_dir, title=f"Class report: {input.resolve().name or input}")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        outputs = write_outputs(records, out_dir, title=f"Class report: {input.resolve().name or input}")
+    except OSError as exc:
+        raise MarkerError(
+            f"The results cannot be written into {out_dir}: {exc.strerror or exc}. The marks are saved: "
+            "run the same command again with another output folder to write them."
+        ) from None
     counts = store.counts(plan.job_id)
     return BatchResult(
         job_id=plan.job_id,

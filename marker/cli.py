@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
+import shutil
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from .errors import MAX_ANSWER_CHARS, AnswerFileError, MarkerError, RubricErrors
+from .answer_file import read_answer
+from .errors import MarkerError
+from .help_format import Group, Typer
 
-app = typer.Typer(
+app = Typer(
+    cls=Group,
     help="Mark practice answers against a rubric and explain every mark. Everything runs locally.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-rubric_app = typer.Typer(help="Work with rubric files.", no_args_is_help=True)
+rubric_app = Typer(cls=Group, help="Work with rubric files.", no_args_is_help=True)
 app.add_typer(rubric_app, name="rubric")
 
 
@@ -36,31 +43,6 @@ def friendly(func):
     return wrapper
 
 
-def read_answer(source: str) -> str:
-    """Read an answer from a file path or ``-`` (standard input), as UTF-8 text."""
-    if source == "-":
-        data = sys.stdin.buffer.read(MAX_ANSWER_CHARS * 4 + 1)
-        name = "standard input"
-    else:
-        path = Path(source)
-        if not path.is_file():
-            raise AnswerFileError(f"No such answer file: {source}")
-        size = path.stat().st_size
-        if size > MAX_ANSWER_CHARS * 4:
-            raise AnswerFileError(
-                f"{source} is {size:,} bytes; answers are limited to {MAX_ANSWER_CHARS:,} characters."
-            )
-        data = path.read_bytes()
-        name = source
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise AnswerFileError(
-            f"{name} is not UTF-8 text (undecodable byte at position {exc.start}). "
-            "Save it as plain text in UTF-8 (in Word: Save As > Plain Text > Unicode (UTF-8))."
-        ) from None
-
-
 QuestionsArg = Annotated[
     Path | None,
     typer.Argument(
@@ -70,12 +52,17 @@ QuestionsArg = Annotated[
 ]
 QuestionsOpt = Annotated[
     Path | None,
-    typer.Option("--questions", help="A questions file in the import format; the shipped bank if left out."),
+    typer.Option(
+        "--questions",
+        metavar="FILE",
+        help="A questions file in the import format; the shipped bank if left out.",
+    ),
 ]
 DataDirOpt = Annotated[
     Path | None,
     typer.Option(
         "--data-dir",
+        metavar="FOLDER",
         help="The data folder (teachers' rubric versions, calibrations, drafts, batch jobs); "
         "default $MARKER_DATA_DIR, else the per-user data folder.",
         show_default=False,
@@ -126,8 +113,15 @@ def questions(
 @app.command()
 @friendly
 def mark(
-    question: Annotated[str, typer.Option("--question", "-q", help="Question id (see 'marker questions').")],
-    file: Annotated[str, typer.Argument(help="Answer file (UTF-8 text), or - for standard input.")] = "-",
+    question: Annotated[
+        str, typer.Option("--question", "-q", metavar="ID", help="Question id (see 'marker questions').")
+    ],
+    file: Annotated[
+        str,
+        typer.Argument(
+            help="Answer file (plain text: UTF-8, or UTF-16 with a BOM), or - for standard input."
+        ),
+    ] = "-",
     questions: QuestionsOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the feedback as JSON.")] = False,
     uncalibrated: Annotated[
@@ -151,12 +145,14 @@ def mark(
 def rubric_new(
     file: Annotated[Path, typer.Argument(help="Questions in the import format (one or a list).")],
     out: Annotated[
-        Path, typer.Option("--out", help="Folder to write rubrics/ and model_answers/ into.")
+        Path,
+        typer.Option("--out", metavar="FOLDER", help="Folder to write rubrics/ and model_answers/ into."),
     ] = Path("."),
 ) -> None:
     """Build rubrics from model answers: points, concepts and marking, ready to edit."""
     from .authoring import build, load_specs, write_built
     from .nlp import build_pipeline
+    from .rubric_check import question_warnings
 
     specs = load_specs(file)
     nlp = build_pipeline()
@@ -173,6 +169,8 @@ def rubric_new(
         if q.kind == "levels":
             bands = ", ".join(f"level {lv.level}: {lv.marks[0]}-{lv.marks[1]}" for lv in q.marking.levels)
             typer.echo(f"  levels: {bands}")
+        for warning in question_warnings(q):
+            typer.echo(f"  Warning: {warning.field}: {warning.reason}", err=True)
         typer.echo(
             f"  wrote {', '.join(str(x) for x in paths[:2])} and {len(paths) - 2} model answer file(s)"
         )
@@ -185,7 +183,9 @@ def rubric_new(
 @friendly
 def rubric_save(
     file: Annotated[Path, typer.Argument(help="A rubric file (YAML, as in rubrics/questions/).")],
-    note: Annotated[str, typer.Option("--note", help="What changed (kept with the version).")] = "",
+    note: Annotated[
+        str, typer.Option("--note", metavar="NOTE", help="What changed (kept with the version).")
+    ] = "",
     questions: QuestionsOpt = None,
     data_dir: DataDirOpt = None,
 ) -> None:
@@ -218,7 +218,10 @@ def _scripts(path: Path, bank_questions: dict[str, int], need_mark: bool):
 def calibrate(
     file: QuestionsArg = None,
     scripts: Annotated[
-        Path, typer.Option("--scripts", help="Marked scripts: CSV/XLSX with question_id,answer,mark.")
+        Path,
+        typer.Option(
+            "--scripts", metavar="FILE", help="Marked scripts: CSV/XLSX with question_id,answer,mark."
+        ),
     ] = ...,
     data_dir: DataDirOpt = None,
 ) -> None:
@@ -279,12 +282,14 @@ def _stderr_console():
 def evaluate(
     file: QuestionsArg = None,
     scripts: Annotated[
-        Path, typer.Option("--scripts", help="Marked scripts to measure on (CSV/XLSX).")
+        Path, typer.Option("--scripts", metavar="FILE", help="Marked scripts to measure on (CSV/XLSX).")
     ] = ...,
     calibrate_on: Annotated[
         Path | None,
         typer.Option(
-            "--calibrate-on", help="Marked scripts to fit a calibration on, in memory, for this run only."
+            "--calibrate-on",
+            metavar="FILE",
+            help="Marked scripts to fit a calibration on, in memory, for this run only.",
         ),
     ] = None,
     use_saved: Annotated[
@@ -344,33 +349,45 @@ def _fit_in_memory(marker, path: Path, test: list, maxes: dict[str, int]):
 def batch(
     input: Annotated[Path, typer.Argument(help="A folder, .zip, .csv/.xlsx table or one script file.")],
     out: Annotated[
-        Path, typer.Option("--out", help="Folder for results.csv, results.xlsx, feedback.zip, report.html.")
+        Path,
+        typer.Option(
+            "--out",
+            metavar="FOLDER",
+            help="Folder for results.csv, results.xlsx, feedback.zip, report.html (created if missing; "
+            "those files are replaced).",
+        ),
     ],
     question: Annotated[
-        str | None, typer.Option("--question", "-q", help="Question id for scripts that do not name one.")
+        str | None,
+        typer.Option("--question", "-q", metavar="ID", help="Question id for scripts that do not name one."),
     ] = None,
     questions: QuestionsOpt = None,
     engine: Annotated[
-        str, typer.Option("--engine", help="local (this machine) or dask (a cluster).")
+        str, typer.Option("--engine", metavar="NAME", help="local (this machine) or dask (a cluster).")
     ] = "local",
     address: Annotated[
-        str | None, typer.Option("--address", help="Dask scheduler address, e.g. tcp://host:8786.")
+        str | None,
+        typer.Option("--address", metavar="ADDRESS", help="Dask scheduler address, e.g. tcp://host:8786."),
     ] = None,
     processes: Annotated[
-        int | None, typer.Option("--processes", help="Local worker processes (default: one per CPU).")
+        int | None,
+        typer.Option("--processes", metavar="N", help="Local worker processes (default: one per CPU)."),
     ] = None,
     uncalibrated: Annotated[bool, typer.Option("--uncalibrated", help="Ignore a saved calibration.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace a file named by --out with the results folder.")
+    ] = False,
     data_dir: DataDirOpt = None,
 ) -> None:
     """Mark a class set or a cohort; an interrupted run resumes where it stopped."""
     from .batch import run_batch
 
-    with _progress_bar() as bar:
+    with _results_folder(out, force) as folder, _progress_bar() as bar:
         task = bar.add_task("Marking", total=None)
         result = run_batch(
             input,
             question,
-            out,
+            folder,
             questions=questions,
             engine=engine,
             address=address,
@@ -388,71 +405,58 @@ def batch(
         typer.echo(f"Duplicate: {dup} has the same text as {first}", err=True)
     typer.echo(result.summary())
     for path in result.outputs.values():
-        typer.echo(f"  wrote {path}")
+        typer.echo(f"  wrote {out / path.name}")
+
+
+@contextlib.contextmanager
+def _results_folder(out: Path, force: bool) -> Iterator[Path]:
+    """The folder a batch writes into: ``out`` itself, unless ``out`` is a file.
+
+    A file is refused before anything is marked; with ``--force`` the results are written into
+    a new folder beside it, which replaces the file only once they are all written.
+    """
+    if not out.exists() or out.is_dir():
+        yield out
+        return
+    if not force:
+        raise MarkerError(
+            f"--out {out} is a file, but --out names the folder that results.csv, results.xlsx, "
+            "feedback.zip and report.html are written into (it is created if missing). Give a "
+            "folder, or add --force to replace the file with that folder."
+        )
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    except OSError as exc:
+        raise MarkerError(f"Cannot write beside {out}: {exc.strerror or exc}.") from None
+    try:
+        yield staging
+        out.unlink()
+        staging.rename(out)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 @rubric_app.command("validate")
 @friendly
 def validate(
     paths: Annotated[
-        list[Path], typer.Argument(help="Rubric, topic or model-answer files, or folders of them.")
+        list[Path],
+        typer.Argument(help="Rubric, topic, model-answer or import-format files, or folders of them."),
     ],
 ) -> None:
     """Check rubric files against the schema; report every problem with its file, line and field."""
-    from .bank import QuestionBank, answer_problems, cross_check
-    from .rubric import load_model_answer, load_question, load_topic
+    from .rubric_check import check_files
 
-    files: list[Path] = []
-    for p in paths:
-        if p.is_dir():
-            files += sorted(f for f in p.rglob("*") if f.suffix in {".yaml", ".yml", ".md"} and f.is_file())
-        elif p.is_file():
-            files.append(p)
-        else:
-            raise MarkerError(f"No such file or folder: {p}")
-    # Topics first: a question is checked against the topics given beside it.
-    files.sort(key=lambda f: 0 if ("topics" in f.parts or _looks_like_topic(f)) else 1)
-    bank = QuestionBank.load()
-    topics = dict(bank.topics)
-    problems: list[str] = []
-    checked = 0
-    questions, answers = dict(bank.questions), []
-    for f in files:
-        try:
-            if f.suffix == ".md":
-                if f.name.lower() == "readme.md":
-                    continue
-                answers.append((load_model_answer(f), f))
-            elif "topics" in f.parts or _looks_like_topic(f):
-                topic = load_topic(f)
-                topics[topic.id] = topic
-            else:
-                question = load_question(f)
-                questions[question.id] = question
-                errs = cross_check(question, topics, f)
-                if errs:
-                    raise RubricErrors(errs)
-            checked += 1
-        except RubricErrors as exc:
-            problems += [str(e) for e in exc.errors]
-    # Model answers last: an example's mark is checked against its level's band in the question.
-    for answer, f in answers:
-        if answer.question in questions:
-            problems += [str(e) for e in answer_problems(answer, questions[answer.question], f)]
-    for line in problems:
+    report = check_files(paths)
+    for line in report.warnings:
+        typer.echo(f"Warning: {line}", err=True)
+    for line in report.problems:
         typer.echo(line, err=True)
-    if problems:
-        typer.echo(f"{len(problems)} problem(s) in {len(files)} file(s).", err=True)
-        raise typer.Exit(1)
-    typer.echo(f"{checked} file(s) valid.")
-
-
-def _looks_like_topic(path: Path) -> bool:
-    try:
-        head = path.read_text(encoding="utf-8")[:4000]
-    except (OSError, UnicodeDecodeError):
-        return False
-    return "\nconcepts:" in head and "\nmarking:" not in head
+    if report.problems:
+        typer.echo(f"{len(report.problems)} problem(s) in {len(report.files)} file(s).", err=True)
+        raise typer.Exit(2)
+    warned = f", {len(report.warnings)} warning(s)" if report.warnings else ""
+    typer.echo(f"{report.checked} file(s) valid{warned}.")
 
 
 #: Settings ``marker app`` gives Streamlit (the same as the repository's .streamlit/config.toml,
@@ -484,37 +488,37 @@ def _in_streamlit_config(key: str) -> bool:
     return False
 
 
+def app_command(args: list[str], data_dir: Path | None = None) -> tuple[list[str], dict[str, str]]:
+    """The Streamlit command ``marker app`` runs, and its environment (``--data-dir`` goes in
+    ``MARKER_DATA_DIR``); :data:`APP_SETTINGS` are added where the user set none of them."""
+    import os
+
+    env = dict(os.environ)
+    if data_dir is not None:
+        env["MARKER_DATA_DIR"] = str(data_dir.resolve())
+    flags: list[str] = []
+    for key, value in APP_SETTINGS.items():
+        var = "STREAMLIT_" + key.upper().replace(".", "_")
+        given = any(a == f"--{key}" or a.startswith(f"--{key}=") for a in args)
+        if var not in os.environ and not given and not _in_streamlit_config(key):
+            flags.append(f"--{key}={value}")
+    main_page = str(Path(__file__).resolve().parent / "app" / "main.py")
+    return [sys.executable, "-m", "streamlit", "run", main_page, *flags, *args], env
+
+
 @app.command("app", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def run_app(ctx: typer.Context, data_dir: DataDirOpt = None) -> None:
     """Start the app in your browser (http://127.0.0.1:8501); Streamlit flags may follow."""
     import os
     import subprocess
 
-    env = dict(os.environ)
-    if data_dir is not None:
-        env["MARKER_DATA_DIR"] = str(data_dir.resolve())
-
-    flags: list[str] = []
-    for key, value in APP_SETTINGS.items():
-        env = "STREAMLIT_" + key.upper().replace(".", "_")
-        given = any(a == f"--{key}" or a.startswith(f"--{key}=") for a in ctx.args)
-        if env not in os.environ and not given and not _in_streamlit_config(key):
-            flags.append(f"--{key}={value}")
-    cmd = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(Path(__file__).resolve().parent / "app" / "main.py"),
-        *flags,
-        *ctx.args,
-    ]
+    cmd, env = app_command(list(ctx.args), data_dir)
     if os.name == "posix":
         # Become the Streamlit server rather than wait on it, so Ctrl+C, `kill` or a service
         # manager's stop reaches the server itself instead of leaving it running orphaned.
         sys.stdout.flush()
         sys.stderr.flush()
-        os.execv(sys.executable, cmd)
+        os.execve(sys.executable, cmd, env)
     try:
         raise typer.Exit(subprocess.call(cmd, env=env))
     except KeyboardInterrupt:
@@ -527,14 +531,21 @@ def gradebook_fill(
     gradebook: Annotated[
         Path, typer.Argument(help="A gradebook exported from Canvas, Moodle or Google Classroom (CSV).")
     ],
-    results: Annotated[Path, typer.Option("--results", help="The results.csv written by 'marker batch'.")],
-    out: Annotated[Path, typer.Option("--out", help="The filled gradebook to write (a new file).")],
+    results: Annotated[
+        Path, typer.Option("--results", metavar="FILE", help="The results.csv written by 'marker batch'.")
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", metavar="FILE", help="The filled gradebook to write (a new file).")
+    ],
     column: Annotated[
         str | None,
-        typer.Option("--column", help="The assignment column to fill (Moodle: Grade, the default)."),
+        typer.Option(
+            "--column", metavar="NAME", help="The assignment column to fill (Moodle: Grade, the default)."
+        ),
     ] = None,
     layout: Annotated[
-        str | None, typer.Option("--format", help="canvas, moodle or classroom (detected if left out).")
+        str | None,
+        typer.Option("--format", metavar="NAME", help="canvas, moodle or classroom (detected if left out)."),
     ] = None,
 ) -> None:
     """Fill a batch's marks into a Canvas, Moodle or Google Classroom gradebook export, to import back."""

@@ -53,6 +53,31 @@ class UnknownQuestionError(MarkerError):
         )
 
 
+class NoQuestionError(MarkerError):
+    """No script of a batch can be marked: none names a question of the bank, and none was chosen
+    for them (nothing is marked)."""
+
+    def __init__(
+        self, source: str, n_scripts: int, named: Iterable[str], chosen: str | None, known: Iterable[str]
+    ):
+        named, valid = sorted(named), ", ".join(sorted(known)) or "(none: the question bank is empty)"
+        scripts = f"{n_scripts} script{'s' if n_scripts != 1 else ''}"
+        if named:
+            they = "the question ids they name" if n_scripts != 1 else "the question id it names"
+            why = f"{they} ({', '.join(named)}) {'are' if len(named) != 1 else 'is'} not in the question bank"
+            fix = "Correct the question_id column (a row's question_id is used before --question)"
+            if chosen is None:
+                fix += ", or empty it and choose the question with --question ID"
+        else:
+            which = "none says" if n_scripts != 1 else "it does not say"
+            why = f"{which} which question it answers and no question was chosen"
+            fix = "Choose the question with --question ID (the Question box in the app), or give a table a question_id column"
+        super().__init__(
+            f"Nothing in {source} was marked: of its {scripts}, {why}. {fix}. Valid ids: {valid} "
+            "(see 'marker questions')."
+        )
+
+
 class AnswerTooLongError(MarkerError):
     def __init__(self, n_chars: int, limit: int = MAX_ANSWER_CHARS):
         self.n_chars, self.limit = n_chars, limit

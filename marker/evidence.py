@@ -1,4 +1,5 @@
-"""The evidence stage, from a parsed Doc: the only stage that reads spaCy objects.
+"""The evidence stage, from a parsed Doc: the only stage that reads spaCy objects (with
+:mod:`marker.clauses`, which reads what each date is said with).
 
 Reads the answer's Doc (with the ``marker_concepts`` spans) and the question's
 :class:`~marker.index.QuestionIndex`. Writes :class:`Evidence`: sentences (role, claim or list,
@@ -18,6 +19,7 @@ from rapidfuzz import fuzz, process
 from spacy.tokens import Doc, Span, Token
 
 from .bank import cue_prefix, reject_key
+from .clauses import Said, preposition, said_with
 from .concepts import EXACT, SPANS_KEY
 from .roles import ANALYSIS, COUNTER, EVALUATION, sentence_role
 from .similarity import (
@@ -98,6 +100,10 @@ class DateRef:
     text: str
     sent: int
     linked: tuple[str, ...] = ()
+    #: The words the date dates, with the concepts each is said of (:mod:`marker.clauses`).
+    said: tuple[Said, ...] = ()
+    #: The preposition it hangs on ("in", "by"), lower case; "" when none.
+    preposition: str = ""
 
 
 @dataclass(frozen=True)
@@ -394,7 +400,11 @@ def _dates_and_figures(
     for ref, s, e in found:
         date_tokens.update(range(s, e))
         linked = _linked_keys(doc, s, e, sent, own_spans)
-        dates.append(DateRef(ref.year, ref.month, ref.day, ref.start, ref.end, ref.text, i, linked))
+        said = said_with(sent, s, e, own_spans, [(a, b) for _, a, b in found])
+        prep = preposition(sent, s, e)
+        dates.append(
+            DateRef(ref.year, ref.month, ref.day, ref.start, ref.end, ref.text, i, linked, said, prep)
+        )
     labels = TUNING.evidence.figure_labels
     for ent in ents:
         is_figure = ent.label_ in labels and any(c.isdigit() for c in ent.text)

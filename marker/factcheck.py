@@ -2,20 +2,25 @@
 
 Pure functions over :class:`~marker.evidence.Evidence` and the topic's dated facts.
 A date is only checked against the events it is *said of* (next to the event's name or
-attached to it in the parse), and never flagged when another event named in the same
-sentence fits it, so that "two years after Rapallo, in 1924, Britain recognised the
-USSR" is not called wrong.
+attached to it in the parse), or the facts it is said in the words of (a fact's
+``phrasing``: "the Comintern was founded in 1921" dates "founded", said of the Comintern).
+It is never flagged when another event named in the same sentence fits it, so that "two
+years after Rapallo, in 1924, Britain recognised the USSR" is not called wrong, nor when it
+is a bound ("by 1923").
 
-Reads: :class:`~marker.evidence.Evidence` (dates with the events they are said of, concept
-mentions, sentences), the topic's concepts and dated facts, and the question's period.
+Reads: :class:`~marker.evidence.Evidence` (dates with the events they are said of and the
+words they date, concept mentions, sentences), the topic's concepts and dated facts, and the
+question's period.
 Writes: a list of :class:`FactIssue`, errors first. Which kinds of concept carry a date and
 how far the period stretches are ``TUNING.facts`` in ``marker/tuning.py``.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
+from .clauses import Said
 from .evidence import DateRef, Evidence
 from .rubric import Fact, Period, Question, Topic, format_partial_date
 from .tuning import TUNING
@@ -84,37 +89,75 @@ class _Facts:
             return []
         return [f for f in self.by_concept.get(concept_id or "", []) if f.check]
 
+    def events(self, found: list[Fact]) -> list[Fact]:
+        """Those of ``found`` that date an event or treaty (not a person's or a country's)."""
+        return [f for f in found if self.kinds.get(f.concept) in DATED_KINDS]
+
+    def phrased(self, said: Said, sentence: str) -> list[Fact]:
+        """The checkable facts whose phrasing ``said`` is, in a sentence with none of its
+        ``unless`` words (see :class:`~marker.rubric.Phrasing`)."""
+        return [
+            f
+            for f in self.topic.facts
+            if f.check
+            and f.phrasing
+            and _says(f, said)
+            and not _has_words(sentence.lower(), f.phrasing.unless)
+        ]
+
+
+def _has_words(text: str, words: list[str]) -> bool:
+    return any(re.search(rf"(?<!\w){re.escape(w.lower())}(?!\w)", text) for w in words)
+
+
+def _says(fact: Fact, said: Said) -> bool:
+    """Whether a word a date is said with states ``fact`` in the words of its phrasing."""
+    phrasing = fact.phrasing
+    assert phrasing is not None
+    concepts = said.undergo if phrasing.undergoes else said.of
+    return (
+        bool(said.words.intersection(v.lower() for v in phrasing.verbs))
+        and bool(concepts.intersection(phrasing.of or [fact.concept]))
+        and (not phrasing.needs or _has_words(said.text, phrasing.needs))
+    )
+
+
+def _wrong_date(date: DateRef, evidence: Evidence, facts: _Facts, fact: Fact) -> FactIssue:
+    label = facts.topic.concept(fact.concept).label
+    when = fact.describe_date()
+    return FactIssue(
+        kind=WRONG_DATE,
+        severity="error",
+        start=date.start,
+        end=date.end,
+        text=date.text,
+        sentence=evidence.sentences[date.sent].text,
+        concept=label,
+        message=f"'{date.text}' does not fit {label}: {fact.event} ({when}).",
+        correct=f"{fact.event} ({when})",
+    )
+
 
 def _wrong_dates(evidence: Evidence, facts: _Facts) -> list[FactIssue]:
-    """Dates said of an event or treaty that they do not fit, unless another event named in the
-    sentence fits them; each date is flagged once."""
+    """Dates said of an event or treaty, or said in the words of a fact's phrasing ("the
+    Comintern was founded in 1921"), that do not fit it; each date is flagged once.
+
+    A date is never flagged when another event named in its sentence fits it, nor when it is a
+    bound ("by 1923", ``TUNING.facts.relative_prepositions``) rather than the date of anything.
+    """
     issues: list[FactIssue] = []
-    flagged: set[tuple[int, int]] = set()
     for date in evidence.dates:
+        if date.preposition in TUNING.facts.relative_prepositions:
+            continue
         in_sentence = {m.concept for m in evidence.mentions if m.sent == date.sent and m.concept}
-        if any(fits(date, f) for c in in_sentence for f in facts.by_concept.get(c, [])):
-            continue  # some event named here fits the date
-        for key in date.linked:
-            checkable = facts.defining(key[2:])
-            if not checkable or (date.start, date.end) in flagged:
-                continue
-            fact = checkable[0]
-            label = facts.topic.concept(fact.concept).label
-            when = fact.describe_date()
-            issues.append(
-                FactIssue(
-                    kind=WRONG_DATE,
-                    severity="error",
-                    start=date.start,
-                    end=date.end,
-                    text=date.text,
-                    sentence=evidence.sentences[date.sent].text,
-                    concept=label,
-                    message=f"'{date.text}' does not fit {label}: {fact.event} ({when}).",
-                    correct=f"{fact.event} ({when})",
-                )
-            )
-            flagged.add((date.start, date.end))
+        fitting = [f for c in in_sentence for f in facts.by_concept.get(c, []) if fits(date, f)]
+        checkable = next((facts.defining(key[2:]) for key in date.linked if facts.defining(key[2:])), [])
+        phrased = [f for said in date.said for f in facts.phrased(said, evidence.sentences[date.sent].text)]
+        if checkable and not fitting:  # no fact of anything named here fits the date
+            fact = next((f for f in checkable if f in phrased), checkable[0])  # the one the words say
+            issues.append(_wrong_date(date, evidence, facts, fact))
+        elif phrased and not any(fits(date, f) for f in phrased + facts.events(fitting)):
+            issues.append(_wrong_date(date, evidence, facts, phrased[0]))
     return issues
 
 

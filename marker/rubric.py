@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import RubricError, RubricErrors
+from .yaml_errors import yaml_problem
 
 SCHEMA_VERSION = 1
 
@@ -83,6 +84,24 @@ class Concept(_Strict):
         return list(seen)
 
 
+class Phrasing(_Strict):
+    """How answers state a fact without naming its event ("the Comintern was founded in 1921").
+
+    A date said with one of ``verbs`` (lemmas, a particle after a space: "set up"; nouns too:
+    "execution"), of a concept in ``of`` (default: the fact's own), must fit the fact.
+    """
+
+    verbs: list[Annotated[str, Field(min_length=2)]] = Field(min_length=1)
+    of: list[Slug] = Field(default_factory=list)
+    #: The concept must undergo it (the subject of "was founded", the object of "lifted"): "the
+    #: Comintern founded parties in 1921" says nothing of when the Comintern was founded.
+    undergoes: bool = False
+    #: Words of which one must be in the clause too ("Orel": Denikin reached other towns).
+    needs: list[str] = Field(default_factory=list)
+    #: Words that make the clause another claim ("de facto" for Britain's 1924 recognition).
+    unless: list[str] = Field(default_factory=list)
+
+
 class Fact(_Strict):
     """A dated, checkable fact about a concept (a treaty signed, a battle fought)."""
 
@@ -93,6 +112,7 @@ class Fact(_Strict):
     end: PartialDate | None = None
     place: str | None = None
     check: bool = True
+    phrasing: Phrasing | None = None
 
     @property
     def years(self) -> tuple[int, int]:
@@ -127,8 +147,10 @@ class Topic(_Strict):
             raise ValueError(f"concept ids must be unique; repeated: {', '.join(dupes)}")
         known = set(ids)
         for fact in self.facts:
-            if fact.concept not in known:
-                raise ValueError(f"fact '{fact.id}' names unknown concept '{fact.concept}'")
+            named = [fact.concept, *(fact.phrasing.of if fact.phrasing else [])]
+            for cid in named:
+                if cid not in known:
+                    raise ValueError(f"fact '{fact.id}' names unknown concept '{cid}'")
         return self
 
     def concept(self, concept_id: str) -> Concept:
@@ -435,8 +457,8 @@ def _parse_yaml(text: str, source: str) -> tuple[Any, yaml.Node | None]:
     try:
         return yaml.safe_load(text), yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
-        line = exc.problem_mark.line + 1 if exc.problem_mark else None
-        raise RubricErrors([RubricError(source, f"not valid YAML: {exc.problem}", line=line)]) from None
+        line, reason = yaml_problem(text, exc)
+        raise RubricErrors([RubricError(source, f"not valid YAML: {reason}", line=line)]) from None
 
 
 def _validate(model: type[BaseModel], data: Any, node: yaml.Node | None, source: str) -> Any:

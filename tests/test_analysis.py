@@ -178,7 +178,7 @@ def test_analysis_validation_date_slips_flagged_without_false_flags(validation_r
     clean = [fb for a, fb in validation_results if a.kind != "factual-slip"]
     flagged = sum(any(f.severity == "error" for f in fb.fact_issues) for fb in slips)
     false_flags = [f.text for fb in clean for f in fb.fact_issues if f.severity == "error"]
-    assert flagged >= 10 and false_flags == []
+    assert flagged == len(slips) == 16 and false_flags == []
 
 
 def test_analysis_evidence_offsets_hold_for_sentences(shipped_marker):

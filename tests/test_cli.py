@@ -95,7 +95,7 @@ def test_cli_rubric_validate_good_and_bad(mini_env, tmp_path):
         encoding="utf-8",
     )
     result = run("rubric", "validate", str(bad))
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert f"{bad}, line 7: field 'max_mark'" in result.stderr
     # After the schema passes, concept ids are checked against the knowledge base.
     bad.write_text(text.replace("[treaty-of-rapallo]", "[atlantis]"), encoding="utf-8")

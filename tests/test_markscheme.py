@@ -272,7 +272,7 @@ def test_markscheme_validate_refuses_an_example_outside_its_band(scheme_marker, 
     answer = tmp_path / "answers" / "q-compact" / "model-1.md"
     answer.write_text(answer.read_text(encoding="utf-8").replace("intended_mark: 4", "intended_mark: 7"))
     result = runner.invoke(app, ["rubric", "validate", str(tmp_path / "rubrics"), str(tmp_path / "answers")])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     line = _line(answer.read_text(encoding="utf-8"), "intended_mark: 7")
     assert f"{answer}, line {line}: field 'intended_mark'" in result.output
     assert "band 3-5, got 7" in result.output

@@ -19,6 +19,35 @@ class FactsTuning(_Section):
             "beside them are never called wrong."
         ),
     )
+    said_climb: int = Field(
+        default=5,
+        ge=1,
+        le=10,
+        description=(
+            "Parse heads climbed from a date to the word it dates, for a fact's phrasing ('the Comintern "
+            "was set up in Moscow in March 1920': from 1920 through 'in', 'Moscow' and 'in' to 'set up'). "
+            "Names and prepositions are climbed through; the first verb or common noun ends the climb, "
+            "as 'the war of 1920' dates the war, not the verb above it. Five reaches 'the defeat of the "
+            "Red Army outside Warsaw in August 1921' without leaving the clause."
+        ),
+    )
+    relative_prepositions: tuple[str, ...] = Field(
+        default=_word_list("by before after since until till"),
+        min_length=1,
+        description=(
+            "A date after one of these is a bound, not the date of what is said: 'by 1923 the Treaty of "
+            "Rapallo had given Germany training grounds' and 'after 1921 the blockade was over' are true, "
+            "so such dates are never called wrong."
+        ),
+    )
+    pronouns: tuple[str, ...] = Field(
+        default=_word_list("he she they it"),
+        min_length=1,
+        description=(
+            "Subject pronouns that stand for a concept named earlier in the sentence, for a fact's "
+            "phrasing: 'Kolchak was handed over at Irkutsk, where he was shot in February 1921'."
+        ),
+    )
     period_slack_years: int = Field(
         default=1,
         ge=0,

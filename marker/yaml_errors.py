@@ -1,0 +1,60 @@
+"""Where a YAML error is, and what is wrong there, in words a teacher understands.
+
+PyYAML reports where it gave up, which for the commonest slip in a hand-edited rubric, a
+quote opened and never closed, is far from the slip: the value runs on to the next quote
+mark or to the end of the file. :func:`yaml_problem` names the line where the quote opens.
+"""
+
+from __future__ import annotations
+
+import re
+
+import yaml
+
+
+def yaml_problem(text: str, exc: yaml.MarkedYAMLError) -> tuple[int | None, str]:
+    """The 1-based line to show for a YAML error, and what is wrong there.
+
+    A quote left open runs on to the next quote mark or the end of the file, and YAML
+    complains only there: the line shown is the one where the quoted value starts.
+
+    >>> text = 'id: q1\\nquestion: "Why did Britain recognise the USSR?\\nmax_mark: 4\\n'
+    >>> try:
+    ...     yaml.safe_load(text)
+    ... except yaml.MarkedYAMLError as exc:
+    ...     print(yaml_problem(text, exc))
+    (2, 'the quoted value that starts on this line has no closing " (a quote opened must be closed on its line)')
+    """
+    line = exc.problem_mark.line + 1 if exc.problem_mark else None
+    opened = None
+    if exc.context == "while scanning a quoted scalar" and exc.context_mark is not None:
+        opened = exc.context_mark
+    else:
+        opened = _quote_running_into(text, line)
+    if opened is None:
+        return line, str(exc.problem)
+    quote = text[opened.index] if opened.index < len(text) else '"'
+    return opened.line + 1, (
+        f"the quoted value that starts on this line has no closing {quote} "
+        "(a quote opened must be closed on its line)"
+    )
+
+
+_KEY_LINE = re.compile(r"\n[ \t]*(?:- |[\w-]+:[ \t\n])")
+
+
+def _quote_running_into(text: str, line: int | None) -> yaml.Mark | None:
+    """Where a quoted value that spans lines and ends on ``line`` starts (an unclosed quote that
+    swallowed the lines up to the next quote mark), if there is one."""
+    last = None
+    try:
+        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            raw = text[token.start_mark.index : token.end_mark.index]
+            # A value that took in lines looking like "key: ..." or "- item" was never closed.
+            if isinstance(token, yaml.ScalarToken) and token.style in ('"', "'") and _KEY_LINE.search(raw):
+                last = token
+    except yaml.YAMLError:
+        pass
+    if last is not None and line is not None and last.end_mark.line + 1 == line:
+        return last.start_mark
+    return None
