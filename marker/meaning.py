@@ -130,6 +130,12 @@ def _remember(text: str, vector: np.ndarray) -> None:
             _RECENT.popitem(last=False)
 
 
+def forget_recent() -> None:
+    """Drop the vectors kept of recent texts (benchmarks time marking without them)."""
+    with _RECENT_LOCK:
+        _RECENT.clear()
+
+
 def answer_vectors(texts: list[str]) -> np.ndarray:
     """The unit meaning vectors of texts (those met lately in this process are not encoded again)."""
     with _RECENT_LOCK:
