@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from marker import analytics
-from marker.app.shared import error_text, md, resources, teacher_gate, workspace
+from marker.app.shared import ICON, error_text, md, resources, teacher_gate, workspace
 from marker.batch import run_batch
 from marker.errors import MarkerError
 from marker.export import results_table
@@ -219,7 +219,7 @@ def show(saved: dict) -> None:
             "batch and were not marked again."
         )
     for note in result.notes:
-        st.info(md(note), icon=":material/info:")
+        st.info(md(note), icon=ICON["info"])
     cols = st.columns(len(DOWNLOADS))
     for col, (key, name, mime, label) in zip(cols, DOWNLOADS, strict=True):
         col.download_button(
@@ -229,7 +229,7 @@ def show(saved: dict) -> None:
             mime=mime,
             key=f"batch_download_{key}",
             on_click="ignore",
-            icon=":material/download:",
+            icon=ICON["download"],
         )
     st.dataframe(pd.DataFrame(results_table(records)), hide_index=True, width="stretch")
     show_not_marked(result)
@@ -341,7 +341,7 @@ if saved is None:
     st.info(
         "Upload a class set to begin: a .zip of scripts, a CSV or Excel table with an 'answer' column, "
         "or several script files. Then press \u201cMark the batch\u201d.",
-        icon=":material/upload_file:",
+        icon=ICON["upload"],
     )
 else:
     show(saved)
