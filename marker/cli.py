@@ -457,14 +457,16 @@ def _looks_like_topic(path: Path) -> bool:
 
 #: Settings ``marker app`` gives Streamlit (the same as the repository's .streamlit/config.toml,
 #: which an installed wheel does not have): serve this computer only, send no usage statistics,
-#: open no browser. Streamlit ranks flags over its STREAMLIT_* environment variables over its
-#: config files, so each is passed as a flag only when the user set it in none of those: a flag
+#: open no browser, show no Deploy button or developer menu items. Streamlit ranks flags over its
+#: STREAMLIT_* environment variables over its config files, so each is passed as a flag only
+#: when the user set it in none of those: a flag
 #: (``marker app --server.address 0.0.0.0``), a variable (STREAMLIT_SERVER_ADDRESS=...) or a key
 #: in ~/.streamlit/config.toml or ./.streamlit/config.toml still wins.
 APP_SETTINGS = {
     "server.address": "127.0.0.1",
     "server.headless": "true",
     "browser.gatherUsageStats": "false",
+    "client.toolbarMode": "viewer",
 }
 
 
@@ -496,9 +498,9 @@ def run_app(ctx: typer.Context, data_dir: DataDirOpt = None) -> None:
 
     flags: list[str] = []
     for key, value in APP_SETTINGS.items():
-        env = "STREAMLIT_" + key.upper().replace(".", "_")
+        variable = "STREAMLIT_" + key.upper().replace(".", "_")
         given = any(a == f"--{key}" or a.startswith(f"--{key}=") for a in ctx.args)
-        if env not in os.environ and not given and not _in_streamlit_config(key):
+        if variable not in os.environ and not given and not _in_streamlit_config(key):
             flags.append(f"--{key}={value}")
     cmd = [
         sys.executable,
@@ -514,7 +516,7 @@ def run_app(ctx: typer.Context, data_dir: DataDirOpt = None) -> None:
         # manager's stop reaches the server itself instead of leaving it running orphaned.
         sys.stdout.flush()
         sys.stderr.flush()
-        os.execv(sys.executable, cmd)
+        os.execve(sys.executable, cmd, env)  # env: --data-dir reaches the app
     try:
         raise typer.Exit(subprocess.call(cmd, env=env))
     except KeyboardInterrupt:
