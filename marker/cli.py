@@ -382,10 +382,12 @@ def batch(
     for note in result.notes:
         typer.echo(f"Note: {note}", err=True)
     for r in result.records:
-        if r.feedback is None:
-            typer.echo(f"Not marked: {r.source}: {r.error}", err=True)
+        if r.feedback is None:  # "Rejected: alice (scripts/alice.docx): ..." or "Failed: ..."
+            typer.echo(f"{r.status.capitalize()}: {r.script_id} ({r.source}): {r.error}", err=True)
     for dup, first in result.duplicates:
         typer.echo(f"Duplicate: {dup} has the same text as {first}", err=True)
+    if result.reuse_note():
+        typer.echo(result.reuse_note())
     typer.echo(result.summary())
     for path in result.outputs.values():
         typer.echo(f"  wrote {path}")
