@@ -244,14 +244,12 @@ def run_batch(
         raise UnknownQuestionError(question_id, catalogue)
     plan = _plan(input, question_id, catalogue, use_calibration, workspace.data_dir)
     store = store if store is not None else JobStore(workspace.data_dir / "batches.sqlite3")
-    earlier = store.job(plan.job_id)
     options = {"engine": engine, "processes": processes, "questions": source.questions}
-    plan.open(store, input, question_id, {**options, "use_calibration": use_calibration})
+    before = plan.open(store, input, question_id, {**options, "use_calibration": use_calibration})
     run = _Engine(engine, address, processes, source, workspace, catalogue)
     n_skipped = _mark_pending(store, plan, run, progress)
     store.finish_job(plan.job_id)
-    result = _result(store, plan, out_dir, input, n_skipped, run.notes)
-    return replace(result, marked_before=earlier.created if earlier is not None else "")
+    return replace(_result(store, plan, out_dir, input, n_skipped, run.notes), marked_before=before)
 
 
 def _source(
@@ -297,8 +295,12 @@ class _Plan:
     def position(self) -> dict[str, int]:
         return {s.script_id: i for i, s in enumerate(self.scripts)}
 
-    def open(self, store: JobStore, input: Path, question_id: str | None, options: dict) -> None:
-        """Open (or reopen) the job in the store, with its rejected scripts as of this run."""
+    def open(self, store: JobStore, input: Path, question_id: str | None, options: dict) -> str:
+        """Open (or reopen) the job in the store, with its rejected scripts as of this run.
+
+        Returns when the job was first run if it was already in the store (else "").
+        """
+        earlier = store.job(self.job_id)
         store.open_job(
             self.job_id,
             input=str(input),
@@ -307,6 +309,7 @@ class _Plan:
             options=options,
         )
         store.replace_rejected(self.job_id, self.rejected_rows())
+        return earlier.created if earlier is not None else ""
 
     def rejected_rows(self) -> list[StoredResult]:
         """Scripts with no known question, then files that could not be read."""
