@@ -22,7 +22,18 @@ from marker.workspace import Workspace
 def _workspace(data: str) -> Workspace:
     ws = Workspace(Path(data))
     ws.marker  # noqa: B018  (load spaCy now, under the spinner, not on the first Mark)
+    # The question the Practise page opens on, ready before anyone can press Mark; the others
+    # are prepared when chosen (warm_soon).
+    first = first_question(ws)
+    if first is not None:
+        ws.warm(first)
     return ws
+
+
+def first_question(ws: Workspace) -> str | None:
+    """The question the Practise page shows first: the first question of the first topic."""
+    questions = list(ws.bank.questions.values())
+    return next((q.id for topic in ws.bank.topics for q in questions if q.topic == topic), None)
 
 
 def workspace() -> Workspace:
