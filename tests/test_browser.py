@@ -167,6 +167,8 @@ def test_browser_marks_an_answer_and_saves_a_screenshot(chromium, app_url):
         expect(page.frame_locator("iframe").first.locator("#wc")).to_have_text("600 words")
 
         # Click to feedback for a 600-word essay: the mark and the marked-up answer on the screen.
+        # As a student would, click once the pasted text is in the box (the browser has drawn it).
+        page.wait_for_timeout(1000)
         started = time.monotonic()
         page.get_by_role("button", name="Mark", exact=True).click()
         metric = page.locator('[data-testid="stMetricValue"]').first
