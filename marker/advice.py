@@ -8,6 +8,7 @@ are two to four concrete things to do in the redraft, most valuable first (count
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from .evidence import Evidence
@@ -87,35 +88,87 @@ def next_steps(
     tuning = TUNING.feedback
     missing = sorted((p for p in points if p.status == MISSING), key=lambda p: -p.weight)
     partial = sorted((p for p in points if p.status == PARTIAL), key=lambda p: -p.weight)
-    steps = _repairs(question, facts, advisories)
+    steps = _repairs(question, topic, facts, advisories)
     if placement.ladder and placement.level is not None and placement.level < len(placement.ladder):
         steps += _next_level(question, topic, placement.ladder[placement.level], missing, partial, len(steps))
     by_id = {p.id: p for p in question.points}
-    for p in missing + partial:
-        if len(steps) >= tuning.max_steps or (
-            len(steps) >= tuning.partial_steps_until and p.status == PARTIAL
-        ):
+    for p in missing:
+        if len(steps) >= tuning.max_steps:
             break
-        if any(p.label.rstrip(".") in s for s in steps):
-            continue
-        if p.status == MISSING:
+        if not _mentioned(p, by_id[p.id].explanation, steps):
             steps.append(f"Add: {p.label.rstrip('.')}. {by_id[p.id].explanation}".strip())
-        else:
-            steps.append(
-                f"Develop: {p.label.rstrip('.')} \u2014 you mention it; explain how it answers the question."
-            )
-    fillers = [
-        "Check every date and name against your notes, and make each paragraph's first sentence "
-        "answer the question directly.",
-        "Practise the answer again under timed conditions.",
-    ]
-    for step in fillers:
+    room = min(tuning.max_steps, tuning.partial_steps_until) - len(steps)
+    develop = [p for p in partial if not _mentioned(p, by_id[p.id].explanation, steps)][: max(room, 0)]
+    if develop:
+        steps.append(_develop(develop))
+    for step in _fillers(question, topic):
         if len(steps) < tuning.min_steps:
             steps.append(step)
-    return steps[: tuning.max_steps]
+    return _without_repeats(steps)[: tuning.max_steps]
 
 
-def _repairs(question: Question, facts: list[FactIssue], advisories: list[Advisory]) -> list[str]:
+def _mentioned(point: PointResult, explanation: str, steps: list[str]) -> bool:
+    """Whether a step already names the point or gives its explanation (the judgement step quotes it)."""
+    said = [point.label.rstrip("."), *([explanation.strip()] if explanation.strip() else [])]
+    return any(text in s for s in steps for text in said)
+
+
+def _develop(points: list[PointResult]) -> str:
+    """One step for the points the answer mentions without explaining (one sentence, not one per point)."""
+    labels = [p.label.rstrip(".") for p in points]
+    if len(labels) == 1:
+        return f"Develop: {labels[0]} \u2014 you mention it; explain how it answers the question."
+    return (
+        f"Develop what you mention but do not yet explain ({'; '.join(labels)}): "
+        "say how each answers the question."
+    )
+
+
+def dated_subject(question: Question, topic: Topic) -> bool:
+    """Whether dates are the evidence of this question (history), so advice may talk of dates.
+
+    A question or topic with a period, or a topic with dated facts, is; an imported science
+    question (no period, no facts) is not, and its advice speaks of terms and figures instead.
+    """
+    return bool(question.period or topic.period or topic.facts)
+
+
+def _fillers(question: Question, topic: Topic) -> list[str]:
+    """Generic steps that make up the minimum number, worded for the subject."""
+    check = (
+        "Check every date and name against your notes"
+        if dated_subject(question, topic)
+        else "Check every key term and figure against your notes"
+    )
+    return [
+        f"{check}, and make each paragraph's first sentence answer the question directly.",
+        "Practise the answer again under timed conditions.",
+    ]
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?\u201d])\s+")
+
+
+def _without_repeats(steps: list[str]) -> list[str]:
+    """The steps with every sentence said once: a sentence an earlier step already says is left
+    out of a later one, and a step with nothing new left is dropped."""
+    seen: set[str] = set()
+    out = []
+    for step in steps:
+        fresh = []
+        for sentence in _SENTENCE_END.split(step.strip()):
+            key = " ".join(sentence.lower().split())
+            if key and key not in seen:
+                seen.add(key)
+                fresh.append(sentence)
+        if fresh:
+            out.append(" ".join(fresh))
+    return out
+
+
+def _repairs(
+    question: Question, topic: Topic, facts: list[FactIssue], advisories: list[Advisory]
+) -> list[str]:
     """Steps that fix what is wrong before anything is added: a wrong date, a list, the wrong question."""
     steps = []
     codes = {a.code for a in advisories}
@@ -130,6 +183,9 @@ def _repairs(question: Question, facts: list[FactIssue], advisories: list[Adviso
         steps.append(
             "Replace the lists of names with sentences: for each event or person, say what it did and "
             "how that affected the question's issue."
+            if dated_subject(question, topic)
+            else "Replace the lists of key words with sentences: for each term, say what it means here "
+            "and how it answers the question."
         )
     if "off-topic" in codes:
         steps.append(f"Answer the question set: \u201c{question.question}\u201d")
@@ -171,7 +227,12 @@ def _next_level(
             )
         elif c.name == "precision":
             example = _example_for(question, topic, to_cover)
-            steps.append(lead + f"add precise evidence: dates, names and figures{example}.")
+            kinds = (
+                "dates, names and figures"
+                if dated_subject(question, topic)
+                else "exact terms, names and figures"
+            )
+            steps.append(lead + f"add precise evidence: {kinds}{example}.")
         elif c.name == "points" and to_cover:
             p = to_cover[0]
             example = _example_for(question, topic, [p])

@@ -87,7 +87,7 @@ def percent(mark: float | None, max_mark: float | None) -> float | None:
 def class_summary(records: Sequence[ResultRecord]) -> dict:
     """Headline figures for a class.
 
-    Returns a dict with ``n``, ``n_marked``, ``n_failed``, ``mean``, ``median``, ``min``,
+    Returns a dict with ``n``, ``n_marked``, ``n_failed``, ``n_rejected``, ``mean``, ``median``, ``min``,
     ``max`` (marks of the marked scripts; None when none was marked), ``mean_percent``,
     ``max_mark`` (the highest possible mark seen), ``question_ids`` and ``level_counts``
     (level -> scripts, ascending; points-marked questions have no level and are not counted).
@@ -102,7 +102,8 @@ def class_summary(records: Sequence[ResultRecord]) -> dict:
     return {
         "n": len(records),
         "n_marked": len(marked),
-        "n_failed": len(records) - len(marked),
+        "n_failed": sum(r.feedback is None and r.status == "failed" for r in records),
+        "n_rejected": sum(r.feedback is None and r.status == "rejected" for r in records),
         "mean": round(statistics.fmean(marks), 2) if marks else None,
         "median": statistics.median(marks) if marks else None,
         "min": min(marks) if marks else None,
@@ -235,9 +236,16 @@ def common_slips(records: Sequence[ResultRecord], top: int = 10) -> list[dict]:
 
 
 def failed_scripts(records: Sequence[ResultRecord]) -> list[dict]:
-    """The scripts that could not be marked: ``student`` (display name), ``script_id``, ``source``, ``error``."""
+    """The scripts that could not be marked: ``student`` (display name), ``script_id``, ``source``,
+    ``status`` ("failed" or "rejected") and ``error``."""
     return [
-        {"student": name, "script_id": r.script_id, "source": r.source, "error": r.error or "not marked"}
+        {
+            "student": name,
+            "script_id": r.script_id,
+            "source": r.source,
+            "status": r.status,
+            "error": r.error or "not marked",
+        }
         for name, r in zip(student_labels(records), records, strict=True)
         if r.feedback is None
     ]
@@ -302,6 +310,7 @@ def _figures(summary: dict) -> str:
         ("Scripts", str(summary["n"])),
         ("Marked", str(summary["n_marked"])),
         ("Failed", str(summary["n_failed"])),
+        ("Rejected", str(summary["n_rejected"])),
         ("Mean mark", _fmt(summary["mean"]) + (out_of if summary["mean"] is not None else "")),
         ("Median", _fmt(summary["median"])),
         (
@@ -433,10 +442,11 @@ def _slips_table(entries: list[dict]) -> str:
 
 def _failed_list(entries: list[dict]) -> str:
     rows = [
-        f"<tr><td>{_esc(e['student'])}</td><td>{_esc(e['source'])}</td><td>{_esc(e['error'])}</td></tr>"
+        f"<tr><td>{_esc(e['student'])}</td><td>{_esc(e['source'])}</td><td>{_esc(e['status'])}</td>"
+        f"<td>{_esc(e['error'])}</td></tr>"
         for e in entries
     ]
-    return _table(("Student", "Source", "Why it failed"), rows, "Every script was marked.")
+    return _table(("Student", "Source", "Status", "Why"), rows, "Every script was marked.")
 
 
 def summary_report_html(records: Sequence[ResultRecord], title: str = "Class report") -> str:

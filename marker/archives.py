@@ -31,7 +31,7 @@ from .readers import (
     too_big,
     unsupported,
 )
-from .scripts import Ingested, Limits, Rejected, Script, student_from, text_sha
+from .scripts import Ingested, Limits, Rejected, Script, bare_id, student_from, text_sha, unique_id
 
 # A high ratio on a small entry is harmless (a page of blank lines compresses very well).
 _BOMB_MIN_BYTES = 1_000_000
@@ -47,8 +47,9 @@ class Collector:
     rejected: list[Rejected] = field(default_factory=list)
     ids: set[str] = field(default_factory=set)
 
-    def reject(self, source: str, reason: str) -> None:
-        self.rejected.append(Rejected(source, reason))
+    def reject(self, source: str, reason: str, script_id: str = "") -> None:
+        """Set a file (or row) aside, giving it an id like a script's (its own, or its bare name)."""
+        self.rejected.append(Rejected(source, reason, unique_id(script_id or bare_id(source), self.ids)))
 
     def add_file(self, source: str, rel: str, data: bytes) -> None:
         """Read one script file; ``rel`` is its path inside the folder or archive."""
@@ -57,18 +58,18 @@ class Collector:
         except AnswerFileError as exc:
             self.reject(source, str(exc))
             return
-        path = PurePosixPath(rel)
-        script_id = str(path.with_suffix(""))
-        if script_id in self.ids:  # alice.txt next to alice.docx
-            script_id = rel
-        base, n = script_id, 2
-        while script_id in self.ids:  # the same name twice in one zip
-            script_id, n = f"{base}~{n}", n + 1
-        self.keep(Script(script_id, student_from(path.stem), text, None, None, source, text_sha(text)))
+        # The bare name, whichever folder the file was in (alice.txt next to alice.docx, or
+        # set1/alice.txt and set2/alice.txt: alice and alice~2); ``source`` says where it was.
+        stem = bare_id(rel)
+        if len(text) > MAX_ANSWER_CHARS:
+            self.reject(source, overlong(len(text)))
+            return
+        script_id = unique_id(stem, self.ids)
+        self.keep(Script(script_id, student_from(stem), text, None, None, source, text_sha(text)))
 
     def keep(self, script: Script) -> None:
         if len(script.text) > MAX_ANSWER_CHARS:
-            self.reject(script.source, overlong(len(script.text)))
+            self.reject(script.source, overlong(len(script.text)), script.script_id)
             return
         self.ids.add(script.script_id)
         self.scripts.append(script)

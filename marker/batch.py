@@ -48,7 +48,7 @@ from .errors import MarkerError, NoQuestionError, UnknownQuestionError
 from .export import ResultRecord, feedback_zip, write_csv, write_xlsx
 from .ingest import ingest
 from .jobstore import JobStore, StoredResult, job_id_for, now
-from .scripts import Ingested, Script, student_from
+from .scripts import Ingested, Script, bare_id, student_from, unique_id
 
 if TYPE_CHECKING:
     from .workspace import Workspace
@@ -94,6 +94,8 @@ class BatchResult:
         notes: things the teacher should know (a calibration not used and why, an engine
             that failed and was replaced by this process).
         n_blank: blank answers (from a table), marked 0 and counted among the marked.
+        marked_before: when this job was first run, if this run reopened it (the same scripts
+            marked before, from the command line or the app); "" for a new job.
     """
 
     job_id: str
@@ -108,6 +110,25 @@ class BatchResult:
     statuses: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     n_blank: int = 0
+    marked_before: str = ""
+
+    def reuse_note(self) -> str:
+        """What an earlier run of the same job did, said plainly; "" for a new job.
+
+        >>> r = BatchResult("job-1", 5, 4, 0, 1, 3, [], {}, [], marked_before="2026-03-02T09:15:00+00:00")
+        >>> print(r.reuse_note())
+        Already marked on 2026-03-02 09:15 UTC: 3 scripts reused from that run, not marked again; 1 marked now.
+        """
+        if not self.marked_before:
+            return ""
+        when = self.marked_before.replace("T", " ")[:16] + " UTC"
+        reused = self.n_skipped_already_done
+        fresh = self.n_marked + self.n_failed - reused
+        if not reused:
+            return f"This batch was started on {when}, but nothing was marked then; {fresh} marked now."
+        scripts = f"{reused} script{'s' if reused != 1 else ''}"
+        line = f"Already marked on {when}: {scripts} reused from that run, not marked again"
+        return line + (f"; {fresh} marked now." if fresh else ".")
 
     def summary(self) -> str:
         """One line for a teacher.
@@ -224,11 +245,11 @@ def run_batch(
     plan = _plan(input, question_id, catalogue, use_calibration, workspace.data_dir)
     store = store if store is not None else JobStore(workspace.data_dir / "batches.sqlite3")
     options = {"engine": engine, "processes": processes, "questions": source.questions}
-    plan.open(store, input, question_id, {**options, "use_calibration": use_calibration})
+    before = plan.open(store, input, question_id, {**options, "use_calibration": use_calibration})
     run = _Engine(engine, address, processes, source, workspace, catalogue)
     n_skipped = _mark_pending(store, plan, run, progress)
     store.finish_job(plan.job_id)
-    return _result(store, plan, out_dir, input, n_skipped, run.notes)
+    return replace(_result(store, plan, out_dir, input, n_skipped, run.notes), marked_before=before)
 
 
 def _source(
@@ -274,8 +295,12 @@ class _Plan:
     def position(self) -> dict[str, int]:
         return {s.script_id: i for i, s in enumerate(self.scripts)}
 
-    def open(self, store: JobStore, input: Path, question_id: str | None, options: dict) -> None:
-        """Open (or reopen) the job in the store, with its rejected scripts as of this run."""
+    def open(self, store: JobStore, input: Path, question_id: str | None, options: dict) -> str:
+        """Open (or reopen) the job in the store, with its rejected scripts as of this run.
+
+        Returns when the job was first run if it was already in the store (else "").
+        """
+        earlier = store.job(self.job_id)
         store.open_job(
             self.job_id,
             input=str(input),
@@ -284,6 +309,7 @@ class _Plan:
             options=options,
         )
         store.replace_rejected(self.job_id, self.rejected_rows())
+        return earlier.created if earlier is not None else ""
 
     def rejected_rows(self) -> list[StoredResult]:
         """Scripts with no known question, then files that could not be read."""
@@ -295,9 +321,11 @@ class _Plan:
             )
             for pos, s, why in self.unmarkable
         ]  # fmt: skip
+        taken = {s.script_id for s in self.scripts} | {r.script_id for r in self.got.rejected}
         rows += [
             StoredResult(
-                self.job_id, r.source, len(self.scripts) + i, _rejected_name(r.source), r.source, None, None,
+                self.job_id, r.script_id or unique_id(bare_id(r.source), taken), len(self.scripts) + i,
+                _rejected_name(r.source), r.source, None, None,
                 status="rejected", mark=None, feedback=None, error=r.reason, answer="", marked_at=at,
             )
             for i, r in enumerate(self.got.rejected)

@@ -399,10 +399,12 @@ def batch(
     for note in result.notes:
         typer.echo(f"Note: {note}", err=True)
     for r in result.records:
-        if r.feedback is None:
-            typer.echo(f"Not marked: {r.source}: {r.error}", err=True)
+        if r.feedback is None:  # "Rejected: alice (scripts/alice.docx): ..." or "Failed: ..."
+            typer.echo(f"{r.status.capitalize()}: {r.script_id} ({r.source}): {r.error}", err=True)
     for dup, first in result.duplicates:
         typer.echo(f"Duplicate: {dup} has the same text as {first}", err=True)
+    if result.reuse_note():
+        typer.echo(result.reuse_note())
     typer.echo(result.summary())
     for path in result.outputs.values():
         typer.echo(f"  wrote {out / path.name}")
@@ -461,14 +463,16 @@ def validate(
 
 #: Settings ``marker app`` gives Streamlit (the same as the repository's .streamlit/config.toml,
 #: which an installed wheel does not have): serve this computer only, send no usage statistics,
-#: open no browser. Streamlit ranks flags over its STREAMLIT_* environment variables over its
-#: config files, so each is passed as a flag only when the user set it in none of those: a flag
+#: open no browser, show no Deploy button or developer menu items. Streamlit ranks flags over its
+#: STREAMLIT_* environment variables over its config files, so each is passed as a flag only
+#: when the user set it in none of those: a flag
 #: (``marker app --server.address 0.0.0.0``), a variable (STREAMLIT_SERVER_ADDRESS=...) or a key
 #: in ~/.streamlit/config.toml or ./.streamlit/config.toml still wins.
 APP_SETTINGS = {
     "server.address": "127.0.0.1",
     "server.headless": "true",
     "browser.gatherUsageStats": "false",
+    "client.toolbarMode": "viewer",
 }
 
 

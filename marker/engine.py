@@ -103,6 +103,19 @@ class Marker:
             self._indexes[key] = build_index(self.nlp, question, self.bank.topic_for(question), answers)
         return self._indexes[key]
 
+    def warm(self, question_id: str) -> bool:
+        """Build a question's index now, so that its first answer is marked as quickly as the rest.
+
+        Parsing the mark scheme and model answers takes seconds: the app does it while the
+        student writes. True if the index had to be built, False if it was there already.
+        """
+        with self._lock:
+            question = self.bank.question(question_id)
+            self._register(question)
+            before = len(self._indexes)
+            self.index(question)
+            return len(self._indexes) > before
+
     # ------------------------------------------------------------------ marking
 
     def mark(self, question_id: str, text: str) -> Feedback:

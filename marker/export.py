@@ -67,8 +67,9 @@ def results_table(records: Sequence[ResultRecord]) -> list[dict]:
     ``script_id, student, source, question_id, mark, max_mark, percent, level, status,
     error``, then ``point: <label>`` (credited / partial / missing) for every point across
     the records in mark-scheme order, then ``fact_issues`` and ``advisories`` (their messages
-    joined with "; ") and ``calibrated``. A failed script has status "failed", its error,
-    and blanks (None) for everything marking would have filled.
+    joined with "; ") and ``calibrated``. A script not marked has its status ("failed" or
+    "rejected", :attr:`ResultRecord.status`), its reason in ``error``, and blanks (None) for
+    everything marking would have filled; writers show a blank as an empty cell.
     """
     labels = analytics.point_labels(records)
     rows = []
@@ -82,7 +83,7 @@ def results_table(records: Sequence[ResultRecord]) -> list[dict]:
                 "max_mark": None,
                 "percent": None,
                 "level": None,
-                "status": "failed",
+                "status": r.status,
                 "error": r.error or "not marked",
             }
             row |= {f"point: {label}": None for label in labels}
@@ -200,6 +201,7 @@ def write_xlsx(records: Sequence[ResultRecord], path: str | Path) -> Path:
         ["Scripts", s["n"]],
         ["Marked", s["n_marked"]],
         ["Failed", s["n_failed"]],
+        ["Rejected", s["n_rejected"]],
         ["Questions", ", ".join(s["question_ids"])],
         ["Highest possible mark", s["max_mark"]],
         ["Mean mark", s["mean"]],

@@ -138,5 +138,6 @@ def _ingest_table(table: Table) -> Ingested:
         if uses[s.script_id] > 1 and s.question_id:
             s = replace(s, script_id=f"{s.script_id}/{s.question_id}")
         batch.keep(s)
-    batch.rejected += table.refused
+    for r in table.refused:  # after the kept rows, so a repeated script_id is the one set aside
+        batch.reject(r.source, r.reason, r.script_id)
     return batch.result()

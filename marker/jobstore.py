@@ -17,11 +17,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .export import ResultRecord
+from .records import STATUSES
 from .scripts import Script
 from .store import SqliteFile
 
 DB_NAME = "batches.sqlite3"
-STATUSES = ("marked", "failed", "rejected")
 
 
 #: Each entry upgrades the schema by one version; never edit one that has shipped, add another.
@@ -99,7 +99,9 @@ class StoredResult:
 
     def record(self) -> ResultRecord:
         """The export's view of this row."""
-        return ResultRecord(self.script_id, self.student, self.source, self.feedback, self.error, self.answer)
+        return ResultRecord(
+            self.script_id, self.student, self.source, self.feedback, self.error, self.answer, self.status
+        )
 
 
 class JobStore(SqliteFile):
@@ -242,21 +244,29 @@ def _job(row: sqlite3.Row) -> Job:
 def job_id_for(
     input_path: str | Path, question_id: str | None, scripts: Sequence[Script], *, rubric: str = ""
 ) -> str:
-    """The id of the job marking these scripts: the same scripts, question and rubric give the same id.
+    """The id of the job marking these scripts: the same scripts, questions and rubric give the same id.
 
-    The input's path is not part of it, so moving the folder or uploading the same scripts
-    again reopens the same job. ``rubric`` names what they are marked with (rubric versions,
-    calibrations): after a rubric edit, the scripts are marked again as a new job.
+    The input's path is not part of it, nor is the default question where every script names
+    its own, so moving the folder, uploading the same scripts in the app (a folder as a zip or
+    as files: script ids are bare file names) or choosing another default question for a
+    table that names them reopens the same job. ``rubric`` names what they are marked with
+    (rubric versions, calibrations): after a rubric edit, the scripts are marked again as a
+    new job.
 
     >>> s = Script("alice", "Alice", "Rapallo, 1922.", None, None, "alice.txt", "ab12")
     >>> job_id_for("set1", "q1", [s]) == job_id_for("elsewhere/set1.zip", "q1", [s])
     True
     >>> job_id_for("set1", "q1", [s]) == job_id_for("set1", "q2", [s])
     False
+    >>> own = Script("alice", "Alice", "Rapallo, 1922.", "q1", None, "t.csv row 2", "ab12")
+    >>> job_id_for("t.csv", "q1", [own]) == job_id_for("t.csv", "q2", [own])
+    True
     """
     del input_path  # deliberately not part of the id (see above)
     digest = hashlib.sha256()
-    digest.update(f"marker-batch-1\0{question_id or ''}\0{rubric}\0".encode())
-    for script_id, sha, qid in sorted((s.script_id, s.sha, s.question_id or "") for s in scripts):
+    digest.update(f"marker-batch-2\0{rubric}\0".encode())
+    # Each script with the question it is marked against: its own, else the default.
+    marked_as = ((s.script_id, s.sha, s.question_id or question_id or "") for s in scripts)
+    for script_id, sha, qid in sorted(marked_as):
         digest.update(f"{script_id}\0{sha}\0{qid}\n".encode())
     return "job-" + digest.hexdigest()[:16]

@@ -10,6 +10,9 @@ from dataclasses import asdict, dataclass
 
 from .feedback import Feedback
 
+#: What became of a script in a batch (see :attr:`ResultRecord.status`).
+STATUSES = ("marked", "failed", "rejected")
+
 
 @dataclass(frozen=True)
 class ResultRecord:
@@ -23,6 +26,11 @@ class ResultRecord:
             (``Feedback.to_dict()``, as kept in SQLite) is read back into a Feedback on creation.
         error: why it could not be marked (a corrupt file, an empty answer, ...).
         answer: the student's text, shown on the feedback page.
+        status: one of :data:`STATUSES`, the same word in the CLI, the CSV and the app:
+            "marked"; "failed", the marker raised on a script it had read (a bug to report);
+            "rejected", the input could not be used (unreadable, empty or too large file, no
+            or an unknown question, a bad table row). Left out, it is "marked" with feedback
+            and "failed" without.
     """
 
     script_id: str
@@ -31,11 +39,16 @@ class ResultRecord:
     feedback: Feedback | None
     error: str | None = None
     answer: str = ""
+    status: str = ""
 
     def __post_init__(self) -> None:
         if isinstance(self.feedback, dict):
             # Frozen: set once here, so every reader gets a Feedback whichever form it was given.
             object.__setattr__(self, "feedback", Feedback.from_dict(self.feedback))
+        if not self.status:
+            object.__setattr__(self, "status", "marked" if self.feedback is not None else "failed")
+        if self.status not in STATUSES:
+            raise ValueError(f"status must be one of {', '.join(STATUSES)}, not {self.status!r}")
 
     @property
     def failed(self) -> bool:
@@ -60,4 +73,5 @@ class ResultRecord:
             feedback=data.get("feedback"),
             error=data.get("error"),
             answer=data.get("answer") or "",
+            status=data.get("status") or "",
         )

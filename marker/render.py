@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # Feedback.to_text() imports this module when called
     from .feedback import Feedback
+    from .placement import CriterionResult
 
 STATUS_STYLE = {
     # background, underline (a second cue besides colour), symbol shown in the label
@@ -96,6 +97,32 @@ def legend_html() -> str:
         for k, t in items
     ]
     return '<div class="marker-legend" style="font-size:0.9em">' + "".join(spans) + "</div>"
+
+
+CHECK_TEXT = {"credited": "\u2713 credited", "partial": "~ partly", "missing": "\u2717 missing"}
+
+
+def checklist_html(feedback: Feedback) -> str:
+    """The mark scheme checklist as one table: every point, its status and the student's words
+    whole (the first quote of its evidence). All text is escaped.
+    """
+    cell = "padding:4px 8px;border-bottom:1px solid #dee2e6;vertical-align:top;text-align:left"
+    head = "".join(f'<th style="{cell}">{h}</th>' for h in ("#", "status", "point", "your words"))
+    rows = []
+    for number, point in enumerate(feedback.points, 1):
+        background = STATUS_STYLE[point.status][0] if point.status in STATUS_STYLE else "transparent"
+        words = " ".join(point.evidence[0].text.split()) if point.evidence else ""
+        rows.append(
+            f'<tr class="marker-{point.status}-row">'
+            f'<td style="{cell}">{number}</td>'
+            f'<td style="{cell};background:{background};white-space:nowrap">{CHECK_TEXT.get(point.status, "")}</td>'
+            f'<td style="{cell}">{html.escape(point.label)}</td>'
+            f'<td style="{cell}">{html.escape(words)}</td></tr>'
+        )
+    return (
+        '<table class="marker-checklist" style="width:100%;border-collapse:collapse;font-size:0.95em">'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
 
 
 @dataclass(frozen=True)
@@ -213,7 +240,7 @@ def _ladder_lines(fb: Feedback) -> list[str]:
         state = "reached" if check.reached else "not reached"
         lines.append(f"  Level {check.level} ({check.marks[0]}-{check.marks[1]}): {state}")
         for c in check.criteria:
-            lines.append(f"      {c.status:8} {c.description} (answer: {_fmt(c.actual)})")
+            lines.append(f"      {c.status:8} {c.description} (answer: {criterion_value(c)})")
             if c.evidence and c.status != "not met" and check.level == (fb.level or 0):
                 lines.append(f"               e.g. \u201c{_clip(c.evidence[0].text, 90)}\u201d")
     return [*lines, ""]
@@ -245,9 +272,28 @@ def _shape_lines(fb: Feedback) -> list[str]:
     return lines
 
 
-def _fmt(value) -> str:
+#: Ladder criteria measured as a share of the answer's sentences (shown as a percentage).
+SHARE_CRITERIA = frozenset({"analysis"})
+
+
+def criterion_value(criterion: CriterionResult) -> str:
+    """What an answer has of a ladder criterion, as a student reads it.
+
+    >>> from marker.placement import CriterionResult
+    >>> criterion_value(CriterionResult("analysis", 0.4, 0.352, "nearly", "..."))
+    '35%'
+    >>> criterion_value(CriterionResult("points", 5.0, 6.625, "met", "..."))
+    '6.62'
+    >>> criterion_value(CriterionResult("balance", True, False, "not met", "..."))
+    'no'
+    """
+    value = criterion.actual
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if criterion.name in SHARE_CRITERIA and isinstance(value, int | float):
+        return f"{value:.0%}"
     if isinstance(value, float):
-        return f"{value:.2f}"
+        return f"{round(value, 2):g}"
     return str(value)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -19,9 +19,10 @@ class Script:
     Attributes:
         script_id: the table's ``script_id`` (one pupil's paper: unique per question; a
             batch ingest makes it ``<script_id>/<question_id>`` when the paper answers several
-            questions, so it is unique within the ingest), else the file's path inside the
-            folder or archive without its extension (``set1/alice_smith``), else ``row-<n>``
-            for a table row.
+            questions, so it is unique within the ingest), else ``row-<n>`` for a table row,
+            else the file's bare name: no folders, no extension (``alice_smith`` for
+            ``set1/alice_smith.docx``), with ``~2``, ``~3`` after a name already taken in the
+            same ingest (see :func:`bare_id`). Where the file was is in ``source``.
         student: the table's ``student``, else from the file name ("Alice Smith"); "" if
             unknown.
         text: the answer.
@@ -43,10 +44,15 @@ class Script:
 
 @dataclass(frozen=True)
 class Rejected:
-    """A file that was not read, and why (in words a teacher understands)."""
+    """A file (or table row) that was not read, and why (in words a teacher understands).
+
+    ``script_id`` is its id in the batch's results, made like a script's (:func:`bare_id`);
+    "" until the ingest gives it one. Two rejections are equal when the file and the reason are.
+    """
 
     source: str
     reason: str
+    script_id: str = field(default="", compare=False)
 
 
 @dataclass
@@ -88,3 +94,37 @@ def text_sha(text: str) -> str:
 def student_from(stem: str) -> str:
     """A student's name from a file name: ``alice_smith`` -> ``Alice Smith``."""
     return " ".join(re.split(r"[_\-\s]+", stem)).strip().title()
+
+
+_TABLE_ROW = re.compile(r".* row (\d+)")
+
+
+def bare_id(source: str) -> str:
+    """A script's id from where it came from: the file's own name without folders or extension,
+    or ``row-<n>`` for a table row. The same for a folder, a zip and an upload of the files.
+
+    >>> bare_id("scripts.zip:set1/alice_smith.docx"), bare_id("class/Bob Jones.txt")
+    ('alice_smith', 'Bob Jones')
+    >>> bare_id("marked.csv row 7")
+    'row-7'
+    """
+    row = _TABLE_ROW.fullmatch(source)
+    if row:
+        return f"row-{row.group(1)}"
+    name = source.replace("\\", "/").replace(":", "/").rstrip("/").rsplit("/", 1)[-1]
+    stem = name.rsplit(".", 1)[0] if "." in name.lstrip(".") else name
+    return stem or name or "script"
+
+
+def unique_id(base: str, taken: set[str]) -> str:
+    """``base``, or ``base~2``, ``base~3`` ... if taken; the id returned is added to ``taken``.
+
+    >>> taken = {"alice"}
+    >>> unique_id("alice", taken), unique_id("alice", taken), unique_id("bob", taken)
+    ('alice~2', 'alice~3', 'bob')
+    """
+    candidate, n = base, 2
+    while candidate in taken:
+        candidate, n = f"{base}~{n}", n + 1
+    taken.add(candidate)
+    return candidate

@@ -153,7 +153,7 @@ def screen_scripts(
             row = _row_of(s.source)
             first_seen[key] = f"row {row}" if row is not None else s.source
         if found:
-            refused.append(Rejected(s.source, "; ".join(found)))
+            refused.append(Rejected(s.source, "; ".join(found), s.script_id))
         else:
             kept.append(s)
     return kept, refused
@@ -221,7 +221,7 @@ def _read_table(display: str, short: str, data: bytes, require: tuple[str, ...],
             for_q = f" for {question_id}" if question_id else ""
             problem = f"script_id '{script_id}' is also used{for_q} on row {first_row[key]}"
         if problem is not None:
-            table.refused.append(Rejected(source, problem))
+            table.refused.append(Rejected(source, problem, script_id))
             continue
         first_row[key] = n
         student = _text(get("student")).strip()

@@ -164,6 +164,10 @@ class Workspace:
         """Mark one answer (calibrated when a saved calibration fits the question's rubric version)."""
         return self.mark_many(question_id, [text], calibrated=calibrated)[0]
 
+    def warm(self, question_id: str) -> bool:
+        """Build the question's index (:meth:`Marker.warm`) before its first answer arrives."""
+        return self.marker.warm(self.question(question_id).id)
+
     def mark_many(
         self,
         question_id: str,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
 
 import pytest
@@ -182,3 +184,61 @@ def test_app_practice_uses_a_saved_calibration(data, shipped_marker):
     assert {m.label: m.value for m in at.metric}["Mark"] == f"{expected} / 25"
     assert any("calibrated to your teacher" in c.value for c in at.caption)
     assert Store(data / "marker.sqlite3").drafts("Ada", q.id)[-1].feedback.calibrated is True
+
+
+def test_app_returning_student_gets_their_latest_draft_back(data):
+    """The page is first drawn with no name (the answer box exists, empty); the name then brings the draft."""
+    from marker import mark as mark_answer
+
+    store = Store(data / "marker.sqlite3")
+    for text in ("My first go at Rapallo.", ANSWER):
+        store.add_draft("Ada", text, mark_answer("rapallo-significance", text))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.selectbox(key="question_id").select("rapallo-significance")
+    at.run()
+    box = at.text_area(key="answer::rapallo-significance")
+    assert box.value == ""
+    at.text_input(key="student").input("Ada")
+    at.run()
+    assert at.text_area(key="answer::rapallo-significance").value == ANSWER
+    assert any("latest saved draft" in c.value for c in at.caption)
+    # Another name on the same computer: Ada's answer does not stay in the box.
+    at.text_input(key="student").input("Ben")
+    at.run()
+    assert at.text_area(key="answer::rapallo-significance").value == ""
+    # An answer marked before the name was given is the student's own: the name does not replace it.
+    at.text_input(key="student").input("")
+    at.run()
+    at = mark(at, "Rapallo was signed in 1922.")
+    at.text_input(key="student").input("Ada")
+    at.run()
+    assert at.text_area(key="answer::rapallo-significance").value == "Rapallo was signed in 1922."
+
+
+def test_app_feedback_details_read_cleanly(data):
+    """Labelled mark change, whole rows in the mark scheme, percentages in the ladder, the date said once."""
+    slip = ANSWER + " The Treaty of Rapallo was signed in 1925."
+    at = mark(practice(), slip)
+    errors = [e.value for e in at.error]
+    assert errors and all(e.count("1925") == 1 for e in errors), errors
+    checklist = next(m.value for m in at.markdown if "marker-checklist" in m.value)
+    feedback = at.session_state["result"]["feedback"]
+    assert checklist.count("<tr class=") == len(feedback.points)  # every row, no scrolling
+    words = [html.escape(" ".join(p.evidence[0].text.split())) for p in feedback.points if p.evidence]
+    assert all(f"{w}</td>" in checklist for w in words) and any(len(w) > 60 for w in words)
+    expander = next(e for e in at.expander if "levels ladder" in e.label)
+    ladder = " ".join(m.value for m in expander.markdown)
+    assert re.search(r"sentences explain.*this answer: \d+%", ladder)
+    assert not re.search(r"this answer: 0\\?\.\d", ladder)
+    # A redraft with the same mark: the change under the mark says what it is.
+    at = mark(at, slip + " ")
+    metric = at.metric[0]
+    assert metric.label == "Mark" and metric.proto.delta_description == "since your previous draft"
+
+
+def test_app_pages_use_no_icon_font_from_the_internet():
+    """`:material/...` icons make the browser fetch the page icon from fonts.gstatic.com: emoji only."""
+    pages = Path(APP).parent / "marker" / "app"
+    used = re.compile(r"""["']:material/""")
+    assert not [p.name for p in pages.glob("*.py") if used.search(p.read_text(encoding="utf-8"))]

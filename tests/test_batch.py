@@ -110,7 +110,12 @@ def test_batch_marks_a_mixed_folder_and_reports_every_bad_file(env, tmp_path):
     rows = read_csv(out / "results.csv")
     assert len(rows) == 8 and len({r["script_id"] for r in rows}) == 8
     assert {r["status"] for r in rows if r["mark"]} == {"marked"}
-    assert sum(r["status"] == "failed" and bool(r["error"]) for r in rows) == 3
+    # Unreadable files are "rejected" (the input could not be used), never "failed" (the marker raised).
+    assert sorted((r["script_id"], r["status"]) for r in rows if r["error"]) == [
+        ("broken", "rejected"),
+        ("empty", "rejected"),
+        ("scan", "rejected"),
+    ]
     assert openpyxl.load_workbook(out / "results.xlsx")["Results"].max_row == 9  # header + 8
     with zipfile.ZipFile(out / "feedback.zip") as zf:
         pages = set(zf.namelist())
@@ -327,9 +332,51 @@ def test_batch_marks_a_papers_table_as_it_comes(data_env, tmp_path):
     rows = {r["script_id"]: r for r in read_csv(tmp_path / "out" / "results.csv")}
     assert rows["P02/4.1"]["mark"] == "0" and rows["P02/4.1"]["question_id"] == "4.1"
     assert "unknown question id 'q3a'" in rows["P06"]["error"]
-    assert rows["test.csv row 10"]["error"] == "mark 'seven' is not a number"
+    assert rows["P05"]["error"] == "mark 'seven' is not a number"  # a bad row keeps its script_id
+    assert rows["P05"]["status"] == "rejected" and rows["P05"]["source"] == "test.csv row 10"
     assert "2 blank answers marked 0" in result.summary() and result.duplicates == [("P03/Q3a", "P02/Q3a")]
     with zipfile.ZipFile(tmp_path / "out" / "feedback.zip") as z:
         pages = [n for n in z.namelist() if n.endswith(".html") and not n.endswith("index.html")]
     assert len(pages) == len(set(pages)) == 11  # one page per row, though one pupil wrote two answers
     assert {"Max_P01_4.1.html", "Max_P01_Q3a.html"} <= set(pages)
+
+
+def test_batch_script_ids_are_bare_names_and_the_zipped_folder_reopens_the_job(env, tmp_path):
+    """Ids are file names without folders or extensions, kept or rejected alike, so the same
+    scripts zipped with their folder (as a teacher uploads them) are the same job."""
+    files = {
+        "set1/alice_smith.txt": ANSWERS[0].encode(),
+        "set1/ben_jones.docx": make_docx([ANSWERS[1]]),
+        "set2/alice_smith.txt": ANSWERS[2].encode(),
+        "broken.docx": random.Random(7).randbytes(3000),
+        "empty.txt": b"",
+    }
+    folder = write_tree(tmp_path / "class", files)
+    db = tmp_path / "jobs.sqlite3"
+    first = run_batch(folder, QUESTION, tmp_path / "out1", processes=1, store=JobStore(db))
+    assert first.statuses == {
+        "alice_smith": "marked",
+        "alice_smith~2": "marked",
+        "ben_jones": "marked",
+        "broken": "rejected",
+        "empty": "rejected",
+    }
+    assert first.reuse_note() == ""
+    rows = read_csv(tmp_path / "out1" / "results.csv")
+    assert {r["script_id"]: r["source"] for r in rows}["alice_smith~2"] == "class/set2/alice_smith.txt"
+    # Empty cells are empty: nothing reads "None" or "nan".
+    assert not [
+        (r["script_id"], k) for r in rows for k, v in r.items() if v.strip().lower() in ("none", "nan")
+    ]
+    broken = next(r for r in rows if r["script_id"] == "broken")
+    assert broken["mark"] == broken["max_mark"] == broken["calibrated"] == "" and broken["error"]
+
+    archive = tmp_path / "upload.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for name, data in files.items():
+            zf.writestr(f"class/{name}", data)
+    again = run_batch(archive, QUESTION, tmp_path / "out2", processes=1, store=JobStore(db))
+    assert again.job_id == first.job_id and again.statuses == first.statuses
+    assert again.n_skipped_already_done == 3
+    assert again.reuse_note().startswith("Already marked on ")
+    assert "3 scripts reused from that run, not marked again." in again.reuse_note()

@@ -76,7 +76,7 @@ def test_batch_app_marks_a_table_and_shows_results(data, tmp_path):
     at.button(key="batch_run").click()
     at.run()
     assert not at.exception
-    assert any("marked by an earlier run" in c.value for c in at.caption)
+    assert any("Already marked on" in i.value for i in at.info)
     assert len(JobStore(data / "batches.sqlite3").jobs()) == 1
 
 
@@ -89,3 +89,41 @@ def test_batch_app_shows_a_bad_input_as_an_error_not_a_traceback(data, tmp_path)
     assert not at.exception
     assert "No such file or folder" in at.error[0].value.replace("\\", "")
     assert not at.metric
+
+
+def test_batch_app_says_plainly_when_the_cli_marked_the_same_scripts(data, tmp_path):
+    """Marked with `marker batch`, then uploaded in the app (zipped with their folder): reused, and said so."""
+    import zipfile
+
+    from typer.testing import CliRunner
+
+    from marker.cli import app
+
+    files = {f"s{i}.txt": ANSWERS[i].encode() for i in range(3)} | {"empty.txt": b""}
+    folder = tmp_path / "class"
+    folder.mkdir()
+    for name, content in files.items():
+        (folder / name).write_bytes(content)
+    cli = CliRunner().invoke(app, ["batch", str(folder), "-q", "mini-points", "--out", str(tmp_path / "out")])
+    assert cli.exit_code == 0, cli.output
+    assert "Rejected: empty (class/empty.txt): empty file" in cli.output
+    assert "3 marked, 0 failed, 1 rejected" in cli.output
+    archive = tmp_path / "class.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for name, content in files.items():
+            zf.writestr(f"class/{name}", content)
+
+    at = page()
+    at.session_state["batch_input_path"] = str(archive)
+    at.selectbox(key="batch_question").select("mini-points")
+    at.run()
+    at.button(key="batch_run").click()
+    at.run()
+    assert not at.exception and not at.error
+    note = next(i.value for i in at.info if "Already marked on" in i.value)
+    assert "3 scripts reused from that run, not marked again" in note.replace("\\", "")
+    assert len(JobStore(data / "batches.sqlite3").jobs()) == 1
+    results = at.dataframe[0].value
+    assert list(results["script_id"]) == ["s0", "s1", "s2", "empty"]
+    assert list(results["status"]) == ["marked", "marked", "marked", "rejected"]
+    assert not [v for v in results.to_numpy().ravel() if str(v).strip().lower() in ("none", "nan")]

@@ -1,7 +1,8 @@
 """The whole app in a real headless browser: Debian's chromium driven by Playwright.
 
-Starts ``streamlit run app.py`` on a free loopback port with its own data folder, marks an
-answer through the page, checks the mark appears, and saves a screenshot under
+Starts ``streamlit run app.py`` on a free loopback port with its own data folder, marks a
+600-word essay through the page and prints the time from the click to the feedback on screen,
+marks a redraft with Ctrl+Enter, checks that no request left 127.0.0.1, and saves a screenshot under
 ``tests/artifacts/`` (git-ignored; the README's picture is a copy of it). Without chromium the
 tests skip, saying how to install it, so ``make test`` needs no root; CI installs it and sets
 ``MARKER_REQUIRE_BROWSER=1``, which makes a missing browser a failure.
@@ -10,6 +11,7 @@ tests skip, saying how to install it, so ``make test`` needs no root; CI install
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -17,6 +19,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
@@ -100,8 +103,36 @@ def app_url(chromium, tmp_path_factory):
         log.close()
 
 
+def _essay() -> str:
+    """A 600-word answer (the first 600 words of a validation essay, ending on a full stop)."""
+    from marker.validation import load_validation
+
+    text = next(a.text for a in load_validation(question="allied-intervention") if a.name == "12-exemplar")
+    end = [m.end() for m in re.finditer(r"\S+", text)][599]
+    return text[:end].rstrip(".,;:") + "."
+
+
+def _record_requests(page) -> list[str]:
+    """Every URL the page (and its frames) asks for, to check that nothing leaves the machine."""
+    seen: list[str] = []
+    page.on("request", lambda request: seen.append(request.url))
+    return seen
+
+
+def _off_the_machine(urls: list[str]) -> list[str]:
+    local = {"127.0.0.1", "localhost"}
+    return sorted(
+        {
+            u
+            for u in urls
+            if urlsplit(u).scheme in ("http", "https", "ws", "wss") and urlsplit(u).hostname not in local
+        }
+    )
+
+
 def test_browser_marks_an_answer_and_saves_a_screenshot(chromium, app_url):
     ARTIFACTS.mkdir(exist_ok=True)
+    essay = _essay()
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=chromium,
@@ -116,35 +147,55 @@ def test_browser_marks_an_answer_and_saves_a_screenshot(chromium, app_url):
             ],
         )
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        requests = _record_requests(page)
         page.goto(app_url, wait_until="domcontentloaded")
         name = page.get_by_label("Your name or student id", exact=True).and_(page.locator("input"))
         # The first run of the page loads spaCy: allow for a busy machine.
         expect(name).to_be_visible(timeout=90_000)
+        # A student's app: no Deploy button (client.toolbarMode in .streamlit/config.toml).
+        expect(page.get_by_test_id("stAppDeployButton")).to_have_count(0)
         name.fill("Ada")
         name.press("Enter")
         expect(
             page.get_by_role("heading", name="Assess the impact of the Allied intervention")
         ).to_be_visible()
-        answer = page.get_by_label("Your answer")
+        answer = page.locator('textarea[aria-label="Your answer"]')
         expect(answer).to_have_count(1, timeout=30_000)  # the previous question's box has gone
-        answer.fill(ANSWER)
-        expect(answer).to_have_value(ANSWER)
+        answer.fill(essay)
+        expect(answer).to_have_value(essay)
         # The live word count follows the typing before anything is sent to the server.
-        expect(page.frame_locator("iframe").first.locator("#wc")).to_have_text(f"{len(ANSWER.split())} words")
+        expect(page.frame_locator("iframe").first.locator("#wc")).to_have_text("600 words")
+
+        # Click to feedback for a 600-word essay: the mark and the marked-up answer on the screen.
+        # As a student would, click once the pasted text is in the box (the browser has drawn it).
+        page.wait_for_timeout(1000)
+        started = time.monotonic()
         page.get_by_role("button", name="Mark", exact=True).click()
         metric = page.locator('[data-testid="stMetricValue"]').first
         try:
             expect(metric).to_contain_text("/ 25", timeout=60_000)
+            expect(page.locator(".marker-answer")).to_contain_text(essay[-40:])
         except AssertionError:
             page.screenshot(path=str(ARTIFACTS / "failure.png"), full_page=True)
             raise
+        seconds = time.monotonic() - started
+        print(f"\nclick-to-feedback for a {len(essay.split())}-word essay: {seconds:.2f} s")
+        assert seconds < 15, f"click-to-feedback took {seconds:.1f} s"
+
+        # A redraft, marked with Ctrl+Enter in the answer box (as the placeholder says).
+        answer.fill(ANSWER)
+        answer.press("Control+Enter")
+        expect(page.locator(".marker-answer")).to_contain_text("secondary factor in the Red victory")
+        expect(page.get_by_test_id("stMetricDeltaDescription")).to_have_text("since your previous draft")
         expect(page.locator(".marker-credited").first).to_be_visible()
         expect(page.get_by_text("does not fit Treaty of Brest-Litovsk").first).to_be_visible()
         # Streamlit scrolls inside its own container, so a tall window shows the whole page.
         page.set_viewport_size({"width": 1400, "height": 2300})
-        page.wait_for_timeout(1500)  # let the charts finish drawing
+        page.wait_for_timeout(1500)  # let the page settle
         page.screenshot(path=str(ARTIFACTS / "practice.png"))
         browser.close()
+    assert not _off_the_machine(requests), _off_the_machine(requests)
+    assert any(urlsplit(u).hostname == "127.0.0.1" for u in requests)  # the recording saw the page
     assert (ARTIFACTS / "practice.png").stat().st_size > 20_000
 
 
@@ -166,6 +217,7 @@ def test_browser_batch_marks_an_uploaded_class_set(chromium, app_url, tmp_path):
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        requests = _record_requests(page)
         page.goto(app_url + "/batch", wait_until="domcontentloaded")
         expect(page.get_by_role("heading", name="Batch marking")).to_be_visible(timeout=30_000)
         page.locator('input[type="file"]').set_input_files(str(table))
@@ -184,4 +236,5 @@ def test_browser_batch_marks_an_uploaded_class_set(chromium, app_url, tmp_path):
         page.wait_for_timeout(2000)  # let the charts finish drawing
         page.screenshot(path=str(ARTIFACTS / "class-analytics.png"))
         browser.close()
+    assert not _off_the_machine(requests), _off_the_machine(requests)
     assert (ARTIFACTS / "class-analytics.png").stat().st_size > 20_000

@@ -147,3 +147,13 @@ def test_engine_preview_of_an_edited_rubric_leaves_the_live_one_alone(mini_marke
     assert mini_marker.mark_question(edited, [text])[0].mark == 1
     assert mini_marker.mark("mini-points", text).mark == 0
     assert mini_marker.bank.question("mini-points") is live
+
+
+def test_engine_warm_builds_a_questions_index_once(mini_marker):
+    """The app warms the chosen question while the student writes; marking then reuses the index."""
+    mini_marker.warm("mini-essay")
+    assert any(key[0] == "mini-essay" for key in mini_marker._indexes)
+    built = len(mini_marker._indexes)
+    assert mini_marker.warm("mini-essay") is False
+    mini_marker.mark("mini-essay", TOP)
+    assert len(mini_marker._indexes) == built

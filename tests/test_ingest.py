@@ -38,11 +38,11 @@ BAD = {
     "photo.jpg": (b"\xff\xd8\xff\xe0 not really a photo", "unsupported file type .jpg"),
 }
 LITTER = {".DS_Store": b"\x00\x01", "Thumbs.db": b"\x00", "__MACOSX/._alice_smith.txt": b"\x00\x05"}
-EXPECTED_IDS = {
+EXPECTED_IDS = {  # bare names: no folder, no extension (where it was is in ``source``)
     "alice_smith": "Alice Smith",
     "dan_lee": "Dan Lee",
-    "set1/ben-jones": "Ben Jones",
-    "set1/chloe_brown": "Chloe Brown",
+    "ben-jones": "Ben Jones",
+    "chloe_brown": "Chloe Brown",
 }
 
 
@@ -75,8 +75,8 @@ def assert_mixed_result(result) -> None:
         assert reason in rejected[name], name
     by_id = {s.script_id: s for s in result.scripts}
     assert by_id["dan_lee"].text == SENTENCE
-    assert "Locarno came in 1925.\n\nIt guaranteed" in by_id["set1/chloe_brown"].text
-    assert "Rapallo" in by_id["set1/chloe_brown"].text and "1922" in by_id["set1/chloe_brown"].text
+    assert "Locarno came in 1925.\n\nIt guaranteed" in by_id["chloe_brown"].text
+    assert "Rapallo" in by_id["chloe_brown"].text and "1922" in by_id["chloe_brown"].text
     assert all(s.question_id is None and s.mark is None for s in result.scripts)
     assert result.duplicates == []
 
@@ -181,8 +181,18 @@ def test_ingest_reports_duplicates_that_differ_only_in_whitespace(tmp_path):
 
 
 def test_ingest_keeps_script_ids_unique_for_same_stem(tmp_path):
-    root = write_tree(tmp_path / "s", {"alice.txt": b"one", "alice.md": b"two"})
-    assert [s.script_id for s in ingest(root).scripts] == ["alice", "alice.txt"]
+    root = write_tree(
+        tmp_path / "s",
+        {"alice.txt": b"one", "alice.md": b"two", "set2/alice.txt": b"three", "set2/bob.docx": b"not word"},
+    )
+    got = ingest(root)
+    # Sorted paths: alice.md, alice.txt, set2/alice.txt; the rejected file has a bare id too.
+    assert [(s.script_id, s.text) for s in got.scripts] == [
+        ("alice", "two"),
+        ("alice~2", "one"),
+        ("alice~3", "three"),
+    ]
+    assert [(r.script_id, r.source) for r in got.rejected] == [("bob", "s/set2/bob.docx")]
 
 
 def test_ingest_refuses_a_missing_path(tmp_path):

@@ -31,3 +31,18 @@ def test_cli_app_settings_ignore_a_broken_streamlit_config(tmp_path, monkeypatch
     monkeypatch.setenv("HOME", str(tmp_path / "nohome"))
     monkeypatch.chdir(tmp_path)
     assert not _in_streamlit_config("server.address")
+
+
+def test_cli_app_settings_match_the_repositorys_streamlit_config():
+    """`make run` (the repository's config) and `marker app` (the wheel) start the same app:
+    served on this computer only, no usage statistics, no Deploy button (client.toolbarMode)."""
+    import tomllib
+    from pathlib import Path
+
+    config = tomllib.loads(
+        (Path(__file__).resolve().parent.parent / ".streamlit" / "config.toml").read_text(encoding="utf-8")
+    )
+    for key, value in APP_SETTINGS.items():
+        section, option = key.split(".", 1)
+        assert str(config[section][option]).lower() == value, key
+    assert APP_SETTINGS["client.toolbarMode"] in ("viewer", "minimal")

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from html import escape
+
 from marker.feedback import Feedback
-from marker.render import compare_drafts, highlight_html, render_text, role_strip_html
+from marker.render import checklist_html, compare_drafts, highlight_html, render_text, role_strip_html
 
 
 def _fb(points, facts=(), mark=0, sentences=()):
@@ -135,3 +137,36 @@ def test_render_text_marks_each_point_by_status():
     assert "Mark: 1/10" in text and "[x] A" in text and "[ ] B" in text
     assert "\u201cOne.\u201d" in text and "ERROR: wrong date" in text
     assert fb.to_text() == text
+
+
+def test_render_checklist_has_every_row_and_the_words_whole_and_escaped():
+    words = "Rapallo <script>alert(1)</script> ended isolation & " + "the words go on " * 12 + "to the end."
+    quote = {"start": 0, "end": len(words), "text": words}
+    points = [
+        {"id": f"p{i}", "label": f"Point {i} <b>", "status": s, "evidence": [quote] if s != "missing" else []}
+        for i, s in enumerate(["credited", "partial", "missing"] * 4, 1)
+    ]
+    html = checklist_html(_fb(points))
+    assert html.count("<tr class=") == 12
+    assert "<script>" not in html and "<b>" not in html and "Point 12 &lt;b&gt;" in html
+    assert html.count(escape(words)) == 8  # whole, never clipped, in every row that has evidence
+    assert html.count("\u2717 missing") == 4 and html.count("~ partly") == 4
+
+
+def test_render_charts_place_the_mark_and_read_as_text():
+    from marker.charts import band_html, drafts_html
+    from marker.placement import LevelCheck
+
+    fb = _fb([], mark=7)
+    fb.level, fb.max_mark = 2, 10
+    fb.ladder = [
+        LevelCheck(1, (1, 4), "", True, ()),
+        LevelCheck(2, (5, 8), "", True, ()),
+        LevelCheck(3, (9, 10), "", False, ()),
+    ]
+    bands = band_html(fb)
+    assert 'aria-label="Mark 7 of 10, level 2"' in bands
+    assert "left:calc(68.18% - 2px)" in bands  # (7 + 0.5) / 11 of the way along
+    assert bands.count("#74c0fc") == 2 and bands.count("#e9ecef") == 1  # levels reached, and not
+    bars = drafts_html([3, 10, 0], 10)
+    assert "oldest first: 3, 10, 0 (out of 10)" in bars and "height:84px" in bars and "height:0px" in bars

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from marker import analytics
-from marker.app.shared import error_text, md, resources, teacher_gate, workspace
+from marker.app.shared import ICON, error_text, md, resources, teacher_gate, workspace
 from marker.batch import run_batch
 from marker.errors import MarkerError
 from marker.export import results_table
@@ -44,6 +44,11 @@ DOWNLOADS = [
     ("feedback", "feedback.zip", "application/zip", "Feedback pages"),
     ("report", "report.html", "text/html", "Class report"),
 ]
+#: The two ways a script is not marked, worded as everywhere else (CLI, CSV, report).
+STATUS_HELP = {
+    "failed": "Read, but the marker raised an error on it (please report it).",
+    "rejected": "Could not be used: unreadable, empty or too large, no or an unknown question, a bad table row.",
+}
 STATUS_COLOURS = {"credited": "#8ce99a", "partly": "#ffe066", "missing": "#ffa8a8"}
 STATUS_OF_VALUE = {1.0: "credited", 0.5: "partly", 0.0: "missing"}
 STATUS_SYMBOLS = {"credited": "\u2713", "partly": "\u00bd", "missing": "\u2717"}
@@ -210,16 +215,13 @@ def show(saved: dict) -> None:
     st.subheader(f"Results: {md(saved['name'])}")
     cols = st.columns(4)
     cols[0].metric("Marked", result.n_marked)
-    cols[1].metric("Failed", result.n_failed, help="Read, but marking raised an error.")
-    cols[2].metric("Rejected", result.n_rejected, help="Could not be read, or had no question.")
+    cols[1].metric("Failed", result.n_failed, help=STATUS_HELP["failed"])
+    cols[2].metric("Rejected", result.n_rejected, help=STATUS_HELP["rejected"])
     cols[3].metric("Duplicates", len(result.duplicates), help="Scripts whose text repeats an earlier one.")
-    if result.n_skipped_already_done:
-        st.caption(
-            f"{result.n_skipped_already_done} of these scripts were marked by an earlier run of the same "
-            "batch and were not marked again."
-        )
+    if result.reuse_note():  # the same scripts marked before, from the command line or here
+        st.info(md(result.reuse_note()), icon=ICON["info"])
     for note in result.notes:
-        st.info(md(note), icon=":material/info:")
+        st.info(md(note), icon=ICON["info"])
     cols = st.columns(len(DOWNLOADS))
     for col, (key, name, mime, label) in zip(cols, DOWNLOADS, strict=True):
         col.download_button(
@@ -229,9 +231,11 @@ def show(saved: dict) -> None:
             mime=mime,
             key=f"batch_download_{key}",
             on_click="ignore",
-            icon=":material/download:",
+            icon=ICON["download"],
         )
-    st.dataframe(pd.DataFrame(results_table(records)), hide_index=True, width="stretch")
+    # Text cells, so a blank shows as an empty cell, not "None" or "nan" (as in the CSV).
+    table = pd.DataFrame(results_table(records)).astype(object)
+    st.dataframe(table.where(table.notna(), ""), hide_index=True, width="stretch")
     show_not_marked(result)
     st.subheader("How the class did")
     if not result.n_marked:
@@ -245,7 +249,8 @@ def show_not_marked(result) -> None:
     records: list[ResultRecord] = result.records
     problems = [
         {
-            "status": result.statuses.get(r.script_id, "failed"),
+            "script_id": r.script_id,
+            "status": r.status,
             "student": name,
             "source": r.source,
             "reason": r.error or "not marked",
@@ -341,7 +346,7 @@ if saved is None:
     st.info(
         "Upload a class set to begin: a .zip of scripts, a CSV or Excel table with an 'answer' column, "
         "or several script files. Then press \u201cMark the batch\u201d.",
-        icon=":material/upload_file:",
+        icon=ICON["upload"],
     )
 else:
     show(saved)

@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from marker import agreement_report as ar
-from marker.app.shared import error_text, md, resources, teacher_gate, workspace
+from marker.app.shared import ICON, error_text, md, resources, teacher_gate, workspace
 from marker.authoring import Built
 from marker.calibrate import MIN_SCRIPTS
 from marker.errors import MarkerError, RubricErrors
@@ -184,7 +184,7 @@ def new_question_form() -> None:
     if problems:
         st.error(
             "**The question cannot be built yet:**\n\n" + "\n".join(f"- {md(p)}" for p in problems),
-            icon=":material/error:",
+            icon=ICON["error"],
         )
 
 
@@ -193,7 +193,7 @@ def review_built(built: Built) -> None:
     q = built.question
     st.success(
         f"Built \u2018{md(q.id)}\u2019: {len(q.points)} points, marked by {q.kind}, out of {q.max_mark}.",
-        icon=":material/check_circle:",
+        icon=ICON["done"],
     )
     st.caption(
         "Edit a point's label or its alternative wordings (separated by ;). The concepts were found "
@@ -225,7 +225,7 @@ def review_built(built: Built) -> None:
     except RubricErrors as exc:
         st.error(
             "**Not saved:**\n\n" + "\n".join(f"- {md(p)}" for p in rubric_problems(exc.errors)),
-            icon=":material/error:",
+            icon=ICON["error"],
         )
     except MarkerError as exc:
         st.error(error_text(exc))
@@ -248,7 +248,7 @@ if saved_id := st.session_state.get("newq_saved"):
     st.success(
         f"\u2018{md(saved_id)}\u2019 is in the question bank: students can practise it and you can "
         "calibrate it below.",
-        icon=":material/check_circle:",
+        icon=ICON["done"],
     )
     st.caption("Saved to the data folder with its topic and model answers; edit it on the Rubrics page.")
 
@@ -268,7 +268,7 @@ def run_measurement(name: str, blob: bytes, holdout: bool, share: int) -> None:
         finally:
             bar.empty()
     except (MarkerError, OSError) as exc:
-        st.error(error_text(exc), icon=":material/error:")
+        st.error(error_text(exc), icon=ICON["error"])
     else:
         st.session_state["cal_result"] = {
             "measurement": measurement,
@@ -400,7 +400,7 @@ def show_save(measurement: ar.Measurement) -> None:
         try:
             cals, notes = ar.save_calibrations(marker, measurement, workspace().data_dir, progress)
         except (MarkerError, OSError) as exc:
-            st.error(error_text(exc), icon=":material/error:")
+            st.error(error_text(exc), icon=ICON["error"])
         else:
             st.session_state["cal_saved"] = {"rows": ar.saved_table(cals), "notes": notes}
         for bar in bars:
@@ -409,7 +409,7 @@ def show_save(measurement: ar.Measurement) -> None:
     if saved:
         st.success(
             f"Saved {len(saved['rows'])} calibration{'s' if len(saved['rows']) != 1 else ''}.",
-            icon=":material/save:",
+            icon=ICON["done"],
         )
         st.dataframe(pd.DataFrame(saved["rows"]), hide_index=True, width="stretch")
         for note in saved["notes"]:
@@ -460,7 +460,7 @@ if source is None:
         "Upload a table of scripts you have marked (question_id, answer, mark) to see how far marker "
         f"agrees with you. At least {MIN_SCRIPTS} scripts of a question are needed to calibrate it, and "
         f"{FEW_SCRIPTS} or more measured scripts give steady figures.",
-        icon=":material/upload_file:",
+        icon=ICON["upload"],
     )
 else:
     name, blob = source
@@ -483,7 +483,7 @@ if result is not None:
     else:
         st.caption(f"All {measurement.n_test} scripts measured with the rubric alone.")
     for note in report.notes:
-        st.warning(md(note), icon=":material/warning:")
+        st.warning(md(note), icon=ICON["warning"])
     for note in measurement.fit_notes:
         st.info(f"Not calibrated: {md(note)}")
     show_figures(report)

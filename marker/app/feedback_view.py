@@ -2,84 +2,41 @@
 
 from __future__ import annotations
 
-import altair as alt
-import pandas as pd
 import streamlit as st
 
+from marker.charts import band_html
 from marker.feedback import Feedback
-from marker.render import highlight_html, legend_html, role_legend_html, role_strip_html
+from marker.render import (
+    checklist_html,
+    criterion_value,
+    highlight_html,
+    legend_html,
+    role_legend_html,
+    role_strip_html,
+)
 
-from .shared import md
-
-STATUS_TEXT = {"credited": "\u2713 credited", "partial": "~ partly", "missing": "\u2717 missing"}
-
-
-def band_chart(feedback: Feedback) -> alt.Chart:
-    """Where the mark sits among the level bands: one bar per band, a red tick at the mark."""
-    bands = pd.DataFrame(
-        [
-            {
-                "row": "bands",
-                "level": f"L{c.level}",
-                "low": c.marks[0] - 0.5,
-                "high": c.marks[1] + 0.5,
-                "mid": (c.marks[0] + c.marks[1]) / 2,
-                "reached": c.level <= (feedback.level or 0),
-            }
-            for c in feedback.ladder
-        ]
-    )
-    x = alt.Scale(domain=[0, feedback.max_mark + 0.5])
-    y = alt.Y("row:N", axis=None)
-    bars = (
-        alt.Chart(bands)
-        .mark_bar(size=34, stroke="white", strokeWidth=2)
-        .encode(
-            x=alt.X("low:Q", scale=x, title="mark"),
-            x2="high:Q",
-            y=y,
-            color=alt.Color(
-                "reached:N", legend=None, scale=alt.Scale(domain=[True, False], range=["#74c0fc", "#e9ecef"])
-            ),
-            tooltip=["level", "low", "high"],
-        )
-    )
-    labels = (
-        alt.Chart(bands).mark_text(fontWeight="bold").encode(x=alt.X("mid:Q", scale=x), y=y, text="level:N")
-    )
-    at = pd.DataFrame([{"row": "bands", "mark": feedback.mark}])
-    tick = (
-        alt.Chart(at).mark_tick(color="#c92a2a", thickness=4, size=44).encode(x=alt.X("mark:Q", scale=x), y=y)
-    )
-    return (bars + labels + tick).properties(height=80)
+from .shared import ICON, md
 
 
 def show_feedback(text: str, feedback: Feedback, previous: Feedback | None = None) -> None:
     """Everything a student needs from one marked draft."""
     _headline(feedback, previous)
     for adv in feedback.advisories:
-        st.warning(md(adv.message), icon=":material/visibility:")
+        st.warning(md(adv.message), icon=ICON["warning"])
     if feedback.sentences:
         _argument(text, feedback)
+    # Few elements, each one piece of HTML or Markdown: the browser draws every element anew on
+    # each Mark, and with dozens of small ones that took longer than the marking.
     left, right = st.columns([3, 2])
     with left:
         st.subheader("Your answer, marked up")
-        st.markdown(legend_html(), unsafe_allow_html=True)
         # Every character of the student's text is escaped inside highlight_html.
-        st.markdown(highlight_html(text, feedback), unsafe_allow_html=True)
+        st.markdown(legend_html() + highlight_html(text, feedback), unsafe_allow_html=True)
     with right:
         _next_steps(feedback)
     st.subheader("Mark scheme checklist")
-    rows = [
-        {
-            "#": i,
-            "status": STATUS_TEXT[p.status],
-            "point": p.label,
-            "your words": p.evidence[0].text if p.evidence else "",
-        }
-        for i, p in enumerate(feedback.points, 1)
-    ]
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key=None)
+    # Every row shows and the student's words are whole (escaped inside checklist_html).
+    st.markdown(checklist_html(feedback), unsafe_allow_html=True)
     if feedback.ladder:
         with st.expander("Why this level? The levels ladder"):
             _ladder(feedback)
@@ -89,7 +46,12 @@ def _headline(feedback: Feedback, previous: Feedback | None) -> None:
     """The mark, the level and the points covered, the summary, and where the mark sits."""
     cols = st.columns(3)
     delta = None if previous is None else feedback.mark - previous.mark
-    cols[0].metric("Mark", f"{feedback.mark} / {feedback.max_mark}", delta=delta)
+    cols[0].metric(
+        "Mark",
+        f"{feedback.mark} / {feedback.max_mark}",
+        delta=delta,
+        delta_description=None if delta is None else "since your previous draft",
+    )
     if feedback.level is not None:
         cols[1].metric(
             "Level", f"{feedback.level}" + (f" of {len(feedback.ladder)}" if feedback.ladder else "")
@@ -104,7 +66,8 @@ def _headline(feedback: Feedback, previous: Feedback | None) -> None:
             help="A teacher fitted marker to scripts they had marked (Calibrate & agreement page).",
         )
     if feedback.ladder:
-        st.altair_chart(band_chart(feedback), width="stretch")
+        # Plain HTML of numbers only: a chart library here cost most of a second per mark in the browser.
+        st.markdown(band_html(feedback), unsafe_allow_html=True)
     else:
         st.progress(
             feedback.mark / max(1, feedback.max_mark),
@@ -115,8 +78,7 @@ def _headline(feedback: Feedback, previous: Feedback | None) -> None:
 def _argument(text: str, feedback: Feedback) -> None:
     """The role strip, and the essay's shape when there is one."""
     st.subheader("How your answer argues")
-    st.markdown(role_strip_html(text, feedback), unsafe_allow_html=True)
-    st.markdown(role_legend_html(), unsafe_allow_html=True)
+    st.markdown(role_strip_html(text, feedback) + role_legend_html(), unsafe_allow_html=True)
     structure = feedback.structure
     if structure is not None:
         checks = [
@@ -135,25 +97,26 @@ def _next_steps(feedback: Feedback) -> None:
     notes = [f for f in feedback.fact_issues if f.severity != "error"]
     if errors or notes:
         st.subheader("Facts to check")
+    # The message names the date once ("'1919' does not fit ..."); the answer above marks where it is.
     for f in errors:
-        st.error(md(f"\u201c{f.text}\u201d: {f.message}"), icon=":material/event_busy:")
+        st.error(md(f.message), icon=ICON["error"])
     for f in notes:
-        st.info(md(f.message), icon=":material/info:")
+        st.info(md(f.message), icon=ICON["info"])
 
 
 def _ladder(feedback: Feedback) -> None:
+    """Each level's descriptor and criteria, with what this answer has of each (one Markdown element)."""
+    parts = []
     for check in feedback.ladder:
         state = "reached" if check.reached else "not reached"
-        st.markdown(
-            f"**Level {check.level} ({check.marks[0]}-{check.marks[1]}): {state}**  \n{md(check.descriptor)}"
+        parts.append(
+            f"**Level {check.level} ({check.marks[0]}-{check.marks[1]}): {state}**  \n{md(check.descriptor)}\n"
         )
         for c in check.criteria:
             icon = {"met": "\u2713", "nearly": "~", "not met": "\u2717"}[c.status]
-            line = f"- {icon} {md(c.description)} (this answer: {md(_fmt(c.actual))})"
+            line = f"- {icon} {md(c.description)} (this answer: {md(criterion_value(c))})"
             if c.evidence and c.status != "not met":
                 line += f"  \n  e.g. \u201c{md(c.evidence[0].text)}\u201d"
-            st.markdown(line)
-
-
-def _fmt(value) -> str:
-    return f"{value:.2f}" if isinstance(value, float) else str(value)
+            parts.append(line)
+        parts.append("")
+    st.markdown("\n".join(parts))

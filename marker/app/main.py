@@ -10,20 +10,20 @@ from pathlib import Path
 
 import streamlit as st
 
+from marker.app.icons import ICON
+
 PAGES = Path(__file__).resolve().parent
 
 
 def run() -> None:
     """Build the page navigation and run the chosen page (Streamlit calls this on every rerun)."""
-    st.set_page_config(page_title="marker", page_icon=":material/grading:", layout="wide")
+    st.set_page_config(page_title="marker", page_icon=ICON["app"], layout="wide")
     pages = {
-        "Students": [
-            st.Page(PAGES / "practice.py", title="Practise", icon=":material/edit_note:", default=True)
-        ],
+        "Students": [st.Page(PAGES / "practice.py", title="Practise", icon=ICON["practise"], default=True)],
         "Teachers": [
-            st.Page(PAGES / "rubrics.py", title="Rubrics", icon=":material/tune:"),
-            st.Page(PAGES / "calibration.py", title="Calibrate & agreement", icon=":material/balance:"),
-            st.Page(PAGES / "batch.py", title="Batch marking", icon=":material/fact_check:"),
+            st.Page(PAGES / "rubrics.py", title="Rubrics", icon=ICON["rubrics"]),
+            st.Page(PAGES / "calibration.py", title="Calibrate & agreement", icon=ICON["calibrate"]),
+            st.Page(PAGES / "batch.py", title="Batch marking", icon=ICON["batch"]),
         ],
     }
     st.navigation(pages).run()

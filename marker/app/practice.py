@@ -2,15 +2,34 @@
 
 from __future__ import annotations
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
 from marker.app.feedback_view import show_feedback
-from marker.app.shared import md, resources, workspace
+from marker.app.shared import ICON, md, resources, warm_soon, workspace
+from marker.charts import drafts_html
 from marker.errors import MAX_ANSWER_CHARS, MarkerError
 from marker.render import compare_drafts
 from marker.store import StoreError
+
+
+def restore_latest_draft(key: str, student: str, drafts: list) -> None:
+    """Put the student's latest draft in the answer box once they give their name.
+
+    The box is filled when it holds nothing the student typed: it is empty, or it still
+    holds what this page put there for someone else (another name typed on a shared computer
+    must not keep the first student's answer). Called before the box is drawn, as Streamlit
+    requires for setting a widget's value.
+    """
+    owner_key = f"{key}::owner"
+    box = st.session_state.get(key) or ""
+    owner = st.session_state.get(owner_key)  # (student, text) this page last put in the box
+    untouched = not box.strip() or (owner is not None and box == owner[1])
+    if untouched and (owner is None or owner[0] != student):
+        text = drafts[-1].text if drafts else ""
+        st.session_state[key] = text
+        st.session_state[owner_key] = (student, text)
+
 
 marker, loaded, store = resources()
 bank = marker.bank
@@ -32,6 +51,8 @@ if not qids:
     st.stop()
 qid = st.selectbox("Question", qids, format_func=lambda i: bank.questions[i].question, key="question_id")
 question = bank.question(qid)
+# Parse the mark scheme and model answers now, while the student writes, not on their first Mark.
+warm_soon(qid, question.version)
 
 st.markdown(f"### {md(question.question)}")
 scheme = {
@@ -44,12 +65,13 @@ st.caption(
     f"{question.max_mark} marks \u00b7 command word: {md(question.command_word)}{period} \u00b7 marked by {scheme}"
 )
 
+
 drafts = store.drafts(student, qid) if student else []
 answer_key = f"answer::{qid}"
-if answer_key not in st.session_state and drafts:
-    st.session_state[answer_key] = drafts[-1].text  # carry on from the last saved draft
+restore_latest_draft(answer_key, student, drafts)
 
-with st.form("answer_form", clear_on_submit=False, enter_to_submit=False):
+# enter_to_submit: Ctrl+Enter (Cmd+Enter on a Mac) in the answer box marks it; Enter alone is a new line.
+with st.form("answer_form", clear_on_submit=False, enter_to_submit=True):
     text = st.text_area(
         "Your answer",
         key=answer_key,
@@ -80,7 +102,7 @@ st.caption(f"Answers can be up to {MAX_ANSWER_CHARS:,} characters (about {MAX_AN
 
 if submitted:
     if not text.strip():
-        st.warning("Write your answer first: an empty answer is not marked or saved.", icon=":material/edit:")
+        st.warning("Write your answer first: an empty answer is not marked or saved.", icon=ICON["write"])
     else:
         try:
             # A teacher's saved calibration of this question sets the mark (the summary says so).
@@ -88,11 +110,17 @@ if submitted:
         except MarkerError as exc:
             st.error(str(exc))
         else:
-            st.session_state["result"] = {"question_id": qid, "text": text, "feedback": feedback}
+            st.session_state["result"] = {
+                "question_id": qid,
+                "student": student,
+                "text": text,
+                "feedback": feedback,
+            }
             if student:
                 try:
                     store.add_draft(student, text, feedback)
-                    st.toast("Draft saved", icon=":material/save:")
+                    st.session_state[f"{answer_key}::owner"] = (student, text)
+                    st.toast("Draft saved", icon=ICON["done"])
                 except StoreError as exc:
                     st.error(f"{exc} Your answer is still in the box above.")
                 drafts = store.drafts(student, qid)
@@ -100,7 +128,11 @@ if submitted:
                 st.info("Type your name or student id above to keep your drafts and see your progress.")
 
 result = st.session_state.get("result")
-if result and result["question_id"] == qid:
+# A result marked under another name is not shown (a shared computer); one marked before any
+# name was typed belongs to whoever types theirs.
+if result and (result["question_id"] != qid or result["student"] not in ("", student)):
+    result = None
+if result:
     previous = drafts[-2].feedback if submitted and len(drafts) >= 2 else None
     show_feedback(result["text"], result["feedback"], previous)
 elif drafts:
@@ -114,23 +146,11 @@ elif drafts:
 
 if drafts:
     st.subheader("Your drafts of this question")
-    chart_data = pd.DataFrame(
-        [{"draft": i, "mark": d.mark, "marked at": d.created_at} for i, d in enumerate(drafts, 1)]
-    )
-    st.altair_chart(
-        alt.Chart(chart_data)
-        .mark_line(point=True)
-        .encode(
-            x=alt.X("draft:O", title="draft"),
-            y=alt.Y("mark:Q", scale=alt.Scale(domain=[0, question.max_mark]), title="mark"),
-            tooltip=["draft", "mark", "marked at"],
-        )
-        .properties(height=220),
-        width="stretch",
-    )
+    st.markdown(drafts_html([d.mark for d in drafts], question.max_mark), unsafe_allow_html=True)
+    st.caption(f"Your mark for each draft (out of {question.max_mark}), oldest first.")
     if len(drafts) >= 2:
         change = compare_drafts(drafts[-2].feedback, drafts[-1].feedback)
-        st.markdown(f"**Since your previous draft:** mark {change.mark_change:+d}")
+        lines = [f"**Since your previous draft:** mark {change.mark_change:+d}"]
         for title, items in (
             ("Points gained", change.gained),
             ("Points now fully credited", change.improved),
@@ -139,22 +159,22 @@ if drafts:
             ("New date slips", change.facts_new),
         ):
             if items:
-                st.markdown(f"- {title}: " + "; ".join(md(i) for i in items))
+                lines.append(f"- {title}: " + "; ".join(md(i) for i in items))
         if not any((change.gained, change.improved, change.lost, change.facts_fixed, change.facts_new)):
-            st.markdown("- The same points as before: add one of the missing points to move the mark.")
+            lines.append("- The same points as before: add one of the missing points to move the mark.")
+        st.markdown("\n".join(lines))
 
-attempted = bool(drafts) or bool(result and result["question_id"] == qid)
+attempted = bool(drafts) or bool(result)
 if attempted:
     with st.expander("Model answers (open after your own attempt)"):
+        # One element for all of them: the expander's content is drawn even while it is closed.
+        texts = []
         for answer in bank.answers_for(qid):
             level = f", level {answer.intended_level}" if answer.intended_level is not None else ""
-            st.markdown(
-                f"**{md(answer.name)}**: written for {answer.intended_mark}/{question.max_mark}{level}"
-            )
-            if answer.note:
-                st.caption(answer.note)
-            st.markdown(md(answer.text))
-            st.divider()
+            head = f"**{md(answer.name)}**: written for {answer.intended_mark}/{question.max_mark}{level}"
+            note = f"  \n*{md(answer.note)}*" if answer.note else ""
+            texts.append(f"{head}{note}\n\n{md(answer.text)}")
+        st.markdown("\n\n---\n\n".join(texts))
 
 if student:
     everything = store.drafts(student)

@@ -7,7 +7,7 @@ from typing import get_args
 import pandas as pd
 import streamlit as st
 
-from marker.app.shared import md, resources, teacher_gate, workspace
+from marker.app.shared import ICON, md, resources, teacher_gate, workspace
 from marker.bank import cross_check
 from marker.errors import MarkerError, RubricError, RubricErrors
 from marker.rubric import ModelAnswer, Question, Theme, validate_question
@@ -148,7 +148,7 @@ if problems:
         + "\n".join(f"- {where(p.field)}: {md(p.reason)}" for p in problems)
     )
 else:
-    st.success("The edited rubric is valid.", icon=":material/check_circle:")
+    st.success("The edited rubric is valid.", icon=ICON["done"])
 
 st.subheader("Preview")
 answers = bank.answers_for(base["id"])

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import os
 import re
+import threading
 from pathlib import Path
 
 import streamlit as st
 
+from marker.app.icons import ICON as ICON  # the pages' icons, re-exported
 from marker.engine import Marker
 from marker.store import Store, data_dir
 from marker.userbank import LoadedBank
@@ -19,7 +22,18 @@ from marker.workspace import Workspace
 def _workspace(data: str) -> Workspace:
     ws = Workspace(Path(data))
     ws.marker  # noqa: B018  (load spaCy now, under the spinner, not on the first Mark)
+    # The question the Practise page opens on, ready before anyone can press Mark; the others
+    # are prepared when chosen (warm_soon).
+    first = first_question(ws)
+    if first is not None:
+        ws.warm(first)
     return ws
+
+
+def first_question(ws: Workspace) -> str | None:
+    """The question the Practise page shows first: the first question of the first topic."""
+    questions = list(ws.bank.questions.values())
+    return next((q.id for topic in ws.bank.topics for q in questions if q.topic == topic), None)
 
 
 def workspace() -> Workspace:
@@ -31,6 +45,30 @@ def workspace() -> Workspace:
     ws = _workspace(str(data_dir()))
     ws.refresh()
     return ws
+
+
+@st.cache_resource(show_spinner=False)
+def _warming(data: str, question_id: str, version: str) -> threading.Thread:
+    """One background build of a question's index per rubric version (Streamlit runs this once per key)."""
+    ws = _workspace(data)
+
+    def build() -> None:
+        # A question removed meanwhile: its first Mark says what is wrong.
+        with contextlib.suppress(Exception):
+            ws.warm(question_id)
+
+    thread = threading.Thread(target=build, name=f"marker-warm-{question_id}", daemon=True)
+    thread.start()
+    return thread
+
+
+def warm_soon(question_id: str, version: str) -> None:
+    """Parse the question's mark scheme and model answers in the background while the student writes.
+
+    That takes seconds the first time, once per rubric version; done here, the click on Mark
+    only marks the answer.
+    """
+    _warming(str(data_dir()), question_id, version)
 
 
 def resources() -> tuple[Marker, LoadedBank, Store]:
@@ -74,7 +112,7 @@ def teacher_gate() -> bool:
         st.info(
             "Local single-user mode: no teacher passcode is set, so anyone using this computer can edit "
             "rubrics. Set MARKER_TEACHER_PASSCODE to require one.",
-            icon=":material/lock_open:",
+            icon=ICON["info"],
         )
         return True
     if st.session_state.get("teacher_ok"):
