@@ -32,7 +32,7 @@ from .features import compute_features
 from .feedback import Feedback
 from .guards import check_answer
 from .index import QuestionIndex
-from .meaning import NO_MEANING, Meaning, point_similarity, understand, understand_many
+from .meaning import NO_MEANING, Meaning, point_similarity, prepare, understand, understand_many
 from .nlp import build_pipeline
 from .placement import scheme_for
 from .points import score_points
@@ -106,14 +106,14 @@ class Marker:
     def warm(self, question_id: str) -> bool:
         """Build a question's index now, so that its first answer is marked as quickly as the rest.
 
-        Parsing the mark scheme and model answers takes seconds: the app does it while the
-        student writes. True if the index had to be built, False if it was there already.
+        Parsing the mark scheme and model answers, and making their meaning vectors, takes
+        seconds: the app does it while the student writes. True if the index had to be built, False if it was there already.
         """
         with self._lock:
             question = self.bank.question(question_id)
             self._register(question)
             before = len(self._indexes)
-            self.index(question)
+            prepare(self.index(question))
             return len(self._indexes) > before
 
     # ------------------------------------------------------------------ marking

@@ -201,6 +201,16 @@ def point_similarity(sentences: Sequence[Sentence], index: QuestionIndex) -> np.
     return sims
 
 
+def prepare(index: QuestionIndex) -> None:
+    """Load the encoder and make the question's vectors now (points, model answers, the
+    question), so that the first answer is marked as quickly as the rest."""
+    if index.question.points:
+        point_vectors(index)
+        answer_vectors([index.question.question])
+    if index.scheme.short_answers:
+        meaning_index(index)
+
+
 def understand(text: str, index: QuestionIndex) -> Meaning:
     """The answer's :class:`Meaning` against the question's model answers (none: ``NO_MEANING``)."""
     return understand_many([text], index)[0]
