@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import pickle
 import sys
 import tempfile
 import time
@@ -52,12 +53,27 @@ MEMORY_SIZES = (10, 20, 50)
 C = 1.0
 
 
-def inputs_of(fb, full_at: float) -> dict[str, float]:
+def raw_inputs(fb, full_at: float) -> dict:
+    """What the zero-shot inputs are made from, for one marked answer (kept in the cache, so that
+    a refit that changes how inputs are made need not mark the answers again)."""
     f = fb.features
     meaning = Meaning(
         f.meaning_similarity, f.meaning_precision, f.meaning_recall, f.question_similarity, f.length_ratio
     )
-    return zero_shot_inputs(f.match_score, full_at, f.match_recall, f.char_similarity, meaning.as_features())
+    return {
+        "match_score": f.match_score,
+        "full_at": full_at,
+        "max_mark": fb.max_mark,
+        "match_recall": f.match_recall,
+        "char_similarity": f.char_similarity,
+        "meaning": meaning.as_features(),
+    }
+
+
+def inputs_of(raw: dict) -> dict[str, float]:
+    return zero_shot_inputs(
+        raw["match_score"], raw["full_at"], raw["match_recall"], raw["char_similarity"], raw["meaning"]
+    )
 
 
 def fit_logistic(rows: list[dict], shares: np.ndarray, weights: np.ndarray, names: list[str]) -> dict:
@@ -107,8 +123,27 @@ def best_cuts(p: np.ndarray, marks: np.ndarray, max_mark: int) -> tuple[list[flo
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        default=None,
+        help="keep the marked training answers here, and reuse them when the file exists (refits "
+        "that change only the models); delete it when the engine's features change",
+    )
     args = parser.parse_args()
     t0 = time.perf_counter()
+    if args.cache is not None and args.cache.exists():
+        marked = pickle.loads(args.cache.read_bytes())
+        print(f"reusing the marked training answers in {args.cache}", flush=True)
+    else:
+        marked = mark_training(t0)
+        if args.cache is not None:
+            args.cache.write_bytes(pickle.dumps(marked))
+    fit_and_write(marked, args.out, t0)
+
+
+def mark_training(t0: float) -> dict:
+    """Mark every training answer of every public set once; what the fits need of each."""
     rows, shares, marks, maxima, datasets, questions, texts = [], [], [], [], [], [], []
     counts: dict[str, dict] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -121,7 +156,7 @@ def main() -> None:
                 for s, fb in zip(scripts, fbs, strict=True):
                     index = marker.index(marker.bank.question(s.question_id))
                     full_at = getattr(index.question.marking, "full_at", None) or index.model_set.full_at
-                    rows.append(inputs_of(fb, full_at))
+                    rows.append(raw_inputs(fb, full_at))
                     mark = int(round(float(s.mark)))
                     shares.append(mark / public.max_mark)
                     marks.append(mark)
@@ -139,6 +174,24 @@ def main() -> None:
                 print(
                     f"[{time.perf_counter() - t0:5.0f} s] marked {dataset} train: {len(scripts)}", flush=True
                 )
+    return {
+        "raw": rows,
+        "shares": shares,
+        "marks": marks,
+        "maxima": maxima,
+        "datasets": datasets,
+        "questions": questions,
+        "texts": texts,
+        "counts": counts,
+    }
+
+
+def fit_and_write(marked: dict, out_path: Path, t0: float) -> None:
+    """Fit both models on the marked training answers and write the defaults file."""
+    rows = [inputs_of(raw) for raw in marked["raw"]]
+    counts, texts = marked["counts"], marked["texts"]
+    shares, marks, maxima = marked["shares"], marked["marks"], marked["maxima"]
+    datasets, questions = marked["datasets"], marked["questions"]
     shares_a, marks_a, maxima_a = np.array(shares), np.array(marks), np.array(maxima)
     datasets_a, questions_a = np.array(datasets), np.array(questions)
     weights = np.array([1000.0 / counts[d]["answers"] for d in datasets])
@@ -169,9 +222,9 @@ def main() -> None:
         "zero_shot": zero_shot,
         "neighbours": neighbours,
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
-    print(f"[{time.perf_counter() - t0:5.0f} s] wrote {args.out}")
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    out_path.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
+    print(f"[{time.perf_counter() - t0:5.0f} s] wrote {out_path}")
 
 
 def fit_neighbours(texts, shares, marks, maxima, datasets, questions, p0, counts) -> tuple[dict, int]:
