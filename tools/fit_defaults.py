@@ -80,7 +80,7 @@ def fit_logistic(rows: list[dict], shares: np.ndarray, weights: np.ndarray, name
     """Logistic regression of the share (a half share is two half-weighted rows), standardised."""
     X = np.array([[r[n] for n in names] for r in rows], dtype=float)
     mean, scale = X.mean(0), X.std(0)
-    scale[scale == 0] = 1.0
+    scale[scale < 1e-9] = 1.0  # a constant input (it carries nothing)
     Z = (X - mean) / scale
     Zs = np.vstack([Z, Z])
     ys = np.r_[np.ones(len(Z)), np.zeros(len(Z))]
