@@ -25,13 +25,13 @@ from .readers import (
     ARCHIVE_SUFFIXES,
     SCRIPT_SUFFIXES,
     TABLE_SUFFIXES,
-    extract_text,
     overlong,
+    read_script,
     size_text,
     too_big,
     unsupported,
 )
-from .scripts import Ingested, Limits, Rejected, Script, student_from, text_sha
+from .scripts import DEFAULT_LIMITS, Ingested, Limits, Rejected, Script, student_from, text_sha
 
 # A high ratio on a small entry is harmless (a page of blank lines compresses very well).
 _BOMB_MIN_BYTES = 1_000_000
@@ -46,6 +46,7 @@ class Collector:
     scripts: list[Script] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
     ids: set[str] = field(default_factory=set)
+    limits: Limits = DEFAULT_LIMITS
 
     def reject(self, source: str, reason: str) -> None:
         self.rejected.append(Rejected(source, reason))
@@ -53,10 +54,11 @@ class Collector:
     def add_file(self, source: str, rel: str, data: bytes) -> None:
         """Read one script file; ``rel`` is its path inside the folder or archive."""
         try:
-            text = extract_text(rel, data)
+            read = read_script(rel, data, self.limits)
         except AnswerFileError as exc:
             self.reject(source, str(exc))
             return
+        text = read.text
         path = PurePosixPath(rel)
         script_id = str(path.with_suffix(""))
         if script_id in self.ids:  # alice.txt next to alice.docx
@@ -64,7 +66,20 @@ class Collector:
         base, n = script_id, 2
         while script_id in self.ids:  # the same name twice in one zip
             script_id, n = f"{base}~{n}", n + 1
-        self.keep(Script(script_id, student_from(path.stem), text, None, None, source, text_sha(text)))
+        student = student_from(path.stem)
+        self.keep(
+            Script(
+                script_id,
+                student,
+                text,
+                None,
+                None,
+                source,
+                text_sha(text),
+                read.ocr_confidence,
+                read.ocr_doubtful,
+            )
+        )
 
     def keep(self, script: Script) -> None:
         if len(script.text) > MAX_ANSWER_CHARS:
@@ -94,7 +109,7 @@ def read_folder(root: Path, limits: Limits) -> Ingested:
             path = Path(dirpath, name)
             if not _is_litter(name) and path.is_file():  # no sockets or pipes
                 found.append((path.relative_to(root).as_posix(), path))
-    batch = Collector()
+    batch = Collector(limits=limits)
     for rel, path in sorted(found):
         source = f"{root.name}/{rel}"
         reason = _not_a_script(rel, "folders")
@@ -128,7 +143,7 @@ def read_zip(fileobj: IO[bytes], name: str, limits: Limits) -> Ingested:
     with archive:
         infos = archive.infolist()
         _check_entries(name, infos, limits)
-        batch = Collector()
+        batch = Collector(limits=limits)
         for info in sorted(infos, key=attrgetter("filename")):
             rel = info.filename
             if info.is_dir() or any(_is_litter(part) for part in rel.split("/")):

@@ -67,8 +67,9 @@ def results_table(records: Sequence[ResultRecord]) -> list[dict]:
     ``script_id, student, source, question_id, mark, max_mark, percent, level, status,
     error``, then ``point: <label>`` (credited / partial / missing) for every point across
     the records in mark-scheme order, then ``fact_issues`` and ``advisories`` (their messages
-    joined with "; ") and ``calibrated``. A failed script has status "failed", its error,
-    and blanks (None) for everything marking would have filled.
+    joined with "; "), ``calibrated`` and ``ocr_confidence`` (the recogniser's mean confidence
+    for an answer read by OCR from a scan or photo, blank otherwise). A failed script has
+    status "failed", its error, and blanks (None) for everything marking would have filled.
     """
     labels = analytics.point_labels(records)
     rows = []
@@ -104,6 +105,7 @@ def results_table(records: Sequence[ResultRecord]) -> list[dict]:
                 "advisories": "; ".join(a.message for a in fb.advisories),
                 "calibrated": fb.calibrated,
             }
+        row["ocr_confidence"] = r.ocr_confidence
         rows.append(row)
     return rows
 
@@ -275,6 +277,11 @@ def feedback_page(record: ResultRecord, title: str = "") -> str:
         f"<h1>{_esc(title)}</h1>",
         f'<p class="muted">Student: {_esc(name)} \u00b7 Script: {_esc(record.script_id)}'
         + (f" \u00b7 From: {_esc(record.source)}" if record.source else "")
+        + (
+            f" \u00b7 Read by OCR (mean confidence {record.ocr_confidence:.0%})"
+            if record.ocr_confidence is not None
+            else ""
+        )
         + "</p>",
     ]
     fb = record.feedback

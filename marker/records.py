@@ -23,6 +23,8 @@ class ResultRecord:
             (``Feedback.to_dict()``, as kept in SQLite) is read back into a Feedback on creation.
         error: why it could not be marked (a corrupt file, an empty answer, ...).
         answer: the student's text, shown on the feedback page.
+        ocr_confidence: the recogniser's mean confidence (0-1) when the answer was read by OCR
+            from a scan or photo; None when it was read from the file's own text.
     """
 
     script_id: str
@@ -31,6 +33,7 @@ class ResultRecord:
     feedback: Feedback | None
     error: str | None = None
     answer: str = ""
+    ocr_confidence: float | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.feedback, dict):
@@ -60,4 +63,5 @@ class ResultRecord:
             feedback=data.get("feedback"),
             error=data.get("error"),
             answer=data.get("answer") or "",
+            ocr_confidence=data.get("ocr_confidence"),
         )
