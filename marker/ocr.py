@@ -9,7 +9,8 @@ script needs OCR, so marking typed scripts never loads it.
 ::
 
     image ──checks, upright, scaled──> rapidocr (detect lines, recognise)
-          ──lines──> rows, then paragraphs (:func:`lines_to_text`) ──> OcrText (text, confidence)
+          ──lines──> rows, then paragraphs (:func:`lines_to_text`)
+          ──> words run together put apart (:mod:`marker.respace`) ──> OcrText (text, confidence)
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from functools import cache
 from pathlib import Path
 
 from .errors import AnswerFileError
+from .respace import respace
 from .tuning import TUNING
 
 _T = TUNING.ocr
@@ -348,6 +350,7 @@ def assemble(pages: Sequence[Sequence[Line]], unread: Sequence[float] = ()) -> O
             where = f"page {number}" if len(pages) > 1 else "the page"
             doubtful.append(f"(about {share:.0%} of the writing on {where} was not read at all)")
     confidence = round(total / weight, 4) if weight else 0.0
+    texts = [respace(t) for t in texts]
     text = "\n\n".join(t for t in texts if t)
     return OcrText(text, tuple(texts), confidence, len(pages), n_lines, left_out, tuple(doubtful))
 

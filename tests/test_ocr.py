@@ -256,3 +256,30 @@ def test_ocr_job_store_of_the_previous_schema_is_upgraded_in_place(tmp_path):
     (row,) = store.results("job-1")
     assert (row.script_id, row.answer, row.ocr_confidence) == ("alice", "Rapallo.", None)
     assert row.record().ocr_confidence is None
+
+
+# --- words run together --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("read", "meant"),
+    [
+        (
+            "both sidesrenouncedclaims for wardamages after the war",
+            "both sides renounced claims for war damages after the war",
+        ),
+        ("to havediplomatic relations on itsown terms", "to have diplomatic relations on its own terms"),
+        ("train onSoviet soil with 100,000men in 1922", "train on Soviet soil with 100,000 men in 1922"),
+        ("The Cerman army", "The Cerman army"),  # a misread word, not two words: left for the teacher
+        ("At Genoa and Rapallo in the 1920s", "At Genoa and Rapallo in the 1920s"),  # names and decades kept
+        ("in the 19th century, alot changed", "in the 19th century, alot changed"),
+        ("signed in1922and on16 April", "signed in 1922 and on 16 April"),
+        ("Itwas Germanyand Poland. Germany.Germany", "It was Germany and Poland. Germany. Germany"),
+        ("Chicherinand Holland", "Chicherinand Holland"),  # a name the word list lacks is left whole
+    ],
+)
+def test_ocr_words_run_together_are_put_apart_with_the_english_word_list(read, meant):
+    from marker.respace import known_words, respace
+
+    assert len(known_words()) > 20_000  # spaCy's English pipeline is installed with marker
+    assert respace(read) == meant
