@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 import re
 import statistics
 import threading
@@ -368,7 +369,7 @@ def lines_to_text(lines: Sequence[Line]) -> str:
     ...                at(90, 10, "A new para-"), at(120, 10, "graph.")])
     'Rows are read in order with a gap.\\n\\nA new paragraph.'
     """
-    rows = _rows(lines)
+    rows = _rows(_levelled(lines))
     if not rows:
         return ""
     height = statistics.median(line.height for line in lines) or 1.0
@@ -386,6 +387,28 @@ def lines_to_text(lines: Sequence[Line]) -> str:
         current = _join(current, text)
     paragraphs.append(current)
     return "\n\n".join(p for p in paragraphs if p)
+
+
+def _levelled(lines: Sequence[Line]) -> list[Line]:
+    """The lines turned about the page's top left by the page's slant, so that rows lie level.
+
+    A photo turned by 2 degrees drops a line's end 46 pixels over 1300, more than the pitch of
+    12-point lines: rows are told apart only once the slant (the median of the boxes' top edges)
+    is taken out.
+    """
+    slopes = [
+        (line.box[1][1] - line.box[0][1]) / (line.box[1][0] - line.box[0][0])
+        for line in lines
+        if line.box[1][0] - line.box[0][0] > 2 * line.height
+    ]
+    if not slopes:
+        return list(lines)
+    angle = math.atan(statistics.median(slopes))
+    cos, sin = math.cos(angle), math.sin(angle)
+    return [
+        Line(tuple((x * cos + y * sin, y * cos - x * sin) for x, y in line.box), line.text, line.score)
+        for line in lines
+    ]
 
 
 def _rows(lines: Sequence[Line]) -> list[list[Line]]:

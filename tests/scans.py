@@ -1,6 +1,6 @@
 """Scans and photos of typed scripts, made at test time with Pillow (no image is stored in the repo).
 
-Text is typeset in DejaVu Sans (Debian's fonts-dejavu-core, which the browser tests need too),
+Text is typeset in DejaVu Sans (Debian's fonts-dejavu-core, which CI installs for the browser tests),
 a paragraph per block with a blank line between; a "scan" is that page in a PDF with no text
 layer, and a "photo" is the page turned a little, on a grey desk, blurred, noisy and saved as
 a JPEG, as a phone would take it.
@@ -20,7 +20,8 @@ FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 
 def page(paragraphs: list[str], *, size: int = 26, width: int = 1100, chars: int = 70) -> Image.Image:
     """The paragraphs typeset on a white page, black text, a blank line between paragraphs."""
-    font = ImageFont.truetype(str(FONT), size)
+    # Pillow's own scalable font where fonts-dejavu-core is missing (the tests then still run).
+    font = ImageFont.truetype(str(FONT), size) if FONT.exists() else ImageFont.load_default(size)
     lines: list[str] = []
     for paragraph in paragraphs:
         lines += [*textwrap.wrap(paragraph, chars), ""]

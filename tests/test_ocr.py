@@ -283,3 +283,15 @@ def test_ocr_words_run_together_are_put_apart_with_the_english_word_list(read, m
 
     assert len(known_words()) > 20_000  # spaCy's English pipeline is installed with marker
     assert respace(read) == meant
+
+
+def test_ocr_rows_of_a_slanted_photo_stay_in_order():
+    # Turned by 3 degrees: each line's right end sits lower than the next line's left end.
+    slope = 0.0524
+    lines = []
+    for row in range(3):
+        for col, word in enumerate(("left", "middle", "right")):
+            x, y = 10 + col * 400, 30 * row + (10 + col * 400) * slope
+            box = ((x, y), (x + 350, y + 350 * slope), (x + 350, y + 350 * slope + 20), (x, y + 20))
+            lines.append(ocr.Line(box, f"{word}{row}", 0.99))
+    assert ocr.lines_to_text(lines) == "left0 middle0 right0 left1 middle1 right1 left2 middle2 right2"
