@@ -126,7 +126,12 @@ def open_image(data: bytes, max_pixels: int):
             img = ImageOps.exif_transpose(img)
     except AnswerFileError:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):  # Pillow's own cap, before ours
+        raise AnswerFileError(
+            f"the image has more than {Image.MAX_IMAGE_PIXELS / 1e6:.0f} megapixels, over the "
+            f"{max_pixels / 1e6:.0f}-megapixel limit; save or photograph it at a lower resolution"
+        ) from None
+    except UnidentifiedImageError:
         raise AnswerFileError(_NOT_IMAGE) from None
     except (OSError, ValueError, SyntaxError, EOFError) as exc:  # truncated or damaged data
         raise AnswerFileError(f"{_NOT_IMAGE} ({exc})") from None

@@ -192,6 +192,18 @@ def test_ocr_confidence_counts_every_character_and_names_unsure_lines():
 # --- bad input, bounded work ------------------------------------------------------------------------
 
 
+def _png_header(width: int, height: int) -> bytes:
+    """A PNG that only declares its size (no pixels): what a decompression bomb starts with."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", b"") + chunk(b"IEND", b"")
+
+
 def _gif() -> bytes:
     out = io.BytesIO()
     Image.new("L", (40, 40), "white").save(out, "GIF")
@@ -205,6 +217,8 @@ def _gif() -> bytes:
         ("a.jpg", b"\xff\xd8\xff\xe0 not a photo", Limits(), "corrupt or not a PNG or JPEG image"),
         ("a.png", _gif(), Limits(), "corrupt or not a PNG or JPEG image (it is GIF image)"),
         ("a.png", png(page(["Rapallo."])), Limits(max_image_pixels=10_000), "megapixel limit"),
+        ("a.png", _png_header(60_000, 60_000), Limits(), "over the 50-megapixel limit"),
+        ("a.png", _png_header(8_000, 7_000), Limits(), "8,000 × 7,000 pixels (56 megapixels)"),
         ("a.png", png(Image.new("L", (600, 400), "white")), Limits(), "no text found in the image"),
         (
             "a.pdf",
