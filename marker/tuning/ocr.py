@@ -16,10 +16,11 @@ class OcrTuning(_Section):
         le=1.0,
         description=(
             "A script whose mean recognition confidence (weighted by characters) is under this gets the "
-            "advisory 'check the transcription'. Measured by benchmarks/ocr.py: typed pages, scans and "
-            "photos of them read at 0.988 or more (under 1% of characters wrong), pages in handwriting "
-            "typefaces at 0.969-0.985 (0.6-2.5% wrong); 0.98 flags most of the latter and none of the "
-            "former. The mean alone misses a page with one garbled line, hence the two checks below."
+            "advisory 'check the transcription'. Measured by benchmarks/ocr.py on two essays: typed pages, "
+            "scans and photos of them, and jittered hand-printing read at 0.988 or more (0-0.5% of "
+            "characters wrong, one case 3.1%); pages in handwriting typefaces at 0.970-0.982 (0.3-3.2% "
+            "wrong). 0.98 flags 8 of those 12, all four whose mark moved by 4 or more, and no typed page. "
+            "The mean alone misses a page with one garbled or lost line, hence the two checks below."
         ),
     )
     line_check_below: float = Field(
@@ -28,9 +29,9 @@ class OcrTuning(_Section):
         le=1.0,
         description=(
             "A line recognised with less confidence than this is named in the advisory, whatever the "
-            "script's mean: one garbled line (0.6-0.75 in benchmarks/ocr.py) barely moves the mean of a "
-            "page whose other lines read at 0.99, while clean lines, even with a missing space, score 0.95 "
-            "or more."
+            "script's mean: the garbled lines met while building the reader scored 0.64-0.72 and barely "
+            "moved the mean of a page whose other lines read at 0.99, while clean lines, even with a "
+            "missing space, score 0.95 or more."
         ),
     )
     unread_above: float = Field(
@@ -40,8 +41,9 @@ class OcrTuning(_Section):
         description=(
             "Share of a page's writing (letter-sized marks of ink) outside every line the recogniser read, "
             "above which the page is named in the advisory: a smudged or out-of-focus line is often not "
-            "detected at all, and what is not read has no confidence to be low. Clean pages, scans and "
-            "photos leave 0-3% unread (page edges and specks), a lost line 5-30%."
+            "detected at all, and what is not read has no confidence to be low. On the pages tried while "
+            "building it, clean pages, scans and photos left 0-3% unread and a line blurred out of reading "
+            "15-30%."
         ),
     )
     ink_contrast: int = Field(
