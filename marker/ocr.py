@@ -118,7 +118,8 @@ def open_image(data: bytes, max_pixels: int):
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             img = Image.open(io.BytesIO(data))
             if img.format not in IMAGE_FORMATS:
-                raise AnswerFileError(f"{_NOT_IMAGE} (it is {img.format or 'an unknown'} image)")
+                kind = f"a {img.format} image" if img.format else "an image of another kind"
+                raise AnswerFileError(f"{_NOT_IMAGE} (it is {kind}; save it as PNG or JPEG)")
             check_pixels(img.width, img.height, max_pixels)
             if img.format in ("JPEG", "MPO"):
                 img.draft("RGB", (_T.max_side, _T.max_side))

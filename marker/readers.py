@@ -160,8 +160,9 @@ def _pdf(data: bytes, limits: Limits) -> ScriptText:
         if reader.is_encrypted and not _unlock(reader):
             raise AnswerFileError(_PDF_LOCKED)
         pages = [(page.extract_text() or "").strip() for page in reader.pages]
-        blank = [i for i, text in enumerate(pages) if not text]
-        _check_scan_count(len(blank), limits)  # before a single picture is decoded
+        # Pages with no text but pictures, counted before a single picture is decoded.
+        blank = [i for i, text in enumerate(pages) if not text and reader.pages[i].images.keys()]
+        _check_scan_count(len(blank), limits)
         scans: dict[int, list] = {}
         for i in blank:
             if images := _scanned(reader.pages[i], i + 1, limits):

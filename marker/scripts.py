@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -43,9 +43,10 @@ class Script:
     mark: float | None
     source: str
     sha: str
-    ocr_confidence: float | None = None
-    ocr_doubtful: tuple[str, ...] = ()
-    checked: bool = False
+    # Left out of repr, so that a Script read from text prints as it always did.
+    ocr_confidence: float | None = field(default=None, repr=False)
+    ocr_doubtful: tuple[str, ...] = field(default=(), repr=False)
+    checked: bool = field(default=False, repr=False)
 
 
 @dataclass(frozen=True)

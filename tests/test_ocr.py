@@ -215,7 +215,12 @@ def _gif() -> bytes:
     [
         ("a.png", png(page(["Rapallo."]))[:300], Limits(), "corrupt or not a PNG or JPEG image"),
         ("a.jpg", b"\xff\xd8\xff\xe0 not a photo", Limits(), "corrupt or not a PNG or JPEG image"),
-        ("a.png", _gif(), Limits(), "corrupt or not a PNG or JPEG image (it is GIF image)"),
+        (
+            "a.png",
+            _gif(),
+            Limits(),
+            "corrupt or not a PNG or JPEG image (it is a GIF image; save it as PNG or JPEG)",
+        ),
         ("a.png", png(page(["Rapallo."])), Limits(max_image_pixels=10_000), "megapixel limit"),
         ("a.png", _png_header(60_000, 60_000), Limits(), "over the 50-megapixel limit"),
         ("a.png", _png_header(8_000, 7_000), Limits(), "8,000 × 7,000 pixels (56 megapixels)"),
