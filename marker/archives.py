@@ -25,13 +25,23 @@ from .readers import (
     ARCHIVE_SUFFIXES,
     SCRIPT_SUFFIXES,
     TABLE_SUFFIXES,
-    extract_text,
     overlong,
+    read_script,
     size_text,
     too_big,
     unsupported,
 )
-from .scripts import Ingested, Limits, Rejected, Script, bare_id, student_from, text_sha, unique_id
+from .scripts import (
+    DEFAULT_LIMITS,
+    Ingested,
+    Limits,
+    Rejected,
+    Script,
+    bare_id,
+    student_from,
+    text_sha,
+    unique_id,
+)
 
 # A high ratio on a small entry is harmless (a page of blank lines compresses very well).
 _BOMB_MIN_BYTES = 1_000_000
@@ -46,6 +56,7 @@ class Collector:
     scripts: list[Script] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
     ids: set[str] = field(default_factory=set)
+    limits: Limits = DEFAULT_LIMITS
 
     def reject(self, source: str, reason: str, script_id: str = "") -> None:
         """Set a file (or row) aside, giving it an id like a script's (its own, or its bare name)."""
@@ -54,10 +65,11 @@ class Collector:
     def add_file(self, source: str, rel: str, data: bytes) -> None:
         """Read one script file; ``rel`` is its path inside the folder or archive."""
         try:
-            text = extract_text(rel, data)
+            read = read_script(rel, data, self.limits)
         except AnswerFileError as exc:
             self.reject(source, str(exc))
             return
+        text = read.text
         # The bare name, whichever folder the file was in (alice.txt next to alice.docx, or
         # set1/alice.txt and set2/alice.txt: alice and alice~2); ``source`` says where it was.
         stem = bare_id(rel)
@@ -65,7 +77,19 @@ class Collector:
             self.reject(source, overlong(len(text)))
             return
         script_id = unique_id(stem, self.ids)
-        self.keep(Script(script_id, student_from(stem), text, None, None, source, text_sha(text)))
+        self.keep(
+            Script(
+                script_id,
+                student_from(stem),
+                text,
+                None,
+                None,
+                source,
+                text_sha(text),
+                read.ocr_confidence,
+                read.ocr_doubtful,
+            )
+        )
 
     def keep(self, script: Script) -> None:
         if len(script.text) > MAX_ANSWER_CHARS:
@@ -95,7 +119,7 @@ def read_folder(root: Path, limits: Limits) -> Ingested:
             path = Path(dirpath, name)
             if not _is_litter(name) and path.is_file():  # no sockets or pipes
                 found.append((path.relative_to(root).as_posix(), path))
-    batch = Collector()
+    batch = Collector(limits=limits)
     for rel, path in sorted(found):
         source = f"{root.name}/{rel}"
         reason = _not_a_script(rel, "folders")
@@ -129,7 +153,7 @@ def read_zip(fileobj: IO[bytes], name: str, limits: Limits) -> Ingested:
     with archive:
         infos = archive.infolist()
         _check_entries(name, infos, limits)
-        batch = Collector()
+        batch = Collector(limits=limits)
         for info in sorted(infos, key=attrgetter("filename")):
             rel = info.filename
             if info.is_dir() or any(_is_litter(part) for part in rel.split("/")):

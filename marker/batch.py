@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
@@ -46,9 +46,12 @@ from .engines import (
 )
 from .errors import MarkerError, NoQuestionError, UnknownQuestionError
 from .export import ResultRecord, feedback_zip, write_csv, write_xlsx
+from .feedback import Feedback
+from .guards import Advisory
 from .ingest import ingest
 from .jobstore import JobStore, StoredResult, job_id_for, now
-from .scripts import Ingested, Script, bare_id, student_from, unique_id
+from .scripts import Ingested, Script, bare_id, student_from, text_sha, unique_id
+from .tuning import TUNING
 
 if TYPE_CHECKING:
     from .workspace import Workspace
@@ -204,6 +207,7 @@ def run_batch(
     use_calibration: bool = True,
     data_dir: str | Path | None = None,
     workspace: Workspace | None = None,
+    texts: Mapping[str, str] | None = None,
 ) -> BatchResult:
     """Mark a class set as a job recorded in the store, resuming it if it was interrupted.
 
@@ -211,8 +215,7 @@ def run_batch(
         input: a folder, a ``.zip``, a ``.csv``/``.xlsx`` table or one script file.
         question_id: the question for scripts that do not name their own (a table's
             ``question_id`` column wins). None: every script must name its question.
-        out_dir: where results.csv, results.xlsx, feedback.zip and report.html are written
-            (created if missing).
+        out_dir: where results.csv, results.xlsx, feedback.zip and report.html go (made if missing).
         questions: a questions file in the import format; the bank (``$MARKER_RUBRICS_DIR``
             or the shipped one) if None. Teachers' saved versions in the data folder apply.
         engine: "local" (this machine) or "dask" (a Dask cluster at ``address``).
@@ -225,6 +228,7 @@ def run_batch(
         use_calibration: apply the question's saved calibration, if any.
         data_dir: the data folder (versions, calibrations, job store); default ``$MARKER_DATA_DIR``.
         workspace: a workspace loaded in this process (the app's), used instead of the two above.
+        texts: script id -> the teacher's checked transcription, marked instead of what OCR read.
 
     Returns:
         The counts, the duplicates, the output files and every script's record.
@@ -236,20 +240,20 @@ def run_batch(
             or nothing to mark in it (:class:`~marker.errors.NoQuestionError`: no known question).
     """
     _check_engine(engine, address, processes)
-    input, out_dir = Path(input), Path(out_dir)
-    processes = processes or os.cpu_count() or 1
+    input, out_dir, processes = Path(input), Path(out_dir), processes or os.cpu_count() or 1
     source, workspace = _source(questions, data_dir, workspace)
     catalogue = {q.id: (q.max_mark, q.version) for q in workspace.bank.questions.values()}
     if question_id is not None and question_id not in catalogue:
         raise UnknownQuestionError(question_id, catalogue)
-    plan = _plan(input, question_id, catalogue, use_calibration, workspace.data_dir)
+    plan = _plan(input, question_id, catalogue, use_calibration, workspace.data_dir, texts or {})
     store = store if store is not None else JobStore(workspace.data_dir / "batches.sqlite3")
     options = {"engine": engine, "processes": processes, "questions": source.questions}
     before = plan.open(store, input, question_id, {**options, "use_calibration": use_calibration})
     run = _Engine(engine, address, processes, source, workspace, catalogue)
     n_skipped = _mark_pending(store, plan, run, progress)
     store.finish_job(plan.job_id)
-    return replace(_result(store, plan, out_dir, input, n_skipped, run.notes), marked_before=before)
+    notes = [*run.notes, *ocr_notes(plan.scripts)]
+    return replace(_result(store, plan, out_dir, input, n_skipped, notes), marked_before=before)
 
 
 def _source(
@@ -318,6 +322,7 @@ class _Plan:
             StoredResult(
                 self.job_id, s.script_id, pos, s.student, s.source, s.question_id, s.sha,
                 status="rejected", mark=None, feedback=None, error=why, answer=s.text, marked_at=at,
+                ocr_confidence=s.ocr_confidence,
             )
             for pos, s, why in self.unmarkable
         ]  # fmt: skip
@@ -339,9 +344,10 @@ def _plan(
     catalogue: dict[str, tuple[int, str]],
     use_calibration: bool,
     folder: Path,
+    texts: Mapping[str, str],
 ) -> _Plan:
     """Read the input and sort its scripts; the job id follows from them and what marks them."""
-    got = ingest(input)
+    got = checked(ingest(input), texts)
     if not got.scripts and not got.rejected:
         raise MarkerError(
             f"No scripts found in {input}: give a folder or .zip of .txt, .md, .docx or .pdf files, "
@@ -365,6 +371,8 @@ def _plan(
     qids = list(dict.fromkeys(s.question_id for s in markable if s.question_id))
     cals = _calibrations(qids, catalogue, folder) if use_calibration else {}
     salt = _rubric_salt(qids, catalogue, cals, use_calibration)
+    if any(s.checked for s in scripts):  # a checked transcription no longer needs its advisory
+        salt += ";checked=" + ",".join(sorted(s.script_id for s in scripts if s.checked))
     job_id = job_id_for(input, question_id, scripts, rubric=salt)
     return _Plan(job_id, got, scripts, markable, unmarkable, cals)
 
@@ -467,7 +475,7 @@ def _calibrated_rows(
     rows = []
     for m in marked:
         s = by_id[m.script_id]
-        fb = m.feedback
+        fb = with_ocr_advisory(m.feedback, s)
         rows.append(
             StoredResult(
                 job_id=job_id,
@@ -484,9 +492,62 @@ def _calibrated_rows(
                 error=m.error,
                 answer=s.text,
                 marked_at=at,
+                ocr_confidence=s.ocr_confidence,
             )
         )
     return rows
+
+
+# ---------------------------------------------------------------------------------------
+# Scripts read by OCR
+# ---------------------------------------------------------------------------------------
+
+
+def checked(got: Ingested, texts: Mapping[str, str]) -> Ingested:
+    """The scripts with the teacher's checked transcriptions in place of what OCR read."""
+    if not texts:
+        return got
+    scripts = [
+        replace(s, text=texts[s.script_id].strip(), sha=text_sha(texts[s.script_id]), checked=True)
+        if s.script_id in texts and s.ocr_confidence is not None
+        else s
+        for s in got.scripts
+    ]
+    return replace(got, scripts=scripts)
+
+
+def needs_check(script: Script) -> bool:
+    """Read by OCR, unsure of some lines or of the whole, and not yet checked by the teacher."""
+    if script.ocr_confidence is None or script.checked:
+        return False
+    return script.ocr_confidence < TUNING.ocr.check_below or bool(script.ocr_doubtful)
+
+
+def with_ocr_advisory(feedback: Feedback | None, script: Script) -> Feedback | None:
+    """The feedback with an advisory to check the transcription when OCR was unsure of it."""
+    if feedback is None or not needs_check(script):
+        return feedback
+    message = (
+        f"This answer was read by OCR from a scan or photo (mean confidence {script.ocr_confidence:.0%}): "
+        "check the transcription against the script before relying on the mark."
+    )
+    if script.ocr_doubtful:
+        shown = "; ".join(f"\u201c{line}\u201d" for line in script.ocr_doubtful[:3])
+        more = len(script.ocr_doubtful) - 3
+        message += f" Lines read with low confidence: {shown}" + (f" and {more} more." if more > 0 else ".")
+    return replace(feedback, advisories=[*feedback.advisories, Advisory("ocr-check", message)])
+
+
+def ocr_notes(scripts: Sequence[Script]) -> list[str]:
+    """One note on the scripts read by OCR, naming those whose transcription needs checking."""
+    read = [s for s in scripts if s.ocr_confidence is not None]
+    if not read:
+        return []
+    note = f"{len(read)} script{'s were' if len(read) != 1 else ' was'} read by OCR from scans or photos"
+    unsure = [s.script_id for s in read if needs_check(s)]
+    if unsure:
+        note += f"; check the transcription of {len(unsure)} read with low confidence: {', '.join(unsure)}"
+    return [note + "."]
 
 
 def write_outputs(

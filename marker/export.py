@@ -67,9 +67,11 @@ def results_table(records: Sequence[ResultRecord]) -> list[dict]:
     ``script_id, student, source, question_id, mark, max_mark, percent, level, status,
     error``, then ``point: <label>`` (credited / partial / missing) for every point across
     the records in mark-scheme order, then ``fact_issues`` and ``advisories`` (their messages
-    joined with "; ") and ``calibrated``. A script not marked has its status ("failed" or
-    "rejected", :attr:`ResultRecord.status`), its reason in ``error``, and blanks (None) for
-    everything marking would have filled; writers show a blank as an empty cell.
+    joined with "; "), ``calibrated`` and ``ocr_confidence`` (the recogniser's mean confidence
+    for an answer read by OCR from a scan or photo, blank otherwise). A script not marked has
+    its status ("failed" or "rejected", :attr:`ResultRecord.status`), its reason in ``error``,
+    and blanks (None) for everything marking would have filled; writers show a blank as an
+    empty cell.
     """
     labels = analytics.point_labels(records)
     rows = []
@@ -105,6 +107,7 @@ def results_table(records: Sequence[ResultRecord]) -> list[dict]:
                 "advisories": "; ".join(a.message for a in fb.advisories),
                 "calibrated": fb.calibrated,
             }
+        row["ocr_confidence"] = r.ocr_confidence
         rows.append(row)
     return rows
 
@@ -277,6 +280,11 @@ def feedback_page(record: ResultRecord, title: str = "") -> str:
         f"<h1>{_esc(title)}</h1>",
         f'<p class="muted">Student: {_esc(name)} \u00b7 Script: {_esc(record.script_id)}'
         + (f" \u00b7 From: {_esc(record.source)}" if record.source else "")
+        + (
+            f" \u00b7 Read by OCR (mean confidence {record.ocr_confidence:.0%})"
+            if record.ocr_confidence is not None
+            else ""
+        )
         + "</p>",
     ]
     fb = record.feedback

@@ -5,9 +5,10 @@ over becomes an :class:`~marker.scripts.Ingested`: a list of :class:`~marker.scr
 (one student's answer and where it came from), ready for batch marking or calibration, plus
 the files set aside with their reasons. This module only dispatches:
 
-- a folder or a ``.zip`` of ``.txt``, ``.md``, ``.docx`` and ``.pdf`` files, one script per
-  file, the student named after the file (``alice_smith.docx`` -> "Alice Smith"):
-  :mod:`marker.archives` (with the safety checks), each file read by :mod:`marker.readers`;
+- a folder or a ``.zip`` of ``.txt``, ``.md``, ``.docx`` and ``.pdf`` files, and scans or photos
+  (``.png``, ``.jpg``, read by OCR), one script per file, the student named after the file
+  (``alice_smith.docx`` -> "Alice Smith"): :mod:`marker.archives` (with the safety checks),
+  each file read by :mod:`marker.readers`;
 - a ``.csv`` or ``.xlsx`` table, one script per row, with an ``answer`` column and
   optionally ``question_id``, ``mark``, ``script_id`` and ``student``: :mod:`marker.tables`.
 
@@ -55,8 +56,8 @@ def ingest(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> Ingested:
     and ``Thumbs.db``. Files that cannot be read are listed in ``rejected``.
 
     Args:
-        path: a folder, a ``.zip``, a ``.txt``/``.md``/``.docx``/``.pdf`` file, or a
-            ``.csv``/``.xlsx`` table.
+        path: a folder, a ``.zip``, a ``.txt``/``.md``/``.docx``/``.pdf``/``.png``/``.jpg`` file,
+            or a ``.csv``/``.xlsx`` table.
         limits: size limits.
 
     Returns:
@@ -112,7 +113,7 @@ def ingest_upload(name: str, data: bytes, limits: Limits = DEFAULT_LIMITS) -> In
 
 
 def _ingest_single(name: str, size: int, read: Callable[[], bytes], limits: Limits) -> Ingested:
-    batch = Collector()
+    batch = Collector(limits=limits)
     suffix = PurePosixPath(name).suffix.lower()
     if suffix in ARCHIVE_SUFFIXES:
         batch.reject(name, "only .zip archives are opened; pack the scripts into a .zip")

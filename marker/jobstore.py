@@ -54,6 +54,8 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (job_id, script_id)
     );
     """,
+    # 2: the recogniser's mean confidence for a script read by OCR from a scan or photo.
+    "ALTER TABLE results ADD COLUMN ocr_confidence REAL;",
 ]
 
 
@@ -96,11 +98,19 @@ class StoredResult:
     error: str | None
     answer: str
     marked_at: str = ""
+    ocr_confidence: float | None = None
 
     def record(self) -> ResultRecord:
         """The export's view of this row."""
         return ResultRecord(
-            self.script_id, self.student, self.source, self.feedback, self.error, self.answer, self.status
+            self.script_id,
+            self.student,
+            self.source,
+            self.feedback,
+            self.error,
+            self.answer,
+            status=self.status,
+            ocr_confidence=self.ocr_confidence,
         )
 
 
@@ -197,11 +207,11 @@ class JobStore(SqliteFile):
 
 _UPSERT = (
     "INSERT INTO results (job_id, script_id, position, student, source, question_id, sha, status, mark, "
-    "feedback, error, answer, marked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "feedback, error, answer, marked_at, ocr_confidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
     "ON CONFLICT (job_id, script_id) DO UPDATE SET position = excluded.position, student = excluded.student, "
     "source = excluded.source, question_id = excluded.question_id, sha = excluded.sha, "
     "status = excluded.status, mark = excluded.mark, feedback = excluded.feedback, error = excluded.error, "
-    "answer = excluded.answer, marked_at = excluded.marked_at"
+    "answer = excluded.answer, marked_at = excluded.marked_at, ocr_confidence = excluded.ocr_confidence"
 )
 
 
@@ -221,6 +231,7 @@ def _row(r: StoredResult) -> tuple:
         r.error,
         r.answer,
         r.marked_at or now(),
+        r.ocr_confidence,
     )
 
 

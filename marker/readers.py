@@ -1,8 +1,11 @@
-"""Read the text of one script file: ``.txt``/``.md`` (UTF-8 or UTF-16), ``.docx`` or ``.pdf``.
+"""Read the text of one script file: ``.txt``/``.md`` (UTF-8 or UTF-16), ``.docx``, ``.pdf``,
+or a scan or photo (``.png``, ``.jpg``).
 
 Reads the bytes of one file (never the disk: callers hand over the bytes) and writes nothing.
 Returns the answer's text, or raises :class:`~marker.errors.AnswerFileError` with a reason a
-teacher understands (empty, corrupt, a scanned PDF, password-protected, unpacks too big).
+teacher understands (empty, corrupt, password-protected, unpacks too big, too many pages).
+Pictures, and the pages of a PDF that have no text layer, are read by OCR (:mod:`marker.ocr`);
+the result then says so and how confident the recogniser was.
 Also holds the wording of size messages shared by :mod:`marker.archives` and :mod:`marker.tables`.
 """
 
@@ -12,25 +15,41 @@ import codecs
 import io
 import struct
 import zipfile
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+from . import ocr
 from .errors import MAX_ANSWER_CHARS, AnswerFileError
+from .scripts import DEFAULT_LIMITS, Limits
 
-SCRIPT_SUFFIXES = (".txt", ".md", ".docx", ".pdf")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+SCRIPT_SUFFIXES = (".txt", ".md", ".docx", ".pdf", *IMAGE_SUFFIXES)
 TABLE_SUFFIXES = (".csv", ".xlsx")
 #: Archives that are never opened when found inside an archive or a folder.
 ARCHIVE_SUFFIXES = (".zip", ".tar", ".gz", ".tgz", ".bz2", ".xz", ".7z", ".rar")
 
 # A .docx or .xlsx is a zip too: refuse one that unpacks to more than this.
 _MAX_OFFICE_UNPACKED = 200_000_000
-_NO_PDF_TEXT = "no text found: it may be a scanned image; run OCR or paste the text"
+_NO_PDF_TEXT = "no text found: the PDF has neither a text layer nor a scanned page to read"
+# Pictures smaller than this on a scanned page are logos, stamps or signatures, not writing.
+_MIN_SCAN_SIDE = 32
 _PDF_LOCKED = "the PDF is password-protected; save a copy without a password"
 _NOT_DOCX = "corrupt or not a Word document"
 _NOT_PDF = "corrupt or not a PDF"
 
 
+@dataclass(frozen=True)
+class ScriptText:
+    """A script file's text; if it was read by OCR, the recogniser's mean confidence (0-1) and
+    the lines it was unsure of."""
+
+    text: str
+    ocr_confidence: float | None = None
+    ocr_doubtful: tuple[str, ...] = ()
+
+
 def extract_text(name: str, data: bytes) -> str:
-    """The text of one script file: ``.txt``/``.md`` (UTF-8), ``.docx`` or ``.pdf``.
+    """The text of one script file (see :func:`read_script`).
 
     Line endings become ``\\n`` and surrounding whitespace is stripped; the result is
     never blank.
@@ -38,9 +57,22 @@ def extract_text(name: str, data: bytes) -> str:
     >>> extract_text("answer.txt", b"  The Treaty of Rapallo.\\r\\nSigned in 1922.\\r\\n")
     'The Treaty of Rapallo.\\nSigned in 1922.'
 
+    Raises:
+        AnswerFileError: the file cannot be read as a script.
+    """
+    return read_script(name, data).text
+
+
+def read_script(name: str, data: bytes, limits: Limits = DEFAULT_LIMITS) -> ScriptText:
+    """The text of one script file: ``.txt``/``.md`` (UTF-8), ``.docx``, ``.pdf``, ``.png`` or ``.jpg``.
+
+    A picture, and each page of a PDF with no text layer, is read by OCR; the result then
+    carries the recogniser's mean confidence.
+
     Args:
         name: the file name; its extension decides how it is read.
         data: the file's bytes.
+        limits: the caps on pictures (pixels) and scanned pages per script.
 
     Raises:
         AnswerFileError: the file cannot be read as a script; the message is the reason
@@ -51,14 +83,22 @@ def extract_text(name: str, data: bytes) -> str:
         raise AnswerFileError(unsupported(suffix))
     if not data:
         raise AnswerFileError("empty file")
+    if suffix in IMAGE_SUFFIXES or suffix == ".pdf":
+        key = f"{ocr.digest(data)}:{limits.max_image_pixels}:{limits.max_ocr_pages}"
+        if (known := ocr.recall(key)) is not None:
+            return known
+        if suffix == ".pdf":
+            read = _pdf(data, limits)
+        else:
+            scan = ocr.read_images([ocr.open_image(data, limits.max_image_pixels)])
+            read = ScriptText(tidy(scan.text), scan.confidence, scan.doubtful)
+        if read.ocr_confidence is not None:
+            ocr.remember(key, read)
+        return read
     if suffix == ".docx":
         text = tidy(_docx_text(data))
         if not text:
             raise AnswerFileError("no text found in the Word document")
-    elif suffix == ".pdf":
-        text = tidy(_pdf_text(data))
-        if not text:
-            raise AnswerFileError(_NO_PDF_TEXT)
     else:
         try:
             text = tidy(decode(data))
@@ -66,7 +106,7 @@ def extract_text(name: str, data: bytes) -> str:
             raise AnswerFileError(f"not UTF-8 text (byte {exc.start + 1}): save it as UTF-8") from None
         if not text:
             raise AnswerFileError("empty file (only spaces or blank lines)")
-    return text
+    return ScriptText(text)
 
 
 def decode(data: bytes) -> str:
@@ -111,19 +151,76 @@ def _docx_text(data: bytes) -> str:
         raise AnswerFileError(_NOT_DOCX) from None
 
 
-def _pdf_text(data: bytes) -> str:
+def _pdf(data: bytes, limits: Limits) -> ScriptText:
+    """Each page's text layer; the pages without one are read by OCR from their pictures."""
     from pypdf import PdfReader
 
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not _unlock(reader):
             raise AnswerFileError(_PDF_LOCKED)
-        pages = [page.extract_text() or "" for page in reader.pages]
+        pages = [(page.extract_text() or "").strip() for page in reader.pages]
+        # Pages with no text but pictures, counted before a single picture is decoded.
+        blank = [i for i, text in enumerate(pages) if not text and reader.pages[i].images.keys()]
+        _check_scan_count(len(blank), limits)
+        scans: dict[int, list] = {}
+        for i in blank:
+            if images := _scanned(reader.pages[i], i + 1, limits):
+                scans[i] = images
+                _check_scan_count(sum(len(found) for found in scans.values()), limits)
     except AnswerFileError:
         raise
     except Exception:  # a parser of untrusted files raises almost anything
         raise AnswerFileError(_NOT_PDF) from None
-    return "\n\n".join(p.strip() for p in pages if p.strip())
+    if not scans:
+        text = tidy("\n\n".join(p for p in pages if p))
+        if not text:
+            raise AnswerFileError(_NO_PDF_TEXT)
+        return ScriptText(text)
+    read = ocr.read_images([img for images in scans.values() for img in images])
+    texts = iter(read.page_texts)
+    for i, images in scans.items():
+        pages[i] = "\n\n".join(t for t in (next(texts) for _ in images) if t)
+    return ScriptText(tidy("\n\n".join(p for p in pages if p)), read.confidence, read.doubtful)
+
+
+def _check_scan_count(n: int, limits: Limits) -> None:
+    if n > limits.max_ocr_pages:
+        raise AnswerFileError(
+            f"the PDF has {n} scanned pages to read; OCR reads at most {limits.max_ocr_pages} per "
+            "script (a minute or two of reading): give each student's script its own PDF"
+        )
+
+
+def _scanned(page, number: int, limits: Limits) -> list:
+    """The pictures of a page with no text layer, checked for size before they are decoded."""
+    images = page.images
+    found = []
+    for key in images.keys():  # noqa: SIM118  (iterating the list itself decodes every picture)
+        width, height = _declared_size(page, key)
+        if width and height:
+            if min(width, height) < _MIN_SCAN_SIDE:
+                continue
+            ocr.check_pixels(width, height, limits.max_image_pixels)
+        try:
+            img = images[key].image
+        except Exception as exc:  # an unusual image codec (JBIG2 needs a program pypdf lacks)
+            raise AnswerFileError(f"the scanned picture on page {number} cannot be decoded ({exc})") from None
+        if img is None or min(img.size) < _MIN_SCAN_SIDE:
+            continue
+        ocr.check_pixels(img.width, img.height, limits.max_image_pixels)
+        found.append(ocr.prepare(img))
+    return found
+
+
+def _declared_size(page, key) -> tuple[int, int]:
+    """A page picture's width and height as its PDF object declares them (0, 0 if not found)."""
+    try:
+        xobject = page["/Resources"].get_object()["/XObject"].get_object()
+        obj = xobject[key].get_object() if isinstance(key, str) else None
+        return (int(obj["/Width"]), int(obj["/Height"])) if obj is not None else (0, 0)
+    except Exception:
+        return 0, 0
 
 
 def _unlock(reader) -> bool:
@@ -173,4 +270,7 @@ def overlong(n_chars: int) -> str:
 
 
 def unsupported(suffix: str) -> str:
-    return f"unsupported file type {suffix or '(no extension)'} (use .txt, .md, .docx or .pdf)"
+    message = f"unsupported file type {suffix or '(no extension)'} (use .txt, .md, .docx, .pdf, .png or .jpg)"
+    if suffix in (".heic", ".heif"):  # an iPhone's photos, unless it is set to save JPEG
+        message += "; save the photo as JPEG (on an iPhone: Settings > Camera > Formats > Most Compatible)"
+    return message

@@ -31,6 +31,8 @@ class ResultRecord:
             "rejected", the input could not be used (unreadable, empty or too large file, no
             or an unknown question, a bad table row). Left out, it is "marked" with feedback
             and "failed" without.
+        ocr_confidence: the recogniser's mean confidence (0-1) when the answer was read by OCR
+            from a scan or photo; None when it was read from the file's own text.
     """
 
     script_id: str
@@ -40,6 +42,7 @@ class ResultRecord:
     error: str | None = None
     answer: str = ""
     status: str = ""
+    ocr_confidence: float | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.feedback, dict):
@@ -74,4 +77,5 @@ class ResultRecord:
             error=data.get("error"),
             answer=data.get("answer") or "",
             status=data.get("status") or "",
+            ocr_confidence=data.get("ocr_confidence"),
         )

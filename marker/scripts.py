@@ -31,6 +31,10 @@ class Script:
         source: where it came from, for messages: ``scripts.zip:set1/alice.docx`` or
             ``marked.csv row 7``.
         sha: sha256 (hex) of the text with its whitespace normalised, to spot duplicates.
+        ocr_confidence: the recogniser's mean confidence (0-1) when the text was read by OCR
+            from a scan or photo; None for text read from the file itself.
+        ocr_doubtful: lines OCR was unsure of (as read), for the teacher to check.
+        checked: the teacher has checked (and perhaps corrected) an OCR transcription.
     """
 
     script_id: str
@@ -40,6 +44,10 @@ class Script:
     mark: float | None
     source: str
     sha: str
+    # Left out of repr, so that a Script read from text prints as it always did.
+    ocr_confidence: float | None = field(default=None, repr=False)
+    ocr_doubtful: tuple[str, ...] = field(default=(), repr=False)
+    checked: bool = field(default=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -81,6 +89,9 @@ class Limits:
     max_entries: int = 10_000
     max_ratio: float = 100.0  # per entry uncompressed:compressed ratio over this = zip bomb
     max_table_rows: int = 200_000
+    # A 12-megapixel phone photo is the usual page; 50 decode to 150 MB before scaling down.
+    max_image_pixels: int = 50_000_000
+    max_ocr_pages: int = 20  # scanned pages read by OCR per script (10-20 s each on one core)
 
 
 DEFAULT_LIMITS = Limits()

@@ -307,7 +307,7 @@ def test_batch_applies_the_saved_calibration(env, tmp_path):
 def test_batch_job_store_round_trips_and_refuses_a_newer_schema(tmp_path):
     db = tmp_path / "jobs.sqlite3"
     store = JobStore(db)
-    assert store.schema_version == 1
+    assert store.schema_version == 2  # 2 added ocr_confidence
     job = store.open_job(
         "job-1", input="set1", question_id=QUESTION, n_scripts=2, options={"engine": "local"}
     )

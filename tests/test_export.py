@@ -168,6 +168,7 @@ def test_export_results_table_columns_and_failed_row(records):
         "fact_issues",
         "advisories",
         "calibrated",
+        "ocr_confidence",
     ]
     assert [r["status"] for r in rows] == ["marked", "marked", "marked", "failed"]
     assert rows[0]["percent"] == pytest.approx(66.7)

@@ -35,7 +35,8 @@ BAD = {
     "broken.docx": (random.Random(7).randbytes(3000), "corrupt or not a Word document"),
     "scan.pdf": (make_pdf(SCANNED_PDF_STREAM), "no text found"),
     "empty.txt": (b"", "empty file"),
-    "photo.jpg": (b"\xff\xd8\xff\xe0 not really a photo", "unsupported file type .jpg"),
+    "photo.jpg": (b"\xff\xd8\xff\xe0 not really a photo", "corrupt or not a PNG or JPEG image"),
+    "photo.heic": (b"\x00\x00\x00\x18ftypheic", "unsupported file type .heic"),
 }
 LITTER = {".DS_Store": b"\x00\x01", "Thumbs.db": b"\x00", "__MACOSX/._alice_smith.txt": b"\x00\x05"}
 EXPECTED_IDS = {  # bare names: no folder, no extension (where it was is in ``source``)
@@ -90,7 +91,7 @@ def test_ingest_mixed_folder_reads_good_scripts_and_rejects_bad_ones(tmp_path):
     assert_mixed_result(result)
     assert {s.source for s in result.scripts} >= {"scripts/set1/chloe_brown.docx", "scripts/dan_lee.pdf"}
     assert "scan.pdf" in {Path(r.source).name for r in result.rejected}
-    assert any("OCR" in r.reason for r in result.rejected)
+    assert any("neither a text layer nor a scanned page" in r.reason for r in result.rejected)
 
 
 def test_ingest_zip_gives_the_same_result_as_the_folder(tmp_path):
@@ -132,7 +133,11 @@ def test_ingest_extract_text_explains_a_password_protected_pdf():
     ("name", "data", "reason"),
     [
         ("latin1.txt", "Stresemann’s policy in 1923".encode("cp1252"), "not UTF-8 text (byte 11)"),
-        ("notes.rtf", b"{\\rtf1 hello}", "unsupported file type .rtf (use .txt, .md, .docx or .pdf)"),
+        (
+            "notes.rtf",
+            b"{\\rtf1 hello}",
+            "unsupported file type .rtf (use .txt, .md, .docx, .pdf, .png or .jpg)",
+        ),
         ("blank.md", b"  \n\n \t", "empty file"),
         ("old.docx", zip_bytes({"hello.txt": b"not a Word document"}), "corrupt or not a Word document"),
         ("garbage.pdf", b"%PDF-1.4 and then nothing useful", "corrupt or not a PDF"),

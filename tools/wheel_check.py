@@ -9,8 +9,10 @@ Run: .venv/bin/python tools/wheel_check.py [--python PY ...] [--require-all]   (
    the wheel into a fresh venv, dependencies from PyPI (the installs run side by side: they
    mostly wait on downloads), then, one Python at a time, from a folder outside the repository
    with its own data folder, runs ``marker questions`` (nine lines), ``marker mark`` on a short
-   answer, ``marker.mark`` from Python, the app's default page headless (Streamlit's AppTest),
-   and ``marker app`` until it serves its page and health check.
+   answer, ``marker.mark`` from Python, ``marker batch`` on a picture of that answer (read by OCR
+   with the models inside rapidocr's wheel; with no network at all where ``unshare -n`` works),
+   the app's default page headless (Streamlit's AppTest), and ``marker app`` until it serves its
+   page and health check.
 
 Prints what it checked with timings; any failure stops it with the command's output and exit 1.
 ``--require-all`` also fails when one of the three Pythons is missing (CI).
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import csv
 import fnmatch
 import os
 import re
@@ -56,6 +59,17 @@ PAGE_CHECK = (
     "at = AppTest.from_file(m.__file__, default_timeout=120).run(); "
     "assert not at.exception, [e.value for e in at.exception]; "
     "assert at.title and at.selectbox, 'the default page drew no title or question choice'"
+)
+
+# The short answer typeset as a picture (DejaVu Sans when installed, else Pillow's own font), for OCR.
+OCR_IMAGE = (
+    "import os, textwrap; from PIL import Image, ImageDraw, ImageFont; "
+    "p = '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf'; "
+    "f = ImageFont.truetype(p, 26) if os.path.exists(p) else ImageFont.load_default(size=26); "
+    "lines = textwrap.wrap(open('answer.txt').read(), 70); "
+    "img = Image.new('L', (1100, 40 * len(lines) + 60), 'white'); d = ImageDraw.Draw(img); "
+    "[d.text((40, 30 + 40 * i), line, font=f, fill=0) for i, line in enumerate(lines)]; "
+    "img.save('answer.png')"
 )
 
 
@@ -191,6 +205,27 @@ def get(url: str) -> tuple[int, str]:
         return 0, str(e)
 
 
+def offline_prefix() -> list[str]:
+    """``unshare -n`` (a network namespace with no network) where it works here, else nothing."""
+    unshare = shutil.which("unshare")
+    if unshare and subprocess.run([unshare, "-n", "true"], capture_output=True).returncode == 0:
+        return [unshare, "-n"]
+    return []
+
+
+def check_ocr(bin_dir: Path, work: Path, env: dict[str, str]) -> str:
+    """Mark a picture of the answer with ``marker batch``; the OCR must read it (offline where possible)."""
+    run([str(bin_dir / "python"), "-c", OCR_IMAGE], cwd=work, env=env)
+    prefix = offline_prefix()
+    cmd = [*prefix, str(bin_dir / "marker"), "batch", "answer.png", "-q", QUESTION, "--out", "ocr-out"]
+    run(cmd, cwd=work, env=env)
+    with (work / "ocr-out" / "results.csv").open(encoding="utf-8-sig", newline="") as f:
+        (row,) = list(csv.DictReader(f))
+    if row["status"] != "marked" or not row["ocr_confidence"] or float(row["ocr_confidence"]) < 0.9:
+        raise CheckFailed(f"marker batch did not read the picture of the answer by OCR: {row}")
+    return "ocr offline" if prefix else "ocr"
+
+
 def check_app(marker_cmd: Path, work: Path, env: dict[str, str]) -> None:
     """Start ``marker app`` on a free port, wait for its page and health check, then stop it."""
     port = free_port()
@@ -292,6 +327,10 @@ class Install:
         if not mark.isdigit():
             raise CheckFailed(f"marker.mark gave {mark!r}, not a mark")
         times["cli+api"] = time.monotonic() - start
+
+        start = time.monotonic()
+        label = check_ocr(self.bin, self.work, self.env)
+        times[label] = time.monotonic() - start
 
         start = time.monotonic()
         run([str(self.bin / "python"), "-c", PAGE_CHECK], cwd=self.work, env=self.env)

@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from marker import analytics
+from marker.app import gradebook_view, scan_review
 from marker.app.shared import ICON, error_text, md, resources, teacher_gate, workspace
 from marker.batch import run_batch
 from marker.errors import MarkerError
@@ -23,15 +24,16 @@ from marker.scripts import DEFAULT_LIMITS
 INPUT_PATH_KEY = "batch_input_path"
 RESULT_KEY = "batch_result"
 SINGLE_INPUTS = (".zip", ".csv", ".xlsx")
-UPLOAD_TYPES = ["zip", "csv", "xlsx", "txt", "md", "docx", "pdf"]
+UPLOAD_TYPES = ["zip", "csv", "xlsx", "txt", "md", "docx", "pdf", "png", "jpg", "jpeg"]
 MAX_UPLOAD_MB = DEFAULT_LIMITS.max_archive_bytes // 1_000_000
 LIMITS_HELP = (
-    "A .zip of scripts (.txt, .md, .docx or text .pdf, one file per student, named after the "
-    "student), a CSV or XLSX table with an 'answer' column (and optionally student, script_id, "
-    "question_id), or several script files at once. Limits: "
+    "A .zip of scripts (.txt, .md, .docx, .pdf, or scans and photos as .pdf, .png or .jpg, one "
+    "file per student, named after the student), a CSV or XLSX table with an 'answer' column (and "
+    "optionally student, script_id, question_id), or several script files at once. Scans and "
+    "photos are read by OCR on this computer, and you check the text before it is marked. Limits: "
     f"{DEFAULT_LIMITS.max_script_bytes // 1_000_000} MB per script, {MAX_UPLOAD_MB} MB per zip or "
     f"table, {DEFAULT_LIMITS.max_entries:,} files per zip, {DEFAULT_LIMITS.max_table_rows:,} rows "
-    "per table. Scanned PDFs have no text: run OCR first."
+    f"per table, {DEFAULT_LIMITS.max_ocr_pages} scanned pages per script."
 )
 DOWNLOADS = [
     ("csv", "results.csv", "text/csv", "Results CSV"),
@@ -165,8 +167,12 @@ def missed_chart(records: list[ResultRecord]) -> alt.Chart | None:
     )
 
 
-def run(question_id: str, uploads: list, input_path: str | None) -> None:
-    """Mark the upload (or the test's path) and keep what the page shows in the session."""
+def run(question_id: str, uploads: list, input_path: str | None, texts: dict[str, str] | None = None) -> None:
+    """Mark the upload (or the test's path) and keep what the page shows in the session.
+
+    Scans and photos are read first and held for the teacher to check (``texts`` None); they
+    are marked with the texts the teacher checked (``texts``).
+    """
     st.session_state.pop(RESULT_KEY, None)
     bar = st.progress(0.0, text="Reading the scripts\u2026")
 
@@ -176,6 +182,10 @@ def run(question_id: str, uploads: list, input_path: str | None) -> None:
     try:
         with tempfile.TemporaryDirectory(prefix="marker-batch-") as tmp:
             source = save_uploads(uploads, Path(tmp)) if uploads else Path(str(input_path))
+            if texts is None and (scans := scan_review.read_by_ocr(source)):
+                scan_review.keep(scans)
+                bar.empty()
+                return
             # One process: the app shares this machine with everyone using it.
             result = run_batch(
                 source,
@@ -185,6 +195,7 @@ def run(question_id: str, uploads: list, input_path: str | None) -> None:
                 processes=1,
                 progress=progress,
                 workspace=workspace(),
+                texts=texts,
             )
             downloads = {key: path.read_bytes() for key, path in result.outputs.items()}
     except MarkerError as exc:
@@ -200,6 +211,7 @@ def run(question_id: str, uploads: list, input_path: str | None) -> None:
             )
         )
         return
+    scan_review.clear()
     bar.progress(1.0, text=f"Done: {result.summary()}")
     st.session_state[RESULT_KEY] = {
         "name": source.name,
@@ -237,6 +249,7 @@ def show(saved: dict) -> None:
     table = pd.DataFrame(results_table(records)).astype(object)
     st.dataframe(table.where(table.notna(), ""), hide_index=True, width="stretch")
     show_not_marked(result)
+    gradebook_view.show(saved["downloads"]["csv"])
     st.subheader("How the class did")
     if not result.n_marked:
         st.info("No script was marked, so there are no class figures yet.")
@@ -339,14 +352,19 @@ st.caption(
     "to carry on where it left off."
 )
 if st.button("Mark the batch", type="primary", key="batch_run", disabled=not (uploads or input_path)):
+    scan_review.clear()
     run(question_id, uploads or [], input_path)
+if scan_review.pending() and scan_review.show():
+    run(question_id, uploads or [], input_path, texts=scan_review.texts())
+    if st.session_state.get(RESULT_KEY):
+        st.rerun()  # the results in place of the texts just checked
 
 saved = st.session_state.get(RESULT_KEY)
-if saved is None:
+if saved is None and not scan_review.pending():
     st.info(
         "Upload a class set to begin: a .zip of scripts, a CSV or Excel table with an 'answer' column, "
         "or several script files. Then press \u201cMark the batch\u201d.",
         icon=ICON["upload"],
     )
-else:
+elif saved is not None:
     show(saved)

@@ -7,7 +7,7 @@ hides a bare number that changes a mark.
 
 Sections follow the stages of marking (see ``marker/engine.py``): evidence, points,
 structure, features, guards, placement, feedback, and the fact check; ``keys`` reads imported
-answer keys.
+answer keys and ``ocr`` reads scans and photos of scripts.
 
 The sections live in one module per stage of this package; :data:`TUNING` holds them all.
 """
@@ -23,6 +23,7 @@ from .features import FeaturesTuning
 from .feedback import FeedbackTuning
 from .guards import GuardsTuning
 from .keys import KeysTuning
+from .ocr import OcrTuning
 from .placement import PlacementTuning
 from .points import PointsTuning
 from .structure import ConceptsTuning, RolesTuning, StructureTuning
@@ -42,6 +43,7 @@ __all__ = [
     "FactsTuning",
     "FeedbackTuning",
     "KeysTuning",
+    "OcrTuning",
 ]
 
 
@@ -59,6 +61,7 @@ class Tuning(_Section):
     facts: FactsTuning = Field(default_factory=FactsTuning)
     feedback: FeedbackTuning = Field(default_factory=FeedbackTuning)
     keys: KeysTuning = Field(default_factory=KeysTuning)
+    ocr: OcrTuning = Field(default_factory=OcrTuning)
 
 
 #: The values in force (validated when this module is imported).
