@@ -396,6 +396,11 @@ def batch(
             progress=lambda done, total: bar.update(task, completed=done, total=total),
             data_dir=data_dir,
         )
+    _report_batch(result, out)
+
+
+def _report_batch(result, out: Path) -> None:
+    """What a batch did, as the CLI prints it (notes and problems on stderr)."""
     for note in result.notes:
         typer.echo(f"Note: {note}", err=True)
     for r in result.records:

@@ -152,8 +152,8 @@ def development(analytic: list[Sentence]) -> float:
     least one a sentence, at most ``development_cap``), so that run-on writing is not short-changed.
 
     >>> from types import SimpleNamespace as S
-    >>> development([S(n_words=12), S(n_words=60), S(n_words=400)])
-    6.4
+    >>> development([S(n_words=12), S(n_words=50), S(n_words=400)])
+    6.5
     """
     tuning = TUNING.features
     units = (
