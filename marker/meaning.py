@@ -1,19 +1,22 @@
-"""The meaning stage: how close an answer's meaning is to the model answers, with the encoder.
+"""The meaning stage: how close an answer's sentences and the whole answer are in meaning to
+the mark scheme's points and the model answers, with the encoder (all-MiniLM-L6-v2,
+:mod:`marker.encoder`).
 
-Reads the answer's text and the question's full-mark model answers and question (from the
-:class:`~marker.index.QuestionIndex`); writes :class:`Meaning`. It runs for short answers
-marked by their match with a model answer (the scheme's ``short_answers``), where a pupil who
-states the key idea in their own words shares few words with the key.
+Reads the evidence's sentences and the answer's text, and the question's points, full-mark
+model answers and question (from the :class:`~marker.index.QuestionIndex`); writes
 
-Two comparisons, both with all-MiniLM-L6-v2 (:mod:`marker.encoder`):
+- :func:`point_similarity`: each counting sentence's best cosine with each point's wordings
+  (label, aliases, explanation), which the points stage reads to credit a point said in other
+  words (every question with points: essays and short answers alike);
+- :class:`Meaning` (:func:`understand`): for short answers marked by their match (the scheme's
+  ``short_answers``), the answer's cosine with the closest model answer and with the question,
+  and a word-by-word alignment: each content word piece of the model answer against its
+  closest in the answer (recall), and the reverse (precision).
 
-- the cosine of the whole answer with each model answer (and with the question);
-- a word-by-word alignment: each content word piece of the model answer against its closest
-  in the answer (recall: how much of the model answer the answer says, in any words), and the
-  reverse (precision: how much of the answer is about the model answer).
-
-The model answers' and the question's vectors are computed once per rubric version and kept
-with the index (:class:`MeaningIndex`, in ``QuestionIndex.cache``).
+The vectors of the model answers, the points' wordings and the question are made once per
+rubric version and kept with the index (``QuestionIndex.cache``); those of answers and
+sentences met lately are kept in this process (:func:`answer_vectors`). Thresholds are in
+``TUNING.points.meaning_*``.
 """
 
 from __future__ import annotations
