@@ -218,8 +218,7 @@ def run_batch(
         out_dir: where results.csv, results.xlsx, feedback.zip and report.html go (made if missing).
         questions: a questions file in the import format; the bank (``$MARKER_RUBRICS_DIR``
             or the shipped one) if None. Teachers' saved versions in the data folder apply.
-        engine: "local" (this machine) or "dask" (a Dask cluster at ``address``).
-        address: the Dask scheduler's address, e.g. ``tcp://host:8786``.
+        engine, address: "local" (this machine) or "dask" (a Dask cluster at ``address``, e.g. ``tcp://host:8786``).
         processes: worker processes of the local engine (default: one per CPU); with 1,
             scripts are marked in this process.
         store: the job store (default: ``<data folder>/batches.sqlite3``).
@@ -252,8 +251,8 @@ def run_batch(
     run = _Engine(engine, address, processes, source, workspace, catalogue)
     n_skipped = _mark_pending(store, plan, run, progress)
     store.finish_job(plan.job_id)
-    notes = [*run.notes, *ocr_notes(plan.scripts)]
-    return replace(_result(store, plan, out_dir, input, n_skipped, notes), marked_before=before)
+    result = _result(store, plan, out_dir, input, n_skipped, [*run.notes, *ocr_notes(plan.scripts)])
+    return replace(result, marked_before=before)
 
 
 def _source(

@@ -247,6 +247,10 @@ def show(saved: dict) -> None:
         )
     # Text cells, so a blank shows as an empty cell, not "None" or "nan" (as in the CSV).
     table = pd.DataFrame(results_table(records)).astype(object)
+    if "ocr_confidence" in table:  # a share as text ("97%"), like the other text cells
+        table["ocr_confidence"] = [
+            f"{v:.0%}" if isinstance(v, float) and v == v else None for v in table["ocr_confidence"]
+        ]
     st.dataframe(table.where(table.notna(), ""), hide_index=True, width="stretch")
     show_not_marked(result)
     gradebook_view.show(saved["downloads"]["csv"])

@@ -16,7 +16,7 @@ import streamlit as st
 from marker.errors import GradebookError
 from marker.gradebook import LAYOUT_NAMES, GradebookFill, fill_gradebook, inspect_gradebook
 
-from .shared import error_text, md
+from .shared import ICON, error_text, md
 
 #: AppTest cannot upload files, so tests put the path of a gradebook export on disk in
 #: st.session_state["gradebook_input_path"]; it is used when nothing is uploaded.
@@ -95,5 +95,5 @@ def _show_fill(name: str, filled: GradebookFill) -> None:
         mime="text/csv",
         key="gradebook_download",
         on_click="ignore",
-        icon=":material/download:",
+        icon=ICON["download"],
     )
