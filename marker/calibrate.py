@@ -333,11 +333,12 @@ def _short_answers(feedbacks: Sequence[Feedback]) -> bool:
     """Whether the scripts were marked as short answers with the meaning stage (and the
     neighbours model is shipped): only then are the scripts kept as neighbours."""
     marked = [fb for fb in feedbacks if fb.features is not None]
+    defaults = load_defaults()
     return (
         bool(marked)
         and all(fb.features.meaning_estimate is not None for fb in marked)
-        and load_defaults() is not None
-        and load_defaults().neighbours is not None
+        and defaults is not None
+        and defaults.neighbours is not None
     )
 
 

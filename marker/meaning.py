@@ -173,6 +173,13 @@ def point_vectors(index: QuestionIndex) -> list[np.ndarray]:
     return index.cache["points"]
 
 
+def question_vector(index: QuestionIndex) -> np.ndarray:
+    """The question's own vector, made once per rubric version and kept with the index."""
+    if "question" not in index.cache:
+        index.cache["question"] = load_encoder().encode([index.question.question])[0]
+    return index.cache["question"]
+
+
 def point_similarity(sentences: Sequence[Sentence], index: QuestionIndex) -> np.ndarray | None:
     """The best cosine of each sentence with each point's wordings (sentences by their index,
     points in the scheme's order); 0 for sentences that cannot earn (repeats, copied text,
@@ -196,7 +203,7 @@ def point_similarity(sentences: Sequence[Sentence], index: QuestionIndex) -> np.
     rows = [s.index for s in chosen]
     # A sentence closer to the question than to a point only restates the question ("the
     # intervention had an impact on the outcome"): it says no point, however close it sounds.
-    restating = vectors @ answer_vectors([index.question.question])[0]
+    restating = vectors @ question_vector(index)
     for j, wordings in enumerate(point_vectors(index)):
         if len(wordings):
             best = (vectors @ wordings.T).max(axis=1)
@@ -209,7 +216,7 @@ def prepare(index: QuestionIndex) -> None:
     question), so that the first answer is marked as quickly as the rest."""
     if index.question.points:
         point_vectors(index)
-        answer_vectors([index.question.question])
+        question_vector(index)
     if index.scheme.short_answers:
         meaning_index(index)
 
@@ -231,6 +238,7 @@ def understand_many(texts: list[str], index: QuestionIndex) -> list[Meaning]:
             continue
         answer = _prepared(encoded[text], text)
         _remember(text, answer.vector)
+        _remember(text.strip(), answer.vector)  # a one-sentence answer is its own sentence
         out.append(_compare(answer, refs))
     return out
 

@@ -42,10 +42,9 @@ for _p in (str(ROOT), str(ROOT / "benchmarks")):
 from agreement import build_marker, read_scripts  # noqa: E402
 from public_sets import SAF_CSV, SEMEVAL_ZIP, convert_sets  # noqa: E402
 
-from marker.encoder import load_encoder  # noqa: E402
 from marker.evaluate import mark_scripts  # noqa: E402
 from marker.fitted import DEFAULTS_FILE, FORMAT_VERSION, neighbour_inputs, zero_shot_inputs  # noqa: E402
-from marker.meaning import Meaning  # noqa: E402
+from marker.meaning import Meaning, answer_vectors  # noqa: E402
 
 OUT = ROOT / "marker" / "shipped" / "fitted" / DEFAULTS_FILE
 MEMORY_SIZES = (10, 20, 50)
@@ -229,7 +228,7 @@ def fit_and_write(marked: dict, out_path: Path, t0: float) -> None:
 
 def fit_neighbours(texts, shares, marks, maxima, datasets, questions, p0, counts) -> tuple[dict, int]:
     """The neighbours model, from every training question with 10, 20 and 50 scripts as memory."""
-    vectors = load_encoder().encode(texts)
+    vectors = answer_vectors(texts)  # kept from marking them, when this process marked them
     rows, ys, ws, ms, mk = [], [], [], [], []
     for size in MEMORY_SIZES:
         for q in dict.fromkeys(questions):
