@@ -142,7 +142,12 @@ def short_answer_estimate(match: Match, index: QuestionIndex, meaning: Meaning) 
         return None
     full_at = getattr(index.question.marking, "full_at", None) or index.model_set.full_at
     inputs = zero_shot_inputs(
-        match.score, full_at, match.recall, match.char_similarity, meaning.as_features()
+        match.score,
+        full_at,
+        index.question.max_mark,
+        match.recall,
+        match.char_similarity,
+        meaning.as_features(),
     )
     return round(defaults.zero_shot.share(inputs), 4)
 

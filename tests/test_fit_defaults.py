@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from marker.fitted import Logistic
+from marker.meaning import answer_vectors
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -65,6 +66,7 @@ def test_fit_defaults_writes_models_that_rank_closer_answers_higher(tmp_path):
         "questions": questions,
         "texts": texts,
         "counts": counts,
+        "vectors": answer_vectors(texts),
     }
     out = tmp_path / "short_answers.json"
     tool.fit_and_write(marked, out, 0.0)

@@ -8,7 +8,7 @@ from importlib import resources
 import numpy as np
 import pytest
 
-from marker.fitted import Logistic, load_defaults, neighbour_inputs
+from marker.fitted import FORMAT_VERSION, Logistic, load_defaults, neighbour_inputs
 from marker.meaning import NO_MEANING, answer_vectors, meaning_index, understand
 
 
@@ -79,8 +79,8 @@ def test_fitted_defaults_say_they_were_fitted_on_training_splits_only():
     # Closer meaning and more of the model answer's words both raise the share.
     z = defaults.zero_shot
     w = dict(zip(z.inputs, z.coef, strict=True))
-    assert w["meaning_similarity"] > 0 and w["lexical_share"] > 0
-    assert json.loads(raw)["format"] == 1
+    assert w["meaning_similarity"] > 0 and w["word_mark_share"] > 0
+    assert json.loads(raw)["format"] == FORMAT_VERSION
 
 
 def test_fitted_cut_points_make_marks():

@@ -71,7 +71,12 @@ def raw_inputs(fb, full_at: float) -> dict:
 
 def inputs_of(raw: dict) -> dict[str, float]:
     return zero_shot_inputs(
-        raw["match_score"], raw["full_at"], raw["match_recall"], raw["char_similarity"], raw["meaning"]
+        raw["match_score"],
+        raw["full_at"],
+        raw["max_mark"],
+        raw["match_recall"],
+        raw["char_similarity"],
+        raw["meaning"],
     )
 
 
@@ -134,8 +139,12 @@ def main() -> None:
     if args.cache is not None and args.cache.exists():
         marked = pickle.loads(args.cache.read_bytes())
         print(f"reusing the marked training answers in {args.cache}", flush=True)
+        if "vectors" not in marked:  # a cache from before the vectors were kept with it
+            marked["vectors"] = answer_vectors(marked["texts"])
+            args.cache.write_bytes(pickle.dumps(marked))
     else:
         marked = mark_training(t0)
+        marked["vectors"] = answer_vectors(marked["texts"])  # kept from marking them
         if args.cache is not None:
             args.cache.write_bytes(pickle.dumps(marked))
     fit_and_write(marked, args.out, t0)
@@ -188,7 +197,7 @@ def mark_training(t0: float) -> dict:
 def fit_and_write(marked: dict, out_path: Path, t0: float) -> None:
     """Fit both models on the marked training answers and write the defaults file."""
     rows = [inputs_of(raw) for raw in marked["raw"]]
-    counts, texts = marked["counts"], marked["texts"]
+    counts = marked["counts"]
     shares, marks, maxima = marked["shares"], marked["marks"], marked["maxima"]
     datasets, questions = marked["datasets"], marked["questions"]
     shares_a, marks_a, maxima_a = np.array(shares), np.array(marks), np.array(maxima)
@@ -203,7 +212,7 @@ def fit_and_write(marked: dict, out_path: Path, t0: float) -> None:
         zero_shot["cuts"][str(m)], fit_kappa[str(m)] = best_cuts(p0[sel], marks_a[sel], m)
     print(f"[{time.perf_counter() - t0:5.0f} s] zero-shot fitted; training kappa/QWK {fit_kappa}", flush=True)
     neighbours, n_fit = fit_neighbours(
-        texts, shares_a, marks_a, maxima_a, datasets_a, questions_a, p0, counts
+        marked["vectors"], shares_a, marks_a, maxima_a, datasets_a, questions_a, p0, counts
     )
     provenance = {
         "date": date.today().isoformat(),
@@ -226,9 +235,8 @@ def fit_and_write(marked: dict, out_path: Path, t0: float) -> None:
     print(f"[{time.perf_counter() - t0:5.0f} s] wrote {out_path}")
 
 
-def fit_neighbours(texts, shares, marks, maxima, datasets, questions, p0, counts) -> tuple[dict, int]:
+def fit_neighbours(vectors, shares, marks, maxima, datasets, questions, p0, counts) -> tuple[dict, int]:
     """The neighbours model, from every training question with 10, 20 and 50 scripts as memory."""
-    vectors = answer_vectors(texts)  # kept from marking them, when this process marked them
     rows, ys, ws, ms, mk = [], [], [], [], []
     for size in MEMORY_SIZES:
         for q in dict.fromkeys(questions):
