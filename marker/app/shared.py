@@ -119,9 +119,11 @@ def limiter() -> AttemptLimiter:
 
 
 def caller() -> Caller:
-    """This browser session and its client's address (None from this computer: "local")."""
+    """This browser session and its client's address ("local" for this computer, which Streamlit
+    gives as None; anything but a string, as under AppTest, counts as this computer too)."""
     session = st.session_state.setdefault("access_session", secrets.token_hex(8))
-    return Caller(session=session, client=st.context.ip_address or "local")
+    address = st.context.ip_address
+    return Caller(session=session, client=address if isinstance(address, str) and address else "local")
 
 
 def teacher_gate() -> bool:
@@ -157,13 +159,21 @@ def teacher_gate() -> bool:
             f"Your teacher session ended after {minutes} minutes without use: enter the passcode again.",
             icon=ICON["warning"],
         )
-    # clear_on_submit: the passcode does not stay in the page's widget state after a try.
-    with st.form("passcode_form", clear_on_submit=True):
-        entered = st.text_input("Teacher passcode", type="password", key="passcode")
-        if st.form_submit_button("Unlock"):
-            tried = attempt(limiter(), "teacher", caller(), lambda: same_secret(entered, code))
-            if tried.ok:
-                st.session_state["teacher_active_at"] = now
-                st.rerun()
-            st.error(tried.message("That passcode is not right."))
+    with st.form("passcode_form"):
+        st.text_input("Teacher passcode", type="password", key="passcode")
+        st.form_submit_button("Unlock", on_click=_try_passcode, args=(code,))
+    if problem := st.session_state.pop("passcode_problem", None):
+        st.error(problem)
     return False
+
+
+def _try_passcode(code: str) -> None:
+    """The Unlock button's callback: it runs before the page, so the passcode typed can be taken
+    out of the session's widget state at once (a widget's value cannot be changed once drawn)."""
+    entered = st.session_state.get("passcode") or ""
+    st.session_state["passcode"] = ""
+    tried = attempt(limiter(), "teacher", caller(), lambda: same_secret(entered, code))
+    if tried.ok:
+        st.session_state["teacher_active_at"] = time.monotonic()
+    else:
+        st.session_state["passcode_problem"] = tried.message("That passcode is not right.")

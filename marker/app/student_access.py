@@ -14,10 +14,11 @@ from marker.access import (
     name_key,
 )
 from marker.app.shared import ICON, caller, limiter, md
-from marker.store import Store, StoreError
+from marker.store import Store, StoreError, StudentCode
 from marker.tuning import TUNING
 
-#: The name key whose drafts this browser session has opened with its code.
+#: Whose drafts this browser session opened, and with which code: (name key, the code's hash). A new
+#: code from a teacher (a lost code, or one a classmate saw) closes every session opened with the old one.
 OPENED = "access_opened"
 
 
@@ -42,9 +43,9 @@ def student_gate(store: Store, typed: str) -> str:
         return ""
     key = name_key(typed)
     record = store.student_code(key)
-    if record is not None and st.session_state.get(OPENED) == key:
+    if record is not None and st.session_state.get(OPENED) == (key, record.code_hash):
         return record.name
-    st.session_state.pop(OPENED, None)  # another name typed (or its code removed): closed again
+    st.session_state.pop(OPENED, None)  # another name typed, or a new code given: closed again
     if record is not None:
         _code_form(record)
     elif may_choose_code(store, typed):
@@ -58,40 +59,55 @@ def student_gate(store: Store, typed: str) -> str:
     return ""
 
 
-def _code_form(record) -> None:
-    # clear_on_submit: what was typed does not stay in the page's widget state after a try.
-    with st.form("student_code_form", clear_on_submit=True):
-        entered = st.text_input(
+def _code_form(record: StudentCode) -> None:
+    with st.form("student_code_form"):
+        st.text_input(
             "Your code",
             type="password",
             key="student_code",
             max_chars=TUNING.access.code_max_chars,
             help="The code you chose the first time, or the one your teacher gave you. It opens your drafts.",
         )
-        if st.form_submit_button("Open my drafts", key="student_code_button"):
-            tried = attempt(limiter(), "student", caller(), lambda: code_matches(record, entered))
-            if tried.ok:
-                st.session_state[OPENED] = record.name_key
-                st.rerun()
-            st.error(tried.message("That code is not right for this name."), icon=ICON["error"])
+        st.form_submit_button("Open my drafts", key="student_code_button", on_click=_try_code, args=(record,))
+    if problem := st.session_state.pop("student_code_problem", None):
+        st.error(problem, icon=ICON["error"])
     st.caption("Until your code is entered you can still mark answers, but nothing is saved under your name.")
+
+
+def _try_code(record: StudentCode) -> None:
+    """The button's callback: it runs before the page, so what was typed leaves the session's widget
+    state at once (a widget's value cannot be changed once drawn)."""
+    entered = st.session_state.get("student_code") or ""
+    st.session_state["student_code"] = ""
+    tried = attempt(limiter(), "student", caller(), lambda: code_matches(record, entered))
+    if tried.ok:
+        st.session_state[OPENED] = (record.name_key, record.code_hash)
+    else:
+        st.session_state["student_code_problem"] = tried.message("That code is not right for this name.")
 
 
 def _choose_form(store: Store, typed: str) -> None:
     st.info(
         "Class mode: choose a code that only you know. Your drafts under this name will open only "
-        "with it, so keep it to yourself (your teacher can reset it).",
+        "with it, so keep it to yourself (if you forget it, your teacher can give you a new one).",
         icon=ICON["info"],
     )
-    with st.form("choose_code_form", clear_on_submit=True):
+    with st.form("choose_code_form"):
         limit = TUNING.access.code_max_chars
-        code = st.text_input("Choose your code", type="password", key="new_code", max_chars=limit)
-        repeat = st.text_input("Type it again", type="password", key="new_code_again", max_chars=limit)
-        if st.form_submit_button("Keep my code", key="choose_code_button"):
-            try:
-                record = choose_code(store, typed, code, repeat)
-            except (AccessError, StoreError) as exc:
-                st.error(md(str(exc)), icon=ICON["error"])
-            else:
-                st.session_state[OPENED] = record.name_key
-                st.rerun()
+        st.text_input("Choose your code", type="password", key="new_code", max_chars=limit)
+        st.text_input("Type it again", type="password", key="new_code_again", max_chars=limit)
+        st.form_submit_button("Keep my code", key="choose_code_button", on_click=_choose, args=(store, typed))
+    if problem := st.session_state.pop("choose_code_problem", None):
+        st.error(md(problem), icon=ICON["error"])
+
+
+def _choose(store: Store, typed: str) -> None:
+    """The button's callback (see :func:`_try_code`): keep the code chosen, or say why not."""
+    code, repeat = (st.session_state.get(k) or "" for k in ("new_code", "new_code_again"))
+    st.session_state["new_code"] = st.session_state["new_code_again"] = ""
+    try:
+        record = choose_code(store, typed, code, repeat)
+    except (AccessError, StoreError) as exc:
+        st.session_state["choose_code_problem"] = str(exc)
+    else:
+        st.session_state[OPENED] = (record.name_key, record.code_hash)
