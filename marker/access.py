@@ -207,8 +207,8 @@ def read_class_list(
     (``name``, ``student``, or ``first name`` with ``last name``).
 
     Raises:
-        AccessError: every problem, each with its line (a blank name, a duplicate, a cell too
-            long to be a name, control characters), or no names at all.
+        AccessError: every problem, each with its line (a duplicate, a cell too long to be a
+            name, control characters), too many names, or none at all (blank lines are skipped).
     """
     t = tuning or TUNING.access
     try:

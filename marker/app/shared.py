@@ -137,7 +137,8 @@ def teacher_gate() -> bool:
         if class_mode(workspace().store).on:
             st.error(
                 "Class mode is on, so the teachers' pages need a passcode: set MARKER_TEACHER_PASSCODE "
-                "(or the same key in .streamlit/secrets.toml) and restart the app.",
+                "(or the same key in .streamlit/secrets.toml) and restart the app, or start it with "
+                "MARKER_CLASS_MODE=0 to switch class mode off.",
                 icon=ICON["error"],
             )
             return False
