@@ -51,6 +51,21 @@ MIGRATIONS: list[str] = [
         UNIQUE (question_id, number)
     );
     """,
+    # 2: students' codes for the app's class mode (only their salted hashes; see marker/access.py),
+    # and the app's settings (whether class mode is on).
+    """
+    CREATE TABLE student_codes (
+        name_key TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('personal', 'issued')),
+        code_hash TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    """,
 ]
 
 
@@ -78,6 +93,17 @@ class Draft:
     max_mark: int
     level: int | None
     feedback: Feedback
+    created_at: str
+
+
+@dataclass(frozen=True)
+class StudentCode:
+    """A student's code as kept: never the code, only its salted hash (``marker.access.hash_code``)."""
+
+    name_key: str
+    name: str
+    kind: str  # "personal" (chosen by the student) or "issued" (by a teacher, from a class list)
+    code_hash: str
     created_at: str
 
 
@@ -199,6 +225,11 @@ class Store(SqliteFile):
         with self._connect() as db:
             return [_draft(r) for r in db.execute(sql + " ORDER BY id", args)]
 
+    def students(self) -> list[str]:
+        """Every name that has drafts, as typed."""
+        with self._connect() as db:
+            return [r[0] for r in db.execute("SELECT DISTINCT student FROM drafts ORDER BY student")]
+
     # ------------------------------------------------------------------ rubric versions
 
     def record_rubric_version(
@@ -224,6 +255,45 @@ class Store(SqliteFile):
                 (question_id,),
             ).fetchall()
         return [RubricVersion(**dict(r)) for r in rows]
+
+    # ------------------------------------------------------------------ student codes and settings
+
+    def student_code(self, name_key: str) -> StudentCode | None:
+        with self._connect() as db:
+            row = db.execute("SELECT * FROM student_codes WHERE name_key = ?", (name_key,)).fetchone()
+        return StudentCode(**dict(row)) if row else None
+
+    def student_codes(self) -> list[StudentCode]:
+        with self._connect() as db:
+            return [StudentCode(**dict(r)) for r in db.execute("SELECT * FROM student_codes ORDER BY name")]
+
+    def save_student_codes(self, codes: list[tuple[str, str, str, str]], *, replace: bool) -> list[str]:
+        """Keep ``(name_key, name, kind, code_hash)`` rows in one transaction; without ``replace``
+        a name that has a code keeps it (of two pupils claiming one name at once, the first).
+
+        Returns the name keys saved.
+        """
+        verb = "INSERT OR REPLACE" if replace else "INSERT OR IGNORE"
+        saved = []
+        with self._connect() as db:
+            for name_key, name, kind, code_hash in codes:
+                cur = db.execute(
+                    f"{verb} INTO student_codes (name_key, name, kind, code_hash, created_at) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (name_key, name, kind, code_hash, _now()),
+                )
+                if cur.rowcount:
+                    saved.append(name_key)
+        return saved
+
+    def setting(self, key: str) -> str | None:
+        with self._connect() as db:
+            row = db.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_setting(self, key: str, value: str) -> None:
+        with self._connect() as db:
+            db.execute("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", (key, value))
 
 
 def _draft(row: sqlite3.Row) -> Draft:

@@ -13,6 +13,7 @@ ICON = {
     "rubrics": "\u2699",  # ⚙ gear
     "calibrate": "\u2696",  # ⚖ scales
     "batch": "\u2714",  # ✔ check mark
+    "class": "\u263a",  # ☺ smiling face (the class's codes)
     "write": "\u270f",  # ✏ pencil
     "done": "\u2714",  # ✔
     "error": "\u2716",  # ✖

@@ -24,6 +24,7 @@ def run() -> None:
             st.Page(PAGES / "rubrics.py", title="Rubrics", icon=ICON["rubrics"]),
             st.Page(PAGES / "calibration.py", title="Calibrate & agreement", icon=ICON["calibrate"]),
             st.Page(PAGES / "batch.py", title="Batch marking", icon=ICON["batch"]),
+            st.Page(PAGES / "class_access.py", title="Class access", icon=ICON["class"]),
         ],
     }
     st.navigation(pages).run()

@@ -7,6 +7,7 @@ import streamlit as st
 
 from marker.app.feedback_view import show_feedback
 from marker.app.shared import ICON, md, resources, warm_soon, workspace
+from marker.app.student_access import student_gate
 from marker.charts import drafts_html
 from marker.errors import MAX_ANSWER_CHARS, MarkerError
 from marker.render import compare_drafts
@@ -38,11 +39,13 @@ st.title("Practise")
 for problem in loaded.problems:
     st.warning(f"A saved rubric could not be used and the shipped one is in use instead: {problem}")
 
-student = st.text_input(
+typed = st.text_input(
     "Your name or student id",
     key="student",
     help="Your drafts are kept under this name, on this computer only.",
 ).strip()
+# The name whose drafts may be opened and saved: in class mode "" until the student's code is given.
+student = student_gate(store, typed)
 topics = {t.id: t.title for t in bank.topics.values()}
 topic = st.selectbox("Topic", list(topics), format_func=topics.get, key="topic")
 qids = [q.id for q in bank.questions.values() if q.topic == topic]
@@ -125,7 +128,8 @@ if submitted:
                     st.error(f"{exc} Your answer is still in the box above.")
                 drafts = store.drafts(student, qid)
             else:
-                st.info("Type your name or student id above to keep your drafts and see your progress.")
+                what = "Enter your code above" if typed else "Type your name or student id above"
+                st.info(f"{what} to keep your drafts and see your progress.")
 
 result = st.session_state.get("result")
 # A result marked under another name is not shown (a shared computer); one marked before any

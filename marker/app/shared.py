@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import contextlib
-import hmac
 import os
 import re
+import secrets
 import threading
+import time
 from pathlib import Path
 
 import streamlit as st
 
+from marker.access import AttemptLimiter, Caller, attempt, class_mode, idle_expired, same_secret
 from marker.app.icons import ICON as ICON  # the pages' icons, re-exported
 from marker.engine import Marker
 from marker.store import Store, data_dir
+from marker.tuning import TUNING
 from marker.userbank import LoadedBank
 from marker.workspace import Workspace
 
@@ -105,23 +108,73 @@ def teacher_passcode() -> str | None:
         return None
 
 
+@st.cache_resource(show_spinner=False)
+def _limiter(data: str) -> AttemptLimiter:
+    """One count of wrong codes and passcodes per server process and data folder."""
+    return AttemptLimiter()
+
+
+def limiter() -> AttemptLimiter:
+    return _limiter(str(data_dir()))
+
+
+def caller() -> Caller:
+    """This browser session and its client's address ("local" for this computer, which Streamlit
+    gives as None; anything but a string, as under AppTest, counts as this computer too)."""
+    session = st.session_state.setdefault("access_session", secrets.token_hex(8))
+    address = st.context.ip_address
+    return Caller(session=session, client=address if isinstance(address, str) and address else "local")
+
+
 def teacher_gate() -> bool:
-    """Ask for the passcode when one is set (compared in constant time). True when the page may show."""
+    """Ask for the passcode when one is set (compared in constant time). True when the page may show.
+
+    Wrong passcodes are limited per session and per client; an unlocked session locks again after
+    ``TUNING.access.teacher_idle_minutes`` without use. In class mode the teachers' pages need a passcode.
+    """
     code = teacher_passcode()
     if code is None:
+        if class_mode(workspace().store).on:
+            st.error(
+                "Class mode is on, so the teachers' pages need a passcode: set MARKER_TEACHER_PASSCODE "
+                "(or the same key in .streamlit/secrets.toml) and restart the app, or start it with "
+                "MARKER_CLASS_MODE=0 to switch class mode off.",
+                icon=ICON["error"],
+            )
+            return False
         st.info(
             "Local single-user mode: no teacher passcode is set, so anyone using this computer can edit "
             "rubrics. Set MARKER_TEACHER_PASSCODE to require one.",
             icon=ICON["info"],
         )
         return True
-    if st.session_state.get("teacher_ok"):
+    now = time.monotonic()
+    active = st.session_state.get("teacher_active_at")
+    if active is not None and not idle_expired(active, now):
+        st.session_state["teacher_active_at"] = now
         return True
+    if active is not None:
+        del st.session_state["teacher_active_at"]
+        minutes = f"{TUNING.access.teacher_idle_minutes:g}"
+        st.warning(
+            f"Your teacher session ended after {minutes} minutes without use: enter the passcode again.",
+            icon=ICON["warning"],
+        )
     with st.form("passcode_form"):
-        entered = st.text_input("Teacher passcode", type="password", key="passcode")
-        if st.form_submit_button("Unlock"):
-            if hmac.compare_digest(entered.encode(), code.encode()):
-                st.session_state["teacher_ok"] = True
-                st.rerun()
-            st.error("That passcode is not right.")
+        st.text_input("Teacher passcode", type="password", key="passcode")
+        st.form_submit_button("Unlock", on_click=_try_passcode, args=(code,))
+    if problem := st.session_state.pop("passcode_problem", None):
+        st.error(problem)
     return False
+
+
+def _try_passcode(code: str) -> None:
+    """The Unlock button's callback: it runs before the page, so the passcode typed can be taken
+    out of the session's widget state at once (a widget's value cannot be changed once drawn)."""
+    entered = st.session_state.get("passcode") or ""
+    st.session_state["passcode"] = ""
+    tried = attempt(limiter(), "teacher", caller(), lambda: same_secret(entered, code))
+    if tried.ok:
+        st.session_state["teacher_active_at"] = time.monotonic()
+    else:
+        st.session_state["passcode_problem"] = tried.message("That passcode is not right.")

@@ -7,7 +7,8 @@ hides a bare number that changes a mark.
 
 Sections follow the stages of marking (see ``marker/engine.py``): evidence, points,
 structure, features, guards, placement, feedback, and the fact check; ``keys`` reads imported
-answer keys and ``ocr`` reads scans and photos of scripts.
+answer keys and ``ocr`` reads scans and photos of scripts; ``access`` is not about marks: it
+hashes students' codes and slows down guessing in the app's class mode.
 
 The sections live in one module per stage of this package; :data:`TUNING` holds them all.
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from .access import AccessTuning
 from .base import _Section
 from .evidence import GENERIC_TERMS, EvidenceTuning
 from .facts import FactsTuning
@@ -44,6 +46,7 @@ __all__ = [
     "FeedbackTuning",
     "KeysTuning",
     "OcrTuning",
+    "AccessTuning",
 ]
 
 
@@ -62,6 +65,7 @@ class Tuning(_Section):
     feedback: FeedbackTuning = Field(default_factory=FeedbackTuning)
     keys: KeysTuning = Field(default_factory=KeysTuning)
     ocr: OcrTuning = Field(default_factory=OcrTuning)
+    access: AccessTuning = Field(default_factory=AccessTuning)
 
 
 #: The values in force (validated when this module is imported).
