@@ -16,10 +16,10 @@ from typer.testing import CliRunner
 from marker import calibrate
 from marker.batch import run_batch
 from marker.cli import app
-from marker.rubric import ModelAnswer, load_question
+from marker.rubric import ModelAnswer, load_question, load_topic
 from marker.store import Store
 from marker.transfer import FORMAT_VERSION, MANIFEST
-from marker.userbank import load_bank, save_model_answer, save_question
+from marker.userbank import load_bank, save_model_answer, save_question, save_topic
 
 from .conftest import MINI_ANSWERS, MINI_RUBRICS
 from .test_batch import class_table
@@ -54,6 +54,9 @@ def source(tmp_path_factory, mini_marker) -> Path:
     save_model_answer(
         ModelAnswer(question="mini-points", intended_mark=2, text="Claims; relations.", name="mine"), data
     )
+    save_topic(
+        load_topic(MINI_RUBRICS / "topics" / "mini.yaml").model_copy(update={"id": "mini-extra"}), data
+    )
     calibrate.save(_calibration(12), data)
     table = class_table(data.parent / "class.csv", 6)
     with pytest.MonkeyPatch.context() as mp:
@@ -68,7 +71,9 @@ def exported(source, tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("export") / "marker-data.zip"
     result = runner.invoke(app, ["data", "export", str(path), "--data-dir", str(source)])
     assert result.exit_code == 0, result.output
-    assert "2 drafts, 2 rubric versions" in result.stdout and "1 calibration" in result.stdout
+    assert "2 drafts, 2 rubric versions, 1 topic" in result.stdout and "1 calibration" in result.stdout, (
+        result.stdout
+    )
     return path
 
 
@@ -105,7 +110,7 @@ def test_transfer_round_trip_to_a_new_machine_carries_everything(source, exporte
     result = _import(exported, target)
     assert result.exit_code == 0, result.output
     assert (
-        "Added: 2 drafts, 2 rubric versions, 1 model answer, 1 calibration, 1 job, 6 results."
+        "Added: 2 drafts, 2 rubric versions, 1 topic, 1 model answer, 1 calibration, 1 job, 6 results."
         in result.stdout
     )
     before, after = _state(source), _state(target)
@@ -136,7 +141,7 @@ def test_transfer_importing_the_same_file_twice_adds_nothing(exported, tmp_path)
     assert again.exit_code == 0, again.output
     assert "Added: nothing." in again.stdout
     assert (
-        "Already here (skipped): 2 drafts, 2 rubric versions, 1 model answer, 1 calibration, 1 job, 6 results."
+        "Already here (skipped): 2 drafts, 2 rubric versions, 1 topic, 1 model answer, 1 calibration, 1 job, 6 results."
         in again.stdout
     )
     assert _state(target) == once
@@ -196,6 +201,41 @@ def test_transfer_forced_import_renumbers_versions_and_keeps_this_machines_copy(
     forced = _import(exported, other_machine, "--force")
     assert forced.exit_code == 0 and "Added: nothing." in forced.stdout, forced.output
     assert len(Store(other_machine / "marker.sqlite3").rubric_versions("mini-points")) == 3
+
+
+def test_transfer_a_script_marked_differently_here_is_reported_and_kept(source, exported, tmp_path):
+    target = tmp_path / "target"
+    target.mkdir()
+    shutil.copy(source / "batches.sqlite3", target / "batches.sqlite3")
+    with sqlite3.connect(target / "batches.sqlite3") as db:
+        job_id, script_id = db.execute("SELECT job_id, script_id FROM results ORDER BY script_id").fetchone()
+        db.execute("UPDATE results SET mark = 99 WHERE script_id = ?", (script_id,))
+    refused = _import(exported, target)
+    assert refused.exit_code == 2 and f"job {job_id}: 1 script marked differently here" in refused.stderr
+    forced = _import(exported, target, "--force")
+    assert forced.exit_code == 0 and f"job {job_id}: kept this machine's marks of 1 script" in forced.stdout
+    assert _rows(target / "batches.sqlite3", f"SELECT mark FROM results WHERE script_id = '{script_id}'") == [
+        (99,)
+    ]
+
+
+def test_transfer_a_field_this_marker_does_not_know_stops_the_import_with_nothing_written(source, tmp_path):
+    """An export from a newer marker whose results have another column: refused whole, late as it is found."""
+    newer = tmp_path / "newer"
+    shutil.copytree(source, newer)
+    with sqlite3.connect(newer / "batches.sqlite3") as db:
+        db.execute("ALTER TABLE results ADD COLUMN attempts INTEGER NOT NULL DEFAULT 1")
+    path = tmp_path / "newer.zip"
+    assert runner.invoke(app, ["data", "export", str(path), "--data-dir", str(newer)]).exit_code == 0
+    target = tmp_path / "target"
+    result = _import(path, target)
+    assert (
+        result.exit_code == 2
+        and "does not know (attempts)" in result.stderr
+        and "Upgrade marker" in result.stderr
+    )
+    state = _state(target)  # the drafts, versions and files written before it are rolled back and removed
+    assert state["drafts"] == state["versions"] == state["jobs"] == [] and not state["files"]
 
 
 # --------------------------------------------------------------------------- damaged and foreign files
