@@ -219,8 +219,7 @@ def run_batch(
         questions: a questions file in the import format; the bank (``$MARKER_RUBRICS_DIR``
             or the shipped one) if None. Teachers' saved versions in the data folder apply.
         engine, address: "local" (this machine) or "dask" (a Dask cluster at ``address``, e.g. ``tcp://host:8786``).
-        processes: worker processes of the local engine (default: one per CPU); with 1,
-            scripts are marked in this process.
+        processes: worker processes of the local engine (default: one per CPU; 1: this process).
         store: the job store (default: ``<data folder>/batches.sqlite3``).
         progress: called with ``(done, total)`` scripts before marking and after every
             committed chunk; scripts done by an earlier run count as done.
@@ -247,10 +246,11 @@ def run_batch(
     plan = _plan(input, question_id, catalogue, use_calibration, workspace.data_dir, texts or {})
     store = store if store is not None else JobStore(workspace.data_dir / "batches.sqlite3")
     options = {"engine": engine, "processes": processes, "questions": source.questions}
-    before = plan.open(store, input, question_id, {**options, "use_calibration": use_calibration})
     run = _Engine(engine, address, processes, source, workspace, catalogue)
-    n_skipped = _mark_pending(store, plan, run, progress)
-    store.finish_job(plan.job_id)
+    with store.running(plan.job_id):  # the same job started twice at once: the second waits, then reuses
+        before = plan.open(store, input, question_id, {**options, "use_calibration": use_calibration})
+        n_skipped = _mark_pending(store, plan, run, progress)
+        store.finish_job(plan.job_id)
     result = _result(store, plan, out_dir, input, n_skipped, [*run.notes, *ocr_notes(plan.scripts)])
     return replace(result, marked_before=before)
 

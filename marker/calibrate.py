@@ -32,6 +32,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .atomic import write_atomically
 from .errors import CalibrationError
 from .feedback import ENGINE_VERSION, Feedback
 from .fitted import Logistic, load_defaults, neighbour_inputs
@@ -450,13 +451,10 @@ def calibration_path(data_dir: Path, question_id: str) -> Path:
 
 
 def save(calibration: Calibration, data_dir: Path) -> Path:
-    """Save atomically (a half-written file never replaces a good one)."""
+    """Save atomically: written and synced under a temporary name, then moved into place, so a
+    crash (or another process saving at the same moment) never leaves half a file under the name."""
     path = calibration_path(data_dir, calibration.question_id)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    joblib.dump(calibration, tmp)
-    tmp.replace(path)
-    return path
+    return write_atomically(path, lambda fh: joblib.dump(calibration, fh))
 
 
 def load(data_dir: Path, question_id: str) -> Calibration | None:

@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 
 from .answer_file import read_answer
+from .cli_data import data_app
 from .errors import MarkerError
 from .help_format import Group, Typer
 
@@ -27,6 +28,7 @@ app = Typer(
 )
 rubric_app = Typer(cls=Group, help="Work with rubric files.", no_args_is_help=True)
 app.add_typer(rubric_app, name="rubric")
+app.add_typer(data_app, name="data")
 
 
 def friendly(func):

@@ -8,10 +8,11 @@ Reads and writes ``<data folder>/batches.sqlite3`` (WAL; the schema version in
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -160,6 +161,29 @@ class JobStore(SqliteFile):
         """Every job, newest first."""
         with self._connect() as db:
             return [_job(r) for r in db.execute("SELECT * FROM jobs ORDER BY created DESC, id")]
+
+    @contextlib.contextmanager
+    def running(self, job_id: str) -> Iterator[None]:
+        """Hold a job while this run marks it: another run of the same job (another process, or
+        another thread with its own JobStore call) waits here until this one is done, then finds
+        its scripts marked and skips them. The hold goes with the process if it is killed.
+
+        Uses an advisory lock on ``<database>.locks/<job id>.lock``; where the platform has no
+        ``fcntl`` (Windows), runs do not wait, and the primary key still keeps each script once.
+        """
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows
+            yield
+            return
+        folder = self.path.with_name(self.path.name + ".locks")
+        folder.mkdir(exist_ok=True)
+        with open(folder / f"{job_id}.lock", "a+b") as fh:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
     # ------------------------------------------------------------------ results
 

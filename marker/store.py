@@ -7,10 +7,12 @@ version in ``PRAGMA user_version`` and upgrades itself through :data:`MIGRATIONS
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -139,19 +141,28 @@ class SqliteFile:
     def __init__(self, path: str | Path | None = None):
         self.path = Path(path) if path else data_dir() / self.db_name
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.execute("PRAGMA journal_mode=WAL")
-            self._migrate(db)
+        self._use_wal()
+        self._migrate()
 
     @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
+    def _connect(self, write: bool = False, snapshot: bool = False) -> Iterator[sqlite3.Connection]:
+        """One connection and one transaction: committed on success, rolled back on error.
+
+        With ``write``, the transaction takes the write lock at once (``BEGIN IMMEDIATE``,
+        waiting up to :attr:`timeout` for another writer), so what it reads stays true until it
+        commits: use it for a read-then-write such as "the next version number". With
+        ``snapshot``, every query sees the file as it was when the first one ran.
+        """
+        explicit = write or snapshot
         try:
-            db = sqlite3.connect(self.path, timeout=self.timeout)
+            db = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None if explicit else "")
         except sqlite3.Error as exc:
             raise StoreError(f"Cannot open the {self.label} at {self.path}: {exc}") from None
         db.row_factory = sqlite3.Row
         try:
-            with db:  # one transaction: committed on success, rolled back on error
+            if explicit:
+                db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            with db:  # commits on success, rolls back on error
                 yield db
         except sqlite3.Error as exc:
             raise StoreError(
@@ -160,12 +171,51 @@ class SqliteFile:
         finally:
             db.close()
 
+    def transaction(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        """A write transaction holding the write lock from the start (another process waits)."""
+        return self._connect(write=True)
+
+    def snapshot(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        """A read transaction: its queries see one state of the file, whatever others write meanwhile."""
+        return self._connect(snapshot=True)
+
     @property
     def schema_version(self) -> int:
         with self._connect() as db:
             return db.execute("PRAGMA user_version").fetchone()[0]
 
-    def _migrate(self, db: sqlite3.Connection) -> None:
+    def _use_wal(self) -> None:
+        """Switch the file to WAL once (it stays so); another process switching it at once is fine."""
+        for attempt in range(_LOCKED_RETRIES):
+            with self._connect() as db:
+                try:
+                    if db.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+                        return
+                    db.execute("PRAGMA journal_mode=WAL")
+                    return
+                except sqlite3.OperationalError as exc:
+                    if "locked" not in str(exc) or attempt == _LOCKED_RETRIES - 1:
+                        raise
+            time.sleep(0.05 * (attempt + 1))
+
+    def _migrate(self) -> None:
+        """Bring the schema up to date, once, however many processes open the file at the same moment.
+
+        The version is read again under the write lock: a process that waited for another one
+        finds the tables made and does nothing.
+        """
+        with self._connect() as db:
+            current = self._check_version(db)
+        if current == len(self.migrations):
+            return
+        with self._connect(write=True) as db:
+            current = self._check_version(db)
+            for number, script in enumerate(self.migrations[current:], start=current + 1):
+                for statement in _statements(script):
+                    db.execute(statement)
+                db.execute(f"PRAGMA user_version = {number}")
+
+    def _check_version(self, db: sqlite3.Connection) -> int:
         current = db.execute("PRAGMA user_version").fetchone()[0]
         known = len(self.migrations)
         if current > known:
@@ -173,8 +223,27 @@ class SqliteFile:
                 f"The {self.label} at {self.path} was written by a newer marker (schema {current}); "
                 f"this one knows schema {known}. Upgrade marker."
             )
-        for number, script in enumerate(self.migrations[current:], start=current + 1):
-            db.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
+        return current
+
+
+_LOCKED_RETRIES = 20
+
+
+def _statements(script: str) -> Iterator[str]:
+    """The SQL statements of a migration, one by one (``executescript`` would commit between them).
+
+    >>> list(_statements("CREATE TABLE a (x); CREATE INDEX i ON a (x);"))
+    ['CREATE TABLE a (x);', 'CREATE INDEX i ON a (x);']
+    """
+    pending = ""
+    for part in script.split(";"):
+        pending += part + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n\t;"):
+                yield pending.strip()
+            pending = ""
+    if pending.strip(" \n\t;"):
+        raise ValueError(f"an incomplete SQL statement in a migration: {pending.strip()[:60]}")
 
 
 class Store(SqliteFile):
@@ -235,17 +304,39 @@ class Store(SqliteFile):
     def record_rubric_version(
         self, question_id: str, fingerprint: str, path: str, note: str = ""
     ) -> RubricVersion:
-        with self._connect() as db:
+        """Record a version whose file is already in place, as the question's next number."""
+        return self.add_rubric_version(question_id, fingerprint, lambda _number: path, note)
+
+    def add_rubric_version(
+        self,
+        question_id: str,
+        fingerprint: str,
+        place: Callable[[int], str | None],
+        note: str = "",
+        created_at: str | None = None,
+    ) -> RubricVersion:
+        """Record the question's next version, with ``place(number)`` putting its file in place.
+
+        Numbering holds the write lock, so two teachers saving the same question at the same
+        moment (two processes, two threads) get two numbers, one after the other. ``place``
+        returns the file's path, or None when a file with that number is already there (a
+        save whose record was lost): the next number is tried. If the record cannot be
+        written, the caller removes the file.
+        """
+        at = created_at or _now()
+        with self._connect(write=True) as db:
             number = db.execute(
                 "SELECT COALESCE(MAX(number), 0) + 1 FROM rubric_versions WHERE question_id = ?",
                 (question_id,),
             ).fetchone()[0]
+            while (path := place(number)) is None:
+                number += 1
             db.execute(
                 "INSERT INTO rubric_versions (question_id, number, fingerprint, path, note, created_at) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
-                (question_id, number, fingerprint, path, note, _now()),
+                (question_id, number, fingerprint, path, note, at),
             )
-        return self.rubric_versions(question_id)[-1]
+        return RubricVersion(question_id, number, fingerprint, path, note, at)
 
     def rubric_versions(self, question_id: str) -> list[RubricVersion]:
         with self._connect() as db:

@@ -7,14 +7,13 @@ the newest version of each question overrides the shipped one when the bank load
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
+from .atomic import publish_new, write_atomically
 from .bank import QuestionBank
 from .errors import RubricError, RubricErrors
 from .rubric import ModelAnswer, Question, Topic, load_model_answer, load_question, load_topic
@@ -66,12 +65,7 @@ def load_bank(data: Path, shipped: QuestionBank | None = None, only_known: bool 
         files = sorted((int(m.group(1)), f) for f in qdir.iterdir() if (m := _VERSION_FILE.match(f.name)))
         if not files or (only_known and qdir.name not in bank.questions):
             continue
-        number, path = files[-1]
-        try:
-            bank.add_question(load_question(path), path)
-            out.versions[qdir.name] = number
-        except RubricErrors as exc:
-            out.problems.extend(exc.errors)
+        _add_newest_that_loads(out, files)
     for path in sorted(answers_dir(data).glob("*/*.md")):
         try:
             answer = load_model_answer(path)
@@ -83,16 +77,33 @@ def load_bank(data: Path, shipped: QuestionBank | None = None, only_known: bool 
     return out
 
 
+def _add_newest_that_loads(out: LoadedBank, files: list[tuple[int, Path]]) -> None:
+    """Use a question's newest saved version that loads; report each newer one that does not.
+
+    A damaged newest file (cut short by a crash in an older marker, edited by hand) leaves
+    the version before it in use, and says so, rather than stopping the bank from loading.
+    """
+    broken: list[Path] = []
+    for number, path in reversed(files):
+        try:
+            question = load_question(path)
+        except RubricErrors as exc:
+            out.problems.extend(exc.errors)
+            broken.append(path)
+            continue
+        out.bank.add_question(question, path)
+        out.versions[path.parent.name] = number
+        for bad in broken:
+            out.problems.append(
+                RubricError(
+                    str(bad), f"this saved version cannot be used; version {number} is in use instead"
+                )
+            )
+        return
+
+
 def _write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomically(path, text)
 
 
 def question_yaml(question: Question) -> str:
@@ -101,15 +112,27 @@ def question_yaml(question: Question) -> str:
 
 
 def save_question(question: Question, data: Path, store: Store, note: str = "") -> RubricVersion:
-    """Save a rubric as its next version. Nothing is left half-saved: the file is removed if the record fails."""
-    existing = store.rubric_versions(question.id)
-    number = (existing[-1].number if existing else 0) + 1
-    path = questions_dir(data) / question.id / f"v{number}.yaml"
-    _write_atomically(path, question_yaml(question))
+    """Save a rubric as its next version, complete or not at all.
+
+    The number is taken under the database's write lock and the file appears whole (see
+    :func:`marker.atomic.publish_new`): two teachers saving at the same moment get two versions,
+    and a crash leaves either no file or a complete one. The file is removed if the record fails.
+    """
+    text = question_yaml(question)
+    placed: list[Path] = []
+
+    def place(number: int) -> str | None:
+        path = questions_dir(data) / question.id / f"v{number}.yaml"
+        if not publish_new(path, text):
+            return None  # a file from a save whose record was lost keeps its number
+        placed.append(path)
+        return str(path)
+
     try:
-        return store.record_rubric_version(question.id, question.version, str(path), note)
+        return store.add_rubric_version(question.id, question.version, place, note)
     except BaseException:
-        path.unlink(missing_ok=True)
+        for path in placed:
+            path.unlink(missing_ok=True)
         raise
 
 

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from . import calibrate, userbank
 from .bank import QuestionBank
-from .errors import MarkerError, RubricErrors
+from .errors import CalibrationError, MarkerError, RubricErrors
 from .store import Store
 from .store import data_dir as default_data_dir
 
@@ -204,9 +204,17 @@ class Workspace:
         saved for questions out of the same maximum mark (as batch marking has always done).
         """
         question = self.question(question_id)
-        keys = (question.id, f"*{question.max_mark}")
-        saved = {key: cal for key in keys if (cal := self._saved(key)) is not None}
-        return calibrate.calibration_for(saved, question.id, question.max_mark, question.version)
+        saved, damaged = {}, ""
+        for key in (question.id, f"*{question.max_mark}"):
+            try:
+                cal = self._saved(key)
+            except CalibrationError as exc:  # a damaged file: mark without it and say so
+                damaged = damaged or f"{exc} Marking without it."
+                continue
+            if cal is not None:
+                saved[key] = cal
+        cal, why = calibrate.calibration_for(saved, question.id, question.max_mark, question.version)
+        return cal, why or damaged
 
     def _saved(self, key: str) -> Calibration | None:
         """A saved calibration, read again only when its file changes."""
