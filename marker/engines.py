@@ -246,7 +246,7 @@ def iter_chunks(
     >>> from marker.scripts import Script
     >>> s = [Script(f"s{i}", "", "text", "q2" if i % 3 else "q1", None, "", "") for i in range(7)]
     >>> [(c.question_id, [x.script_id for x in c.scripts]) for c in iter_chunks(s, size=2)]
-    [('q2', ['s1', 's2']), ('q2', ['s4', 's5']), ('q1', ['s0', 's3']), ('q1', ['s6'])]
+    [('q2', ['s1', 's2']), ('q1', ['s0', 's3']), ('q2', ['s4', 's5']), ('q1', ['s6'])]
     """
     versions = versions or {}
     open_chunks: dict[str, list[Script]] = {}

@@ -181,11 +181,11 @@ class JobStore(SqliteFile):
         with self._connect() as db:
             db.executemany(_UPSERT, [_row(r) for r in results])
 
-    def replace_rejected(self, job_id: str, results: Sequence[StoredResult]) -> None:
+    def replace_rejected(self, job_id: str, results: Iterable[StoredResult]) -> None:
         """Make ``results`` the job's rejected files (a file since removed is no longer listed)."""
         with self._connect() as db:
             db.execute("DELETE FROM results WHERE job_id = ? AND status = 'rejected'", (job_id,))
-            db.executemany(_UPSERT, [_row(r) for r in results])
+            db.executemany(_UPSERT, (_row(r) for r in results))
 
     def results(self, job_id: str) -> list[StoredResult]:
         """A job's results in input order."""
@@ -221,6 +221,14 @@ class JobStore(SqliteFile):
                 ).fetchall()
             found = {r["script_id"]: r for r in rows}
             yield from (_result(found[sid]) for sid in part if sid in found)
+
+    def status(self, job_id: str, script_id: str) -> str | None:
+        """One script's status in a job, or None if the job has no such script."""
+        with self._connect() as db:
+            row = db.execute(
+                "SELECT status FROM results WHERE job_id = ? AND script_id = ?", (job_id, script_id)
+            ).fetchone()
+        return row[0] if row else None
 
     def people(self, job_id: str) -> list[tuple[str, str]]:
         """``(student, script_id)`` of every result of a job, in no particular order."""
