@@ -34,6 +34,18 @@ from marker.bank import QuestionBank  # noqa: E402
 
 SEED = 13
 SENTENCE = re.compile(r"(?<=[.!?])\s+")
+COMMON_STARTS = {"The", "It", "This", "They", "These", "There", "A", "An", "In", "As", "By", "At"}
+#: How a pupil may start, so that few of the made-up answers repeat one another word for word.
+OPENERS = (
+    "",
+    "I think that ",
+    "Firstly, ",
+    "One reason is that ",
+    "In my view ",
+    "It is clear that ",
+    "Also, ",
+    "Mainly, ",
+)
 
 
 def sentence_pools() -> dict[str, list[str]]:
@@ -55,7 +67,8 @@ def sentence_pools() -> dict[str, list[str]]:
 
 
 def write_cohort(path: Path, n: int, pools: dict[str, list[str]]) -> Path:
-    """``n`` short answers, the questions in turn, each one to four sentences of its model answers."""
+    """``n`` short answers, the questions in turn: two to four of its model answers' sentences in
+    any order, an opener, and half the time the last sentence cut at its last comma."""
     rng = random.Random(SEED)
     qids = sorted(pools)
     with path.open("w", encoding="utf-8", newline="") as f:
@@ -63,8 +76,14 @@ def write_cohort(path: Path, n: int, pools: dict[str, list[str]]) -> Path:
         out.writerow(["script_id", "student", "question_id", "answer"])
         for i in range(n):
             qid = qids[i % len(qids)]
-            picked = rng.sample(pools[qid], min(len(pools[qid]), rng.randint(1, 4)))
-            out.writerow([f"s{i:06d}", f"Student {i:06d}", qid, " ".join(picked)])
+            picked = rng.sample(pools[qid], min(len(pools[qid]), rng.randint(2, 4)))
+            if rng.random() < 0.5 and "," in picked[-1]:
+                picked[-1] = picked[-1].rsplit(",", 1)[0] + "."
+            opener, first = rng.choice(OPENERS), picked[0]
+            if opener and first.split()[0] in COMMON_STARTS:  # "The war ..." -> "I think that the war ..."
+                first = first[0].lower() + first[1:]
+            answer = opener + first
+            out.writerow([f"s{i:06d}", f"Student {i:06d}", qid, " ".join([answer, *picked[1:]])])
     return path
 
 

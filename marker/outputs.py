@@ -49,12 +49,13 @@ def write_stream(
 
     Args:
         records: every script's record, in the order the files list them.
-        out_dir: the folder (it must exist).
+        out_dir: the folder (made if missing).
         title: the report's title.
         labels: every point label across the records, in mark-scheme order (the columns).
         people: ``(student, script_id)`` of every record, in any order.
     """
     out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
     paths = {key: out_dir / name for key, name in OUTPUT_NAMES.items()}
     label = Labeller(people)
     tally = ClassTally()
