@@ -11,9 +11,16 @@
 
 A job's id comes from its scripts, its question(s) and the rubric and calibration it is marked
 with (:func:`job_id_for`), so running the same command again reopens the same job: scripts
-already marked (or failed) are skipped, and the outputs are written from everything the store
-holds for the job. The process may be killed at any moment; it loses at most the chunk in
-flight, and the ``(job_id, script_id)`` primary key keeps every script in the store once.
+already marked (or failed, unless ``retry_failed``) are skipped, and the outputs are written from
+everything the store holds for the job. The process may be killed at any moment; it loses at
+most the chunks in flight, and the ``(job_id, script_id)`` primary key keeps every script in the
+store once.
+
+Nothing grows with the size of a cohort but its script ids: a table is read row by row, once to
+name the job (:mod:`marker.batch_plan`) and again as the engine takes chunks (a few per worker
+ahead); each chunk's feedback goes to the store and is dropped; the outputs are written from the
+store a batch of rows at a time (:mod:`marker.outputs`); :attr:`BatchResult.records` reads the
+store when it is iterated.
 
 The engine is deterministic, so the marks and the feedback are the same whichever engine
 marks them; only the speed differs.
