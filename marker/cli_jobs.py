@@ -1,8 +1,11 @@
 """``marker jobs``: the batch jobs kept in the data folder, listed, and old ones removed.
 
-Reads and writes ``<data folder>/batches.sqlite3`` (:class:`~marker.jobstore.JobStore`). A job
-keeps every script's feedback so that running the same batch again reuses it; removing a job
-only means its scripts would be marked afresh. The output files a batch wrote are not touched.
+Reads and writes ``<data folder>/batches.sqlite3`` (:class:`~marker.jobstore.JobStore`).
+``marker jobs`` lists the jobs newest first: id, when created and last run, status, scripts
+marked, failed and rejected, questions and input. ``marker jobs remove JOB_ID`` and ``marker jobs
+prune --older-than DAYS`` remove jobs with their stored results, after asking (``--yes`` not to).
+A job keeps every script's feedback so that running the same batch again reuses it; removing a
+job only means its scripts would be marked afresh. The output files a batch wrote are not touched.
 """
 
 from __future__ import annotations
@@ -19,11 +22,7 @@ from .errors import MarkerError
 from .help_format import Group, Typer
 from .jobstore import DB_NAME, JobStore, JobSummary
 
-jobs_app = Typer(
-    cls=Group,
-    help="List the batch jobs kept in the data folder ('marker jobs'), and remove old ones.",
-    invoke_without_command=True,
-)
+jobs_app = Typer(cls=Group, invoke_without_command=True)
 
 DataDir = Annotated[
     Path | None,
@@ -91,9 +90,7 @@ def jobs(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     data_dir: DataDir = None,
 ) -> None:
-    """List the batch jobs, newest first: id, when created and last run, status, scripts marked, failed
-    and rejected, questions and input. 'marker jobs remove JOB_ID' and 'marker jobs prune --older-than
-    DAYS' remove jobs."""
+    """List the batch jobs kept in the data folder with their counts, and remove old ones."""
     if ctx.invoked_subcommand is None:
         list_jobs(as_json, data_dir)
 
