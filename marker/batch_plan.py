@@ -152,8 +152,9 @@ def plan_batch(
     qids: dict[str, None] = {}
     named: set[str] = set()
     checked_ids: list[str] = []
+    shared: dict[str | None, str | None] = {}  # one string per question id, not one per script
     for position, s in enumerate(stream):
-        plan.keys[s.script_id] = (position, s.sha, s.question_id)
+        plan.keys[s.script_id] = (position, s.sha, shared.setdefault(s.question_id, s.question_id))
         if s.question_id in catalogue:
             plan.n_markable += 1
             plan.n_blank += not s.text.strip()

@@ -220,9 +220,11 @@ def _table_stream(items: Callable[[], Iterable[Script | Rejected]]) -> ScriptStr
     is set aside, and the table's own bad rows come after the scripts.
     """
     uses = Counter(item.script_id for item in items() if isinstance(item, Script))
+    repeated = {script_id for script_id, n in uses.items() if n > 1}  # kept for every pass; few
+    del uses
 
     def named(s: Script) -> Script:
-        if uses[s.script_id] > 1 and s.question_id:
+        if s.script_id in repeated and s.question_id:
             return replace(s, script_id=f"{s.script_id}/{s.question_id}")
         return s
 
