@@ -10,17 +10,12 @@ A point is identified across scripts by its label, the text a teacher sees.
 from __future__ import annotations
 
 import html
-import statistics
-from collections import Counter
 from collections.abc import Sequence
 
 import pandas as pd
 
-from .factcheck import FactIssue
 from .records import ResultRecord
-
-#: Coverage value of each point status: the mark scheme's credit, as a number.
-STATUS_VALUE = {"credited": 1.0, "partial": 0.5, "missing": 0.0}
+from .tally import STATUS_VALUE, ClassTally, Labeller, percent, slip_key
 
 #: Heatmap cell per status: background, symbol (so colour is never the only cue), words.
 COVERAGE_STYLE = {
@@ -36,31 +31,15 @@ def is_marked(record: ResultRecord) -> bool:
 
 
 def student_labels(records: Sequence[ResultRecord]) -> list[str]:
-    """One distinct display name per record, in order.
-
-    The student's name, or the script id when the name is blank; a name shared by several
-    scripts gets the script id after it, so no two rows of a report read the same.
+    """One distinct display name per record, in order (see :class:`~marker.tally.Labeller`).
 
     >>> rs = [ResultRecord("s1", "Ann", "a.docx", None), ResultRecord("s2", "ann ", "b.docx", None),
     ...       ResultRecord("s3", "", "c.docx", None)]
     >>> student_labels(rs)
     ['Ann (s1)', 'ann (s2)', 's3']
     """
-    bases = [(r.student or "").strip() or r.script_id for r in records]
-    shared = Counter(b.casefold() for b in bases)
-    labels, used = [], set()
-    for base, record in zip(bases, records, strict=True):
-        label = (
-            f"{base} ({record.script_id})"
-            if shared[base.casefold()] > 1 and base != record.script_id
-            else base
-        )
-        candidate, n = label, 2
-        while candidate.casefold() in used:
-            candidate, n = f"{label} #{n}", n + 1
-        used.add(candidate.casefold())
-        labels.append(candidate)
-    return labels
+    label = Labeller((r.student, r.script_id) for r in records)
+    return [label(r.student, r.script_id) for r in records]
 
 
 def point_labels(records: Sequence[ResultRecord]) -> list[str]:
@@ -71,17 +50,6 @@ def point_labels(records: Sequence[ResultRecord]) -> list[str]:
             for p in r.feedback.points:
                 seen.setdefault(p.label, None)
     return list(seen)
-
-
-def percent(mark: float | None, max_mark: float | None) -> float | None:
-    """The mark as a percentage to one decimal place, or None when it has no meaning.
-
-    >>> percent(7, 25), percent(None, 25), percent(3, 0)
-    (28.0, None, None)
-    """
-    if mark is None or not max_mark:
-        return None
-    return round(100 * mark / max_mark, 1)
 
 
 def class_summary(records: Sequence[ResultRecord]) -> dict:
@@ -95,24 +63,7 @@ def class_summary(records: Sequence[ResultRecord]) -> dict:
     >>> class_summary([])["mean"] is None
     True
     """
-    marked = [r.feedback for r in records if r.feedback is not None]
-    marks = [fb.mark for fb in marked]
-    percents = [p for fb in marked if (p := percent(fb.mark, fb.max_mark)) is not None]
-    levels = Counter(fb.level for fb in marked if fb.level is not None)
-    return {
-        "n": len(records),
-        "n_marked": len(marked),
-        "n_failed": sum(r.feedback is None and r.status == "failed" for r in records),
-        "n_rejected": sum(r.feedback is None and r.status == "rejected" for r in records),
-        "mean": round(statistics.fmean(marks), 2) if marks else None,
-        "median": statistics.median(marks) if marks else None,
-        "min": min(marks) if marks else None,
-        "max": max(marks) if marks else None,
-        "mean_percent": round(statistics.fmean(percents), 1) if percents else None,
-        "max_mark": max((fb.max_mark for fb in marked), default=None),
-        "question_ids": list(dict.fromkeys(fb.question_id for fb in marked)),
-        "level_counts": dict(sorted(levels.items())),
-    }
+    return ClassTally.over(records, listed=None).summary()
 
 
 def coverage_matrix(records: Sequence[ResultRecord]) -> pd.DataFrame:
@@ -145,13 +96,14 @@ def mark_distribution(records: Sequence[ResultRecord]) -> pd.DataFrame:
     >>> mark_distribution([]).columns.tolist()
     ['mark', 'count']
     """
-    marked = [r.feedback for r in records if r.feedback is not None]
-    if not marked:
+    return distribution_frame(ClassTally.over(records, listed=None).distribution())
+
+
+def distribution_frame(counts: list[tuple[int, int]]) -> pd.DataFrame:
+    """``(mark, scripts)`` pairs as the ``mark``/``count`` frame of :func:`mark_distribution`."""
+    if not counts:
         return pd.DataFrame({"mark": pd.Series([], dtype=int), "count": pd.Series([], dtype=int)})
-    top = max(max(fb.max_mark for fb in marked), max(fb.mark for fb in marked))
-    counts = Counter(fb.mark for fb in marked)
-    marks = list(range(0, int(top) + 1))
-    return pd.DataFrame({"mark": marks, "count": [counts.get(m, 0) for m in marks]})
+    return pd.DataFrame({"mark": [m for m, _ in counts], "count": [c for _, c in counts]})
 
 
 def most_missed(records: Sequence[ResultRecord], top: int = 10) -> list[dict]:
@@ -161,48 +113,7 @@ def most_missed(records: Sequence[ResultRecord], top: int = 10) -> list[dict]:
     ``credited_share`` (fractions of the ``n`` marked scripts whose question has the
     point) and ``n``; sorted by missed share, then partial share, then mark-scheme order.
     """
-    tally: dict[str, dict] = {}
-    for r in records:
-        for p in r.feedback.points if r.feedback is not None else ():
-            entry = tally.setdefault(
-                p.label, {"id": p.id, "label": p.label, "n": 0, **dict.fromkeys(STATUS_VALUE, 0)}
-            )
-            entry["n"] += 1
-            if p.status in STATUS_VALUE:
-                entry[p.status] += 1
-    out = [
-        {
-            "id": e["id"],
-            "label": e["label"],
-            "missed_share": round(e["missing"] / e["n"], 3),
-            "partial_share": round(e["partial"] / e["n"], 3),
-            "credited_share": round(e["credited"] / e["n"], 3),
-            "n": e["n"],
-        }
-        for e in tally.values()
-    ]
-    # sorted() is stable, so ties keep the mark scheme's order.
-    out = sorted(out, key=lambda e: (-e["missed_share"], -e["partial_share"]))
-    return out[:top]
-
-
-def slip_key(issue: FactIssue) -> tuple[str, str]:
-    """What makes two factual slips "the same": their kind and the event they concern (or,
-    for a stray date, the date as written). The message is not used: it quotes the student's
-    own wrong date, so it differs from script to script.
-
-    >>> slip_key(FactIssue("wrong-date", "error", 0, 4, "1925", "", "Treaty of Rapallo", "", ""))
-    ('wrong-date', 'Treaty of Rapallo')
-    """
-    return issue.kind, issue.concept or (issue.text or issue.message).strip()
-
-
-def _slip_label(issue: FactIssue) -> str:
-    if issue.kind == "wrong-date" and issue.concept:
-        return f"Wrong date for {issue.concept}" + (
-            f" \u2014 correct: {issue.correct}" if issue.correct else ""
-        )
-    return issue.message or issue.text
+    return ClassTally.over(records, listed=None).most_missed(top)
 
 
 def common_slips(records: Sequence[ResultRecord], top: int = 10) -> list[dict]:
@@ -212,43 +123,13 @@ def common_slips(records: Sequence[ResultRecord], top: int = 10) -> list[dict]:
     not quote any one student), ``example`` (the first script's full message), ``count``
     (scripts with the slip: a script counts once) and ``students`` (their display names).
     """
-    names = student_labels(records)
-    groups: dict[tuple[str, str], dict] = {}
-    for name, r in zip(names, records, strict=True):
-        for issue in r.feedback.fact_issues if r.feedback is not None else ():
-            key = slip_key(issue)
-            entry = groups.setdefault(
-                key,
-                {
-                    "kind": issue.kind,
-                    "severity": issue.severity,
-                    "concept": issue.concept,
-                    "label": _slip_label(issue),
-                    "example": issue.message,
-                    "students": [],
-                },
-            )
-            if name not in entry["students"]:
-                entry["students"].append(name)
-    out = [{**e, "count": len(e["students"])} for e in groups.values()]
-    out = sorted(out, key=lambda e: (-e["count"], e["severity"] != "error"))
-    return out[:top]
+    return ClassTally.over(records, listed=None).common_slips(top)
 
 
 def failed_scripts(records: Sequence[ResultRecord]) -> list[dict]:
     """The scripts that could not be marked: ``student`` (display name), ``script_id``, ``source``,
     ``status`` ("failed" or "rejected") and ``error``."""
-    return [
-        {
-            "student": name,
-            "script_id": r.script_id,
-            "source": r.source,
-            "status": r.status,
-            "error": r.error or "not marked",
-        }
-        for name, r in zip(student_labels(records), records, strict=True)
-        if r.feedback is None
-    ]
+    return ClassTally.over(records, listed=None).not_marked
 
 
 # --- the class report -----------------------------------------------------------------------
@@ -367,35 +248,25 @@ def distribution_svg(dist: pd.DataFrame) -> str:
     return "".join(parts)
 
 
-def _heatmap(records: Sequence[ResultRecord]) -> str:
-    matrix = coverage_matrix(records)
-    if matrix.empty or not len(matrix.columns):
+def _heatmap(tally: ClassTally) -> str:
+    labels = list(tally.labels)
+    if not tally.heat or not labels:
         return '<p class="empty">No marked scripts with mark-scheme points yet.</p>'
-    by_value = {v: k for k, v in STATUS_VALUE.items()}
-    marks = {
-        name: r.feedback
-        for name, r in zip(student_labels(records), records, strict=True)
-        if r.feedback is not None
-    }
     head = "".join(
-        f'<th class="p" title="{_esc(label, quote=True)}">P{i}</th>'
-        for i, label in enumerate(matrix.columns, 1)
+        f'<th class="p" title="{_esc(label, quote=True)}">P{i}</th>' for i, label in enumerate(labels, 1)
     )
     rows = []
-    for name, values in matrix.iterrows():
+    for name, statuses, mark, max_mark in tally.heat:
         cells = []
-        for label, value in values.items():
-            status = by_value.get(value)
-            if status is None:
+        for label in labels:
+            status = statuses.get(label)
+            if status not in COVERAGE_STYLE:
                 cells.append('<td class="cell" title="not in this question">\u00b7</td>')
                 continue
             bg, symbol, words = COVERAGE_STYLE[status]
             tip = _esc(f"{name}: {label} \u2014 {words}", quote=True)
             cells.append(f'<td class="cell" style="background:{bg}" title="{tip}">{symbol}</td>')
-        fb = marks[name]
-        rows.append(
-            f'<tr><th>{_esc(str(name))}</th>{"".join(cells)}<td class="num">{fb.mark}/{fb.max_mark}</td></tr>'
-        )
+        rows.append(f'<tr><th>{_esc(name)}</th>{"".join(cells)}<td class="num">{mark}/{max_mark}</td></tr>')
     legend = (
         '<p class="legend">'
         + "".join(
@@ -404,10 +275,21 @@ def _heatmap(records: Sequence[ResultRecord]) -> str:
         )
         + "</p>"
     )
-    key = '<ol class="key">' + "".join(f"<li>{_esc(label)}</li>" for label in matrix.columns) + "</ol>"
+    key = '<ol class="key">' + "".join(f"<li>{_esc(label)}</li>" for label in labels) + "</ol>"
+    n_marked = sum(tally.marks.values())
+    more = _more(len(tally.heat), n_marked, "marked scripts", "the Points sheet of results.xlsx")
     return (
-        f'{legend}<table class="heat"><thead><tr><th>Student</th>{head}<th>Mark</th></tr></thead>'
+        f'{legend}{more}<table class="heat"><thead><tr><th>Student</th>{head}<th>Mark</th></tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table><p><b>Points</b> (P1, P2, \u2026 above):</p>{key}"
+    )
+
+
+def _more(shown: int, total: int, what: str, where: str) -> str:
+    """A note that a long list was cut short, saying where the whole of it is ("" if it was not)."""
+    if shown >= total:
+        return ""
+    return (
+        f'<p class="muted">The first {shown:,} of {total:,} {what} are shown here; {where} has every one.</p>'
     )
 
 
@@ -434,19 +316,26 @@ def _missed_table(entries: list[dict]) -> str:
 def _slips_table(entries: list[dict]) -> str:
     rows = [
         f"<tr><td>{'Error' if e['severity'] == 'error' else 'Note'}</td><td>{_esc(e['label'])}</td>"
-        f'<td class="num">{e["count"]}</td><td>{_esc(", ".join(e["students"]))}</td></tr>'
+        f'<td class="num">{e["count"]}</td><td>{_esc(_names(e["students"], e["count"]))}</td></tr>'
         for e in entries
     ]
     return _table(("Kind", "Slip", "Scripts", "Students"), rows, "No factual slips found.")
 
 
-def _failed_list(entries: list[dict]) -> str:
+def _names(students: list[str], count: int) -> str:
+    """The students named beside a slip, and how many more there are (a cohort's list is cut short)."""
+    more = count - len(students)
+    return ", ".join(students) + (f" and {more:,} more" if more > 0 else "")
+
+
+def _failed_list(tally: ClassTally) -> str:
     rows = [
         f"<tr><td>{_esc(e['student'])}</td><td>{_esc(e['source'])}</td><td>{_esc(e['status'])}</td>"
         f"<td>{_esc(e['error'])}</td></tr>"
-        for e in entries
+        for e in tally.not_marked
     ]
-    return _table(("Student", "Source", "Status", "Why"), rows, "Every script was marked.")
+    more = _more(len(rows), tally.n_not_marked, "scripts not marked", "results.csv")
+    return more + _table(("Student", "Source", "Status", "Why"), rows, "Every script was marked.")
 
 
 def summary_report_html(records: Sequence[ResultRecord], title: str = "Class report") -> str:
@@ -458,22 +347,29 @@ def summary_report_html(records: Sequence[ResultRecord], title: str = "Class rep
     >>> "No scripts" in summary_report_html([], "Empty")
     True
     """
-    records = list(records)
-    summary = class_summary(records)
-    asked = {r.feedback.question_id: r.feedback.question for r in records if r.feedback is not None}
-    sub = "".join(f'<p class="muted">{_esc(q or qid)}</p>' for qid, q in asked.items())
-    if not records:
+    return report_html(ClassTally.over(records), title)
+
+
+def report_html(tally: ClassTally, title: str = "Class report") -> str:
+    """:func:`summary_report_html` from a tally (a cohort's, gathered one script at a time).
+
+    The heatmap and the scripts not marked list the first :data:`~marker.tally.LISTED` scripts,
+    saying so when there are more.
+    """
+    sub = "".join(f'<p class="muted">{_esc(q or qid)}</p>' for qid, q in tally.questions.items())
+    if not tally.n:
         body = f'<h1>{_esc(title)}</h1>{sub}<p class="empty">No scripts in this set yet.</p>'
         return html_page(title, body)
+    dist = distribution_frame(tally.distribution())
     body = "\n".join(
         [
             f"<h1>{_esc(title)}</h1>{sub}",
-            f"<section><h2>Headline figures</h2>{_figures(summary)}</section>",
-            f"<section><h2>Mark distribution</h2>{distribution_svg(mark_distribution(records))}</section>",
-            f"<section><h2>Mark-scheme coverage</h2>{_heatmap(records)}</section>",
-            f"<section><h2>Most-missed points</h2>{_missed_table(most_missed(records))}</section>",
-            f"<section><h2>Commonest factual slips</h2>{_slips_table(common_slips(records))}</section>",
-            f"<section><h2>Scripts that could not be marked</h2>{_failed_list(failed_scripts(records))}</section>",
+            f"<section><h2>Headline figures</h2>{_figures(tally.summary())}</section>",
+            f"<section><h2>Mark distribution</h2>{distribution_svg(dist)}</section>",
+            f"<section><h2>Mark-scheme coverage</h2>{_heatmap(tally)}</section>",
+            f"<section><h2>Most-missed points</h2>{_missed_table(tally.most_missed())}</section>",
+            f"<section><h2>Commonest factual slips</h2>{_slips_table(tally.common_slips())}</section>",
+            f"<section><h2>Scripts that could not be marked</h2>{_failed_list(tally)}</section>",
         ]
     )
     return html_page(title, body)
@@ -484,6 +380,7 @@ __all__ = [
     "class_summary",
     "common_slips",
     "coverage_matrix",
+    "distribution_frame",
     "failed_scripts",
     "html_page",
     "is_marked",
@@ -491,6 +388,7 @@ __all__ = [
     "most_missed",
     "percent",
     "point_labels",
+    "report_html",
     "slip_key",
     "student_labels",
     "summary_report_html",

@@ -11,9 +11,16 @@
 
 A job's id comes from its scripts, its question(s) and the rubric and calibration it is marked
 with (:func:`job_id_for`), so running the same command again reopens the same job: scripts
-already marked (or failed) are skipped, and the outputs are written from everything the store
-holds for the job. The process may be killed at any moment; it loses at most the chunk in
-flight, and the ``(job_id, script_id)`` primary key keeps every script in the store once.
+already marked (or failed, unless ``retry_failed``) are skipped, and the outputs are written from
+everything the store holds for the job. The process may be killed at any moment; it loses at
+most the chunks in flight, and the ``(job_id, script_id)`` primary key keeps every script in the
+store once.
+
+Nothing grows with the size of a cohort but its script ids: a table is read row by row, once to
+name the job (:mod:`marker.batch_plan`) and again as the engine takes chunks (a few per worker
+ahead); each chunk's feedback goes to the store and is dropped; the outputs are written from the
+store a batch of rows at a time (:mod:`marker.outputs`); :attr:`BatchResult.records` reads the
+store when it is iterated.
 
 The engine is deterministic, so the marks and the feedback are the same whichever engine
 marks them; only the speed differs.
@@ -21,14 +28,15 @@ marks them; only the speed differs.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import calibrate
+from .batch_plan import Plan, needs_check, ocr_notes, plan_batch
 from .calibrate import calibration_for
 from .engine import Marker
 from .engines import (
@@ -39,34 +47,21 @@ from .engines import (
     import_distributed,
     in_pool,
     in_process,
-    make_chunks,
+    iter_chunks,
     mark_chunk,
     on_dask,
     workspace_for,
 )
-from .errors import MarkerError, NoQuestionError, UnknownQuestionError
-from .export import ResultRecord, feedback_zip, write_csv, write_xlsx
+from .errors import MarkerError, UnknownQuestionError
 from .feedback import Feedback
 from .guards import Advisory
-from .ingest import ingest
-from .jobstore import JobStore, StoredResult, job_id_for, now
-from .scripts import Ingested, Script, bare_id, student_from, text_sha, unique_id
-from .tuning import TUNING
+from .jobstore import JobStore, StoredResult, now
+from .outputs import write_job_outputs, write_outputs
+from .records import STATUSES, ResultRecord
+from .scripts import Script
 
 if TYPE_CHECKING:
     from .workspace import Workspace
-
-#: The files written into the output folder, by key of :attr:`BatchResult.outputs`.
-OUTPUT_NAMES = {
-    "csv": "results.csv",
-    "xlsx": "results.xlsx",
-    "feedback": "feedback.zip",
-    "report": "report.html",
-}
-NO_QUESTION = (
-    "no question given for this script: choose the question to mark against "
-    "(--question, or the Question box), or add a question_id column to the table"
-)
 
 Progress = Callable[[int, int], None]
 
@@ -92,8 +87,9 @@ class BatchResult:
         n_skipped_already_done: scripts already marked or failed in the store, not marked again.
         duplicates: ``(script_id, script_id of the earlier identical text)``; both are marked.
         outputs: ``csv``, ``xlsx``, ``feedback``, ``report`` -> the files written.
-        records: every script of the job, in input order, as exported.
-        statuses: script_id -> "marked" / "failed" / "rejected".
+        records: every script of the job, in input order, as exported; read from the store
+            when iterated (:class:`JobRecords`), so a cohort's are never all in memory.
+        statuses: script_id -> "marked" / "failed" / "rejected" (:class:`JobStatuses`, from the store).
         notes: things the teacher should know (a calibration not used and why, an engine
             that failed and was replaced by this process).
         n_blank: blank answers (from a table), marked 0 and counted among the marked.
@@ -109,8 +105,8 @@ class BatchResult:
     n_skipped_already_done: int
     duplicates: list[tuple[str, str]]
     outputs: dict[str, Path]
-    records: list[ResultRecord]
-    statuses: dict[str, str] = field(default_factory=dict)
+    records: Iterable[ResultRecord]
+    statuses: Mapping[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     n_blank: int = 0
     marked_before: str = ""
@@ -133,6 +129,12 @@ class BatchResult:
         line = f"Already marked on {when}: {scripts} reused from that run, not marked again"
         return line + (f"; {fresh} marked now." if fresh else ".")
 
+    def not_marked(self) -> Iterator[ResultRecord]:
+        """The scripts that failed or were rejected, in input order (read from the store as they come)."""
+        if isinstance(self.records, JobRecords):
+            return iter(JobRecords(self.records.store, self.job_id, ("failed", "rejected")))
+        return (r for r in self.records if r.feedback is None)
+
     def summary(self) -> str:
         """One line for a teacher.
 
@@ -153,6 +155,54 @@ class BatchResult:
         return line
 
 
+class JobRecords:
+    """A job's records (of some statuses), read from the job store on each iteration.
+
+    A class's records are kept after the first full read, since the app draws them several
+    times; past :data:`HELD_RECORDS` they are read again each time, a batch of rows at a time.
+    """
+
+    def __init__(self, store: JobStore, job_id: str, statuses: Sequence[str] = STATUSES):
+        self.store, self.job_id, self.statuses = store, job_id, tuple(statuses)
+        self._held: list[ResultRecord] | None = None
+
+    def __iter__(self) -> Iterator[ResultRecord]:
+        if self._held is not None:
+            return iter(self._held)
+        records = (r.record() for r in self.store.iter_results(self.job_id, statuses=self.statuses))
+        if len(self) > HELD_RECORDS:
+            return records
+        self._held = list(records)
+        return iter(self._held)
+
+    def __len__(self) -> int:
+        counts = self.store.counts(self.job_id)
+        return sum(counts[s] for s in self.statuses)
+
+
+#: Records of a job kept in memory once read (a class); a cohort's are read again when needed.
+HELD_RECORDS = 2000
+
+
+class JobStatuses(Mapping[str, str]):
+    """script_id -> status of a job's scripts, looked up in the job store."""
+
+    def __init__(self, store: JobStore, job_id: str):
+        self.store, self.job_id = store, job_id
+
+    def __getitem__(self, script_id: str) -> str:
+        status = self.store.status(self.job_id, script_id)
+        if status is None:
+            raise KeyError(script_id)
+        return status
+
+    def __iter__(self) -> Iterator[str]:
+        return (script_id for _, script_id in self.store.people(self.job_id))
+
+    def __len__(self) -> int:
+        return sum(self.store.counts(self.job_id).values())
+
+
 def _check_engine(engine: str, address: str | None, processes: int | None) -> None:
     if engine not in ENGINES:
         raise MarkerError(f"Unknown engine '{engine}'. Choose one of: {', '.join(ENGINES)}.")
@@ -165,32 +215,6 @@ def _check_engine(engine: str, address: str | None, processes: int | None) -> No
                 "--address tcp://scheduler-host:8786 (start one with 'dask scheduler' and 'dask worker')."
             )
         import_distributed()
-
-
-def _calibrations(qids: Sequence[str], catalogue: dict[str, tuple[int, str]], folder: Path) -> dict:
-    """The saved calibrations that may apply: each question's own and the pooled one for its maximum."""
-    cals = {}
-    for qid in qids:
-        for key in (qid, f"*{catalogue[qid][0]}"):
-            if key not in cals and (cal := calibrate.load(folder, key)) is not None:
-                cals[key] = cal
-    return cals
-
-
-def _rubric_salt(
-    qids: Sequence[str], catalogue: dict[str, tuple[int, str]], cals: dict, use_cal: bool
-) -> str:
-    parts = [f"{qid}={catalogue[qid][1]}" for qid in sorted(qids)]
-    if use_cal:
-        parts += [f"cal:{k}={c.rubric_version}/{c.data_fingerprint}" for k, c in sorted(cals.items())]
-    return ";".join(parts)
-
-
-def _rejected_name(source: str) -> str:
-    """A student name from a rejected file's name ("set1/alice_smith.docx" -> "Alice Smith")."""
-    if " row " in source:  # a table row has no file name to go by
-        return ""
-    return student_from(PurePosixPath(source.replace(":", "/")).stem)
 
 
 def run_batch(
@@ -208,6 +232,7 @@ def run_batch(
     data_dir: str | Path | None = None,
     workspace: Workspace | None = None,
     texts: Mapping[str, str] | None = None,
+    retry_failed: bool = False,
 ) -> BatchResult:
     """Mark a class set as a job recorded in the store, resuming it if it was interrupted.
 
@@ -227,9 +252,10 @@ def run_batch(
         data_dir: the data folder (versions, calibrations, job store); default ``$MARKER_DATA_DIR``.
         workspace: a workspace loaded in this process (the app's), used instead of the two above.
         texts: script id -> the teacher's checked transcription, marked instead of what OCR read.
+        retry_failed: mark again the scripts an earlier run failed on (never the rejected ones).
 
     Returns:
-        The counts, the duplicates, the output files and every script's record.
+        The counts, the duplicates, the output files and every script's record (read from the store).
 
     Raises:
         UnknownQuestionError: ``question_id`` is not in the bank (nothing is marked).
@@ -240,19 +266,25 @@ def run_batch(
     _check_engine(engine, address, processes)
     input, out_dir, processes = Path(input), Path(out_dir), processes or os.cpu_count() or 1
     source, workspace = _source(questions, data_dir, workspace)
-    catalogue = {q.id: (q.max_mark, q.version) for q in workspace.bank.questions.values()}
-    if question_id is not None and question_id not in catalogue:
-        raise UnknownQuestionError(question_id, catalogue)
-    plan = _plan(input, question_id, catalogue, use_calibration, workspace.data_dir, texts or {})
+    catalogue = _catalogue(workspace, question_id)
+    plan = plan_batch(input, question_id, catalogue, use_calibration, workspace.data_dir, texts or {})
     store = store if store is not None else JobStore(workspace.data_dir / "batches.sqlite3")
     options = {"engine": engine, "processes": processes, "questions": source.questions}
     run = _Engine(engine, address, processes, source, workspace, catalogue)
     with store.running(plan.job_id):  # the same job started twice at once: the second waits, then reuses
-        before = plan.open(store, input, question_id, {**options, "use_calibration": use_calibration})
-        n_skipped = _mark_pending(store, plan, run, progress)
+        before = plan.open(store, question_id, options | {"use_calibration": use_calibration})
+        n_skipped = _mark_pending(store, plan, run, progress, retry_failed)
         store.finish_job(plan.job_id)
-    result = _result(store, plan, out_dir, input, n_skipped, [*run.notes, *ocr_notes(plan.scripts)])
+    result = _result(store, plan, out_dir, n_skipped, [*run.notes, *ocr_notes(plan.ocr)])
     return replace(result, marked_before=before)
+
+
+def _catalogue(workspace: Workspace, question_id: str | None) -> dict[str, tuple[int, str]]:
+    """Question id -> (maximum mark, rubric version) of every question, refusing an unknown ``question_id``."""
+    catalogue = {q.id: (q.max_mark, q.version) for q in workspace.bank.questions.values()}
+    if question_id is not None and question_id not in catalogue:
+        raise UnknownQuestionError(question_id, catalogue)
+    return catalogue
 
 
 def _source(
@@ -265,115 +297,28 @@ def _source(
     return source, workspace_for(source)
 
 
-def _mark_pending(store: JobStore, plan: _Plan, run: _Engine, progress: Progress | None) -> int:
-    """Mark the scripts the store does not hold yet, committing each chunk; returns how many it held."""
-    done = store.done_ids(plan.job_id)
-    pending = [s for s in plan.markable if s.script_id not in done]
-    n_skipped = len(plan.markable) - len(pending)
-    count, total = n_skipped, len(plan.markable)
+def _mark_pending(
+    store: JobStore, plan: Plan, run: _Engine, progress: Progress | None, retry_failed: bool
+) -> int:
+    """Mark the scripts the store does not hold yet, committing each chunk; returns how many it held.
+
+    The scripts are read from the input as the engine takes them, a few chunks ahead, and each
+    chunk's rows are written to the store as soon as it is marked: nothing grows with the cohort
+    but the set of script ids already done.
+    """
+    done = store.done_ids(plan.job_id, failed=not retry_failed)
+    n_skipped = sum(plan.is_markable(sid) for sid in done)
+    count, total = n_skipped, plan.n_markable
     if progress:
         progress(count, total)
-    position = plan.position
+    pending = (s for s in plan.markable() if s.script_id not in done)
     for chunk, marked in run.outcomes(pending):
-        rows = _calibrated_rows(plan.job_id, chunk, marked, position, plan.cals, run.notes)
+        rows = _calibrated_rows(plan.job_id, chunk, marked, plan.position, plan.cals, run.notes)
         store.save(rows)
         count += len(rows)
         if progress:
             progress(count, total)
     return n_skipped
-
-
-@dataclass
-class _Plan:
-    """The scripts of a job, sorted into those to mark and those that cannot be."""
-
-    job_id: str
-    got: Ingested
-    scripts: list[Script]
-    markable: list[Script]
-    unmarkable: list[tuple[int, Script, str]]
-    cals: dict
-
-    @property
-    def position(self) -> dict[str, int]:
-        return {s.script_id: i for i, s in enumerate(self.scripts)}
-
-    def open(self, store: JobStore, input: Path, question_id: str | None, options: dict) -> str:
-        """Open (or reopen) the job in the store, with its rejected scripts as of this run.
-
-        Returns when the job was first run if it was already in the store (else "").
-        """
-        earlier = store.job(self.job_id)
-        store.open_job(
-            self.job_id,
-            input=str(input),
-            question_id=question_id,
-            n_scripts=len(self.scripts),
-            options=options,
-        )
-        store.replace_rejected(self.job_id, self.rejected_rows())
-        return earlier.created if earlier is not None else ""
-
-    def rejected_rows(self) -> list[StoredResult]:
-        """Scripts with no known question, then files that could not be read."""
-        at = now()
-        rows = [
-            StoredResult(
-                self.job_id, s.script_id, pos, s.student, s.source, s.question_id, s.sha,
-                status="rejected", mark=None, feedback=None, error=why, answer=s.text, marked_at=at,
-                ocr_confidence=s.ocr_confidence,
-            )
-            for pos, s, why in self.unmarkable
-        ]  # fmt: skip
-        taken = {s.script_id for s in self.scripts} | {r.script_id for r in self.got.rejected}
-        rows += [
-            StoredResult(
-                self.job_id, r.script_id or unique_id(bare_id(r.source), taken), len(self.scripts) + i,
-                _rejected_name(r.source), r.source, None, None,
-                status="rejected", mark=None, feedback=None, error=r.reason, answer="", marked_at=at,
-            )
-            for i, r in enumerate(self.got.rejected)
-        ]  # fmt: skip
-        return rows
-
-
-def _plan(
-    input: Path,
-    question_id: str | None,
-    catalogue: dict[str, tuple[int, str]],
-    use_calibration: bool,
-    folder: Path,
-    texts: Mapping[str, str],
-) -> _Plan:
-    """Read the input and sort its scripts; the job id follows from them and what marks them."""
-    got = checked(ingest(input), texts)
-    if not got.scripts and not got.rejected:
-        raise MarkerError(
-            f"No scripts found in {input}: give a folder or .zip of .txt, .md, .docx or .pdf files, "
-            "or a .csv/.xlsx table with an 'answer' column."
-        )
-    scripts = [s if s.question_id else replace(s, question_id=question_id) for s in got.scripts]
-    valid = ", ".join(sorted(catalogue))
-    markable: list[Script] = []
-    unmarkable: list[tuple[int, Script, str]] = []
-    for position, s in enumerate(scripts):
-        if s.question_id is None:
-            unmarkable.append((position, s, NO_QUESTION))
-        elif s.question_id not in catalogue:
-            reason = f"unknown question id '{s.question_id}'; valid ids: {valid}"
-            unmarkable.append((position, s, reason))
-        else:
-            markable.append(s)
-    if scripts and not markable:  # refused before a job is opened
-        named = {s.question_id for _, s, _ in unmarkable if s.question_id}
-        raise NoQuestionError(str(input), len(scripts), named, question_id, catalogue)
-    qids = list(dict.fromkeys(s.question_id for s in markable if s.question_id))
-    cals = _calibrations(qids, catalogue, folder) if use_calibration else {}
-    salt = _rubric_salt(qids, catalogue, cals, use_calibration)
-    if any(s.checked for s in scripts):  # a checked transcription no longer needs its advisory
-        salt += ";checked=" + ",".join(sorted(s.script_id for s in scripts if s.checked))
-    job_id = job_id_for(input, question_id, scripts, rubric=salt)
-    return _Plan(job_id, got, scripts, markable, unmarkable, cals)
 
 
 class _Engine:
@@ -405,28 +350,27 @@ class _Engine:
             self.notes.append(note)
         return mark_chunk(self.in_this_process(), chunk.question_id, chunk.items)
 
-    def outcomes(self, pending: Sequence[Script]) -> Iterator[tuple[Chunk, list[Marked]]]:
-        chunks = make_chunks(pending, versions=self.versions)
-        if not chunks:
+    def outcomes(self, pending: Iterable[Script]) -> Iterator[tuple[Chunk, list[Marked]]]:
+        """Each chunk with its outcomes, as chunks finish (in any order); chunks are cut as they come."""
+        chunks = iter_chunks(pending, versions=self.versions)
+        first = list(itertools.islice(chunks, self.processes))  # no more workers than chunks
+        if not first:
             return iter(())
-        workers = min(self.processes, len(chunks))
+        chunks = itertools.chain(first, chunks)
         if self.engine == "dask":
             assert self.address is not None
             return on_dask(chunks, self.source, self.address, self.fallback)
-        if workers > 1:
-            return in_pool(chunks, self.source, workers, self.fallback)
+        if len(first) > 1:
+            return in_pool(chunks, self.source, len(first), self.fallback)
         return in_process(chunks, self.in_this_process())
 
 
-def _result(
-    store: JobStore, plan: _Plan, out_dir: Path, input: Path, n_skipped: int, notes: list[str]
-) -> BatchResult:
+def _result(store: JobStore, plan: Plan, out_dir: Path, n_skipped: int, notes: list[str]) -> BatchResult:
     """Write the outputs from everything the store holds for the job, and count it."""
-    results = store.results(plan.job_id)
-    records = [r.record() for r in results]
+    title = f"Class report: {plan.input.resolve().name or plan.input}"
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        outputs = write_outputs(records, out_dir, title=f"Class report: {input.resolve().name or input}")
+        outputs = write_job_outputs(store, plan.job_id, out_dir, title)
     except OSError as exc:
         raise MarkerError(
             f"The results cannot be written into {out_dir}: {exc.strerror or exc}. The marks are saved: "
@@ -435,17 +379,17 @@ def _result(
     counts = store.counts(plan.job_id)
     return BatchResult(
         job_id=plan.job_id,
-        n_total=len(results),
+        n_total=sum(counts.values()),
         n_marked=counts["marked"],
         n_failed=counts["failed"],
         n_rejected=counts["rejected"],
         n_skipped_already_done=n_skipped,
-        duplicates=list(plan.got.duplicates),
+        duplicates=list(plan.stream.duplicates),
         outputs=outputs,
-        records=records,
-        statuses={r.script_id: r.status for r in results},
+        records=JobRecords(store, plan.job_id),
+        statuses=JobStatuses(store, plan.job_id),
         notes=notes,
-        n_blank=sum(not s.text.strip() for s in plan.markable),
+        n_blank=plan.n_blank,
     )
 
 
@@ -453,7 +397,7 @@ def _calibrated_rows(
     job_id: str,
     chunk: Chunk,
     marked: list[Marked],
-    position: dict[str, int],
+    position: Callable[[str], int],
     cals: dict,
     notes: list[str],
 ) -> list[StoredResult]:
@@ -479,7 +423,7 @@ def _calibrated_rows(
             StoredResult(
                 job_id=job_id,
                 script_id=s.script_id,
-                position=position[s.script_id],
+                position=position(s.script_id),
                 student=s.student,
                 source=s.source,
                 question_id=s.question_id,
@@ -502,26 +446,6 @@ def _calibrated_rows(
 # ---------------------------------------------------------------------------------------
 
 
-def checked(got: Ingested, texts: Mapping[str, str]) -> Ingested:
-    """The scripts with the teacher's checked transcriptions in place of what OCR read."""
-    if not texts:
-        return got
-    scripts = [
-        replace(s, text=texts[s.script_id].strip(), sha=text_sha(texts[s.script_id]), checked=True)
-        if s.script_id in texts and s.ocr_confidence is not None
-        else s
-        for s in got.scripts
-    ]
-    return replace(got, scripts=scripts)
-
-
-def needs_check(script: Script) -> bool:
-    """Read by OCR, unsure of some lines or of the whole, and not yet checked by the teacher."""
-    if script.ocr_confidence is None or script.checked:
-        return False
-    return script.ocr_confidence < TUNING.ocr.check_below or bool(script.ocr_doubtful)
-
-
 def with_ocr_advisory(feedback: Feedback | None, script: Script) -> Feedback | None:
     """The feedback with an advisory to check the transcription when OCR was unsure of it."""
     if feedback is None or not needs_check(script):
@@ -537,31 +461,4 @@ def with_ocr_advisory(feedback: Feedback | None, script: Script) -> Feedback | N
     return replace(feedback, advisories=[*feedback.advisories, Advisory("ocr-check", message)])
 
 
-def ocr_notes(scripts: Sequence[Script]) -> list[str]:
-    """One note on the scripts read by OCR, naming those whose transcription needs checking."""
-    read = [s for s in scripts if s.ocr_confidence is not None]
-    if not read:
-        return []
-    note = f"{len(read)} script{'s were' if len(read) != 1 else ' was'} read by OCR from scans or photos"
-    unsure = [s.script_id for s in read if needs_check(s)]
-    if unsure:
-        note += f"; check the transcription of {len(unsure)} read with low confidence: {', '.join(unsure)}"
-    return [note + "."]
-
-
-def write_outputs(
-    records: Sequence[ResultRecord], out_dir: str | Path, title: str = "Class report"
-) -> dict[str, Path]:
-    """Write results.csv, results.xlsx, feedback.zip and report.html; returns them by key."""
-    from .analytics import summary_report_html
-
-    out_dir = Path(out_dir)
-    paths = {key: out_dir / name for key, name in OUTPUT_NAMES.items()}
-    write_csv(records, paths["csv"])
-    write_xlsx(records, paths["xlsx"])
-    feedback_zip(records, paths["feedback"])
-    paths["report"].write_text(summary_report_html(records, title), encoding="utf-8")
-    return paths
-
-
-__all__ = ["BatchResult", "run_batch", "write_outputs"]
+__all__ = ["BatchResult", "JobRecords", "JobStatuses", "needs_check", "run_batch", "write_outputs"]

@@ -16,6 +16,7 @@ import typer
 
 from .answer_file import read_answer
 from .cli_data import data_app
+from .cli_jobs import jobs_app
 from .errors import MarkerError
 from .help_format import Group, Typer
 
@@ -29,6 +30,7 @@ app = Typer(
 rubric_app = Typer(cls=Group, help="Work with rubric files.", no_args_is_help=True)
 app.add_typer(rubric_app, name="rubric")
 app.add_typer(data_app, name="data")
+app.add_typer(jobs_app, name="jobs")
 
 
 def friendly(func):
@@ -379,6 +381,9 @@ def batch(
     force: Annotated[
         bool, typer.Option("--force", help="Replace a file named by --out with the results folder.")
     ] = False,
+    retry_failed: Annotated[
+        bool, typer.Option("--retry-failed", help="Mark again the scripts an earlier run failed on.")
+    ] = False,
     data_dir: DataDirOpt = None,
 ) -> None:
     """Mark a class set or a cohort; an interrupted run resumes where it stopped."""
@@ -397,6 +402,7 @@ def batch(
             use_calibration=not uncalibrated,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
             data_dir=data_dir,
+            retry_failed=retry_failed,
         )
     _report_batch(result, out)
 
@@ -405,9 +411,8 @@ def _report_batch(result, out: Path) -> None:
     """What a batch did, as the CLI prints it (notes and problems on stderr)."""
     for note in result.notes:
         typer.echo(f"Note: {note}", err=True)
-    for r in result.records:
-        if r.feedback is None:  # "Rejected: alice (scripts/alice.docx): ..." or "Failed: ..."
-            typer.echo(f"{r.status.capitalize()}: {r.script_id} ({r.source}): {r.error}", err=True)
+    for r in result.not_marked():  # "Rejected: alice (scripts/alice.docx): ..." or "Failed: ..."
+        typer.echo(f"{r.status.capitalize()}: {r.script_id} ({r.source}): {r.error}", err=True)
     for dup, first in result.duplicates:
         typer.echo(f"Duplicate: {dup} has the same text as {first}", err=True)
     if result.reuse_note():

@@ -8,12 +8,12 @@ is deterministic, so the marks are the same whichever engine marks them; only th
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures import as_completed as futures_completed
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 
 #: Scripts marked (and committed) together: a crash loses at most this many.
 CHUNK_SIZE = 16
+#: Chunks given to each worker ahead of the one it is marking: enough to keep it busy, few
+#: enough that a cohort's scripts (and their feedback) are never all in flight at once.
+AHEAD_PER_WORKER = 2
 ENGINES = ("local", "dask")
 NEEDS_DASK = 'Batch marking with the Dask engine needs Dask: pip install -e ".[dask]"'
 
@@ -234,6 +237,29 @@ def make_chunks(
     ]
 
 
+def iter_chunks(
+    scripts: Iterable[Script], size: int = CHUNK_SIZE, versions: dict[str, str] | None = None
+) -> Iterator[Chunk]:
+    """Chunks of one question each, cut as the scripts come: a chunk is yielded as soon as it is
+    full, and the part-filled ones at the end, so only one part-filled chunk per question is held.
+
+    >>> from marker.scripts import Script
+    >>> s = [Script(f"s{i}", "", "text", "q2" if i % 3 else "q1", None, "", "") for i in range(7)]
+    >>> [(c.question_id, [x.script_id for x in c.scripts]) for c in iter_chunks(s, size=2)]
+    [('q2', ['s1', 's2']), ('q1', ['s0', 's3']), ('q2', ['s4', 's5']), ('q1', ['s6'])]
+    """
+    versions = versions or {}
+    open_chunks: dict[str, list[Script]] = {}
+    for s in scripts:
+        qid = s.question_id or ""
+        group = open_chunks.setdefault(qid, [])
+        group.append(s)
+        if len(group) == size:
+            yield Chunk(qid, tuple(open_chunks.pop(qid)), versions.get(qid, ""))
+    for qid, group in open_chunks.items():
+        yield Chunk(qid, tuple(group), versions.get(qid, ""))
+
+
 def import_distributed():
     try:
         import distributed
@@ -242,17 +268,22 @@ def import_distributed():
     return distributed
 
 
-def in_process(chunks: list[Chunk], marker: Marker) -> Iterator[tuple[Chunk, list[Marked]]]:
+def in_process(chunks: Iterable[Chunk], marker: Marker) -> Iterator[tuple[Chunk, list[Marked]]]:
     for chunk in chunks:
         yield chunk, mark_chunk(marker, chunk.question_id, chunk.items)
 
 
 def in_pool(
-    chunks: list[Chunk],
+    chunks: Iterable[Chunk],
     source: MarkerSource,
     workers: int,
     fallback: Callable[[Chunk, BaseException], list[Marked]],
 ) -> Iterator[tuple[Chunk, list[Marked]]]:
+    """Chunks marked by a pool of ``workers`` processes, yielded as they finish.
+
+    Only :data:`AHEAD_PER_WORKER` chunks per worker are submitted ahead, and a finished chunk
+    is forgotten once yielded, so memory does not grow with the number of scripts.
+    """
     # "spawn": a fresh interpreter per worker. Forking a process that runs threads (a web
     # server, a Dask client) can deadlock, and spawn is what macOS and Windows do anyway.
     pool = ProcessPoolExecutor(
@@ -261,27 +292,36 @@ def in_pool(
         initializer=_warm_worker,
         initargs=(source,),
     )
+    todo = iter(chunks)
+    running: dict[Future, Chunk] = {}
+
+    def submit(n: int) -> None:
+        for c in itertools.islice(todo, n):
+            running[pool.submit(mark_chunk_on_worker, source, c.question_id, c.items, c.version)] = c
+
     try:
-        futures = {
-            pool.submit(mark_chunk_on_worker, source, c.question_id, c.items, c.version): c for c in chunks
-        }
-        for future in futures_completed(futures):
-            chunk = futures[future]
-            try:
-                marked = future.result()
-            except Exception as exc:  # a worker died or could not start
-                marked = fallback(chunk, exc)
-            yield chunk, marked
+        submit(workers * (1 + AHEAD_PER_WORKER))
+        while running:
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                chunk = running.pop(future)
+                try:
+                    marked = future.result()
+                except Exception as exc:  # a worker died or could not start
+                    marked = fallback(chunk, exc)
+                yield chunk, marked
+                submit(1)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
 def on_dask(
-    chunks: list[Chunk],
+    chunks: Iterable[Chunk],
     source: MarkerSource,
     address: str,
     fallback: Callable[[Chunk, BaseException], list[Marked]],
 ) -> Iterator[tuple[Chunk, list[Marked]]]:
+    """Chunks marked on a Dask cluster, yielded as they finish, a few per worker in flight."""
     distributed = import_distributed()
     try:
         client = distributed.Client(address, timeout="30s")
@@ -290,17 +330,29 @@ def on_dask(
             f"Cannot reach the Dask scheduler at {address} ({exc}). Check --address, and that the "
             "scheduler and its workers are running."
         ) from None
+    todo = iter(chunks)
+    running: dict = {}
+    finished = distributed.as_completed()
+
+    def submit(n: int) -> None:
+        for c in itertools.islice(todo, n):
+            future = client.submit(
+                mark_chunk_on_worker, source, c.question_id, c.items, c.version, pure=False
+            )
+            running[future] = c
+            finished.add(future)
+
     try:
-        futures = {
-            client.submit(mark_chunk_on_worker, source, c.question_id, c.items, c.version, pure=False): c
-            for c in chunks
-        }
-        for future in distributed.as_completed(list(futures)):
-            chunk = futures[future]
+        workers = max(1, sum(client.nthreads().values()))
+        submit(workers * (1 + AHEAD_PER_WORKER))
+        for future in finished:
+            chunk = running.pop(future)
             try:
                 marked = future.result()
             except Exception as exc:  # a worker died, or cannot import marker or load the bank
                 marked = fallback(chunk, exc)
+            future.release()
             yield chunk, marked
+            submit(1)
     finally:
         client.close()

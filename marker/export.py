@@ -13,14 +13,16 @@ from __future__ import annotations
 import csv
 import html
 import re
+import tempfile
 import unicodedata
 import zipfile
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
@@ -29,6 +31,7 @@ from . import analytics
 from .feedback import Feedback
 from .records import ResultRecord
 from .render import highlight_html, legend_html
+from .tally import STATUS_VALUE, ClassTally
 
 # --- spreadsheets -------------------------------------------------------------------------
 
@@ -62,7 +65,13 @@ def safe_cell(value):
 
 
 def results_table(records: Sequence[ResultRecord]) -> list[dict]:
-    """One row per script, columns in a fixed order.
+    """One row per script, columns in a fixed order (see :func:`result_row`)."""
+    labels = analytics.point_labels(records)
+    return [result_row(r, labels) for r in records]
+
+
+def result_row(r: ResultRecord, labels: Sequence[str]) -> dict:
+    """One script's row of the results table, with a ``point: <label>`` column per label.
 
     ``script_id, student, source, question_id, mark, max_mark, percent, level, status,
     error``, then ``point: <label>`` (credited / partial / missing) for every point across
@@ -73,133 +82,173 @@ def results_table(records: Sequence[ResultRecord]) -> list[dict]:
     and blanks (None) for everything marking would have filled; writers show a blank as an
     empty cell.
     """
-    labels = analytics.point_labels(records)
-    rows = []
-    for r in records:
-        fb = r.feedback
-        row: dict = {"script_id": r.script_id, "student": r.student, "source": r.source}
-        if fb is None:
-            row |= {
-                "question_id": None,
-                "mark": None,
-                "max_mark": None,
-                "percent": None,
-                "level": None,
-                "status": r.status,
-                "error": r.error or "not marked",
-            }
-            row |= {f"point: {label}": None for label in labels}
-            row |= {"fact_issues": None, "advisories": None, "calibrated": None}
-        else:
-            status = {p.label: p.status for p in fb.points}
-            row |= {
-                "question_id": fb.question_id,
-                "mark": fb.mark,
-                "max_mark": fb.max_mark,
-                "percent": analytics.percent(fb.mark, fb.max_mark),
-                "level": fb.level,
-                "status": "marked",
-                "error": r.error,
-            }
-            row |= {f"point: {label}": status.get(label) for label in labels}
-            row |= {
-                "fact_issues": "; ".join(i.message for i in fb.fact_issues),
-                "advisories": "; ".join(a.message for a in fb.advisories),
-                "calibrated": fb.calibrated,
-            }
-        row["ocr_confidence"] = r.ocr_confidence
-        rows.append(row)
-    return rows
+    fb = r.feedback
+    row: dict = {"script_id": r.script_id, "student": r.student, "source": r.source}
+    if fb is None:
+        row |= {
+            "question_id": None,
+            "mark": None,
+            "max_mark": None,
+            "percent": None,
+            "level": None,
+            "status": r.status,
+            "error": r.error or "not marked",
+        }
+        row |= {f"point: {label}": None for label in labels}
+        row |= {"fact_issues": None, "advisories": None, "calibrated": None}
+    else:
+        status = {p.label: p.status for p in fb.points}
+        row |= {
+            "question_id": fb.question_id,
+            "mark": fb.mark,
+            "max_mark": fb.max_mark,
+            "percent": analytics.percent(fb.mark, fb.max_mark),
+            "level": fb.level,
+            "status": "marked",
+            "error": r.error,
+        }
+        row |= {f"point: {label}": status.get(label) for label in labels}
+        row |= {
+            "fact_issues": "; ".join(i.message for i in fb.fact_issues),
+            "advisories": "; ".join(a.message for a in fb.advisories),
+            "calibrated": fb.calibrated,
+        }
+    row["ocr_confidence"] = r.ocr_confidence
+    return row
 
 
-def _columns(rows: list[dict]) -> list[str]:
-    """The table's columns; with no records, the fixed ones (there are no point columns)."""
-    if rows:
-        return list(rows[0])
-    return list(results_table([ResultRecord("", "", "", None)])[0])
+def result_columns(labels: Sequence[str]) -> list[str]:
+    """The results table's columns for these point labels."""
+    return list(result_row(ResultRecord("", "", "", None), labels))
+
+
+class CsvWriter:
+    """results.csv written a script at a time: UTF-8 with a byte-order mark (so Excel reads accents
+    right), every cell through :func:`safe_cell`. Use as a context manager."""
+
+    def __init__(self, path: str | Path, labels: Sequence[str]):
+        self.path, self.labels = Path(path), list(labels)
+        self.columns = result_columns(self.labels)
+        self._file = self.path.open("w", encoding="utf-8-sig", newline="")
+        self._writer = csv.writer(self._file)
+        self._writer.writerow([safe_cell(c) for c in self.columns])
+
+    def add(self, record: ResultRecord) -> None:
+        row = result_row(record, self.labels)
+        self._writer.writerow(["" if row[c] is None else safe_cell(row[c]) for c in self.columns])
+
+    def __enter__(self) -> CsvWriter:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._file.close()
 
 
 def write_csv(records: Sequence[ResultRecord], path: str | Path) -> Path:
-    """The results table as CSV: UTF-8 with a byte-order mark (so Excel reads accents right),
-    every cell through :func:`safe_cell`. Returns the path."""
-    path = Path(path)
-    rows = results_table(records)
-    columns = _columns(rows)
-    with path.open("w", encoding="utf-8-sig", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow([safe_cell(c) for c in columns])
-        for row in rows:
-            writer.writerow(["" if row[c] is None else safe_cell(row[c]) for c in columns])
-    return path
+    """The results table as CSV (see :class:`CsvWriter`). Returns the path."""
+    with CsvWriter(path, analytics.point_labels(records)) as out:
+        for r in records:
+            out.add(r)
+    return out.path
 
 
-def _put(ws, row: int, col: int, value):
-    """Write one cell; a string is neutralised, cleaned of characters XML cannot hold, and
-    typed as a string so it can never be read as a formula."""
-    cell = ws.cell(row=row, column=col)
+def _cell(ws, value, header: bool = False):
+    """One cell of a write-only sheet; a string is neutralised, cleaned of characters XML cannot
+    hold, and typed as a string so it can never be read as a formula."""
+    if not isinstance(value, str) and not header:
+        return value
+    cell = WriteOnlyCell(ws, value=None)
     if isinstance(value, str):
-        text = safe_cell(ILLEGAL_CHARACTERS_RE.sub("", value))[:EXCEL_CELL_LIMIT]
-        cell.value = text
+        cell.value = safe_cell(ILLEGAL_CHARACTERS_RE.sub("", value))[:EXCEL_CELL_LIMIT]
         cell.data_type = "s"
     else:
         cell.value = value
+    if header:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
     return cell
 
 
-def _sheet(ws, header: list[str], rows: list[list], widths_cap: int = 50) -> None:
-    bold = Font(bold=True)
-    for c, name in enumerate(header, 1):
-        cell = _put(ws, 1, c, name)
-        cell.font = bold
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-    for r, values in enumerate(rows, 2):
-        for c, value in enumerate(values, 1):
-            _put(ws, r, c, value)
-    for c, name in enumerate(header, 1):
-        longest = max(
-            [
-                len(str(name)) // 2 + 1,
-                6,
-                *(len(str(v)) for v in (row[c - 1] for row in rows) if v is not None),
-            ]
-        )
-        ws.column_dimensions[get_column_letter(c)].width = min(longest + 2, widths_cap)
-    ws.freeze_panes = "A2"
-    if header:
-        ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{max(len(rows) + 1, 1)}"
+class _Sheet:
+    """A write-only sheet with a bold, frozen header and an autofilter. Column widths come from
+    the header and the first :data:`WIDTH_SAMPLE` rows, held until then (a write-only sheet
+    takes its widths before its first row)."""
+
+    def __init__(self, ws, header: list[str], widths_cap: int = 50, autofilter: bool = True):
+        self.ws, self.header, self.cap, self.autofilter = ws, header, widths_cap, autofilter
+        self.held: list[list] | None = []
+        self.n = 0
+
+    def add(self, values: list) -> None:
+        self.n += 1
+        if self.held is None:
+            self.ws.append([_cell(self.ws, v) for v in values])
+            return
+        self.held.append(values)
+        if len(self.held) >= WIDTH_SAMPLE:
+            self._start()
+
+    def _start(self) -> None:
+        held, self.held = self.held or [], None
+        for c, name in enumerate(self.header, 1):
+            lengths = (len(str(row[c - 1])) for row in held if row[c - 1] is not None)
+            longest = max([len(str(name)) // 2 + 1, 6, *lengths])
+            self.ws.column_dimensions[get_column_letter(c)].width = min(longest + 2, self.cap)
+        self.ws.freeze_panes = "A2"
+        self.ws.append([_cell(self.ws, name, header=True) for name in self.header])
+        for values in held:
+            self.ws.append([_cell(self.ws, v) for v in values])
+
+    def close(self) -> None:
+        if self.held is not None:
+            self._start()
+        if self.header and self.autofilter:
+            self.ws.auto_filter.ref = f"A1:{get_column_letter(len(self.header))}{self.n + 1}"
 
 
-def write_xlsx(records: Sequence[ResultRecord], path: str | Path) -> Path:
-    """The results as an Excel workbook. Returns the path.
+#: Rows read for a sheet's column widths before it is written.
+WIDTH_SAMPLE = 200
+
+
+class XlsxWriter:
+    """results.xlsx written a script at a time (openpyxl's write-only mode: rows go to disk).
 
     Sheets: "Results" (the results table), "Points" (students × points: 1 credited, 0.5
-    partly, 0 missing) and "Summary" (class figures and the most-missed points). Every string
-    cell goes through :func:`safe_cell` and is typed as text; numbers stay numbers. Headers
-    are bold and frozen, with an autofilter.
+    partly, 0 missing) and "Summary" (class figures and the most-missed points, from the
+    tally given to :meth:`close`). Every string cell goes through :func:`safe_cell` and is
+    typed as text; numbers stay numbers. Headers are bold and frozen, with an autofilter.
     """
-    path = Path(path)
-    records = list(records)
-    wb = Workbook()
 
-    results = wb.active
-    results.title = "Results"
-    rows = results_table(records)
-    columns = _columns(rows)
-    _sheet(results, columns, [[row[c] for c in columns] for row in rows])
+    def __init__(self, path: str | Path, labels: Sequence[str]):
+        self.path, self.labels = Path(path), list(labels)
+        self.columns = result_columns(self.labels)
+        self.book = Workbook(write_only=True)
+        self.results = _Sheet(self.book.create_sheet("Results"), self.columns)
+        self.points = _Sheet(self.book.create_sheet("Points"), ["student", *self.labels])
+        self.summary = self.book.create_sheet("Summary")
 
-    points = wb.create_sheet("Points")
-    matrix = analytics.coverage_matrix(records)
-    _sheet(
-        points,
-        ["student", *matrix.columns],
-        [
-            [str(name), *(None if v != v else float(v) for v in values)]  # NaN: point not in this question
-            for name, values in zip(matrix.index, matrix.itertuples(index=False), strict=True)
-        ],
-    )
+    def add(self, record: ResultRecord, name: str) -> None:
+        """One script; ``name`` is its row's label on the Points sheet."""
+        row = result_row(record, self.labels)
+        self.results.add([row[c] for c in self.columns])
+        if record.feedback is not None:
+            status = {p.label: p.status for p in record.feedback.points}
+            self.points.add([name, *(STATUS_VALUE.get(status.get(label, "")) for label in self.labels)])
 
-    summary = wb.create_sheet("Summary")
-    s = analytics.class_summary(records)
+    def close(self, tally: ClassTally) -> Path:
+        """Write the Summary sheet from the class's tally and save the workbook."""
+        self.results.close()
+        self.points.close()
+        summary = _Sheet(self.summary, ["figure", "value"], widths_cap=60, autofilter=False)
+        for figure in _summary_rows(tally):
+            summary.add(figure)
+        summary.close()
+        self.book.save(self.path)
+        return self.path
+
+
+def _summary_rows(tally: ClassTally) -> list[list]:
+    s = tally.summary()
     figures: list[list] = [
         ["Scripts", s["n"]],
         ["Marked", s["n_marked"]],
@@ -214,15 +263,20 @@ def write_xlsx(records: Sequence[ResultRecord], path: str | Path) -> Path:
         ["Mean percent", s["mean_percent"]],
         *([f"Level {level}", n] for level, n in s["level_counts"].items()),
     ]
-    missed = analytics.most_missed(records)
+    missed = tally.most_missed()
     if missed:
         figures += [[None, None], ["Most-missed points", "missed share", "partial share", "credited share"]]
         figures += [[m["label"], m["missed_share"], m["partial_share"], m["credited_share"]] for m in missed]
-    _sheet(summary, ["figure", "value"], figures, widths_cap=60)
-    summary.auto_filter.ref = None  # a list of figures, not a table to filter
+    return figures
 
-    wb.save(path)
-    return path
+
+def write_xlsx(records: Sequence[ResultRecord], path: str | Path) -> Path:
+    """The results as an Excel workbook (see :class:`XlsxWriter`). Returns the path."""
+    records = list(records)
+    out = XlsxWriter(path, analytics.point_labels(records))
+    for r, name in zip(records, analytics.student_labels(records), strict=True):
+        out.add(r, name)
+    return out.close(ClassTally.over(records))
 
 
 # --- printable feedback pages ---------------------------------------------------------------
@@ -384,72 +438,122 @@ def safe_filename(name: str, limit: int = 80) -> str:
     return stem
 
 
+class PageNamer:
+    """A distinct ``.html`` file name per script, given every ``(student, script_id)`` of the set.
+
+    Case-insensitively distinct, and never ``index.html``: the student's name, or the script id;
+    the script id is added when two students' names come out the same.
+    """
+
+    def __init__(self, people: Iterable[tuple[str, str]]):
+        self.shared = Counter(_page_base(student, sid).casefold() for student, sid in people)
+        self.used = {"index"}
+
+    def __call__(self, student: str, script_id: str) -> str:
+        base = _page_base(student, script_id)
+        stem = base
+        if self.shared[base.casefold()] > 1 or base.casefold() == "index":
+            sid = safe_filename(script_id)
+            stem = f"{base}_{sid}" if sid and sid.casefold() != base.casefold() else base
+        candidate, n = stem, 2
+        while candidate.casefold() in self.used:
+            candidate, n = f"{stem}-{n}", n + 1
+        self.used.add(candidate.casefold())
+        return f"{candidate}.html"
+
+
+def _page_base(student: str, script_id: str) -> str:
+    return safe_filename(student or "") or safe_filename(script_id) or "script"
+
+
 def page_names(records: Sequence[ResultRecord]) -> list[str]:
-    """A distinct ``.html`` file name per record (case-insensitively distinct, and never
-    ``index.html``): the student's name, or the script id; the script id is added when two
-    students' names come out the same.
+    """The page name of each record (see :class:`PageNamer`).
 
     >>> rs = [ResultRecord("s1", "Ann Lee", "", None), ResultRecord("s2", "Ann  Lee", "", None)]
     >>> page_names(rs)
     ['Ann_Lee_s1.html', 'Ann_Lee_s2.html']
     """
-    bases = [safe_filename(r.student or "") or safe_filename(r.script_id) or "script" for r in records]
-    shared = Counter(b.casefold() for b in bases)
-    names, used = [], {"index"}
-    for base, r in zip(bases, records, strict=True):
-        stem = base
-        if shared[base.casefold()] > 1 or base.casefold() == "index":
-            sid = safe_filename(r.script_id)
-            stem = f"{base}_{sid}" if sid and sid.casefold() != base.casefold() else base
-        candidate, n = stem, 2
-        while candidate.casefold() in used:
-            candidate, n = f"{stem}-{n}", n + 1
-        used.add(candidate.casefold())
-        names.append(f"{candidate}.html")
-    return names
+    name = PageNamer((r.student, r.script_id) for r in records)
+    return [name(r.student, r.script_id) for r in records]
 
 
-def _index_page(records: Sequence[ResultRecord], names: list[str]) -> str:
-    rows = []
-    for label, name, r in zip(analytics.student_labels(records), names, records, strict=True):
-        fb = r.feedback
+class PagesZip:
+    """feedback.zip written a script at a time: one page per script (named by :class:`PageNamer`)
+    and an ``index.html`` linking them, whose rows wait in a temporary file until :meth:`close`.
+    Failed scripts get a page saying why. Use as a context manager."""
+
+    def __init__(self, path: str | Path, people: Iterable[tuple[str, str]]):
+        self.path, self.name = Path(path), PageNamer(people)
+        self.index = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 (closed by __exit__)
+        self.zip = zipfile.ZipFile(self.path, "w", compression=zipfile.ZIP_DEFLATED)
+        self.n = 0
+
+    def add(self, record: ResultRecord, label: str) -> None:
+        """One script's page; ``label`` is its name in the index."""
+        name = self.name(record.student, record.script_id)
+        self.zip.writestr(name, feedback_page(record))
+        fb = record.feedback
         result = (
-            f"could not be marked: {r.error or 'no reason recorded'}"
+            f"could not be marked: {record.error or 'no reason recorded'}"
             if fb is None
             else f"{fb.mark}/{fb.max_mark}" + (f", level {fb.level}" if fb.level is not None else "")
         )
-        rows.append(
-            f'<tr><td><a href="{_esc(name, quote=True)}">{_esc(label)}</a></td><td>{_esc(r.script_id)}</td>'
+        self.index.write(
+            f'<tr><td><a href="{_esc(name, quote=True)}">{_esc(label)}</a></td><td>{_esc(record.script_id)}</td>'
             f"<td>{_esc(result)}</td></tr>"
         )
-    table = (
-        "<table><thead><tr><th>Student</th><th>Script</th><th>Result</th></tr></thead><tbody>"
-        + "".join(rows)
-        + "</tbody></table>"
-        if rows
-        else '<p class="empty">No scripts.</p>'
-    )
-    return analytics.html_page("Feedback pages", f"<h1>Feedback pages</h1>{table}")
+        self.n += 1
+
+    def _write_index(self) -> None:
+        table = (
+            "<table><thead><tr><th>Student</th><th>Script</th><th>Result</th></tr></thead><tbody>\0"
+            "</tbody></table>"
+            if self.n
+            else '<p class="empty">No scripts.</p>'
+        )
+        head, _, tail = analytics.html_page("Feedback pages", f"<h1>Feedback pages</h1>{table}").partition(
+            "\0"
+        )
+        self.index.seek(0)
+        with self.zip.open("index.html", "w") as out:
+            out.write(head.encode("utf-8"))
+            while block := self.index.read(1 << 16):
+                out.write(block.encode("utf-8"))
+            out.write(tail.encode("utf-8"))
+
+    def __enter__(self) -> PagesZip:
+        return self
+
+    def __exit__(self, exc_type, *exc) -> None:
+        try:
+            if exc_type is None:
+                self._write_index()
+        finally:
+            self.zip.close()
+            self.index.close()
 
 
 def feedback_zip(records: Sequence[ResultRecord], path: str | Path) -> Path:
-    """A zip of one feedback page per script (names from :func:`page_names`) and an
-    ``index.html`` linking them. Failed scripts get a page saying why. Returns the path."""
-    path = Path(path)
+    """A zip of one feedback page per script and an ``index.html`` linking them (see
+    :class:`PagesZip`). Returns the path."""
     records = list(records)
-    names = page_names(records)
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("index.html", _index_page(records, names))
-        for name, r in zip(names, records, strict=True):
-            zf.writestr(name, feedback_page(r))
-    return path
+    with PagesZip(path, ((r.student, r.script_id) for r in records)) as pages:
+        for r, label in zip(records, analytics.student_labels(records), strict=True):
+            pages.add(r, label)
+    return pages.path
 
 
 __all__ = [
+    "CsvWriter",
+    "PageNamer",
+    "PagesZip",
     "ResultRecord",
+    "XlsxWriter",
     "feedback_page",
     "feedback_zip",
     "page_names",
+    "result_columns",
+    "result_row",
     "results_table",
     "safe_cell",
     "safe_filename",

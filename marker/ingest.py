@@ -19,16 +19,33 @@ stops the others. An unsafe archive is refused whole with :class:`~marker.errors
 from __future__ import annotations
 
 import io
+import itertools
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
 from .archives import Collector, check_archive_size, read_folder, read_zip
-from .errors import UploadError
-from .readers import ARCHIVE_SUFFIXES, SCRIPT_SUFFIXES, TABLE_SUFFIXES, extract_text, too_big, unsupported
-from .scripts import DEFAULT_LIMITS, Ingested, Limits, Rejected, Script
-from .tables import Table, check_scripts, load_table, load_table_bytes, read_table, read_table_bytes
+from .errors import MAX_ANSWER_CHARS, UploadError
+from .readers import (
+    ARCHIVE_SUFFIXES,
+    SCRIPT_SUFFIXES,
+    TABLE_SUFFIXES,
+    extract_text,
+    overlong,
+    too_big,
+    unsupported,
+)
+from .scripts import DEFAULT_LIMITS, Ingested, Limits, Rejected, Script, bare_id, unique_id
+from .tables import (
+    Table,
+    check_scripts,
+    iter_table,
+    load_table,
+    load_table_bytes,
+    read_table,
+    read_table_bytes,
+)
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -36,10 +53,12 @@ __all__ = [
     "Limits",
     "Rejected",
     "Script",
+    "ScriptStream",
     "check_scripts",
     "extract_text",
     "load_table",
     "ingest",
+    "ingest_stream",
     "ingest_upload",
     "read_table",
     "read_table_bytes",
@@ -133,12 +152,108 @@ def _ingest_table(table: Table) -> Ingested:
     pupil's paper) becomes ``<script_id>/<question_id>`` on each of its rows, so each answer
     has its own row in the batch's results.
     """
-    batch = Collector()
-    uses = Counter(s.script_id for s in table.scripts)
-    for s in table.scripts:
-        if uses[s.script_id] > 1 and s.question_id:
-            s = replace(s, script_id=f"{s.script_id}/{s.question_id}")
-        batch.keep(s)
-    for r in table.refused:  # after the kept rows, so a repeated script_id is the one set aside
-        batch.reject(r.source, r.reason, r.script_id)
-    return batch.result()
+    stream = _table_stream(lambda: itertools.chain(table.scripts, table.refused))
+    return Ingested(list(stream), stream.rejected, stream.duplicates)
+
+
+# ---------------------------------------------------------------------------------------
+# An input read again on each pass, never held whole
+# ---------------------------------------------------------------------------------------
+
+
+class ScriptStream:
+    """An input's scripts, read afresh on each iteration, and what a first look at them found.
+
+    A table named by its path is read from the file on each pass, so a cohort of 20,000 rows
+    is never held in memory; a folder or zip is read once and held (its scripts are files,
+    at most :attr:`~marker.scripts.Limits.max_entries` of a zip).
+
+    Attributes:
+        rejected: rows and files set aside, with their reasons (as :attr:`Ingested.rejected`).
+        duplicates: ``(script_id, script_id of the earlier identical text)``.
+        count: the scripts each pass yields.
+    """
+
+    def __init__(
+        self,
+        passes: Callable[[], Iterator[Script]],
+        rejected: list[Rejected],
+        duplicates: list[tuple[str, str]],
+        count: int,
+    ):
+        self._passes = passes
+        self.rejected, self.duplicates, self.count = rejected, duplicates, count
+
+    def __iter__(self) -> Iterator[Script]:
+        return self._passes()
+
+    def mapped(self, change: Callable[[Script], Script]) -> ScriptStream:
+        """The same stream with every script passed through ``change`` (its id must not change)."""
+        passes = self._passes
+        return ScriptStream(lambda: map(change, passes()), self.rejected, self.duplicates, self.count)
+
+    @classmethod
+    def held(cls, got: Ingested) -> ScriptStream:
+        """The stream of scripts already read."""
+        return cls(lambda: iter(got.scripts), got.rejected, got.duplicates, len(got.scripts))
+
+
+def ingest_stream(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> ScriptStream:
+    """Like :func:`ingest`, but a table is read again on each pass instead of being held.
+
+    Two passes over a table are made here (its script ids, rows set aside and duplicate
+    texts), before the caller's own.
+
+    Raises:
+        UploadError, ScriptsError: as :func:`ingest`.
+    """
+    path = Path(path)
+    if path.is_file() and path.suffix.lower() in TABLE_SUFFIXES:
+        return _table_stream(lambda: iter_table(path, limits=limits))
+    return ScriptStream.held(ingest(path, limits))
+
+
+def _table_stream(items: Callable[[], Iterable[Script | Rejected]]) -> ScriptStream:
+    """A table's scripts (as the batch names them) and its rows set aside, from its rows in order.
+
+    Kept as :class:`~marker.archives.Collector` keeps files: ids stay unique, an overlong answer
+    is set aside, and the table's own bad rows come after the scripts.
+    """
+    uses = Counter(item.script_id for item in items() if isinstance(item, Script))
+    repeated = {script_id for script_id, n in uses.items() if n > 1}  # kept for every pass; few
+    del uses
+
+    def named(s: Script) -> Script:
+        if s.script_id in repeated and s.question_id:
+            return replace(s, script_id=f"{s.script_id}/{s.question_id}")
+        return s
+
+    def scripts() -> Iterator[Script]:
+        for item in items():
+            if isinstance(item, Script) and len(item.text) <= MAX_ANSWER_CHARS:
+                yield named(item)
+
+    ids: set[str] = set()
+    rejected: list[Rejected] = []
+    refused: list[Rejected] = []
+    first: dict[str, str] = {}
+    duplicates: list[tuple[str, str]] = []
+    count = 0
+    for item in items():
+        if isinstance(item, Rejected):
+            refused.append(item)
+            continue
+        s = named(item)
+        if len(s.text) > MAX_ANSWER_CHARS:
+            rejected.append(Rejected(s.source, overlong(len(s.text)), unique_id(s.script_id, ids)))
+            continue
+        ids.add(s.script_id)
+        count += 1
+        if s.text.strip():  # blank answers are alike without anyone copying
+            if s.sha in first:
+                duplicates.append((s.script_id, first[s.sha]))
+            else:
+                first[s.sha] = s.script_id
+    for r in refused:  # after the kept rows, so a repeated script_id is the one set aside
+        rejected.append(Rejected(r.source, r.reason, unique_id(r.script_id or bare_id(r.source), ids)))
+    return ScriptStream(scripts, rejected, duplicates, count)

@@ -12,7 +12,7 @@ import contextlib
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -187,12 +187,16 @@ class JobStore(SqliteFile):
 
     # ------------------------------------------------------------------ results
 
-    def done_ids(self, job_id: str) -> set[str]:
-        """The scripts of a job that need no more marking (marked, or failed with a reason)."""
+    def done_ids(self, job_id: str, *, failed: bool = True) -> set[str]:
+        """The scripts of a job that need no more marking: marked, or failed with a reason.
+
+        With ``failed=False`` (``--retry-failed``) the failed scripts are left out, to be marked again.
+        """
+        done = ("marked", "failed") if failed else ("marked",)
         with self._connect() as db:
             rows = db.execute(
-                "SELECT script_id FROM results WHERE job_id = ? AND status IN ('marked', 'failed')",
-                (job_id,),
+                f"SELECT script_id FROM results WHERE job_id = ? AND status IN ({_marks(done)})",
+                (job_id, *done),
             )
             return {r[0] for r in rows}
 
@@ -201,11 +205,11 @@ class JobStore(SqliteFile):
         with self._connect() as db:
             db.executemany(_UPSERT, [_row(r) for r in results])
 
-    def replace_rejected(self, job_id: str, results: Sequence[StoredResult]) -> None:
+    def replace_rejected(self, job_id: str, results: Iterable[StoredResult]) -> None:
         """Make ``results`` the job's rejected files (a file since removed is no longer listed)."""
         with self._connect() as db:
             db.execute("DELETE FROM results WHERE job_id = ? AND status = 'rejected'", (job_id,))
-            db.executemany(_UPSERT, [_row(r) for r in results])
+            db.executemany(_UPSERT, (_row(r) for r in results))
 
     def results(self, job_id: str) -> list[StoredResult]:
         """A job's results in input order."""
@@ -214,6 +218,47 @@ class JobStore(SqliteFile):
                 "SELECT * FROM results WHERE job_id = ? ORDER BY position, script_id", (job_id,)
             ).fetchall()
         return [_result(r) for r in rows]
+
+    def iter_results(
+        self, job_id: str, *, statuses: Sequence[str] = STATUSES, batch: int = 200
+    ) -> Iterator[StoredResult]:
+        """A job's results (of these statuses) in input order, read ``batch`` rows at a time.
+
+        Only the ids are sorted; the rows (with their feedback) are fetched a batch at a time,
+        so a cohort's results are never all in memory, nor sorted whole by SQLite.
+        """
+        with self._connect() as db:
+            keys = [
+                r[0]
+                for r in db.execute(
+                    f"SELECT script_id FROM results WHERE job_id = ? AND status IN ({_marks(statuses)}) "
+                    "ORDER BY position, script_id",
+                    (job_id, *statuses),
+                )
+            ]
+        for start in range(0, len(keys), batch):
+            part = keys[start : start + batch]
+            with self._connect() as db:
+                rows = db.execute(
+                    f"SELECT * FROM results WHERE job_id = ? AND script_id IN ({_marks(part)})",
+                    (job_id, *part),
+                ).fetchall()
+            found = {r["script_id"]: r for r in rows}
+            yield from (_result(found[sid]) for sid in part if sid in found)
+
+    def status(self, job_id: str, script_id: str) -> str | None:
+        """One script's status in a job, or None if the job has no such script."""
+        with self._connect() as db:
+            row = db.execute(
+                "SELECT status FROM results WHERE job_id = ? AND script_id = ?", (job_id, script_id)
+            ).fetchone()
+        return row[0] if row else None
+
+    def people(self, job_id: str) -> list[tuple[str, str]]:
+        """``(student, script_id)`` of every result of a job, in no particular order."""
+        with self._connect() as db:
+            rows = db.execute("SELECT student, script_id FROM results WHERE job_id = ?", (job_id,))
+            return [(r[0], r[1]) for r in rows]
 
     def records(self, job_id: str) -> list[ResultRecord]:
         """A job's results as export records, in input order."""
@@ -227,6 +272,63 @@ class JobStore(SqliteFile):
             )
             found = {r[0]: r[1] for r in rows}
         return {s: found.get(s, 0) for s in STATUSES}
+
+    # ------------------------------------------------------------------ listing and removing jobs
+
+    def summaries(self) -> list[JobSummary]:
+        """Every job with its counts and questions, newest first (``marker jobs``)."""
+        counts: dict[str, dict[str, int]] = {}
+        last: dict[str, str] = {}
+        questions: dict[str, list[str]] = {}
+        with self._connect() as db:
+            for job_id, status, n, latest in db.execute(
+                "SELECT job_id, status, COUNT(*), MAX(marked_at) FROM results GROUP BY job_id, status"
+            ):
+                counts.setdefault(job_id, dict.fromkeys(STATUSES, 0))[status] = n
+                last[job_id] = max(last.get(job_id, ""), latest or "")
+            for job_id, qid in db.execute(
+                "SELECT job_id, question_id FROM results WHERE question_id IS NOT NULL "
+                "AND status != 'rejected' GROUP BY job_id, question_id ORDER BY job_id, MIN(position)"
+            ):
+                questions.setdefault(job_id, []).append(qid)
+        return [
+            JobSummary(
+                job,
+                counts.get(job.id, dict.fromkeys(STATUSES, 0)),
+                questions.get(job.id) or ([job.question_id] if job.question_id else []),
+                max(job.created, last.get(job.id, "")),
+            )
+            for job in self.jobs()
+        ]
+
+    def remove_jobs(self, job_ids: Iterable[str]) -> int:
+        """Delete jobs and all their results, in one transaction; returns how many jobs were removed."""
+        ids = [(job_id,) for job_id in job_ids]
+        with self._connect() as db:
+            db.executemany("DELETE FROM results WHERE job_id = ?", ids)
+            return sum(db.execute("DELETE FROM jobs WHERE id = ?", job_id).rowcount for job_id in ids)
+
+
+@dataclass(frozen=True)
+class JobSummary:
+    """A job as ``marker jobs`` lists it.
+
+    Attributes:
+        job: the job.
+        counts: its scripts by status (every status present).
+        questions: the questions its scripts are marked against, in input order.
+        last_used: when it was last run (its newest result, else when it was created).
+    """
+
+    job: Job
+    counts: dict[str, int]
+    questions: list[str]
+    last_used: str
+
+
+def _marks(values: Sequence) -> str:
+    """``?, ?, ?``: one placeholder per value of an ``IN (...)``."""
+    return ", ".join("?" * len(values))
 
 
 _UPSERT = (
@@ -298,10 +400,14 @@ def job_id_for(
     True
     """
     del input_path  # deliberately not part of the id (see above)
+    # Each script with the question it is marked against: its own, else the default.
+    return job_id_of(((s.script_id, s.sha, s.question_id or question_id or "") for s in scripts), rubric)
+
+
+def job_id_of(keys: Iterable[tuple[str, str | None, str]], rubric: str = "") -> str:
+    """:func:`job_id_for` from ``(script_id, sha, question id it is marked against)`` of each script."""
     digest = hashlib.sha256()
     digest.update(f"marker-batch-2\0{rubric}\0".encode())
-    # Each script with the question it is marked against: its own, else the default.
-    marked_as = ((s.script_id, s.sha, s.question_id or question_id or "") for s in scripts)
-    for script_id, sha, qid in sorted(marked_as):
+    for script_id, sha, qid in sorted(keys):
         digest.update(f"{script_id}\0{sha}\0{qid}\n".encode())
     return "job-" + digest.hexdigest()[:16]

@@ -16,10 +16,11 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import math
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
@@ -199,11 +200,51 @@ def _script_problems(s: Script, qid: str | None, max_marks: dict[str, int], need
 
 
 def _read_table(display: str, short: str, data: bytes, require: tuple[str, ...], limits: Limits) -> Table:
-    rows = _table_rows(display, short, data, require, limits)
-    column = _header(display, rows[0], require)
     table = Table(display, [])
+    for item in _scan_rows(display, short, _table_rows(display, short, data), require, limits):
+        (table.scripts if isinstance(item, Script) else table.refused).append(item)
+    return table
+
+
+def iter_table(
+    path: str | Path, require: tuple[str, ...] = ("answer",), *, limits: Limits = DEFAULT_LIMITS
+) -> Iterator[Script | Rejected]:
+    """Like :func:`load_table`, one row at a time: a script, or a row set aside, in file order.
+
+    A CSV is read from the file as it goes, so a cohort's table is never held whole (an
+    ``.xlsx`` workbook is held packed, its sheet read row by row). Iterate again for another
+    pass: the file is read afresh.
+
+    Raises:
+        ScriptsError: as :func:`load_table`, when the pass reaches the problem (a file that is
+            not a table, a bad header, too many rows).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ScriptsError(str(path), [(None, "no such file")])
+    _check_table_size(str(path), path.stat().st_size, limits)
+    if path.suffix.lower() == ".csv":
+        rows = _csv_file_rows(str(path), path)
+    else:
+        rows = _table_rows(str(path), path.name, path.read_bytes())
+    yield from _scan_rows(str(path), path.name, rows, require, limits)
+
+
+def _scan_rows(
+    display: str, short: str, rows: Iterator[list[object]], require: tuple[str, ...], limits: Limits
+) -> Iterator[Script | Rejected]:
+    """The scripts and rows set aside of a table's rows (the header first), checked as they come."""
+    header = next(rows, None)
+    if header is None or not any(_text(c).strip() for c in header):
+        raise ScriptsError(
+            display, [(1, f"the first row must be a header naming the columns ({', '.join(require)}, ...)")]
+        )
+    column = _header(display, header, require)
     first_row: dict[tuple[str, str | None], int] = {}
-    for n, cells in enumerate(rows[1:], start=2):
+    for n, cells in enumerate(rows, start=2):
+        if n - 1 > limits.max_table_rows:
+            too_many = f"more than {limits.max_table_rows:,} rows, the limit for one table; split it into smaller files"
+            raise ScriptsError(display, [(None, too_many)])
         if not any(_text(c).strip() for c in cells):
             continue
 
@@ -221,39 +262,23 @@ def _read_table(display: str, short: str, data: bytes, require: tuple[str, ...],
             for_q = f" for {question_id}" if question_id else ""
             problem = f"script_id '{script_id}' is also used{for_q} on row {first_row[key]}"
         if problem is not None:
-            table.refused.append(Rejected(source, problem, script_id))
+            yield Rejected(source, problem, script_id)
             continue
         first_row[key] = n
         student = _text(get("student")).strip()
-        table.scripts.append(Script(script_id, student, answer, question_id, mark, source, text_sha(answer)))
-    return table
+        yield Script(script_id, student, answer, question_id, mark, source, text_sha(answer))
 
 
-def _table_rows(
-    display: str, short: str, data: bytes, require: tuple[str, ...], limits: Limits
-) -> list[list[object]]:
-    """Every row of the file, the header first; refuses a file with no header or too many rows."""
+def _table_rows(display: str, short: str, data: bytes) -> Iterator[list[object]]:
+    """Every row of the file, the header first."""
     suffix = PurePosixPath(short).suffix.lower()
-    # Header + the row limit + one more, to tell a full table from an overfull one.
-    keep = limits.max_table_rows + 2
     if suffix == ".csv":
-        rows = _csv_rows(display, data, keep)
-    elif suffix == ".xlsx":
-        rows = _xlsx_rows(display, data, keep)
-    else:
-        raise ScriptsError(
-            display, [(None, f"unsupported table type {suffix or '(no extension)'} (use .csv or .xlsx)")]
-        )
-    if not rows or not any(_text(c).strip() for c in rows[0]):
-        raise ScriptsError(
-            display, [(1, f"the first row must be a header naming the columns ({', '.join(require)}, ...)")]
-        )
-    if len(rows) - 1 > limits.max_table_rows:
-        too_many = (
-            f"more than {limits.max_table_rows:,} rows, the limit for one table; split it into smaller files"
-        )
-        raise ScriptsError(display, [(None, too_many)])
-    return rows
+        return _csv_rows(display, data)
+    if suffix == ".xlsx":
+        return _xlsx_rows(display, data)
+    raise ScriptsError(
+        display, [(None, f"unsupported table type {suffix or '(no extension)'} (use .csv or .xlsx)")]
+    )
 
 
 def _header(display: str, header: list[object], require: tuple[str, ...]) -> dict[str, int]:
@@ -277,7 +302,7 @@ def _header(display: str, header: list[object], require: tuple[str, ...]) -> dic
     return column
 
 
-def _csv_rows(display: str, data: bytes, keep: int) -> list[list[object]]:
+def _csv_rows(display: str, data: bytes) -> Iterator[list[object]]:
     try:
         text, bad_byte = decode(data), None
     except UnicodeDecodeError as exc:
@@ -287,28 +312,62 @@ def _csv_rows(display: str, data: bytes, keep: int) -> list[list[object]]:
         text = data.removeprefix(codecs.BOM_UTF8).decode("utf-8", "surrogateescape")
         bad_byte = exc.start + 1
     # Take the separator from the header alone: answers are full of commas, headers are not.
-    header = text.split("\n", 1)[0]
-    delimiter = max(",;\t", key=header.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows: list[list[object]] = []
+    lines = io.StringIO(text, newline="")
+    return _csv_reader_rows(display, lines, _delimiter(text.split("\n", 1)[0]), bad_byte)
+
+
+def _csv_file_rows(display: str, path: Path) -> Iterator[list[object]]:
+    """A CSV file's rows, read as they come; a file that is not plain UTF-8 is read whole (to name
+    its first bad byte, or to decode UTF-16)."""
+    if not _plain_utf8(path):
+        yield from _csv_rows(display, path.read_bytes())
+        return
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        header = f.readline()
+        yield from _csv_reader_rows(display, itertools.chain([header], f), _delimiter(header), None)
+
+
+def _plain_utf8(path: Path) -> bool:
+    """Whether the file decodes as UTF-8 (with or without a BOM), read a block at a time."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with path.open("rb") as f:
+        if f.read(2) in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+            return False
+        f.seek(0)
+        try:
+            while block := f.read(1 << 20):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return False
+    return True
+
+
+def _delimiter(header: str) -> str:
+    return max(",;\t", key=header.count)
+
+
+def _csv_reader_rows(
+    display: str, lines: Iterable[str], delimiter: str, bad_byte: int | None
+) -> Iterator[list[object]]:
+    reader = csv.reader(lines, delimiter=delimiter)
+    n = 0
     try:
         for row in reader:
-            rows.append(list(row))
+            n += 1
             if bad_byte is not None and any(_UNDECODED.search(cell) for cell in row):
-                raise ScriptsError(display, [(len(rows), _NOT_UTF8_CSV.format(byte=bad_byte))])
-            if len(rows) >= keep:
-                break
+                raise ScriptsError(display, [(n, _NOT_UTF8_CSV.format(byte=bad_byte))])
+            yield list(row)
     except csv.Error as exc:
         reason = str(exc)
         if "field larger than field limit" in reason:
             reason = f"a cell is far longer than any answer (the limit is {MAX_ANSWER_CHARS:,} characters)"
-        raise ScriptsError(display, [(len(rows) + 1, f"cannot read this row of the CSV: {reason}")]) from None
+        raise ScriptsError(display, [(n + 1, f"cannot read this row of the CSV: {reason}")]) from None
     if bad_byte is not None:
         raise ScriptsError(display, [(None, _NOT_UTF8_CSV.format(byte=bad_byte))])
-    return rows
 
 
-def _xlsx_rows(display: str, data: bytes, keep: int) -> list[list[object]]:
+def _xlsx_rows(display: str, data: bytes) -> Iterator[list[object]]:
     import openpyxl
 
     unreadable = "not a readable Excel workbook (.xlsx); save it again from Excel, or as CSV UTF-8"
@@ -325,12 +384,9 @@ def _xlsx_rows(display: str, data: bytes, keep: int) -> list[list[object]]:
     try:
         if not book.worksheets:
             raise ScriptsError(display, [(None, "the workbook has no sheet")])
-        rows: list[list[object]] = []
+        # Only the workbook's own errors arrive here: a reader's do not travel back into a generator.
         for row in book.worksheets[0].iter_rows(values_only=True):
-            rows.append(list(row))
-            if len(rows) >= keep:
-                break
-        return rows
+            yield list(row)
     except ScriptsError:
         raise
     except Exception:

@@ -320,7 +320,8 @@ def test_export_zip_names_sanitised_and_unique(tmp_path):
         index = zf.read("index.html").decode()
         failed = zf.read("s5.html").decode()
         xss_page = zf.read(page_names(records)[6]).decode()
-    assert names[0] == "index.html" and len(names) == len(records) + 1
+    # The index comes last: it links every page, and the pages are written as they come.
+    assert names[-1] == "index.html" and len(names) == len(records) + 1
     assert len({n.casefold() for n in names}) == len(names)
     assert all(re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*\.html", n) for n in names), names
     assert not any(".." in n or "/" in n for n in names)
@@ -329,7 +330,7 @@ def test_export_zip_names_sanitised_and_unique(tmp_path):
     assert "index_s6.html" in names
     assert "empty file" in failed
     assert "<script" not in index and "<script" not in xss_page
-    assert all(f'href="{n}"' in index for n in names[1:])
+    assert all(f'href="{n}"' in index for n in names[:-1])
 
 
 # --- analytics ----------------------------------------------------------------------------
