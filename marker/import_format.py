@@ -234,7 +234,7 @@ def is_import_file(path: str | Path) -> bool:
     """Whether a YAML file is in the import format (rather than a full rubric)."""
     try:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError):
         return False
     items = data if isinstance(data, list) else [data]
     # A full rubric always has a schema_version; a question of the import format never does.

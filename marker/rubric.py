@@ -18,7 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import RubricError, RubricErrors
-from .yaml_errors import yaml_problem
+from .yaml_errors import reader_problem, yaml_problem
 
 SCHEMA_VERSION = 1
 
@@ -459,6 +459,13 @@ def _parse_yaml(text: str, source: str) -> tuple[Any, yaml.Node | None]:
     except yaml.MarkedYAMLError as exc:
         line, reason = yaml_problem(text, exc)
         raise RubricErrors([RubricError(source, f"not valid YAML: {reason}", line=line)]) from None
+    except yaml.YAMLError as exc:  # a control character (NUL, BEL...): the reader says where
+        line, reason = reader_problem(text, exc)
+        raise RubricErrors([RubricError(source, f"not valid YAML: {reason}", line=line)]) from None
+    except RecursionError:  # PyYAML builds nested lists and mappings by recursion
+        raise RubricErrors(
+            [RubricError(source, "not valid YAML: lists or mappings nested too deeply (hundreds of levels)")]
+        ) from None
 
 
 def _validate(model: type[BaseModel], data: Any, node: yaml.Node | None, source: str) -> Any:

@@ -19,9 +19,12 @@ import io
 import math
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from .errors import MAX_ANSWER_CHARS, AnswerFileError, MarkerError, ScriptsError
 from .readers import check_packed, decode, overlong, size_text, tidy
@@ -200,16 +203,14 @@ def _script_problems(s: Script, qid: str | None, max_marks: dict[str, int], need
 
 def _read_table(display: str, short: str, data: bytes, require: tuple[str, ...], limits: Limits) -> Table:
     rows = _table_rows(display, short, data, require, limits)
-    column = _header(display, rows[0], require)
+    column = {name: k for k, name in enumerate(rows.names)}
     table = Table(display, [])
     first_row: dict[tuple[str, str | None], int] = {}
-    for n, cells in enumerate(rows[1:], start=2):
-        if not any(_text(c).strip() for c in cells):
-            continue
+    for n, cells in rows.rows:
 
-        def get(col: str, cells: list[object] = cells) -> object:
+        def get(col: str, cells: tuple[object, ...] = cells) -> object:
             i = column.get(col)
-            return cells[i] if i is not None and i < len(cells) else None
+            return cells[i] if i is not None else None
 
         answer = tidy(_text(get("answer")))
         script_id = _text(get("script_id")).strip() or f"row-{n}"
@@ -229,34 +230,64 @@ def _read_table(display: str, short: str, data: bytes, require: tuple[str, ...],
     return table
 
 
-def _table_rows(
-    display: str, short: str, data: bytes, require: tuple[str, ...], limits: Limits
-) -> list[list[object]]:
-    """Every row of the file, the header first; refuses a file with no header or too many rows."""
+@dataclass
+class _Rows:
+    """The columns read (``names``, in the order of the cells kept) and each row that is not blank
+    there, as ``(row number, cells)``: only those cells are kept, however wide the file is."""
+
+    names: list[str]
+    rows: list[tuple[int, tuple[object, ...]]]
+
+
+def _table_rows(display: str, short: str, data: bytes, require: tuple[str, ...], limits: Limits) -> _Rows:
+    """The header's columns and the rows under it; refuses a file with no header or too many rows."""
     suffix = PurePosixPath(short).suffix.lower()
-    # Header + the row limit + one more, to tell a full table from an overfull one.
-    keep = limits.max_table_rows + 2
     if suffix == ".csv":
-        rows = _csv_rows(display, data, keep)
-    elif suffix == ".xlsx":
-        rows = _xlsx_rows(display, data, keep)
-    else:
-        raise ScriptsError(
-            display, [(None, f"unsupported table type {suffix or '(no extension)'} (use .csv or .xlsx)")]
-        )
-    if not rows or not any(_text(c).strip() for c in rows[0]):
+        with closing(_csv_rows(display, data)) as records:
+            return _collect(display, next(records, None), lambda _width: records, require, limits)
+    if suffix == ".xlsx":
+        with _xlsx_sheet(display, data) as sheet:
+            header = next(sheet.iter_rows(max_row=1, values_only=True), None)
+            rows = partial(sheet.iter_rows, min_row=2, values_only=True)
+            return _collect(display, header, lambda width: rows(max_col=width), require, limits)
+    raise ScriptsError(
+        display, [(None, f"unsupported table type {suffix or '(no extension)'} (use .csv or .xlsx)")]
+    )
+
+
+def _collect(
+    display: str,
+    header: Sequence[object] | None,
+    rest: Callable[[int], Iterable[Sequence[object]]],
+    require: tuple[str, ...],
+    limits: Limits,
+) -> _Rows:
+    """Read the rows under the header (``rest(width)`` gives them, at least ``width`` cells wide).
+
+    Blank rows count towards the row limit (a workbook's row numbers can jump to a million), and
+    only the cells of the columns read are kept, so a file's width never multiplies its rows.
+    """
+    if header is None or not any(_text(c).strip() for c in header):
         raise ScriptsError(
             display, [(1, f"the first row must be a header naming the columns ({', '.join(require)}, ...)")]
         )
-    if len(rows) - 1 > limits.max_table_rows:
-        too_many = (
-            f"more than {limits.max_table_rows:,} rows, the limit for one table; split it into smaller files"
-        )
-        raise ScriptsError(display, [(None, too_many)])
-    return rows
+    column = _header(display, header, require)
+    wanted = list(column.values())
+    width = 1 + max(wanted, default=0)
+    rows: list[tuple[int, tuple[object, ...]]] = []
+    for n, cells in enumerate(rest(width), start=2):
+        if n - 1 > limits.max_table_rows:
+            too_many = f"more than {limits.max_table_rows:,} rows, the limit for one table; split it into smaller files"
+            raise ScriptsError(display, [(None, too_many)])
+        if len(cells) < width:
+            cells = [*cells, *[None] * (width - len(cells))]
+        kept = tuple([cells[i] for i in wanted])
+        if any(c is not None and (not isinstance(c, str) or c.strip()) for c in kept):
+            rows.append((n, kept))
+    return _Rows(list(column), rows)
 
 
-def _header(display: str, header: list[object], require: tuple[str, ...]) -> dict[str, int]:
+def _header(display: str, header: Sequence[object], require: tuple[str, ...]) -> dict[str, int]:
     """Column name -> position; refuses a header missing a required column or naming one twice."""
     problems: list[tuple[int | None, str]] = []
     column: dict[str, int] = {}
@@ -277,7 +308,15 @@ def _header(display: str, header: list[object], require: tuple[str, ...]) -> dic
     return column
 
 
-def _csv_rows(display: str, data: bytes, keep: int) -> list[list[object]]:
+#: One line of a CSV with more separators than this is not a table of scripts (a spreadsheet has
+#: at most 16,384 columns; an essay's commas in a quoted answer stay far below it).
+MAX_CSV_SEPARATORS = 100_000
+# A line as Python's universal newlines split it (\r\n, \r or \n), ending kept, found lazily.
+_LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+")
+
+
+def _csv_rows(display: str, data: bytes) -> Iterator[list[str]]:
+    """The records of a CSV, the header first."""
     try:
         text, bad_byte = decode(data), None
     except UnicodeDecodeError as exc:
@@ -287,28 +326,47 @@ def _csv_rows(display: str, data: bytes, keep: int) -> list[list[object]]:
         text = data.removeprefix(codecs.BOM_UTF8).decode("utf-8", "surrogateescape")
         bad_byte = exc.start + 1
     # Take the separator from the header alone: answers are full of commas, headers are not.
-    header = text.split("\n", 1)[0]
+    header = text[: text.find("\n") if "\n" in text else len(text)]
     delimiter = max(",;\t", key=header.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows: list[list[object]] = []
+    n = 0  # records read
+
+    def lines() -> Iterator[str]:
+        for match in _LINE.finditer(text):
+            line = match.group()
+            if line.count(delimiter) > MAX_CSV_SEPARATORS:
+                raise ScriptsError(display, [(n + 1, _too_wide(delimiter))])
+            yield line
+
     try:
-        for row in reader:
-            rows.append(list(row))
+        for row in csv.reader(lines(), delimiter=delimiter):
+            n += 1
             if bad_byte is not None and any(_UNDECODED.search(cell) for cell in row):
-                raise ScriptsError(display, [(len(rows), _NOT_UTF8_CSV.format(byte=bad_byte))])
-            if len(rows) >= keep:
-                break
+                raise ScriptsError(display, [(n, _NOT_UTF8_CSV.format(byte=bad_byte))])
+            yield row
     except csv.Error as exc:
         reason = str(exc)
         if "field larger than field limit" in reason:
             reason = f"a cell is far longer than any answer (the limit is {MAX_ANSWER_CHARS:,} characters)"
-        raise ScriptsError(display, [(len(rows) + 1, f"cannot read this row of the CSV: {reason}")]) from None
+        raise ScriptsError(display, [(n + 1, f"cannot read this row of the CSV: {reason}")]) from None
     if bad_byte is not None:
         raise ScriptsError(display, [(None, _NOT_UTF8_CSV.format(byte=bad_byte))])
-    return rows
 
 
-def _xlsx_rows(display: str, data: bytes, keep: int) -> list[list[object]]:
+def _too_wide(delimiter: str) -> str:
+    name = {",": "commas", ";": "semicolons", "\t": "tabs"}[delimiter]
+    return (
+        f"this line has more than {MAX_CSV_SEPARATORS:,} {name} between cells: a table of scripts needs "
+        f"only its columns ({', '.join(COLUMNS)}); save the sheet again as CSV UTF-8 without the empty columns"
+    )
+
+
+@contextmanager
+def _xlsx_sheet(display: str, data: bytes) -> Iterator[Any]:
+    """The first sheet of a workbook, read as it is: a formula gives the value Excel saved with it
+    (never worked out here), and links to other workbooks are neither followed nor kept.
+
+    Whatever openpyxl raises while the sheet is read becomes a :class:`ScriptsError`.
+    """
     import openpyxl
 
     unreadable = "not a readable Excel workbook (.xlsx); save it again from Excel, or as CSV UTF-8"
@@ -319,18 +377,17 @@ def _xlsx_rows(display: str, data: bytes, keep: int) -> list[list[object]]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about styles and extensions it skips
-            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
     except Exception:  # a parser of untrusted files raises almost anything
         raise ScriptsError(display, [(None, unreadable)]) from None
     try:
         if not book.worksheets:
             raise ScriptsError(display, [(None, "the workbook has no sheet")])
-        rows: list[list[object]] = []
-        for row in book.worksheets[0].iter_rows(values_only=True):
-            rows.append(list(row))
-            if len(rows) >= keep:
-                break
-        return rows
+        sheet = book.worksheets[0]
+        # The size a sheet declares is not trusted: "A1:XFD1048576" would pad every row to
+        # 16,384 cells. Without it a row is as long as its last cell, or the width asked for.
+        sheet.reset_dimensions()
+        yield sheet
     except ScriptsError:
         raise
     except Exception:

@@ -58,3 +58,19 @@ def _quote_running_into(text: str, line: int | None) -> yaml.Mark | None:
     if last is not None and line is not None and last.end_mark.line + 1 == line:
         return last.start_mark
     return None
+
+
+def reader_problem(text: str, exc: yaml.YAMLError) -> tuple[int | None, str]:
+    """The 1-based line of a character PyYAML's reader refused (a control character), and why.
+
+    >>> text = "id: q1\nquestion: a\x00b\n"
+    >>> try:
+    ...     yaml.safe_load(text)
+    ... except yaml.YAMLError as exc:
+    ...     print(reader_problem(text, exc))
+    (2, 'the control character U+0000 is not allowed in YAML: delete it')
+    """
+    if isinstance(exc, yaml.reader.ReaderError) and isinstance(exc.character, int):
+        line = text.count("\n", 0, max(exc.position, 0)) + 1
+        return line, f"the control character U+{exc.character:04X} is not allowed in YAML: delete it"
+    return None, (str(exc).strip().splitlines() or [type(exc).__name__])[0]
