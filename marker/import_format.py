@@ -24,7 +24,7 @@ from pydantic import (
 )
 
 from .errors import RubricError, RubricErrors
-from .rubric import QuestionId, Slug, _node_line, _parse_yaml, band_problems, read_text
+from .rubric import QuestionId, Slug, _node_line, _parse_yaml, band_problems, read_text, shown_value
 
 
 class _Import(BaseModel):
@@ -47,11 +47,11 @@ def parse_band(value: Any) -> Any:
             return (int(value), int(value))
         found = _BAND.match(value)
         if not found:
-            raise ValueError(f'write a band as low-high, e.g. "5-8" or [5, 8]; got {value!r}')
+            raise ValueError(f'write a band as low-high, e.g. "5-8" or [5, 8]; got {shown_value(value)}')
         return (int(found.group(1)), int(found.group(2)))
     if isinstance(value, list | tuple) and len(value) == 2:
         return tuple(value)
-    raise ValueError(f'write a band as low-high, e.g. "5-8" or [5, 8]; got {value!r}')
+    raise ValueError(f'write a band as low-high, e.g. "5-8" or [5, 8]; got {shown_value(value)}')
 
 
 class ModelAnswerSpec(_Import):

@@ -420,6 +420,23 @@ def format_partial_date(value: str) -> str:
 # --------------------------------------------------------------------------- loading
 
 
+def shown_value(value: Any, limit: int = 60) -> str:
+    """A value from a file, for a message: a short repr of a scalar, the kind of anything else.
+
+    A YAML alias can make a list hold itself, or a billion items in a few lines: repr() of
+    it never returns.
+
+    >>> shown_value("2"), shown_value([1, 2]), shown_value("x" * 100)[-6:]
+    ("'2'", 'a list of 2 items', 'xxxxx…')
+    """
+    if isinstance(value, list | tuple):
+        return f"a list of {len(value)} item{'s' if len(value) != 1 else ''}"
+    if isinstance(value, dict):
+        return "a mapping"
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
 def _node_line(root: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
     """The 1-based line of the YAML node at a pydantic error location.
 
@@ -484,9 +501,7 @@ def _validate(model: type[BaseModel], data: Any, node: yaml.Node | None, source:
                 loc = loc + problem.loc
             field = ".".join(str(p) for p in loc)
             if err["type"] == "literal_error" and loc == ("schema_version",):
-                reason = (
-                    f"unsupported schema_version {data.get('schema_version')!r}; expected {SCHEMA_VERSION}"
-                )
+                reason = f"unsupported schema_version {shown_value(data.get('schema_version'))}; expected {SCHEMA_VERSION}"
             else:
                 reason = err["msg"].removeprefix("Value error, ")
             errors.append(RubricError(source, reason, line=_node_line(node, loc), field=field or None))
