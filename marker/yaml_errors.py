@@ -63,7 +63,7 @@ def _quote_running_into(text: str, line: int | None) -> yaml.Mark | None:
 def reader_problem(text: str, exc: yaml.YAMLError) -> tuple[int | None, str]:
     """The 1-based line of a character PyYAML's reader refused (a control character), and why.
 
-    >>> text = "id: q1\nquestion: a\x00b\n"
+    >>> text = "id: q1\\nquestion: a\\x00b\\n"
     >>> try:
     ...     yaml.safe_load(text)
     ... except yaml.YAMLError as exc:
