@@ -24,7 +24,8 @@ from pydantic import (
 )
 
 from .errors import RubricError, RubricErrors
-from .rubric import QuestionId, Slug, _node_line, _parse_yaml, band_problems, read_text, shown_value
+from .rubric import QuestionId, Slug, _node_line, _parse_yaml, band_problems, read_text
+from .yaml_errors import shown_value
 
 
 class _Import(BaseModel):

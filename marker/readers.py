@@ -45,6 +45,7 @@ _MAX_PDF_PAGES = 200
 _MAX_PDF_CONTENT = 1_000_000
 _MAX_PDF_OPERATIONS = 150_000
 _NOT_PDF = "corrupt or not a PDF"
+_UTF16_NO_BOM = "UTF-16 text without a byte-order mark; save it as UTF-8"
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,8 @@ def read_script(name: str, data: bytes, limits: Limits = DEFAULT_LIMITS) -> Scri
         if not text:
             raise AnswerFileError("no text found in the Word document")
     else:
+        if looks_utf16(data):
+            raise AnswerFileError(_UTF16_NO_BOM)
         try:
             text = tidy(decode(data))
         except UnicodeDecodeError as exc:
@@ -376,8 +379,21 @@ def check_packed(data: bytes, what: str) -> None:
         )
 
 
+def looks_utf16(data: bytes) -> bool:
+    """UTF-16 without a byte-order mark: a NUL in every other byte of English text.
+
+    >>> looks_utf16("Rapallo".encode("utf-16-le")), looks_utf16(b"Rapallo")
+    (True, False)
+    """
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return False
+    head = data[:4096]
+    return len(head) >= 4 and max(head[0::2].count(0), head[1::2].count(0)) > len(head) // 4
+
+
 def tidy(text: str) -> str:
-    return text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    """Line endings as ``\\n``, NUL characters dropped (never part of an answer), ends stripped."""
+    return text.replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
 def size_text(n: int) -> str:

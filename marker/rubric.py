@@ -18,7 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import RubricError, RubricErrors
-from .yaml_errors import reader_problem, yaml_problem
+from .yaml_errors import MAX_OPEN_BRACKETS, open_brackets, reader_problem, shown_value, yaml_problem
 
 SCHEMA_VERSION = 1
 
@@ -420,23 +420,6 @@ def format_partial_date(value: str) -> str:
 # --------------------------------------------------------------------------- loading
 
 
-def shown_value(value: Any, limit: int = 60) -> str:
-    """A value from a file, for a message: a short repr of a scalar, the kind of anything else.
-
-    A YAML alias can make a list hold itself, or a billion items in a few lines: repr() of
-    it never returns.
-
-    >>> shown_value("2"), shown_value([1, 2]), shown_value("x" * 100)[-6:]
-    ("'2'", 'a list of 2 items', 'xxxxx…')
-    """
-    if isinstance(value, list | tuple):
-        return f"a list of {len(value)} item{'s' if len(value) != 1 else ''}"
-    if isinstance(value, dict):
-        return "a mapping"
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
-
-
 def _node_line(root: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
     """The 1-based line of the YAML node at a pydantic error location.
 
@@ -471,6 +454,14 @@ def _read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
 
 
 def _parse_yaml(text: str, source: str) -> tuple[Any, yaml.Node | None]:
+    if open_brackets(text) > MAX_OPEN_BRACKETS:
+        raise RubricErrors(
+            [
+                RubricError(
+                    source, f"not valid YAML: more than {MAX_OPEN_BRACKETS} brackets [ or {{ open at once"
+                )
+            ]
+        )
     try:
         return yaml.safe_load(text), yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:

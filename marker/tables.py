@@ -27,7 +27,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .errors import MAX_ANSWER_CHARS, AnswerFileError, MarkerError, ScriptsError
-from .readers import check_packed, decode, overlong, size_text, tidy
+from .readers import check_packed, decode, looks_utf16, overlong, size_text, tidy
 from .scripts import DEFAULT_LIMITS, Limits, Rejected, Script, text_sha
 
 #: The columns a table may have (any others are ignored).
@@ -277,7 +277,10 @@ def _collect(
     rows: list[tuple[int, tuple[object, ...]]] = []
     for n, cells in enumerate(rest(width), start=2):
         if n - 1 > limits.max_table_rows:
-            too_many = f"more than {limits.max_table_rows:,} rows, the limit for one table; split it into smaller files"
+            too_many = (
+                f"more than {limits.max_table_rows:,} rows (blank rows before the last one used count too), "
+                "the limit for one table; split it into smaller files"
+            )
             raise ScriptsError(display, [(None, too_many)])
         if len(cells) < width:
             cells = [*cells, *[None] * (width - len(cells))]
@@ -317,6 +320,8 @@ _LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+")
 
 def _csv_rows(display: str, data: bytes) -> Iterator[list[str]]:
     """The records of a CSV, the header first."""
+    if looks_utf16(data):
+        raise ScriptsError(display, [(None, "UTF-16 text without a byte-order mark; save it as 'CSV UTF-8'")])
     try:
         text, bad_byte = decode(data), None
     except UnicodeDecodeError as exc:
