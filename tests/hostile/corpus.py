@@ -14,6 +14,7 @@ import io
 import stat
 import struct
 import sys
+import warnings
 import zipfile
 import zlib
 from collections.abc import Callable
@@ -28,7 +29,8 @@ ANSWER = "The Treaty of Rapallo was signed in April 1922 and ended Soviet isolat
 
 def _zip(entries: list[tuple[str | zipfile.ZipInfo, bytes]], level: int = 6) -> bytes:
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=level) as z:
+    with warnings.catch_warnings(), zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=level) as z:
+        warnings.simplefilter("ignore")  # zipfile warns of the duplicate names written on purpose
         for name, data in entries:
             info = name if isinstance(name, zipfile.ZipInfo) else zipfile.ZipInfo(name, DATE)
             info.compress_type = zipfile.ZIP_DEFLATED
@@ -61,7 +63,11 @@ def docx(body: str, prolog: str = "") -> bytes:
         "</w:body></w:document>"
     )
     return _zip(
-        [("[Content_Types].xml", _DOCX_TYPES.encode()), ("_rels/.rels", _DOCX_RELS.encode()), ("word/document.xml", document.encode())]
+        [
+            ("[Content_Types].xml", _DOCX_TYPES.encode()),
+            ("_rels/.rels", _DOCX_RELS.encode()),
+            ("word/document.xml", document.encode()),
+        ]
     )
 
 
@@ -96,7 +102,9 @@ _XXE = '<!DOCTYPE w:document [<!ENTITY secret SYSTEM "file:///etc/passwd">]>'
 # ------------------------------------------------------------------ PDFs
 
 
-def pdf(pages: list[bytes], catalog_extra: bytes = b"", form: bytes | None = None, packed: bool = False) -> bytes:
+def pdf(
+    pages: list[bytes], catalog_extra: bytes = b"", form: bytes | None = None, packed: bool = False
+) -> bytes:
     """A PDF with one page per content stream (Helvetica as /F1); ``form`` is a form XObject
     (/Fm0, object 6 in a one-page file) that the pages may draw; ``packed`` deflates the streams."""
     n = len(pages)
@@ -104,7 +112,9 @@ def pdf(pages: list[bytes], catalog_extra: bytes = b"", form: bytes | None = Non
     xobject = b"/XObject << /Fm0 %d 0 R >> " % (font + 1) if form is not None else b""
     bodies = [
         b"<< /Type /Catalog /Pages 2 0 R " + catalog_extra + b">>",
-        b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % (3 + 2 * i) for i in range(n)) + b"] /Count %d >>" % n,
+        b"<< /Type /Pages /Kids ["
+        + b" ".join(b"%d 0 R" % (3 + 2 * i) for i in range(n))
+        + b"] /Count %d >>" % n,
     ]
     for i, stream in enumerate(pages):
         bodies.append(
@@ -115,7 +125,9 @@ def pdf(pages: list[bytes], catalog_extra: bytes = b"", form: bytes | None = Non
     bodies.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
     if form is not None:
         resources = b"/Resources << /XObject << /Fm0 %d 0 R >> /Font << /F1 %d 0 R >> >> " % (font + 1, font)
-        bodies.append(_stream(b"/Type /XObject /Subtype /Form /BBox [0 0 612 792] " + resources, form, packed))
+        bodies.append(
+            _stream(b"/Type /XObject /Subtype /Form /BBox [0 0 612 792] " + resources, form, packed)
+        )
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for number, body in enumerate(bodies, start=1):
@@ -199,7 +211,10 @@ def xlsx(rows: str, dimension: str = "A1:B3", external: bool = False) -> bytes:
                 mode=' TargetMode="External"',
             )
         )
-        entries += [("xl/externalLinks/externalLink1.xml", link.encode()), ("xl/externalLinks/_rels/externalLink1.xml.rels", link_rels.encode())]
+        entries += [
+            ("xl/externalLinks/externalLink1.xml", link.encode()),
+            ("xl/externalLinks/_rels/externalLink1.xml.rels", link_rels.encode()),
+        ]
         extra = (
             '<Override PartName="/xl/externalLinks/externalLink1.xml" '
             'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.externalLink+xml"/>'
@@ -231,9 +246,11 @@ def _xlsx_formulas() -> bytes:
     """Formulas with the values Excel saved, one with none saved, and a command-running formula."""
     rows = _HEADER
     rows += '<row r="2"><c r="A2" t="str"><f>CONCAT("Rapallo ","1922")</f><v>Rapallo 1922</v></c><c r="B2"><f>1+1</f><v>2</v></c></row>'
-    rows += '<row r="3"><c r="A3" t="str"><f>CONCAT("never ","worked out")</f></c><c r="B3"><v>1</v></c></row>'
     rows += (
-        "<row r=\"4\"><c r=\"A4\" t=\"str\"><f>cmd|' /C calc'!A0</f><v>cached only</v></c>"
+        '<row r="3"><c r="A3" t="str"><f>CONCAT("never ","worked out")</f></c><c r="B3"><v>1</v></c></row>'
+    )
+    rows += (
+        '<row r="4"><c r="A4" t="str"><f>cmd|\' /C calc\'!A0</f><v>cached only</v></c>'
         '<c r="B4"><v>0</v></c></row>'
     )
     return xlsx(rows, "A1:B4")
@@ -241,26 +258,34 @@ def _xlsx_formulas() -> bytes:
 
 def _xlsx_external() -> bytes:
     """A formula reading another workbook over the network, with the value Excel saved."""
-    rows = _HEADER + '<row r="2"><c r="A2" t="str"><f>[1]Sheet1!A1</f><v>saved value</v></c><c r="B2"><v>3</v></c></row>'
+    rows = (
+        _HEADER
+        + '<row r="2"><c r="A2" t="str"><f>[1]Sheet1!A1</f><v>saved value</v></c><c r="B2"><v>3</v></c></row>'
+    )
     return xlsx(rows, "A1:B2", external=True)
 
 
 def _xlsx_dimension() -> bytes:
     """Three rows in a sheet that declares itself 16,384 columns by 1,048,576 rows."""
-    rows = _HEADER + "".join(f'<row r="{r}">{cell(f"A{r}", ANSWER)}<c r="B{r}"><v>2</v></c></row>' for r in (2, 3))
+    rows = _HEADER + "".join(
+        f'<row r="{r}">{cell(f"A{r}", ANSWER)}<c r="B{r}"><v>2</v></c></row>' for r in (2, 3)
+    )
     return xlsx(rows, "A1:XFD1048576")
 
 
 def _xlsx_row_jump() -> bytes:
     """A header, one row, then a cell two billion rows down."""
-    rows = _HEADER + f'<row r="2">{cell("A2", ANSWER)}</row><row r="2000000000">{cell("A2000000000", "x")}</row>'
+    rows = (
+        _HEADER + f'<row r="2">{cell("A2", ANSWER)}</row><row r="2000000000">{cell("A2000000000", "x")}</row>'
+    )
     return xlsx(rows, "A1:B2")
 
 
 def _xlsx_wide_rows() -> bytes:
     """2,000 rows that each have a cell in the last column (XFD): the header names only A and B."""
     rows = _HEADER + "".join(
-        f'<row r="{r}">{cell(f"A{r}", "answer " + str(r))}{cell(f"XFD{r}", "far")}</row>' for r in range(2, 2002)
+        f'<row r="{r}">{cell(f"A{r}", "answer " + str(r))}{cell(f"XFD{r}", "far")}</row>'
+        for r in range(2, 2002)
     )
     return xlsx(rows, "A1:XFD2001")
 
@@ -298,7 +323,14 @@ RANDOM = frozenset({"pdf_encrypted.pdf", "pdf_owner_password_only.pdf"})
 SMALL: dict[str, Callable[[], bytes]] = {
     # Word documents
     "docx_malformed_xml.docx": lambda: _zip(
-        [("[Content_Types].xml", _DOCX_TYPES.encode()), ("_rels/.rels", _DOCX_RELS.encode()), ("word/document.xml", b'<?xml version="1.0"?><w:document xmlns:w="x"><w:body><w:p><w:r><w:t>Unclosed')]
+        [
+            ("[Content_Types].xml", _DOCX_TYPES.encode()),
+            ("_rels/.rels", _DOCX_RELS.encode()),
+            (
+                "word/document.xml",
+                b'<?xml version="1.0"?><w:document xmlns:w="x"><w:body><w:p><w:r><w:t>Unclosed',
+            ),
+        ]
     ),
     "docx_not_a_zip.docx": lambda: b"PK\x03\x04 this is not really a zip archive" * 10,
     "docx_declared_huge.docx": _docx_declared_huge,
@@ -384,7 +416,10 @@ def _zip_bomb(path: Path) -> None:
 def _docx_bomb(path: Path) -> None:
     """A Word document whose 150 MB of empty paragraphs pack into about 150 KB."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
-        for name, data in (("[Content_Types].xml", _DOCX_TYPES.encode()), ("_rels/.rels", _DOCX_RELS.encode())):
+        for name, data in (
+            ("[Content_Types].xml", _DOCX_TYPES.encode()),
+            ("_rels/.rels", _DOCX_RELS.encode()),
+        ):
             z.writestr(zipfile.ZipInfo(name, DATE), data, zipfile.ZIP_DEFLATED)
         info = zipfile.ZipInfo("word/document.xml", DATE)
         info.compress_type = zipfile.ZIP_DEFLATED
