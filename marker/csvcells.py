@@ -80,7 +80,7 @@ def _scan_cell(text: str, i: int, stops: re.Pattern) -> Cell:
 
 def delimiter(text: str) -> str:
     """The separator that splits the header into the most cells (a comma on a tie)."""
-    return max((",", ";", "\t"), key=lambda d: len(scan(text, d, limit=1)[0].cells))
+    return max((",", ";", "\t"), key=lambda d: sum(len(r.cells) for r in scan(text, d, limit=1)))
 
 
 def _cell_text(value: str, cell: Cell | None, delim: str) -> str:

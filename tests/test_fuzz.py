@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from marker.answer_file import read_answer
@@ -173,6 +173,8 @@ def spliced(draw, base: bytes):
 
 @fuzz(1.5)
 @given(st.one_of(texts, structures.map(_dump), mutated(VALID_RUBRIC).map(_dump)))
+@example("id: q1\x00")  # a control character: was yaml.ReaderError
+@example("- " * 3000 + "x")  # nested 3,000 deep: was RecursionError
 def test_fuzz_rubric_loader_takes_any_text(text):
     survives(parse_question, text, "fuzz.yaml")
 
@@ -289,6 +291,7 @@ def test_fuzz_xlsx_reader_takes_any_cells(rows):
 
 @fuzz(1)
 @given(st.one_of(st.binary(max_size=2000), texts.map(lambda t: t.encode("utf-8", "surrogatepass"))))
+@example(b"\xef\xbb\xbf")  # a byte-order mark alone: was an IndexError
 def test_fuzz_gradebook_reader_takes_any_bytes(data):
     survives(inspect_gradebook, data, "grades.csv")
 
