@@ -297,26 +297,43 @@ def _pdf_too_much(what: str) -> str:
     )
 
 
-def _content_size(page, seen: set[int]) -> tuple[int, int]:
+def _content_size(page, seen: set) -> tuple[int, int]:
     """Bytes of drawing instructions of a page's content and of the forms it may draw (each form
-    counted once per file, however many pages use it)."""
-    contents = page.get("/Contents")
-    contents = contents.get_object() if contents is not None else None
-    streams = list(contents) if isinstance(contents, list) else [contents] if contents is not None else []
-    own = sum(len(item.get_object().get_data()) for item in streams)
-    forms, todo, depth = 0, [page.get("/Resources")], 0
+    counted once per file, however many pages use it). What cannot be read counts 0: pypdf's
+    own reading then decides whether the file is damaged."""
+    contents = _resolved(page, "/Contents")
+    own = sum(map(_stream_size, contents if isinstance(contents, list) else [contents]))
+    forms, todo, depth = 0, [_resolved(page, "/Resources")], 0
     while todo and depth < 8:  # forms inside forms: a few levels at most in real files
         resources, todo, depth = todo, [], depth + 1
         for res in resources:
-            xobjects = res.get_object().get("/XObject") if res is not None else None
-            for ref in xobjects.get_object().values() if xobjects is not None else []:
-                form = ref.get_object()
-                if id(form) in seen or form.get("/Subtype") != "/Form":
+            xobjects = _resolved(res, "/XObject")
+            for ref in xobjects.values() if hasattr(xobjects, "values") else []:
+                key = (ref.idnum, ref.generation) if hasattr(ref, "idnum") else id(ref)
+                form = _resolved(ref)
+                if key in seen or not hasattr(form, "get") or form.get("/Subtype") != "/Form":
                     continue
-                seen.add(id(form))
-                forms += len(form.get_data())
-                todo.append(form.get("/Resources"))
+                seen.add(key)
+                forms += _stream_size(form)
+                todo.append(_resolved(form, "/Resources"))
     return own, forms
+
+
+def _resolved(obj, key: str | None = None):
+    """``obj[key]`` (or ``obj``) with indirect references followed; None if it is not there."""
+    try:
+        if key is not None:
+            obj = obj.get(key) if obj is not None else None
+        return obj.get_object() if obj is not None else None
+    except Exception:  # a damaged reference
+        return None
+
+
+def _stream_size(obj) -> int:
+    try:
+        return len(obj.get_object().get_data()) if obj is not None else 0
+    except Exception:  # not a stream, or one that cannot be unpacked
+        return 0
 
 
 def _check_scan_count(n: int, limits: Limits) -> None:
