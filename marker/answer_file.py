@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from .errors import MAX_ANSWER_CHARS, AnswerFileError
-from .readers import decode
+from .readers import decode, looks_utf16
 
 #: Largest input read, in bytes: a character takes at most 4 in UTF-8.
 MAX_ANSWER_BYTES = MAX_ANSWER_CHARS * 4
@@ -40,6 +40,11 @@ def read_answer(source: str) -> str:
         raise AnswerFileError(
             f"{name} is {size:,} bytes ({size / 1_000_000:.1f} MB); answers are limited to "
             f"{MAX_ANSWER_CHARS:,} characters."
+        )
+    if looks_utf16(data):
+        raise AnswerFileError(
+            f"{name} is UTF-16 text without a byte-order mark. Save it as plain text in UTF-8 "
+            "(in Word: Save As > Plain Text > Unicode (UTF-8))."
         )
     try:
         return decode(data)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import stat
 import struct
 import zipfile
 import zlib
@@ -47,6 +48,7 @@ from .scripts import (
 _BOMB_MIN_BYTES = 1_000_000
 # System and editor litter, skipped silently ("~$..." are Word's lock files).
 _LITTER = {"__macosx", "thumbs.db", "desktop.ini"}
+_LINK = "a symbolic link, not a file: links are never followed; copy the file itself in"
 
 
 @dataclass
@@ -113,13 +115,20 @@ class Collector:
 
 def read_folder(root: Path, limits: Limits) -> Ingested:
     found: list[tuple[str, Path]] = []
-    for dirpath, dirnames, filenames in os.walk(root):
+    links: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(root):  # links to folders are never walked into
         dirnames[:] = [d for d in dirnames if not _is_litter(d)]
-        for name in filenames:
+        for name in [*filenames, *dirnames]:
             path = Path(dirpath, name)
-            if not _is_litter(name) and path.is_file():  # no sockets or pipes
+            if _is_litter(name):
+                continue
+            if path.is_symlink():
+                links.append(path.relative_to(root).as_posix())
+            elif name in filenames and path.is_file():  # no sockets or pipes
                 found.append((path.relative_to(root).as_posix(), path))
     batch = Collector(limits=limits)
+    for rel in sorted(links):
+        batch.reject(f"{root.name}/{rel}", _LINK)
     for rel, path in sorted(found):
         source = f"{root.name}/{rel}"
         reason = _not_a_script(rel, "folders")
@@ -159,7 +168,7 @@ def read_zip(fileobj: IO[bytes], name: str, limits: Limits) -> Ingested:
             if info.is_dir() or any(_is_litter(part) for part in rel.split("/")):
                 continue
             source = f"{name}:{rel}"
-            reason = _not_a_script(rel, "archives")
+            reason = _LINK if _is_link(info) else _not_a_script(rel, "archives")
             if reason:
                 batch.reject(source, reason)
                 continue
@@ -255,6 +264,11 @@ def _unsafe(name: str) -> bool:
     if name.startswith(("/", "\\")) or re.match(r"[A-Za-z]:", name):
         return True
     return ".." in re.split(r"[/\\]", name)
+
+
+def _is_link(info: zipfile.ZipInfo) -> bool:
+    """A symbolic link stored in a zip (by Unix zip tools): its content is the path it points to."""
+    return stat.S_ISLNK(info.external_attr >> 16)
 
 
 def _is_litter(part: str) -> bool:

@@ -80,7 +80,14 @@ def _scan_cell(text: str, i: int, stops: re.Pattern) -> Cell:
 
 def delimiter(text: str) -> str:
     """The separator that splits the header into the most cells (a comma on a tie)."""
-    return max((",", ";", "\t"), key=lambda d: len(scan(text, d, limit=1)[0].cells))
+
+    def cells(delim: str) -> int:
+        try:
+            return sum(len(r.cells) for r in scan(text, delim, limit=1))
+        except ValueError:  # a quote never closed: reading the whole file says so
+            return 0
+
+    return max((",", ";", "\t"), key=cells)
 
 
 def _cell_text(value: str, cell: Cell | None, delim: str) -> str:

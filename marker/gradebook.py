@@ -68,7 +68,7 @@ _CLASSROOM_LABELS = {"date", "due date", "points possible", "points", "class ave
 
 def _decode(data: bytes, name: str) -> tuple[str, bool]:
     """The text of a CSV upload and whether it began with a UTF-8 byte-order mark."""
-    if not data.strip():
+    if not data.removeprefix(codecs.BOM_UTF8).strip():  # a byte-order mark alone is empty too
         raise GradebookError(f"{capitalise(name)} is empty. Export it again from the platform.")
     if data.startswith(b"PK\x03\x04"):
         raise GradebookError(

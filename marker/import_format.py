@@ -25,6 +25,7 @@ from pydantic import (
 
 from .errors import RubricError, RubricErrors
 from .rubric import QuestionId, Slug, _node_line, _parse_yaml, band_problems, read_text
+from .yaml_errors import shown_value
 
 
 class _Import(BaseModel):
@@ -47,11 +48,11 @@ def parse_band(value: Any) -> Any:
             return (int(value), int(value))
         found = _BAND.match(value)
         if not found:
-            raise ValueError(f'write a band as low-high, e.g. "5-8" or [5, 8]; got {value!r}')
+            raise ValueError(f'write a band as low-high, e.g. "5-8" or [5, 8]; got {shown_value(value)}')
         return (int(found.group(1)), int(found.group(2)))
     if isinstance(value, list | tuple) and len(value) == 2:
         return tuple(value)
-    raise ValueError(f'write a band as low-high, e.g. "5-8" or [5, 8]; got {value!r}')
+    raise ValueError(f'write a band as low-high, e.g. "5-8" or [5, 8]; got {shown_value(value)}')
 
 
 class ModelAnswerSpec(_Import):
@@ -234,7 +235,7 @@ def is_import_file(path: str | Path) -> bool:
     """Whether a YAML file is in the import format (rather than a full rubric)."""
     try:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError):
         return False
     items = data if isinstance(data, list) else [data]
     # A full rubric always has a schema_version; a question of the import format never does.

@@ -35,7 +35,17 @@ _NO_PDF_TEXT = "no text found: the PDF has neither a text layer nor a scanned pa
 _MIN_SCAN_SIDE = 32
 _PDF_LOCKED = "the PDF is password-protected; save a copy without a password"
 _NOT_DOCX = "corrupt or not a Word document"
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_DOCX_BLOCK_TAGS = frozenset({_W + "p", _W + "tc"})
+# An 8,000-word essay has a few hundred paragraphs and some 50,000 XML elements in all its parts.
+_MAX_DOCX_BLOCKS = 20_000
+_MAX_DOCX_ELEMENTS = 1_000_000
+# Far beyond any script's PDF (see _page_texts), and reached in seconds at most.
+_MAX_PDF_PAGES = 200
+_MAX_PDF_CONTENT = 1_000_000
+_MAX_PDF_OPERATIONS = 150_000
 _NOT_PDF = "corrupt or not a PDF"
+_UTF16_NO_BOM = "UTF-16 text without a byte-order mark; save it as UTF-8"
 
 
 @dataclass(frozen=True)
@@ -100,6 +110,8 @@ def read_script(name: str, data: bytes, limits: Limits = DEFAULT_LIMITS) -> Scri
         if not text:
             raise AnswerFileError("no text found in the Word document")
     else:
+        if looks_utf16(data):
+            raise AnswerFileError(_UTF16_NO_BOM)
         try:
             text = tidy(decode(data))
         except UnicodeDecodeError as exc:
@@ -128,27 +140,81 @@ def decode(data: bytes) -> str:
 def _docx_text(data: bytes) -> str:
     """Paragraphs and table cells, in document order, separated by blank lines."""
     import docx
-    from docx.table import Table
+    from docx.table import Table, _Cell
 
     def blocks(container) -> list[str]:
         out: list[str] = []
         for item in container.iter_inner_content():
             if isinstance(item, Table):
-                seen = set()  # a merged cell appears once per grid column it spans
-                for row in item.rows:
-                    for cell in row.cells:
-                        if cell._tc not in seen:
-                            seen.add(cell._tc)
-                            out += blocks(cell)
+                # Each cell once, as it is in the file: python-docx's row.cells repeats a cell for
+                # every grid column it spans and walks up to the top of a vertical merge, which a
+                # hostile span of a billion columns or thousands of merged rows turns into a hang.
+                for tr in item._tbl.tr_lst:
+                    out += [t for tc in tr.tc_lst if tc.vMerge != "continue" for t in blocks(_Cell(tc, item))]
             elif item.text.strip():
                 out.append(item.text.strip())
         return out
 
     check_packed(data, "Word document")
+    check_docx_parts(data)
     try:
         return "\n\n".join(blocks(docx.Document(io.BytesIO(data))))
     except Exception:  # a parser of untrusted files raises almost anything
         raise AnswerFileError(_NOT_DOCX) from None
+
+
+class _CountElements:
+    """An lxml parser target that only counts elements (no tree is built)."""
+
+    def __init__(self) -> None:
+        self.elements = self.blocks = 0
+
+    def start(self, tag: str, attrib: dict) -> None:
+        self.elements += 1
+        if tag in _DOCX_BLOCK_TAGS:
+            self.blocks += 1
+
+    def close(self) -> None:
+        return None
+
+    def too_many(self) -> bool:
+        return self.elements > _MAX_DOCX_ELEMENTS or self.blocks > _MAX_DOCX_BLOCKS
+
+
+def check_docx_parts(data: bytes) -> None:
+    """Refuse a Word document whose XML is far beyond any essay's, before python-docx parses it.
+
+    python-docx builds a tree of every XML part and spends about 0.1 ms on each paragraph: 10 MB
+    of empty paragraphs (50 KB zipped) took over two minutes. The parts are counted with a
+    streaming parser first (no tree, entities never resolved, nothing fetched).
+    """
+    from lxml import etree
+
+    counted = _CountElements()
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as packed:
+            for info in packed.infolist():
+                if not info.filename.lower().endswith((".xml", ".rels")):
+                    continue
+                parser = etree.XMLParser(target=counted, resolve_entities=False, no_network=True)
+                with packed.open(info) as part:
+                    while not counted.too_many() and (chunk := part.read(1 << 16)):
+                        parser.feed(chunk)
+                if counted.too_many():
+                    break
+                parser.close()
+    except Exception:  # not a zip, damaged, or not XML: python-docx reports it as corrupt
+        return
+    if counted.blocks > _MAX_DOCX_BLOCKS:
+        raise AnswerFileError(
+            f"the Word document has more than {_MAX_DOCX_BLOCKS:,} paragraphs and table cells, far more "
+            "than any script: give each student's script its own document"
+        )
+    if counted.elements > _MAX_DOCX_ELEMENTS:
+        raise AnswerFileError(
+            f"the Word document's XML has more than {_MAX_DOCX_ELEMENTS:,} elements, far more than any "
+            "script's: save it again from Word, or as plain text"
+        )
 
 
 def _pdf(data: bytes, limits: Limits) -> ScriptText:
@@ -159,7 +225,7 @@ def _pdf(data: bytes, limits: Limits) -> ScriptText:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not _unlock(reader):
             raise AnswerFileError(_PDF_LOCKED)
-        pages = [(page.extract_text() or "").strip() for page in reader.pages]
+        pages = _page_texts(reader)
         # Pages with no text but pictures, counted before a single picture is decoded.
         blank = [i for i, text in enumerate(pages) if not text and reader.pages[i].images.keys()]
         _check_scan_count(len(blank), limits)
@@ -182,6 +248,92 @@ def _pdf(data: bytes, limits: Limits) -> ScriptText:
     for i, images in scans.items():
         pages[i] = "\n\n".join(t for t in (next(texts) for _ in images) if t)
     return ScriptText(tidy("\n\n".join(p for p in pages if p)), read.confidence, read.doubtful)
+
+
+class _OverBudget(BaseException):
+    """Raised from inside pypdf's text extraction when a PDF asks for too much work.
+
+    A BaseException, because pypdf catches every Exception raised while it reads a form."""
+
+
+def _page_texts(reader) -> list[str]:
+    """Each page's text layer, within a fixed amount of work.
+
+    pypdf reads drawing instructions at some 10,000 a second here: a 2 KB PDF whose page
+    unpacks to 1 MB of them took 15 s on a busy machine. A script is refused past 200 pages, 1 MB of
+    instructions in its pages and forms, or 150,000 instructions read (a form drawn again
+    counts its size again). A 36-page typeset manual of 70,000 characters, more than the
+    longest answer, has 280 KB and 13,000 of them.
+    """
+    if len(reader.pages) > _MAX_PDF_PAGES:
+        raise AnswerFileError(
+            f"the PDF has {len(reader.pages):,} pages; a script is read up to {_MAX_PDF_PAGES} pages: "
+            "give each student's script its own PDF"
+        )
+    seen: set[int] = set()
+    sizes = [_content_size(page, seen) for page in reader.pages]
+    largest_form = max((size for size, _form in sizes), default=0)
+    total = sum(size + form for size, form in sizes)
+    if total > _MAX_PDF_CONTENT:
+        raise AnswerFileError(_pdf_too_much(f"{size_text(total)} of drawing instructions"))
+    work = 0
+
+    def count(operator: bytes, *_args) -> None:
+        nonlocal work
+        work += 1 + (largest_form // 4 if operator == b"Do" else 0)
+        if work > _MAX_PDF_OPERATIONS:
+            raise _OverBudget
+
+    try:
+        return [(page.extract_text(visitor_operand_before=count) or "").strip() for page in reader.pages]
+    except _OverBudget:
+        raise AnswerFileError(_pdf_too_much(f"over {_MAX_PDF_OPERATIONS:,} drawing instructions")) from None
+
+
+def _pdf_too_much(what: str) -> str:
+    return (
+        f"the PDF's pages hold {what}, far more than a script's text needs (the limit is "
+        f"{size_text(_MAX_PDF_CONTENT)}): print it to PDF again, or save it as a Word document"
+    )
+
+
+def _content_size(page, seen: set) -> tuple[int, int]:
+    """Bytes of drawing instructions of a page's content and of the forms it may draw (each form
+    counted once per file, however many pages use it). What cannot be read counts 0: pypdf's
+    own reading then decides whether the file is damaged."""
+    contents = _resolved(page, "/Contents")
+    own = sum(map(_stream_size, contents if isinstance(contents, list) else [contents]))
+    forms, todo, depth = 0, [_resolved(page, "/Resources")], 0
+    while todo and depth < 8:  # forms inside forms: a few levels at most in real files
+        resources, todo, depth = todo, [], depth + 1
+        for res in resources:
+            xobjects = _resolved(res, "/XObject")
+            for ref in xobjects.values() if hasattr(xobjects, "values") else []:
+                key = (ref.idnum, ref.generation) if hasattr(ref, "idnum") else id(ref)
+                form = _resolved(ref)
+                if key in seen or not hasattr(form, "get") or form.get("/Subtype") != "/Form":
+                    continue
+                seen.add(key)
+                forms += _stream_size(form)
+                todo.append(_resolved(form, "/Resources"))
+    return own, forms
+
+
+def _resolved(obj, key: str | None = None):
+    """``obj[key]`` (or ``obj``) with indirect references followed; None if it is not there."""
+    try:
+        if key is not None:
+            obj = obj.get(key) if obj is not None else None
+        return obj.get_object() if obj is not None else None
+    except Exception:  # a damaged reference
+        return None
+
+
+def _stream_size(obj) -> int:
+    try:
+        return len(obj.get_object().get_data()) if obj is not None else 0
+    except Exception:  # not a stream, or one that cannot be unpacked
+        return 0
 
 
 def _check_scan_count(n: int, limits: Limits) -> None:
@@ -244,8 +396,21 @@ def check_packed(data: bytes, what: str) -> None:
         )
 
 
+def looks_utf16(data: bytes) -> bool:
+    """UTF-16 without a byte-order mark: a NUL in every other byte of English text.
+
+    >>> looks_utf16("Rapallo".encode("utf-16-le")), looks_utf16(b"Rapallo")
+    (True, False)
+    """
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return False
+    head = data[:4096]
+    return len(head) >= 4 and max(head[0::2].count(0), head[1::2].count(0)) > len(head) // 4
+
+
 def tidy(text: str) -> str:
-    return text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    """Line endings as ``\\n``, NUL characters dropped (never part of an answer), ends stripped."""
+    return text.replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
 def size_text(n: int) -> str:

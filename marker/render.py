@@ -14,6 +14,27 @@ if TYPE_CHECKING:  # Feedback.to_text() imports this module when called
     from .feedback import Feedback
     from .placement import CriterionResult
 
+#: Characters that change the direction of the text after them (embeddings, overrides, isolates).
+#: In a student's answer they could make the page show words in another order than the one
+#: marked, or spill into what follows ("Trojan Source"): they are shown as visible codes instead.
+BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+_BIDI_SHOWN = {ord(c): f"[U+{ord(c):04X}]" for c in BIDI_CONTROLS}
+
+
+def visible_controls(text: str) -> str:
+    """``text`` with each direction control replaced by its code, so that it shows and does nothing.
+
+    >>> visible_controls("marked \u202edrawkcab\u202c here")
+    'marked [U+202E]drawkcab[U+202C] here'
+    """
+    return text.translate(_BIDI_SHOWN)
+
+
+def escape(text: str) -> str:
+    """A student's text for HTML: every character escaped, direction controls shown as codes."""
+    return html.escape(visible_controls(text), quote=True)
+
+
 STATUS_STYLE = {
     # background, underline (a second cue besides colour), symbol shown in the label
     "credited": ("#d8f3dc", "solid", "\u2713"),
@@ -60,7 +81,7 @@ def highlight_html(text: str, feedback: Feedback) -> str:
     parts: list[str] = []
     for a, b in zip(cuts, cuts[1:], strict=False):
         covering = [m for m in marks if m.start <= a and b <= m.end]
-        chunk = html.escape(text[a:b]).replace("\n", "<br>")
+        chunk = escape(text[a:b]).replace("\n", "<br>")
         if covering:
             kind = (
                 "error"
@@ -68,7 +89,7 @@ def highlight_html(text: str, feedback: Feedback) -> str:
                 else ("credited" if any(m.kind == "credited" for m in covering) else "partial")
             )
             bg, line, _ = STATUS_STYLE[kind]
-            title = html.escape(" | ".join(dict.fromkeys(m.title for m in covering)), quote=True)
+            title = escape(" | ".join(dict.fromkeys(m.title for m in covering)))
             chunk = (
                 f'<span class="marker-{kind}" title="{title}" style="background:{bg};'
                 f'text-decoration:underline {line};text-underline-offset:3px">{chunk}</span>'
@@ -117,7 +138,7 @@ def checklist_html(feedback: Feedback) -> str:
             f'<td style="{cell}">{number}</td>'
             f'<td style="{cell};background:{background};white-space:nowrap">{CHECK_TEXT.get(point.status, "")}</td>'
             f'<td style="{cell}">{html.escape(point.label)}</td>'
-            f'<td style="{cell}">{html.escape(words)}</td></tr>'
+            f'<td style="{cell}">{escape(words)}</td></tr>'
         )
     return (
         '<table class="marker-checklist" style="width:100%;border-collapse:collapse;font-size:0.95em">'
@@ -185,7 +206,7 @@ def role_strip_html(text: str, feedback: Feedback) -> str:
         gap = "margin-left:10px;" if last_para is not None and s.paragraph != last_para else ""
         last_para = s.paragraph
         muted = "opacity:0.45;" if not s.counts or s.filler else ""
-        tip = html.escape(f"{name}: {text[s.start : s.end]}", quote=True)
+        tip = escape(f"{name}: {text[s.start : s.end]}")
         blocks.append(
             f'<span title="{tip}" style="display:inline-block;min-width:22px;padding:2px 4px;margin:1px;{gap}{muted}'
             f'background:{colour};border:1px solid #adb5bd;border-radius:3px;text-align:center;font-size:12px">'
@@ -298,5 +319,5 @@ def criterion_value(criterion: CriterionResult) -> str:
 
 
 def _clip(text: str, n: int = 110) -> str:
-    text = " ".join(text.split())
+    text = " ".join(visible_controls(text).split())
     return text if len(text) <= n else text[: n - 1].rstrip() + "\u2026"

@@ -18,7 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import RubricError, RubricErrors
-from .yaml_errors import yaml_problem
+from .yaml_errors import MAX_OPEN_BRACKETS, open_brackets, reader_problem, shown_value, yaml_problem
 
 SCHEMA_VERSION = 1
 
@@ -454,11 +454,26 @@ def _read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
 
 
 def _parse_yaml(text: str, source: str) -> tuple[Any, yaml.Node | None]:
+    if open_brackets(text) > MAX_OPEN_BRACKETS:
+        raise RubricErrors(
+            [
+                RubricError(
+                    source, f"not valid YAML: more than {MAX_OPEN_BRACKETS} brackets [ or {{ open at once"
+                )
+            ]
+        )
     try:
         return yaml.safe_load(text), yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         line, reason = yaml_problem(text, exc)
         raise RubricErrors([RubricError(source, f"not valid YAML: {reason}", line=line)]) from None
+    except yaml.YAMLError as exc:  # a control character (NUL, BEL...): the reader says where
+        line, reason = reader_problem(text, exc)
+        raise RubricErrors([RubricError(source, f"not valid YAML: {reason}", line=line)]) from None
+    except RecursionError:  # PyYAML builds nested lists and mappings by recursion
+        raise RubricErrors(
+            [RubricError(source, "not valid YAML: lists or mappings nested too deeply (hundreds of levels)")]
+        ) from None
 
 
 def _validate(model: type[BaseModel], data: Any, node: yaml.Node | None, source: str) -> Any:
@@ -477,9 +492,7 @@ def _validate(model: type[BaseModel], data: Any, node: yaml.Node | None, source:
                 loc = loc + problem.loc
             field = ".".join(str(p) for p in loc)
             if err["type"] == "literal_error" and loc == ("schema_version",):
-                reason = (
-                    f"unsupported schema_version {data.get('schema_version')!r}; expected {SCHEMA_VERSION}"
-                )
+                reason = f"unsupported schema_version {shown_value(data.get('schema_version'))}; expected {SCHEMA_VERSION}"
             else:
                 reason = err["msg"].removeprefix("Value error, ")
             errors.append(RubricError(source, reason, line=_node_line(node, loc), field=field or None))

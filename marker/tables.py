@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 from .errors import MAX_ANSWER_CHARS, AnswerFileError, MarkerError, ScriptsError
-from .readers import check_packed, decode, overlong, size_text, tidy
+from .readers import check_packed, decode, looks_utf16, overlong, size_text, tidy
 from .scripts import DEFAULT_LIMITS, Limits, Rejected, Script, text_sha
 
 #: The columns a table may have (any others are ignored).
@@ -241,16 +241,20 @@ def _scan_rows(
         )
     column = _header(display, header, require)
     first_row: dict[tuple[str, str | None], int] = {}
-    for n, cells in enumerate(rows, start=2):
+    for n, row in enumerate(rows, start=2):
         if n - 1 > limits.max_table_rows:
-            too_many = f"more than {limits.max_table_rows:,} rows, the limit for one table; split it into smaller files"
+            too_many = (
+                f"more than {limits.max_table_rows:,} rows (blank rows before the last one used count too), "
+                "the limit for one table; split it into smaller files"
+            )
             raise ScriptsError(display, [(None, too_many)])
-        if not any(_text(c).strip() for c in cells):
+        # Only the cells of the columns read are kept, however wide the file is.
+        cells = {name: row[i] if i < len(row) else None for name, i in column.items()}
+        if not any(_text(c).strip() for c in cells.values()):
             continue
 
-        def get(col: str, cells: list[object] = cells) -> object:
-            i = column.get(col)
-            return cells[i] if i is not None and i < len(cells) else None
+        def get(col: str, cells: dict[str, object] = cells) -> object:
+            return cells.get(col)
 
         answer = tidy(_text(get("answer")))
         script_id = _text(get("script_id")).strip() or f"row-{n}"
@@ -303,6 +307,8 @@ def _header(display: str, header: list[object], require: tuple[str, ...]) -> dic
 
 
 def _csv_rows(display: str, data: bytes) -> Iterator[list[object]]:
+    if looks_utf16(data):
+        raise ScriptsError(display, [(None, "UTF-16 text without a byte-order mark; save it as 'CSV UTF-8'")])
     try:
         text, bad_byte = decode(data), None
     except UnicodeDecodeError as exc:
@@ -350,8 +356,15 @@ def _delimiter(header: str) -> str:
 def _csv_reader_rows(
     display: str, lines: Iterable[str], delimiter: str, bad_byte: int | None
 ) -> Iterator[list[object]]:
-    reader = csv.reader(lines, delimiter=delimiter)
-    n = 0
+    n = 0  # records read
+
+    def checked(lines: Iterable[str] = lines) -> Iterator[str]:
+        for line in lines:
+            if line.count(delimiter) > MAX_CSV_SEPARATORS:
+                raise ScriptsError(display, [(n + 1, _too_wide(delimiter))])
+            yield line
+
+    reader = csv.reader(checked(), delimiter=delimiter)
     try:
         for row in reader:
             n += 1
@@ -367,7 +380,22 @@ def _csv_reader_rows(
         raise ScriptsError(display, [(None, _NOT_UTF8_CSV.format(byte=bad_byte))])
 
 
+#: One line of a CSV with more separators than this is not a table of scripts (a spreadsheet has
+#: at most 16,384 columns; an essay's commas in a quoted answer stay far below it).
+MAX_CSV_SEPARATORS = 100_000
+
+
+def _too_wide(delimiter: str) -> str:
+    name = {",": "commas", ";": "semicolons", "\t": "tabs"}[delimiter]
+    return (
+        f"this line has more than {MAX_CSV_SEPARATORS:,} {name} between cells: a table of scripts needs "
+        f"only its columns ({', '.join(COLUMNS)}); save the sheet again as CSV UTF-8 without the empty columns"
+    )
+
+
 def _xlsx_rows(display: str, data: bytes) -> Iterator[list[object]]:
+    """The first sheet's rows, read as they are: a formula gives the value Excel saved with it
+    (never worked out here), and links to other workbooks are neither followed nor kept."""
     import openpyxl
 
     unreadable = "not a readable Excel workbook (.xlsx); save it again from Excel, or as CSV UTF-8"
@@ -378,14 +406,18 @@ def _xlsx_rows(display: str, data: bytes) -> Iterator[list[object]]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about styles and extensions it skips
-            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
     except Exception:  # a parser of untrusted files raises almost anything
         raise ScriptsError(display, [(None, unreadable)]) from None
     try:
         if not book.worksheets:
             raise ScriptsError(display, [(None, "the workbook has no sheet")])
         # Only the workbook's own errors arrive here: a reader's do not travel back into a generator.
-        for row in book.worksheets[0].iter_rows(values_only=True):
+        sheet = book.worksheets[0]
+        # The size a sheet declares is not trusted: "A1:XFD1048576" would pad every row to
+        # 16,384 cells. Without it a row is as long as its last cell.
+        sheet.reset_dimensions()
+        for row in sheet.iter_rows(values_only=True):
             yield list(row)
     except ScriptsError:
         raise

@@ -3,11 +3,16 @@
 PyYAML reports where it gave up, which for the commonest slip in a hand-edited rubric, a
 quote opened and never closed, is far from the slip: the value runs on to the next quote
 mark or to the end of the file. :func:`yaml_problem` names the line where the quote opens.
+
+Hostile YAML is named too: a control character (:func:`reader_problem`), brackets nested
+hundreds deep (:func:`open_brackets`, checked before PyYAML's scanner, whose time grows with
+the square of the nesting), and values that are alias bombs (:func:`shown_value`).
 """
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import yaml
 
@@ -58,3 +63,53 @@ def _quote_running_into(text: str, line: int | None) -> yaml.Mark | None:
     if last is not None and line is not None and last.end_mark.line + 1 == line:
         return last.start_mark
     return None
+
+
+def reader_problem(text: str, exc: yaml.YAMLError) -> tuple[int | None, str]:
+    """The 1-based line of a character PyYAML's reader refused (a control character), and why.
+
+    >>> text = "id: q1\\nquestion: a\\x00b\\n"
+    >>> try:
+    ...     yaml.safe_load(text)
+    ... except yaml.YAMLError as exc:
+    ...     print(reader_problem(text, exc))
+    (2, 'the control character U+0000 is not allowed in YAML: delete it')
+    """
+    if isinstance(exc, yaml.reader.ReaderError) and isinstance(exc.character, int):
+        line = text.count("\n", 0, max(exc.position, 0)) + 1
+        return line, f"the control character U+{exc.character:04X} is not allowed in YAML: delete it"
+    return None, (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+_BRACKETS = re.compile(r"[\[\]{}]")
+#: Brackets opened and not yet closed, counted without regard to quotes; a rubric needs two or three.
+MAX_OPEN_BRACKETS = 100
+
+
+def open_brackets(text: str) -> int:
+    """The most ``[``/``{`` open at once (quotes not considered: an upper bound on the nesting).
+
+    PyYAML's scanner takes time in the square of the nesting: 5,000 "[" took 4 to 60 s.
+    """
+    depth = most = 0
+    for match in _BRACKETS.finditer(text):
+        depth = depth + 1 if match.group() in "[{" else max(depth - 1, 0)
+        most = max(most, depth)
+    return most
+
+
+def shown_value(value: Any, limit: int = 60) -> str:
+    """A value from a file, for a message: a short repr of a scalar, the kind of anything else.
+
+    A YAML alias can make a list hold itself, or a billion items in a few lines: repr() of
+    it never returns.
+
+    >>> shown_value("2"), shown_value([1, 2]), shown_value("x" * 100)[-6:]
+    ("'2'", 'a list of 2 items', 'xxxxx…')
+    """
+    if isinstance(value, list | tuple):
+        return f"a list of {len(value)} item{'s' if len(value) != 1 else ''}"
+    if isinstance(value, dict):
+        return "a mapping"
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
