@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import functools
 import json
 import shutil
 import sys
@@ -15,6 +14,7 @@ from typing import Annotated
 import typer
 
 from .answer_file import read_answer
+from .cli_common import DataDirOpt, friendly
 from .cli_data import data_app
 from .cli_jobs import jobs_app
 from .errors import MarkerError
@@ -33,20 +33,6 @@ app.add_typer(data_app, name="data")
 app.add_typer(jobs_app, name="jobs")
 
 
-def friendly(func):
-    """Show a MarkerError's message (never a traceback) and exit with status 2."""
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        try:
-            return func(*args, **kwargs)
-        except MarkerError as exc:
-            typer.echo(f"Error: {exc}", err=True)
-            raise typer.Exit(2) from None
-
-    return wrapper
-
-
 QuestionsArg = Annotated[
     Path | None,
     typer.Argument(
@@ -60,16 +46,6 @@ QuestionsOpt = Annotated[
         "--questions",
         metavar="FILE",
         help="A questions file in the import format; the shipped bank if left out.",
-    ),
-]
-DataDirOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--data-dir",
-        metavar="FOLDER",
-        help="The data folder (teachers' rubric versions, calibrations, drafts, batch jobs); "
-        "default $MARKER_DATA_DIR, else the per-user data folder.",
-        show_default=False,
     ),
 ]
 

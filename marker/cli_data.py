@@ -6,12 +6,12 @@ Registered under ``marker data`` by :mod:`marker.cli`; the work is done by :mod:
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from .cli_common import DataDirOpt, friendly
 from .errors import MarkerError
 from .help_format import Group, Typer
 
@@ -20,30 +20,6 @@ data_app = Typer(
     help="Carry drafts, rubric versions, calibrations and batch jobs to another machine (one file).",
     no_args_is_help=True,
 )
-
-DataDirOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--data-dir",
-        metavar="FOLDER",
-        help="The data folder; default $MARKER_DATA_DIR, else the per-user data folder.",
-        show_default=False,
-    ),
-]
-
-
-def _friendly(func):
-    """A MarkerError's message on stderr and exit status 2, never a traceback (as in marker.cli)."""
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        try:
-            return func(*args, **kwargs)
-        except MarkerError as exc:
-            typer.echo(f"Error: {exc}", err=True)
-            raise typer.Exit(2) from None
-
-    return wrapper
 
 
 def _folder(data_dir: Path | None) -> Path:
@@ -55,7 +31,7 @@ def _folder(data_dir: Path | None) -> Path:
 
 
 @data_app.command("export")
-@_friendly
+@friendly
 def export(
     file: Annotated[Path, typer.Argument(help="The file to write (a .zip).")],
     data_dir: DataDirOpt = None,
@@ -76,7 +52,7 @@ def export(
 
 
 @data_app.command("import")
-@_friendly
+@friendly
 def import_(
     file: Annotated[Path, typer.Argument(help="A file written by 'marker data export'.")],
     data_dir: DataDirOpt = None,

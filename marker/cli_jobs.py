@@ -10,7 +10,6 @@ job only means its scripts would be marked afresh. The output files a batch wrot
 
 from __future__ import annotations
 
-import functools
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,36 +17,14 @@ from typing import Annotated
 
 import typer
 
+from .cli_common import DataDirOpt, friendly
 from .errors import MarkerError
 from .help_format import Group, Typer
 from .jobstore import DB_NAME, JobStore, JobSummary
 
 jobs_app = Typer(cls=Group, invoke_without_command=True)
 
-DataDir = Annotated[
-    Path | None,
-    typer.Option(
-        "--data-dir",
-        metavar="FOLDER",
-        help="The data folder; default $MARKER_DATA_DIR, else the per-user data folder.",
-        show_default=False,
-    ),
-]
 Yes = Annotated[bool, typer.Option("--yes", "-y", help="Remove without asking.")]
-
-
-def _friendly(func):
-    """Show a MarkerError's message (never a traceback) and exit with status 2."""
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        try:
-            return func(*args, **kwargs)
-        except MarkerError as exc:
-            typer.echo(f"Error: {exc}", err=True)
-            raise typer.Exit(2) from None
-
-    return wrapper
 
 
 def _store(data_dir: Path | None) -> JobStore | None:
@@ -84,11 +61,11 @@ def _as_dict(s: JobSummary) -> dict:
 
 
 @jobs_app.callback()
-@_friendly
+@friendly
 def jobs(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-    data_dir: DataDir = None,
+    data_dir: DataDirOpt = None,
 ) -> None:
     """List the batch jobs kept in the data folder with their counts, and remove old ones."""
     if ctx.invoked_subcommand is None:
@@ -96,10 +73,10 @@ def jobs(
 
 
 @jobs_app.command("list")
-@_friendly
+@friendly
 def list_jobs(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-    data_dir: DataDir = None,
+    data_dir: DataDirOpt = None,
 ) -> None:
     """List the batch jobs, newest first (as 'marker jobs')."""
     store = _store(data_dir)
@@ -119,11 +96,11 @@ def list_jobs(
 
 
 @jobs_app.command("remove")
-@_friendly
+@friendly
 def remove(
     job_ids: Annotated[list[str], typer.Argument(help="Job ids (or the start of one), from 'marker jobs'.")],
     yes: Yes = False,
-    data_dir: DataDir = None,
+    data_dir: DataDirOpt = None,
 ) -> None:
     """Remove jobs and their stored results (running the same batch again marks it afresh)."""
     store = _store(data_dir)
@@ -133,7 +110,7 @@ def remove(
 
 
 @jobs_app.command("prune")
-@_friendly
+@friendly
 def prune(
     older_than: Annotated[
         float,
@@ -142,7 +119,7 @@ def prune(
         ),
     ],
     yes: Yes = False,
-    data_dir: DataDir = None,
+    data_dir: DataDirOpt = None,
 ) -> None:
     """Remove the jobs last run more than DAYS days ago, with their stored results."""
     if older_than < 0:
