@@ -35,6 +35,10 @@ marker, loaded, store = resources()
 bank = marker.bank
 
 st.title("Practise")
+# Streamlit's "running" figure and the bar above the page animate for as long as a run lasts:
+# measured with five pages waiting for their marks, that cost the browsers twice the CPU of
+# the waiting itself (on this page the wait is for the mark, shown as "Marking your answer").
+st.html("<style>[data-testid='stStatusWidget'],[data-testid='stDecoration']{display:none}</style>")
 for problem in loaded.problems:
     st.warning(f"A saved rubric could not be used and the shipped one is in use instead: {problem}")
 
@@ -104,12 +108,15 @@ if submitted:
     if not text.strip():
         st.warning("Write your answer first: an empty answer is not marked or saved.", icon=ICON["write"])
     else:
+        marking = st.empty()
+        marking.caption("Marking your answer\u2026")
         try:
             # A teacher's saved calibration of this question sets the mark (the summary says so).
             feedback = workspace().mark(qid, text)
         except MarkerError as exc:
-            st.error(str(exc))
+            marking.error(str(exc))
         else:
+            marking.empty()
             st.session_state["result"] = {
                 "question_id": qid,
                 "student": student,
@@ -118,12 +125,12 @@ if submitted:
             }
             if student:
                 try:
-                    store.add_draft(student, text, feedback)
+                    # The drafts read above and the one just saved (not all of them read again).
+                    drafts = [*drafts, store.add_draft(student, text, feedback)]
                     st.session_state[f"{answer_key}::owner"] = (student, text)
                     st.toast("Draft saved", icon=ICON["done"])
                 except StoreError as exc:
                     st.error(f"{exc} Your answer is still in the box above.")
-                drafts = store.drafts(student, qid)
             else:
                 st.info("Type your name or student id above to keep your drafts and see your progress.")
 
@@ -166,21 +173,25 @@ if drafts:
 
 attempted = bool(drafts) or bool(result)
 if attempted:
-    with st.expander("Model answers (open after your own attempt)"):
-        # One element for all of them: the expander's content is drawn even while it is closed.
+    # Drawn only while open (each Mark would otherwise send and draw every model answer again).
+    box = st.expander("Model answers (open after your own attempt)", key="model_answers", on_change="rerun")
+    if box.open:
         texts = []
         for answer in bank.answers_for(qid):
             level = f", level {answer.intended_level}" if answer.intended_level is not None else ""
             head = f"**{md(answer.name)}**: written for {answer.intended_mark}/{question.max_mark}{level}"
             note = f"  \n*{md(answer.note)}*" if answer.note else ""
             texts.append(f"{head}{note}\n\n{md(answer.text)}")
-        st.markdown("\n\n---\n\n".join(texts))
+        box.markdown("\n\n---\n\n".join(texts))
 
 if student:
-    everything = store.drafts(student)
-    others = [d for d in everything if d.question_id != qid]
-    if others:
-        with st.expander(f"All your drafts ({len(everything)})"):
+    # Every draft of every question is read only while this is open, not on every Mark.
+    box = st.expander("All your drafts", key="all_drafts", on_change="rerun")
+    everything = store.drafts(student) if box.open else []
+    if box.open and not everything:
+        box.caption("No drafts are saved under this name yet.")
+    if everything:
+        with box:
             rows = []
             for d in everything:
                 known = bank.questions.get(d.question_id)
