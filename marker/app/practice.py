@@ -153,7 +153,7 @@ elif drafts:
 
 if drafts:
     st.subheader("Your drafts of this question")
-    st.markdown(drafts_html([d.mark for d in drafts], question.max_mark), unsafe_allow_html=True)
+    st.html(drafts_html([d.mark for d in drafts], question.max_mark))
     st.caption(f"Your mark for each draft (out of {question.max_mark}), oldest first.")
     if len(drafts) >= 2:
         change = compare_drafts(drafts[-2].feedback, drafts[-1].feedback)
