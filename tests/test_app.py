@@ -68,6 +68,18 @@ def test_app_marking_shows_mark_and_highlighted_evidence(data):
     assert Store(data / "marker.sqlite3").drafts("Ada", "rapallo-significance")
 
 
+def test_app_marking_the_same_answer_again_reuses_its_marking(data):
+    """A second click on Mark (students click twice when the class marks at once) does not mark again."""
+    at = mark(practice(), ANSWER)
+    first = at.session_state["result"]["feedback"]
+    at.button(key="mark_button").click()
+    at.run()
+    assert at.session_state["result"]["feedback"] is first  # the same object: not marked again
+    assert len(Store(data / "marker.sqlite3").drafts("Ada", "rapallo-significance")) == 2  # still saved
+    at = mark(at, ANSWER + " Germany also gained a partner against the Treaty of Versailles.")
+    assert at.session_state["result"]["feedback"] is not first
+
+
 def test_app_empty_answer_is_refused_and_not_stored(data):
     at = mark(practice(), "   ")
     assert "empty answer is not marked or saved" in at.warning[0].value

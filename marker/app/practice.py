@@ -9,6 +9,7 @@ from marker.app.feedback_view import show_feedback
 from marker.app.shared import ICON, md, resources, warm_soon, workspace
 from marker.charts import drafts_html
 from marker.errors import MAX_ANSWER_CHARS, MarkerError
+from marker.feedback import Feedback
 from marker.render import compare_drafts
 from marker.store import StoreError
 
@@ -29,6 +30,25 @@ def restore_latest_draft(key: str, student: str, drafts: list) -> None:
         text = drafts[-1].text if drafts else ""
         st.session_state[key] = text
         st.session_state[owner_key] = (student, text)
+
+
+def mark_once(qid: str, version: str, text: str) -> Feedback:
+    """The answer's feedback, marked once for the same text, rubric and saved calibrations.
+
+    A second click on Mark while the first is being marked makes Streamlit stop that run as
+    soon as marking ends and run the page again for the new click; the feedback is kept before
+    anything is drawn, so that run shows it instead of marking the same answer again (under
+    load, students click twice).
+    """
+    ws = workspace()
+    key = (qid, version, ws.stamp, text)
+    last = st.session_state.get("marked::last")
+    if last is not None and last[0] == key:
+        return last[1]
+    # A teacher's saved calibration of this question sets the mark (the summary says so).
+    feedback = ws.mark(qid, text)
+    st.session_state["marked::last"] = (key, feedback)
+    return feedback
 
 
 marker, loaded, store = resources()
@@ -111,8 +131,7 @@ if submitted:
         marking = st.empty()
         marking.caption("Marking your answer\u2026")
         try:
-            # A teacher's saved calibration of this question sets the mark (the summary says so).
-            feedback = workspace().mark(qid, text)
+            feedback = mark_once(qid, question.version, text)
         except MarkerError as exc:
             marking.error(str(exc))
         else:
