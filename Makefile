@@ -44,6 +44,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/validate_levels.py
 	$(BIN)/python benchmarks/pupils.py
 	$(BIN)/python benchmarks/bench_batch.py --repeat 3
+	$(BIN)/python benchmarks/load.py
 	$(BIN)/python benchmarks/semeval.py
 	$(BIN)/python benchmarks/agreement.py
 

@@ -296,11 +296,18 @@ def find_chromium() -> str | None:
     return "/usr/bin/chromium" if os.access("/usr/bin/chromium", os.X_OK) else None
 
 
-async def open_session(browser, url: str, name: str, essay: str, timeout: float):
-    """A student's own browser context, with their name typed and their essay pasted."""
+async def open_session(
+    browser, url: str, name: str, essay: str, timeout: float, requests: list[str] | None = None
+):
+    """A student's own browser context, with their name typed and their essay pasted.
+
+    Every URL the context asks for (its pages and frames) is added to ``requests``.
+    """
     from playwright.async_api import expect
 
     context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+    if requests is not None:
+        context.on("request", lambda request: requests.append(request.url))
     page = await context.new_page()
     page.set_default_timeout(timeout * 1000)
     await page.goto(url, wait_until="domcontentloaded")
@@ -334,6 +341,7 @@ async def drive(url: str, n: int, timeout: float, chromium: str, pid: int | None
 
     texts = essays(n)
     names = [f"Student {i + 1:02d}" for i in range(n)]
+    requests: list[str] = []
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=chromium, args=BROWSER_ARGS)
         try:
@@ -341,14 +349,17 @@ async def drive(url: str, n: int, timeout: float, chromium: str, pid: int | None
             # Students arrive a few at a time; only the marking is timed, all at once.
             gate = asyncio.Semaphore(OPENING)
             opened = await asyncio.gather(
-                *(_opened(gate, browser, url, nm, tx, timeout) for nm, tx in zip(names, texts, strict=True))
+                *(
+                    _opened(gate, browser, url, nm, tx, timeout, requests)
+                    for nm, tx in zip(names, texts, strict=True)
+                )
             )
             await asyncio.sleep(1.0)  # let every page settle after its paste, as a student would
             load_before = os.getloadavg()
             at = time.time() * 1000 + 1500
             cpu0, bcpu0 = cpu_seconds(pid), browser_cpu_seconds(pid)
             results = await asyncio.gather(
-                *(_click(page, at, tx, timeout) for page, tx in zip(opened, texts, strict=True))
+                *(click_and_wait(page, at, tx, timeout) for page, tx in zip(opened, texts, strict=True))
             )
             cpu1, bcpu1 = cpu_seconds(pid), browser_cpu_seconds(pid)
             load_after = os.getloadavg()
@@ -360,19 +371,37 @@ async def drive(url: str, n: int, timeout: float, chromium: str, pid: int | None
     ]
     server_cpu = None if cpu0 is None or cpu1 is None else round(cpu1 - cpu0, 1)
     browser_cpu = None if bcpu0 is None or bcpu1 is None else round(bcpu1 - bcpu0, 1)
-    return summarise(n, sessions, (load_before, load_after), (server_cpu, browser_cpu))
+    rnd = summarise(n, sessions, (load_before, load_after), (server_cpu, browser_cpu))
+    if off := off_the_machine(requests):
+        rnd.errors.append(f"requests left this machine: {', '.join(off[:5])}")
+    return rnd
 
 
-async def _opened(gate: asyncio.Semaphore, browser, url: str, name: str, essay: str, timeout: float):
+def off_the_machine(urls: list[str]) -> list[str]:
+    """The URLs (web and websocket) whose host is not this machine."""
+    return sorted(
+        {
+            u
+            for u in urls
+            if urlsplit(u).scheme in ("http", "https", "ws", "wss")
+            and urlsplit(u).hostname not in LOCAL_HOSTS
+        }
+    )
+
+
+async def _opened(
+    gate: asyncio.Semaphore, browser, url: str, name: str, essay: str, timeout: float, requests
+):
     """A student's page, ready to mark, or why it could not be opened (a string)."""
     async with gate:
         try:
-            return (await open_session(browser, url, name, essay, max(timeout, 60)))[1]
+            return (await open_session(browser, url, name, essay, max(timeout, 60), requests))[1]
         except Exception as exc:  # a page that never opened is that student's error, not the run's
             return f"the page did not open: {str(exc).splitlines()[0]}"
 
 
-async def _click(page, at: float, essay: str, timeout: float) -> dict:
+async def click_and_wait(page, at: float, essay: str, timeout: float) -> dict:
+    """Click Mark at ``at`` (epoch ms) in the page and wait for its own feedback: seconds, mark, error."""
     if isinstance(page, str):
         return {"error": page}
     try:
