@@ -45,6 +45,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/pupils.py
 	$(BIN)/python benchmarks/bench_batch.py --repeat 3
 	$(BIN)/python benchmarks/bench_cohort.py
+	$(BIN)/python benchmarks/load.py
 	$(BIN)/python benchmarks/semeval.py
 	$(BIN)/python benchmarks/agreement.py
 

@@ -48,7 +48,7 @@ class Marker:
         m.mark("rapallo-significance", "The Treaty of Rapallo...").mark
 
     Safe to share between threads (the Streamlit app does): the pipeline and the matcher's
-    patterns are used under one lock.
+    patterns are used under one lock, held while answers are parsed (not while they are scored).
     """
 
     def __init__(self, bank: QuestionBank | None = None, nlp: Language | None = None):
@@ -146,11 +146,21 @@ class Marker:
         with self._lock:
             self._register(question)
             index = self.index(question, model_answers)
-            out: list[Feedback | None] = [None if t.strip() else empty_feedback(index) for t in texts]
-            todo = [i for i, t in enumerate(texts) if t.strip()]
-            docs = self.nlp.pipe((texts[i] for i in todo), batch_size=batch_size, n_process=n_process)
-            meanings = understand_many([texts[i] for i in todo], index) if index.scheme.short_answers else []
-            for k, (i, doc) in enumerate(zip(todo, docs, strict=True)):
+        out: list[Feedback | None] = [None if t.strip() else empty_feedback(index) for t in texts]
+        todo = [i for i, t in enumerate(texts) if t.strip()]
+        # The pipeline (with the matcher's patterns) is the only state marking shares, so the
+        # lock is held while it parses, one batch at a time; the stages after it (the encoder
+        # above all) run outside it, so that one answer is encoded while another thread's is
+        # parsed, and many threads marking at once wait for each other only to parse.
+        step = batch_size if n_process == 1 else max(1, len(todo))  # worker processes start once
+        for start in range(0, len(todo), step):
+            chunk = todo[start : start + step]
+            with self._lock:
+                docs = list(
+                    self.nlp.pipe((texts[i] for i in chunk), batch_size=batch_size, n_process=n_process)
+                )
+            meanings = understand_many([texts[i] for i in chunk], index) if index.scheme.short_answers else []
+            for k, (i, doc) in enumerate(zip(chunk, docs, strict=True)):
                 out[i] = self.mark_doc(index, doc, meanings[k] if meanings else None)
         return [fb for fb in out if fb is not None]
 

@@ -129,6 +129,12 @@ class Workspace:
             stamp.append(tuple((str(f), f.stat().st_mtime_ns) for f in files if f.is_file()))
         return tuple(stamp)
 
+    @property
+    def stamp(self) -> tuple:
+        """The :meth:`data_stamp` of what is in use: changes with every save taken in (here or by
+        another process, once :meth:`refresh` has run), so results marked before it can be told apart."""
+        return self._stamp
+
     def refresh(self) -> bool:
         """Take in what another process (the CLI, another app) saved since; True if anything changed.
 

@@ -63,9 +63,21 @@ def test_app_marking_shows_mark_and_highlighted_evidence(data):
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Mark"].endswith("/ 25") and int(metrics["Mark"].split("/")[0]) > 0
-    html = next(m.value for m in at.markdown if "marker-answer" in m.value)
+    html = next(h.value for h in at.html if "marker-answer" in h.value)
     assert 'class="marker-credited"' in html and "\u2713" in html
     assert Store(data / "marker.sqlite3").drafts("Ada", "rapallo-significance")
+
+
+def test_app_marking_the_same_answer_again_reuses_its_marking(data):
+    """A second click on Mark (students click twice when the class marks at once) does not mark again."""
+    at = mark(practice(), ANSWER)
+    first = at.session_state["result"]["feedback"]
+    at.button(key="mark_button").click()
+    at.run()
+    assert at.session_state["result"]["feedback"] is first  # the same object: not marked again
+    assert len(Store(data / "marker.sqlite3").drafts("Ada", "rapallo-significance")) == 2  # still saved
+    at = mark(at, ANSWER + " Germany also gained a partner against the Treaty of Versailles.")
+    assert at.session_state["result"]["feedback"] is not first
 
 
 def test_app_empty_answer_is_refused_and_not_stored(data):
@@ -77,7 +89,7 @@ def test_app_empty_answer_is_refused_and_not_stored(data):
 
 def test_app_script_in_answer_is_shown_as_text(data):
     at = mark(practice(), ANSWER + " <script>alert('x')</script> <b>bold</b>")
-    html = next(m.value for m in at.markdown if "marker-answer" in m.value)
+    html = next(h.value for h in at.html if "marker-answer" in h.value)
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html and "<script>" not in html
     assert "&lt;b&gt;bold&lt;/b&gt;" in html
 
@@ -96,6 +108,20 @@ def test_app_drafts_persist_across_runs_and_show_progress(data):
     assert not any("Your drafts of this question" in s.value for s in other.subheader)
 
 
+def test_app_model_answers_are_drawn_only_once_opened(data):
+    at = mark(practice(), ANSWER)
+    expander = next(e for e in at.expander if e.label.startswith("Model answers"))
+    assert not expander.markdown  # closed: nothing of them is sent on each Mark
+    at.session_state["model_answers"] = True  # the student opens it
+    at.run()
+    expander = next(e for e in at.expander if e.label.startswith("Model answers"))
+    shown = " ".join(m.value for m in expander.markdown)
+    from marker.bank import QuestionBank
+
+    first = QuestionBank.load().answers_for("rapallo-significance")[0]
+    assert "written for" in shown and first.text.split()[0] in shown
+
+
 def test_app_draft_of_a_deleted_question_is_listed_not_fatal(data):
     from marker import mark as mark_answer
 
@@ -105,6 +131,9 @@ def test_app_draft_of_a_deleted_question_is_listed_not_fatal(data):
     store.add_draft("Ada", "old text", feedback)
     at = mark(practice(), ANSWER)
     assert not at.exception
+    assert not at.dataframe  # the list of all drafts is read only when opened
+    at.session_state["all_drafts"] = True  # the student opens "All your drafts"
+    at.run()
     tables = [df.value for df in at.dataframe]
     assert any("(no longer in the bank: a-deleted-question)" in str(t.to_dict()) for t in tables)
 
@@ -222,7 +251,7 @@ def test_app_feedback_details_read_cleanly(data):
     at = mark(practice(), slip)
     errors = [e.value for e in at.error]
     assert errors and all(e.count("1925") == 1 for e in errors), errors
-    checklist = next(m.value for m in at.markdown if "marker-checklist" in m.value)
+    checklist = next(h.value for h in at.html if "marker-checklist" in h.value)
     feedback = at.session_state["result"]["feedback"]
     assert checklist.count("<tr class=") == len(feedback.points)  # every row, no scrolling
     words = [html.escape(" ".join(p.evidence[0].text.split())) for p in feedback.points if p.evidence]

@@ -10,6 +10,7 @@ from marker.app.shared import ICON, md, resources, warm_soon, workspace
 from marker.app.student_access import student_gate
 from marker.charts import drafts_html
 from marker.errors import MAX_ANSWER_CHARS, MarkerError
+from marker.feedback import Feedback
 from marker.render import compare_drafts
 from marker.store import StoreError
 
@@ -32,10 +33,33 @@ def restore_latest_draft(key: str, student: str, drafts: list) -> None:
         st.session_state[owner_key] = (student, text)
 
 
+def mark_once(qid: str, version: str, text: str) -> Feedback:
+    """The answer's feedback, marked once for the same text, rubric and saved calibrations.
+
+    A second click on Mark while the first is being marked makes Streamlit stop that run as
+    soon as marking ends and run the page again for the new click; the feedback is kept before
+    anything is drawn, so that run shows it instead of marking the same answer again (under
+    load, students click twice).
+    """
+    ws = workspace()
+    key = (qid, version, ws.stamp, text)
+    last = st.session_state.get("marked::last")
+    if last is not None and last[0] == key:
+        return last[1]
+    # A teacher's saved calibration of this question sets the mark (the summary says so).
+    feedback = ws.mark(qid, text)
+    st.session_state["marked::last"] = (key, feedback)
+    return feedback
+
+
 marker, loaded, store = resources()
 bank = marker.bank
 
 st.title("Practise")
+# Streamlit's "running" figure and the bar above the page animate for as long as a run lasts:
+# measured with five pages waiting for their marks, that cost the browsers twice the CPU of
+# the waiting itself (on this page the wait is for the mark, shown as "Marking your answer").
+st.html("<style>[data-testid='stStatusWidget'],[data-testid='stDecoration']{display:none}</style>")
 for problem in loaded.problems:
     st.warning(f"A saved rubric could not be used and the shipped one is in use instead: {problem}")
 
@@ -107,12 +131,14 @@ if submitted:
     if not text.strip():
         st.warning("Write your answer first: an empty answer is not marked or saved.", icon=ICON["write"])
     else:
+        marking = st.empty()
+        marking.caption("Marking your answer\u2026")
         try:
-            # A teacher's saved calibration of this question sets the mark (the summary says so).
-            feedback = workspace().mark(qid, text)
+            feedback = mark_once(qid, question.version, text)
         except MarkerError as exc:
-            st.error(str(exc))
+            marking.error(str(exc))
         else:
+            marking.empty()
             st.session_state["result"] = {
                 "question_id": qid,
                 "student": student,
@@ -121,12 +147,12 @@ if submitted:
             }
             if student:
                 try:
-                    store.add_draft(student, text, feedback)
+                    # The drafts read above and the one just saved (not all of them read again).
+                    drafts = [*drafts, store.add_draft(student, text, feedback)]
                     st.session_state[f"{answer_key}::owner"] = (student, text)
                     st.toast("Draft saved", icon=ICON["done"])
                 except StoreError as exc:
                     st.error(f"{exc} Your answer is still in the box above.")
-                drafts = store.drafts(student, qid)
             else:
                 what = "Enter your code above" if typed else "Type your name or student id above"
                 st.info(f"{what} to keep your drafts and see your progress.")
@@ -150,7 +176,7 @@ elif drafts:
 
 if drafts:
     st.subheader("Your drafts of this question")
-    st.markdown(drafts_html([d.mark for d in drafts], question.max_mark), unsafe_allow_html=True)
+    st.html(drafts_html([d.mark for d in drafts], question.max_mark))
     st.caption(f"Your mark for each draft (out of {question.max_mark}), oldest first.")
     if len(drafts) >= 2:
         change = compare_drafts(drafts[-2].feedback, drafts[-1].feedback)
@@ -170,21 +196,25 @@ if drafts:
 
 attempted = bool(drafts) or bool(result)
 if attempted:
-    with st.expander("Model answers (open after your own attempt)"):
-        # One element for all of them: the expander's content is drawn even while it is closed.
+    # Drawn only while open (each Mark would otherwise send and draw every model answer again).
+    box = st.expander("Model answers (open after your own attempt)", key="model_answers", on_change="rerun")
+    if box.open:
         texts = []
         for answer in bank.answers_for(qid):
             level = f", level {answer.intended_level}" if answer.intended_level is not None else ""
             head = f"**{md(answer.name)}**: written for {answer.intended_mark}/{question.max_mark}{level}"
             note = f"  \n*{md(answer.note)}*" if answer.note else ""
             texts.append(f"{head}{note}\n\n{md(answer.text)}")
-        st.markdown("\n\n---\n\n".join(texts))
+        box.markdown("\n\n---\n\n".join(texts))
 
 if student:
-    everything = store.drafts(student)
-    others = [d for d in everything if d.question_id != qid]
-    if others:
-        with st.expander(f"All your drafts ({len(everything)})"):
+    # Every draft of every question is read only while this is open, not on every Mark.
+    box = st.expander("All your drafts", key="all_drafts", on_change="rerun")
+    everything = store.drafts(student) if box.open else []
+    if box.open and not everything:
+        box.caption("No drafts are saved under this name yet.")
+    if everything:
+        with box:
             rows = []
             for d in everything:
                 known = bank.questions.get(d.question_id)
