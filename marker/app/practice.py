@@ -57,8 +57,8 @@ bank = marker.bank
 
 st.title("Practise")
 # Streamlit's "running" figure and the bar above the page animate for as long as a run lasts:
-# measured with five pages waiting for their marks, that cost the browsers twice the CPU of
-# the waiting itself (on this page the wait is for the mark, shown as "Marking your answer").
+# hidden, five pages waiting ten seconds each for their marks used about a third of the CPU
+# (on this page the wait is for the mark, and the page says "Marking your answer" instead).
 st.html("<style>[data-testid='stStatusWidget'],[data-testid='stDecoration']{display:none}</style>")
 for problem in loaded.problems:
     st.warning(f"A saved rubric could not be used and the shipped one is in use instead: {problem}")
