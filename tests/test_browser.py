@@ -12,22 +12,17 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
+from tests.browser_harness import chromium_or_skip, load
+
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
-# Debian's chromium: Playwright cannot download its own browsers here.
-INSTALL_CHROMIUM = "apt-get install chromium fonts-dejavu-core"
 ANSWER = (
     "The Allied intervention had only a limited impact on the outcome of the Civil War. After the Treaty of "
     "Brest-Litovsk, signed in 1919, Britain landed troops at Murmansk and Archangel to reopen the Eastern Front.\n\n"
@@ -39,68 +34,16 @@ ANSWER = (
 )
 
 
-def _find_chromium() -> str | None:
-    if found := shutil.which("chromium"):
-        return found
-    return "/usr/bin/chromium" if os.access("/usr/bin/chromium", os.X_OK) else None
-
-
 @pytest.fixture(scope="module")
 def chromium() -> str:
-    """The browser's path; without one the tests skip, unless CI requires them (MARKER_REQUIRE_BROWSER=1)."""
-    path = _find_chromium()
-    if path is None:
-        reason = f"chromium is not installed; to run the browser tests, as root: {INSTALL_CHROMIUM}"
-        if os.environ.get("MARKER_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"MARKER_REQUIRE_BROWSER=1 but {reason}", pytrace=False)
-        pytest.skip(reason)
-    return path
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return chromium_or_skip("the browser tests")
 
 
 @pytest.fixture(scope="module")
 def app_url(chromium, tmp_path_factory):
-    port = _free_port()
-    env = {
-        **os.environ,
-        "MARKER_DATA_DIR": str(tmp_path_factory.mktemp("data")),
-        "STREAMLIT_SERVER_PORT": str(port),
-        "STREAMLIT_SERVER_ADDRESS": "127.0.0.1",
-        "STREAMLIT_SERVER_HEADLESS": "true",
-        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
-    }
-    env.pop("MARKER_TEACHER_PASSCODE", None)
-    log = (tmp_path_factory.mktemp("log") / "streamlit.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            assert proc.poll() is None, "streamlit exited before serving the app"
-            assert time.monotonic() < deadline, "streamlit did not start within 90 s"
-            time.sleep(0.5)
+    data, log = tmp_path_factory.mktemp("data"), tmp_path_factory.mktemp("log") / "streamlit.log"
+    with load.app_server(data, log) as (url, _pid):
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-        log.close()
 
 
 def _essay() -> str:
@@ -117,17 +60,6 @@ def _record_requests(page) -> list[str]:
     seen: list[str] = []
     page.on("request", lambda request: seen.append(request.url))
     return seen
-
-
-def _off_the_machine(urls: list[str]) -> list[str]:
-    local = {"127.0.0.1", "localhost"}
-    return sorted(
-        {
-            u
-            for u in urls
-            if urlsplit(u).scheme in ("http", "https", "ws", "wss") and urlsplit(u).hostname not in local
-        }
-    )
 
 
 def test_browser_marks_an_answer_and_saves_a_screenshot(chromium, app_url):
@@ -197,7 +129,7 @@ def test_browser_marks_an_answer_and_saves_a_screenshot(chromium, app_url):
         page.wait_for_timeout(1500)  # let the page settle
         page.screenshot(path=str(ARTIFACTS / "practice.png"))
         browser.close()
-    assert not _off_the_machine(requests), _off_the_machine(requests)
+    assert not load.off_the_machine(requests), load.off_the_machine(requests)
     assert any(urlsplit(u).hostname == "127.0.0.1" for u in requests)  # the recording saw the page
     assert (ARTIFACTS / "practice.png").stat().st_size > 20_000
 
@@ -239,5 +171,5 @@ def test_browser_batch_marks_an_uploaded_class_set(chromium, app_url, tmp_path):
         page.wait_for_timeout(2000)  # let the charts finish drawing
         page.screenshot(path=str(ARTIFACTS / "class-analytics.png"))
         browser.close()
-    assert not _off_the_machine(requests), _off_the_machine(requests)
+    assert not load.off_the_machine(requests), load.off_the_machine(requests)
     assert (ARTIFACTS / "class-analytics.png").stat().st_size > 20_000

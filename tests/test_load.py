@@ -14,37 +14,16 @@ a failure).
 from __future__ import annotations
 
 import asyncio
-import importlib.util
-import os
 import re
-import sys
-from pathlib import Path
 
 import pytest
 
-BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
-
-
-def _harness():
-    spec = importlib.util.spec_from_file_location("bench_load", BENCH / "load.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while it loads
-    spec.loader.exec_module(module)
-    return module
-
-
-load = _harness()
+from tests.browser_harness import chromium_or_skip, load
 
 
 @pytest.fixture(scope="module")
 def chromium() -> str:
-    path = load.find_chromium()
-    if path is None:
-        reason = "chromium is not installed; to run the load test, as root: apt-get install chromium"
-        if os.environ.get("MARKER_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"MARKER_REQUIRE_BROWSER=1 but {reason}", pytrace=False)
-        pytest.skip(reason)
-    return path
+    return chromium_or_skip("the load test")
 
 
 async def _come_back(url: str, chromium: str, names: list[str]) -> dict[str, dict]:
