@@ -101,16 +101,20 @@ def test_browser_marks_an_answer_and_saves_a_screenshot(chromium, app_url):
         # Click to feedback for a 600-word essay: the mark and the marked-up answer on the screen.
         # As a student would, click once the pasted text is in the box (the browser has drawn it).
         page.wait_for_timeout(1000)
-        started = time.monotonic()
-        page.get_by_role("button", name="Mark", exact=True).click()
+        # Timed inside the page, as the load benchmark does: from the click to the moment the mark
+        # and this essay, marked up, are in the page (Playwright's polling would add its own steps).
+        timing = page.evaluate(
+            load.CLICK_AND_WAIT, {"at": time.time() * 1000, "own": load.squeezed(essay), "limit": 60_000}
+        )
         metric = page.locator('[data-testid="stMetricValue"]').first
         try:
-            expect(metric).to_contain_text("/ 25", timeout=60_000)
+            assert "error" not in timing, timing
+            expect(metric).to_contain_text("/ 25")
             expect(page.locator(".marker-answer")).to_contain_text(essay[-40:])
         except AssertionError:
             page.screenshot(path=str(ARTIFACTS / "failure.png"), full_page=True)
             raise
-        seconds = time.monotonic() - started
+        seconds = timing["seconds"]
         print(
             f"\nclick-to-feedback for a {len(essay.split())}-word essay: {seconds:.2f} s"
             f" (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)"
