@@ -28,6 +28,8 @@ from .scripts import Script
 #: Below this many scripts the figures are reported as uncertain.
 FEW_SCRIPTS = 30
 BOOTSTRAP = 1000
+#: Words do not carry over between questions: a pooled calibrator has no text model, the shared features only.
+POOLED_OPTIONS = {"text_min": 10**9, "feature_names": POOLED_FEATURES}
 
 Progress = Callable[[int], None]
 
@@ -160,9 +162,57 @@ def fit_calibrations(
         for max_mark, idx in by_max.items():
             if len({scripts[i].question_id for i in idx}) < 2:
                 continue  # one question: its own calibrator says it all
-            # Words do not carry over between questions: no text model, the shared features only.
-            fit(f"*{max_mark}", "", max_mark, idx, text_min=10**9, feature_names=POOLED_FEATURES)
+            # A pooled calibrator is for questions it has not seen: used only if, on questions
+            # left out of its fitting, it agrees with the teachers better than the rubric alone.
+            check = pooled_transfer(scripts, feedbacks, idx, max_mark, min_scripts)
+            if check is not None and check[0] <= check[1]:
+                notes.append(
+                    f"No pooled calibration for questions out of {max_mark}: fitted on some questions, it "
+                    f"marked the others no closer to the teachers than the rubric alone (QWK {check[0]:.3f} "
+                    f"against {check[1]:.3f}, questions left out in turn), so unseen questions keep the "
+                    "rubric's marks."
+                )
+                continue
+            fit(f"*{max_mark}", "", max_mark, idx, **POOLED_OPTIONS)
     return cals, notes
+
+
+def pooled_transfer(
+    scripts: Sequence[Script], feedbacks: Sequence[Feedback], idx: list[int], max_mark: int, min_scripts: int
+) -> tuple[float, float] | None:
+    """How a pooled calibrator does on questions it was not fitted on, beside the rubric alone.
+
+    The questions are split into up to five folds; each fold is marked by a pooled calibrator
+    fitted on the others. Returns the QWK of those marks and of the rubric's own marks with the
+    teachers' on the same scripts, or None when there are too few questions or scripts to tell.
+    """
+    qids = sorted({scripts[i].question_id or "" for i in idx})
+    n_folds = min(5, len(qids))
+    if n_folds < 2:
+        return None
+    fold = {q: k % n_folds for k, q in enumerate(qids)}
+    human, calibrated, rubric = [], [], []
+    for k in range(n_folds):
+        fit_idx = [i for i in idx if fold[scripts[i].question_id or ""] != k]
+        held = [i for i in idx if fold[scripts[i].question_id or ""] == k]
+        try:
+            cal = fit_calibration(
+                "*",
+                "",
+                max_mark,
+                [feedbacks[i] for i in fit_idx],
+                [scripts[i].text for i in fit_idx],
+                [float(scripts[i].mark) for i in fit_idx],
+                min_scripts=min_scripts,
+                **POOLED_OPTIONS,
+            )
+        except CalibrationError:
+            return None
+        done = cal.apply([feedbacks[i] for i in held], [scripts[i].text for i in held])
+        human += [int(round(float(scripts[i].mark))) for i in held]
+        calibrated += [fb.mark for fb in done]
+        rubric += [feedbacks[i].mark for i in held]
+    return agreement(human, calibrated)["qwk"], agreement(human, rubric)["qwk"]
 
 
 def blank_fit_note(scripts: Sequence[Script]) -> str | None:

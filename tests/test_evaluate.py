@@ -264,3 +264,67 @@ def test_calibrate_cli_refuses_a_file_with_no_usable_row(data_env, tmp_path):
         and "row 3: unknown question id '4.2'" in result.output
     )
     assert not (data_env / "calibrations").exists()
+
+
+POOLED_QUESTIONS = """
+- id: circuit
+  question: "Why does bulb A stay lit when switch Y is opened?"
+  max_mark: 1
+  model_answers: ["Bulb A is still in a closed path with the battery."]
+- id: melting
+  question: "Why does ice melt on a warm day?"
+  max_mark: 1
+  model_answers: ["Heat from the warm air is transferred to the ice."]
+- id: magnet
+  question: "Why does the nail stick to the magnet?"
+  max_mark: 1
+  model_answers: ["The nail is made of iron, which is a magnetic material."]
+"""
+POOLED_ANSWERS = {
+    "circuit": (
+        [
+            "Bulb A is still in a closed path with the battery.",
+            "There is still a closed path through bulb A.",
+        ],
+        ["The switch is broken.", "Because it is a bulb."],
+    ),
+    "melting": (
+        ["Heat from the warm air goes into the ice.", "The warm air transfers heat to the ice."],
+        ["Ice is cold.", "Because water is wet."],
+    ),
+    "magnet": (
+        ["The nail is iron, a magnetic material.", "Iron is magnetic and the nail is made of it."],
+        ["The nail is sharp.", "Magnets are red."],
+    ),
+}
+
+
+def _pooled_scripts(teacher_agrees: bool):
+    from marker.scripts import Script, text_sha
+
+    out = []
+    for qid, (right, wrong) in POOLED_ANSWERS.items():
+        for k in range(3):  # the same answers by several students, as a class set has
+            for text, good in [(t, True) for t in right] + [(t, False) for t in wrong]:
+                mark = int(good) if teacher_agrees else int(not good)
+                sid = f"{qid}-{k}-{len(out)}"
+                out.append(Script(sid, "", text, qid, mark, f"row {sid}", text_sha(text)))
+    return out
+
+
+def test_a_pooled_calibration_is_used_only_if_it_marks_unseen_questions_better(tmp_path):
+    """Left-out questions decide: a teacher who marks like the rubric gets no pooled calibrator
+    (it could only add noise on a new question); one who marks against it gets one."""
+    from marker.engine import load_marker
+
+    path = tmp_path / "questions.yaml"
+    path.write_text(POOLED_QUESTIONS, encoding="utf-8")
+    marker = load_marker(path)
+    agreeing = _pooled_scripts(teacher_agrees=True)
+    cals, notes = fit_calibrations(marker, agreeing, min_scripts=2)
+    assert "*1" not in cals
+    assert any("No pooled calibration for questions out of 1" in n for n in notes), notes
+    opposed = _pooled_scripts(teacher_agrees=False)
+    cals, notes = fit_calibrations(marker, opposed, min_scripts=2)
+    assert "*1" in cals, notes
+    assert not any("No pooled calibration" in n for n in notes)
