@@ -11,7 +11,7 @@ from marker.app.student_access import student_gate
 from marker.charts import drafts_html
 from marker.errors import MAX_ANSWER_CHARS, MarkerError
 from marker.feedback import Feedback
-from marker.render import compare_drafts
+from marker.render import CAPTION, change_html, compare_drafts, heading_html
 from marker.store import StoreError
 
 
@@ -192,24 +192,14 @@ def show_result(qid: str, version: str, student: str, drafts: list, submitted: b
 
 def show_drafts(drafts: list, max_mark: int) -> None:
     """The marks of the student's drafts of this question, and what changed since the previous one."""
-    st.subheader("Your drafts of this question")
-    st.html(drafts_html([d.mark for d in drafts], max_mark))
-    st.caption(f"Your mark for each draft (out of {max_mark}), oldest first.")
+    body = [
+        heading_html("Your drafts of this question"),
+        drafts_html([d.mark for d in drafts], max_mark),
+        f'<div style="{CAPTION}">Your mark for each draft (out of {max_mark}), oldest first.</div>',
+    ]
     if len(drafts) >= 2:
-        change = compare_drafts(drafts[-2].feedback, drafts[-1].feedback)
-        lines = [f"**Since your previous draft:** mark {change.mark_change:+d}"]
-        for title, items in (
-            ("Points gained", change.gained),
-            ("Points now fully credited", change.improved),
-            ("Points lost", change.lost),
-            ("Dates corrected", change.facts_fixed),
-            ("New date slips", change.facts_new),
-        ):
-            if items:
-                lines.append(f"- {title}: " + "; ".join(md(i) for i in items))
-        if not any((change.gained, change.improved, change.lost, change.facts_fixed, change.facts_new)):
-            lines.append("- The same points as before: add one of the missing points to move the mark.")
-        st.markdown("\n".join(lines))
+        body.append(change_html(compare_drafts(drafts[-2].feedback, drafts[-1].feedback)))
+    st.html("".join(body))
 
 
 def show_model_answers(qid: str, max_mark: int) -> None:
