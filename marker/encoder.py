@@ -59,9 +59,20 @@ DIMENSION = 384
 #: when other processes share the cores (measured: a 30 x 384 x 1536 product took 13 times
 #: the CPU time with two OpenBLAS threads as with one); batch marking uses processes instead.
 BLAS_THREADS = 1
+#: Texts run through the network together. Small batches keep each step's arrays in the CPU's
+#: cache and pad little: measured on this project's 2-core machine, the sentences of a
+#: 600-word essay took 0.40 s of CPU in batches of 8 against 0.63 s in batches of 32.
+BATCH_SIZE = 8
+#: Word pieces per pass of the feed-forward step: its 1536-wide hidden layer and GELU stay in
+#: the cache for a block of this many rows (the GELU over a whole batch at once took twice
+#: as long, its dozen passes each reading the array from memory).
+FEED_FORWARD_ROWS = 64
 #: Abramowitz and Stegun 7.1.26: erf(x) = 1 - t (a1 + t (a2 + ...)) exp(-x^2), t = 1 / (1 + p x).
 _ERF_P = np.float32(0.3275911)
-_ERF_A = tuple(np.float32(a) for a in (1.061405429, -1.453152027, 1.421413741, -0.284496736, 0.254829592))
+#: Its coefficients a5 ... a1, halved (the GELU needs erfc / 2).
+_HALF_ERF_A = tuple(
+    np.float32(a / 2) for a in (1.061405429, -1.453152027, 1.421413741, -0.284496736, 0.254829592)
+)
 
 
 def find_model_zip(package: str = MODEL_PACKAGE) -> Path:
@@ -257,7 +268,7 @@ class Encoder:
         cache = Path(cache_dir) if cache_dir is not None else _default_cache_dir()
         return cls(read_model_files(zip_path, cache))
 
-    def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+    def encode(self, texts: Sequence[str], batch_size: int = BATCH_SIZE) -> np.ndarray:
         """Unit-length vectors of ``texts``, one row each, in the order given.
 
         The cosine of two texts is the dot product of their rows.
@@ -285,7 +296,7 @@ class Encoder:
                 )
         return out
 
-    def encode_tokens(self, texts: Sequence[str], batch_size: int = 32) -> list[TokenVectors]:
+    def encode_tokens(self, texts: Sequence[str], batch_size: int = BATCH_SIZE) -> list[TokenVectors]:
         """Each text's sentence vector and its word pieces' own unit vectors (the last layer).
 
         The sentence vectors are exactly :meth:`encode`'s. The word-piece vectors leave out
@@ -358,14 +369,23 @@ class Encoder:
         grid[slots] = x @ layer.qkv + layer.qkv_bias
         # (batch, width, 3 * dim) -> three (batch, heads, width, size) arrays.
         q, k, v = grid.reshape(batch, width, 3, heads, size).transpose(2, 0, 3, 1, 4)
-        scores = q @ k.transpose(0, 1, 3, 2) * np.float32(1.0 / np.sqrt(size)) + bias
+        scores = q @ k.transpose(0, 1, 3, 2)
+        scores *= np.float32(1.0 / np.sqrt(size))
+        scores += bias
         scores -= scores.max(-1, keepdims=True)
         np.exp(scores, out=scores)
         scores /= scores.sum(-1, keepdims=True)
         context = (scores @ v).transpose(0, 2, 1, 3).reshape(batch * width, dim)[slots]
         x = self._norm(context @ layer.attn_out + layer.attn_out_bias + x, layer.attn_norm)
-        hidden = x @ layer.inter + layer.inter_bias
-        return self._norm(gelu(hidden) @ layer.out + layer.out_bias + x, layer.out_norm)
+        out = np.empty_like(x)
+        for start in range(0, len(x), FEED_FORWARD_ROWS):
+            rows = slice(start, start + FEED_FORWARD_ROWS)
+            hidden = x[rows] @ layer.inter
+            hidden += layer.inter_bias
+            np.matmul(gelu(hidden), layer.out, out=out[rows])
+        out += layer.out_bias
+        out += x
+        return self._norm(out, layer.out_norm)
 
     def _norm(self, x: np.ndarray, weights: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
         mean = x.mean(-1, keepdims=True)
@@ -379,29 +399,31 @@ def gelu(x: np.ndarray) -> np.ndarray:
 
     The erf is Abramowitz and Stegun's 7.1.26 (absolute error under 1.5e-7) in numpy ufuncs,
     in place: measured on this project's 2-core machine, a third of the time of
-    ``scipy.special.erf`` and as close to the float64 GELU (4.2e-7 against 4.5e-7 at most).
-    It is the erf form, not the tanh approximation that other BERT ports use.
+    ``scipy.special.erf`` and as close to the float64 GELU (3.3e-7 against 4.5e-7 at most).
+    It is the erf form, not the tanh approximation that other BERT ports use. Written as
+    ``max(x, 0) - |x| erfc(|x| / sqrt 2) / 2``, which holds on both sides of zero, it needs
+    no choice by sign (40% less time than choosing).
 
     >>> [round(float(v), 4) for v in gelu(np.array([-1.0, 0.0, 1.0], dtype=np.float32))]
     [-0.1587, 0.0, 0.8413]
     """
-    half_erfc = np.abs(x) * np.float32(1 / np.sqrt(2))  # |x| / sqrt(2); becomes erfc(that) / 2
-    t = half_erfc * _ERF_P
+    size = np.abs(x)
+    z = size * np.float32(1 / np.sqrt(2))
+    t = z * _ERF_P
     t += np.float32(1)
     np.reciprocal(t, out=t)
-    poly = t * _ERF_A[0]
-    for a in _ERF_A[1:]:
-        poly += a
-        poly *= t
-    np.square(half_erfc, out=half_erfc)
-    np.negative(half_erfc, out=half_erfc)
-    np.exp(half_erfc, out=half_erfc)
-    half_erfc *= poly
-    half_erfc *= np.float32(0.5)
-    # P(N < x) is 1 - erfc(|x| / sqrt 2) / 2 above zero and erfc(|x| / sqrt 2) / 2 below it.
-    cdf = np.where(x >= 0, np.float32(1) - half_erfc, half_erfc)
-    cdf *= x
-    return cdf
+    half_erfc = t * _HALF_ERF_A[0]  # erfc(z) / 2 = t (a1 + t (a2 + ...)) exp(-z^2) / 2
+    for a in _HALF_ERF_A[1:]:
+        half_erfc += a
+        half_erfc *= t
+    np.square(z, out=z)
+    np.negative(z, out=z)
+    np.exp(z, out=z)
+    half_erfc *= z
+    half_erfc *= size
+    np.maximum(x, np.float32(0), out=size)
+    size -= half_erfc
+    return size
 
 
 @lru_cache(maxsize=1)

@@ -10,6 +10,8 @@ import html
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .charts import band_html
+
 if TYPE_CHECKING:  # Feedback.to_text() imports this module when called
     from .feedback import Feedback
     from .placement import CriterionResult
@@ -220,6 +222,140 @@ def role_legend_html() -> str:
         f'<span style="background:{c};border:1px solid #adb5bd;padding:0 5px;border-radius:3px;font-size:12px">'
         f"{letter} {html.escape(name)}</span>"
         for c, letter, name in ROLE_STYLE.values()
+    )
+
+
+# --- the feedback page as a few pieces of HTML ---------------------------------------------------
+# The app draws a marked answer from these: each piece of Streamlit's own (a metric, a heading, a
+# paragraph of Markdown) cost every student's browser a React component and a Markdown parse on
+# each Mark, and with some twenty of them the browser used more CPU than the marking.
+
+CAPTION = "font-size:14px;color:#555"
+CHANGE_STYLE = {1: ("\u25b2", "#177233"), -1: ("\u25bc", "#bd4043"), 0: ("\u25cf", "#555")}
+
+
+def heading_html(text: str) -> str:
+    """A section heading (a real ``<h3>``, so it is in the page's outline as Streamlit's are)."""
+    return f'<h3 style="margin:1.2em 0 0.4em">{escape(text)}</h3>'
+
+
+def headline_html(feedback: Feedback, previous: Feedback | None = None) -> str:
+    """The mark, level and points covered (with the change since the previous draft), the summary,
+    whether the mark is calibrated, and where the mark sits among the level bands (or of the marks).
+
+    >>> from marker.feedback import Feedback
+    >>> fb = Feedback("q", "Why?", "points", "v1", 3, 10, None, None, "Three points.", [], [], [], [])
+    >>> "marker-mark" in headline_html(fb) and ">3 / 10<" in headline_html(fb)
+    True
+    """
+    credited = sum(p.status == "credited" for p in feedback.points)
+    figures = [("Mark", f"{feedback.mark} / {feedback.max_mark}", "marker-mark")]
+    if feedback.level is not None:
+        of = f" of {len(feedback.ladder)}" if feedback.ladder else ""
+        figures.append(("Level", f"{feedback.level}{of}", "marker-level"))
+    figures.append(("Points covered", f"{credited} / {len(feedback.points)}", "marker-points"))
+    cells = []
+    for label, value, kind in figures:
+        change = ""
+        if kind == "marker-mark" and previous is not None:
+            delta = feedback.mark - previous.mark
+            arrow, colour = CHANGE_STYLE[(delta > 0) - (delta < 0)]
+            change = (
+                f'<dd class="marker-delta" style="margin:0;font-size:14px;color:{colour}">'
+                f'<span aria-hidden="true">{arrow}</span> {delta:+d} since your previous draft</dd>'
+            )
+        cells.append(
+            f'<div><dt style="font-size:14px">{label}</dt><dd class="{kind}" '
+            f'style="margin:0;font-size:2.25rem;line-height:1.3">{value}</dd>{change}</div>'
+        )
+    parts = [
+        '<dl class="marker-figures" style="display:flex;flex-wrap:wrap;gap:8px 64px;margin:0;padding:0">'
+        + "".join(cells)
+        + "</dl>",
+        f'<p class="marker-summary" style="margin:12px 0 4px">{escape(feedback.summary)}</p>',
+    ]
+    if feedback.calibrated:
+        parts.append(
+            f'<p class="marker-calibrated" style="{CAPTION}" title="A teacher fitted marker to scripts they '
+            "had marked (Calibrate &amp; agreement page).\">This mark is calibrated to your teacher's own "
+            "marking of this question; the mark scheme checklist below is the rubric's.</p>"
+        )
+    parts.append(band_html(feedback) if feedback.ladder else _marks_bar_html(feedback))
+    return "".join(parts)
+
+
+def _marks_bar_html(feedback: Feedback) -> str:
+    """A bar filled to the share of the marks gained, with the figures as text."""
+    top = max(1, feedback.max_mark)
+    share = round(100 * min(max(feedback.mark, 0), top) / top, 1)
+    said = f"{feedback.mark} of {feedback.max_mark} marks"
+    return (
+        f'<div class="marker-bar" role="progressbar" aria-valuemin="0" aria-valuemax="{feedback.max_mark}" '
+        f'aria-valuenow="{feedback.mark}" aria-label="{said}" style="height:8px;background:#e9ecef;'
+        f'border-radius:4px;margin:10px 0 4px"><div style="width:{share}%;height:100%;background:#74c0fc;'
+        f'border-radius:4px"></div></div><div style="{CAPTION}">{said}</div>'
+    )
+
+
+TICK = {True: "\u2713", False: "\u2717"}
+SHAPE_CHECKS = (
+    ("an introduction with a line of argument", lambda s: s.has_introduction),
+    ("a conclusion", lambda s: s.has_conclusion),
+    ("a conclusion that answers the question set", lambda s: s.answers_demand),
+    ("every paragraph linked to the question", lambda s: not s.drifting),
+)
+
+
+def argument_html(text: str, feedback: Feedback) -> str:
+    """How the answer argues: the role strip and its legend, then the essay's shape (when it has one)."""
+    parts = [heading_html("How your answer argues"), role_strip_html(text, feedback), role_legend_html()]
+    if feedback.structure is not None:
+        ticks = "".join(f"<li>{TICK[ok(feedback.structure)]} {label}</li>" for label, ok in SHAPE_CHECKS)
+        parts.append(f'<ul class="marker-shape" style="list-style:none;padding:0;margin:8px 0">{ticks}</ul>')
+    return "".join(parts)
+
+
+def steps_html(feedback: Feedback) -> str:
+    """The next steps, numbered, and the heading of the facts to check when there are any."""
+    steps = "".join(f"<li>{escape(s)}</li>" for s in feedback.next_steps)
+    out = heading_html("Next steps") + f'<ol class="marker-steps" style="padding-left:1.5em">{steps}</ol>'
+    return out + (heading_html("Facts to check") if feedback.fact_issues else "")
+
+
+def ladder_html(feedback: Feedback) -> str:
+    """Each level's descriptor and criteria, with what this answer has of each."""
+    marks = {"met": "\u2713", "nearly": "~", "not met": "\u2717"}
+    parts = []
+    for check in feedback.ladder:
+        state = "reached" if check.reached else "not reached"
+        items = []
+        for c in check.criteria:
+            item = f"{marks[c.status]} {escape(c.description)} (this answer: {escape(criterion_value(c))})"
+            if c.evidence and c.status != "not met":
+                item += f"<br>e.g. \u201c{escape(c.evidence[0].text)}\u201d"
+            items.append(f"<li>{item}</li>")
+        parts.append(
+            f"<p><strong>Level {check.level} ({check.marks[0]}-{check.marks[1]}): {state}</strong><br>"
+            f'{escape(check.descriptor)}</p><ul style="padding-left:1.5em">{"".join(items)}</ul>'
+        )
+    return '<div class="marker-ladder">' + "".join(parts) + "</div>"
+
+
+def change_html(change: DraftChange) -> str:
+    """What changed since the previous draft: the mark, then the points and dates gained or lost."""
+    rows = [
+        ("Points gained", change.gained),
+        ("Points now fully credited", change.improved),
+        ("Points lost", change.lost),
+        ("Dates corrected", change.facts_fixed),
+        ("New date slips", change.facts_new),
+    ]
+    items = [f"<li>{title}: {'; '.join(escape(i) for i in got)}</li>" for title, got in rows if got]
+    if not items:
+        items = ["<li>The same points as before: add one of the missing points to move the mark.</li>"]
+    return (
+        f'<p class="marker-change" style="margin:8px 0 0"><strong>Since your previous draft:</strong> '
+        f'mark {change.mark_change:+d}</p><ul style="padding-left:1.5em">{"".join(items)}</ul>'
     )
 
 

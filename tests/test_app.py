@@ -42,6 +42,15 @@ def mark(at: AppTest, text: str) -> AppTest:
     return at
 
 
+def shown_mark(at: AppTest) -> str | None:
+    """The mark the page shows (its headline is HTML: a figure "Mark", e.g. "7 / 25"), or None."""
+    for h in at.html:
+        found = re.search(r'class="marker-mark"[^>]*>([^<]+)<', h.value)
+        if found:
+            return found.group(1)
+    return None
+
+
 def test_app_every_page_runs(data):
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
@@ -61,8 +70,8 @@ def test_app_every_page_runs(data):
 def test_app_marking_shows_mark_and_highlighted_evidence(data):
     at = mark(practice(), ANSWER)
     assert not at.exception
-    metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Mark"].endswith("/ 25") and int(metrics["Mark"].split("/")[0]) > 0
+    mark_shown = shown_mark(at)
+    assert mark_shown.endswith("/ 25") and int(mark_shown.split("/")[0]) > 0
     html = next(h.value for h in at.html if "marker-answer" in h.value)
     assert 'class="marker-credited"' in html and "\u2713" in html
     assert Store(data / "marker.sqlite3").drafts("Ada", "rapallo-significance")
@@ -83,7 +92,7 @@ def test_app_marking_the_same_answer_again_reuses_its_marking(data):
 def test_app_empty_answer_is_refused_and_not_stored(data):
     at = mark(practice(), "   ")
     assert "empty answer is not marked or saved" in at.warning[0].value
-    assert not at.metric
+    assert shown_mark(at) is None
     assert Store(data / "marker.sqlite3").drafts("Ada") == []
 
 
@@ -92,6 +101,8 @@ def test_app_script_in_answer_is_shown_as_text(data):
     html = next(h.value for h in at.html if "marker-answer" in h.value)
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html and "<script>" not in html
     assert "&lt;b&gt;bold&lt;/b&gt;" in html
+    # Nor does any other piece of the feedback's HTML carry it as markup (the checklist quotes it too).
+    assert not any("<script>alert" in h.value or "<b>bold" in h.value for h in at.html)
 
 
 def test_app_drafts_persist_across_runs_and_show_progress(data):
@@ -101,11 +112,11 @@ def test_app_drafts_persist_across_runs_and_show_progress(data):
     assert any("latest saved draft" in c.value for c in at.caption)
     assert at.text_area(key="answer::rapallo-significance").value == ANSWER
     at = mark(at, ANSWER + " In 1923 the Treaty of Rapallo was renewed.")
-    assert any("Since your previous draft" in m.value for m in at.markdown)
+    assert any("Since your previous draft" in h.value for h in at.html)
     assert len(Store(data / "marker.sqlite3").drafts("Ada", "rapallo-significance")) == 2
     # Another student sees none of Ada's drafts.
     other = practice(student="Ben")
-    assert not any("Your drafts of this question" in s.value for s in other.subheader)
+    assert not any("Your drafts of this question" in h.value for h in other.html)
 
 
 def test_app_model_answers_are_drawn_only_once_opened(data):
@@ -210,8 +221,8 @@ def test_app_practice_uses_a_saved_calibration(data, shipped_marker):
     at = mark(practice(), ANSWER)
     assert not at.exception
     expected = cal.apply([shipped_marker.mark(q.id, ANSWER)], [ANSWER])[0].mark
-    assert {m.label: m.value for m in at.metric}["Mark"] == f"{expected} / 25"
-    assert any("calibrated to your teacher" in c.value for c in at.caption)
+    assert shown_mark(at) == f"{expected} / 25"
+    assert any("calibrated to your teacher" in h.value for h in at.html)
     assert Store(data / "marker.sqlite3").drafts("Ada", q.id)[-1].feedback.calibrated is True
 
 
@@ -257,13 +268,13 @@ def test_app_feedback_details_read_cleanly(data):
     words = [html.escape(" ".join(p.evidence[0].text.split())) for p in feedback.points if p.evidence]
     assert all(f"{w}</td>" in checklist for w in words) and any(len(w) > 60 for w in words)
     expander = next(e for e in at.expander if "levels ladder" in e.label)
-    ladder = " ".join(m.value for m in expander.markdown)
+    ladder = " ".join(h.value for h in expander.html)
     assert re.search(r"sentences explain.*this answer: \d+%", ladder)
     assert not re.search(r"this answer: 0\\?\.\d", ladder)
     # A redraft with the same mark: the change under the mark says what it is.
     at = mark(at, slip + " ")
-    metric = at.metric[0]
-    assert metric.label == "Mark" and metric.proto.delta_description == "since your previous draft"
+    headline = next(h.value for h in at.html if "marker-mark" in h.value)
+    assert re.search(r'class="marker-delta".*\+0 since your previous draft</dd>', headline)
 
 
 def test_app_pages_use_no_icon_font_from_the_internet():

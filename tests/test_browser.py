@@ -96,7 +96,11 @@ def test_browser_marks_an_answer_and_saves_a_screenshot(chromium, app_url):
         answer.fill(essay)
         expect(answer).to_have_value(essay)
         # The live word count follows the typing before anything is sent to the server.
-        expect(page.frame_locator("iframe").first.locator("#wc")).to_have_text("600 words")
+        count = page.frame_locator("iframe").first.locator("#wc")
+        expect(count).to_have_text("600 words")
+        # A mark left on the count's frame: it is gone if the frame is loaded again (it was, on every Mark).
+        frame = next(f for f in page.frames if f.url == "about:srcdoc")
+        frame.evaluate("() => { window.keptAcrossMark = true; }")
 
         # Click to feedback for a 600-word essay: the mark and the marked-up answer on the screen.
         # As a student would, click once the pasted text is in the box (the browser has drawn it).
@@ -106,7 +110,7 @@ def test_browser_marks_an_answer_and_saves_a_screenshot(chromium, app_url):
         timing = page.evaluate(
             load.CLICK_AND_WAIT, {"at": time.time() * 1000, "own": load.squeezed(essay), "limit": 60_000}
         )
-        metric = page.locator('[data-testid="stMetricValue"]').first
+        metric = page.locator(".marker-mark")
         try:
             assert "error" not in timing, timing
             expect(metric).to_contain_text("/ 25")
@@ -120,14 +124,30 @@ def test_browser_marks_an_answer_and_saves_a_screenshot(chromium, app_url):
             f" (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)"
         )
         assert seconds < 15, f"click-to-feedback took {seconds:.1f} s"
+        assert frame.evaluate("() => window.keptAcrossMark") is True
+        expect(count).to_have_text("600 words")
 
         # A redraft, marked with Ctrl+Enter in the answer box (as the placeholder says).
         answer.fill(ANSWER)
         answer.press("Control+Enter")
         expect(page.locator(".marker-answer")).to_contain_text("secondary factor in the Red victory")
-        expect(page.get_by_test_id("stMetricDeltaDescription")).to_have_text("since your previous draft")
+        expect(page.locator(".marker-delta")).to_contain_text("since your previous draft")
         expect(page.locator(".marker-credited").first).to_be_visible()
         expect(page.get_by_text("does not fit Treaty of Brest-Litovsk").first).to_be_visible()
+        # A Mark reruns the answer and feedback alone: the count follows the redraft, both drafts are
+        # charted with the change between them, and the name and question above are still there.
+        expect(count).to_have_text(f"{len(ANSWER.split())} words")
+        expect(page.locator(".marker-drafts")).to_have_attribute(
+            "aria-label", re.compile(r"oldest first: \d+, \d+ \(out of 25\)")
+        )
+        expect(page.locator(".marker-change")).to_contain_text("Since your previous draft")
+        expect(
+            page.get_by_label("Your name or student id", exact=True).and_(page.locator("input"))
+        ).to_have_value("Ada")
+        expect(
+            page.get_by_role("heading", name="Assess the impact of the Allied intervention")
+        ).to_be_visible()
+        expect(page.get_by_role("heading", name="Mark scheme checklist")).to_be_visible()
         # Streamlit scrolls inside its own container, so a tall window shows the whole page.
         page.set_viewport_size({"width": 1400, "height": 2300})
         page.wait_for_timeout(1500)  # let the page settle

@@ -3,7 +3,19 @@ from __future__ import annotations
 from html import escape
 
 from marker.feedback import Feedback
-from marker.render import checklist_html, compare_drafts, highlight_html, render_text, role_strip_html
+from marker.render import (
+    argument_html,
+    change_html,
+    checklist_html,
+    compare_drafts,
+    heading_html,
+    headline_html,
+    highlight_html,
+    ladder_html,
+    render_text,
+    role_strip_html,
+    steps_html,
+)
 
 
 def _fb(points, facts=(), mark=0, sentences=()):
@@ -170,3 +182,74 @@ def test_render_charts_place_the_mark_and_read_as_text():
     assert bands.count("#74c0fc") == 2 and bands.count("#e9ecef") == 1  # levels reached, and not
     bars = drafts_html([3, 10, 0], 10)
     assert "oldest first: 3, 10, 0 (out of 10)" in bars and "height:84px" in bars and "height:0px" in bars
+
+
+def test_render_headline_shows_the_figures_the_change_and_a_bar_of_the_marks():
+    points = [{"id": "a", "label": "A", "status": "credited"}, {"id": "b", "label": "B", "status": "partial"}]
+    fb = _fb(points, mark=3)
+    html = headline_html(fb)
+    assert '<dt style="font-size:14px">Mark</dt><dd class="marker-mark"' in html and ">3 / 10</dd>" in html
+    assert ">1 / 2</dd>" in html and "Level" not in html  # a points question has no level
+    assert 'role="progressbar"' in html and 'aria-valuenow="3"' in html and "3 of 10 marks" in html
+    assert "marker-delta" not in html and "calibrated" not in html
+    # The change since the previous draft is said in words and signed, not by colour or arrow alone.
+    assert '<span aria-hidden="true">\u25bc</span> -2 since your previous draft' in headline_html(
+        fb, _fb([], mark=5)
+    )
+    assert "\u25b2</span> +3 since" in headline_html(fb, _fb([], mark=0))
+    assert "+0 since your previous draft" in headline_html(fb, _fb([], mark=3))
+    fb.calibrated = True
+    assert "calibrated to your teacher" in headline_html(fb)
+
+
+def test_render_feedback_pieces_escape_the_answer_and_the_rubric():
+    from marker.placement import CriterionResult, LevelCheck
+    from marker.points import Quote
+
+    attack = "<img src=x onerror=alert(1)>"
+    fb = _fb(
+        [{"id": "a", "label": "A", "status": "missing"}], [{"severity": "error", "message": "m"}], mark=2
+    )
+    fb.summary = f"Summary {attack}"
+    fb.next_steps = [f"Quote \u201c{attack}\u201d and develop it", "Check \u202edates\u202c"]
+    fb.level = 1
+    criterion = CriterionResult("analysis", 0.4, 0.25, "nearly", f"Analysis {attack}", (Quote(0, 5, attack),))
+    fb.ladder = [LevelCheck(1, (1, 5), f"Descriptor {attack}", True, (criterion,))]
+    change = compare_drafts(
+        _fb([{"id": "a", "label": attack, "status": "missing"}]),
+        _fb([{"id": "a", "label": attack, "status": "credited"}]),
+    )
+    pieces = [headline_html(fb), steps_html(fb), ladder_html(fb), change_html(change), heading_html(attack)]
+    for piece in pieces:
+        assert "<img" not in piece and escape(attack) in piece
+    assert "[U+202E]dates[U+202C]" in pieces[1] and "\u202e" not in pieces[1]
+    assert "<h3" in pieces[1] and "Facts to check</h3>" in pieces[1]  # headings are real headings
+    assert "this answer: 25%" in pieces[2] and "Level 1 (1-5): reached" in pieces[2]
+    assert "Points gained: " + escape(attack) in pieces[3] and "mark +0" in pieces[3]
+
+
+def test_render_argument_ticks_the_essay_shape():
+    from marker.structure import Structure
+
+    text = "First. Second."
+    role = {"cues": [], "counts": True, "filler": False, "paragraph": 0}
+    fb = _fb(
+        [],
+        sentences=[
+            role | {"start": 0, "end": 6, "role": "analysis"},
+            role | {"start": 7, "end": 14, "role": "narrative"},
+        ],
+    )
+    assert "marker-shape" not in argument_html(text, fb)  # no essay shape, no ticks
+    fields = dict.fromkeys(Structure.__dataclass_fields__)
+    fb.structure = Structure(
+        **fields
+        | {"has_introduction": True, "has_conclusion": False, "answers_demand": False, "drifting": (1,)}
+    )
+    html = argument_html(text, fb)
+    assert html.count('title="') == 2 and "How your answer argues</h3>" in html
+    assert (
+        "\u2713 an introduction" in html
+        and "\u2717 a conclusion<" in html
+        and "\u2717 every paragraph" in html
+    )

@@ -11,7 +11,7 @@ from marker.app.student_access import student_gate
 from marker.charts import drafts_html
 from marker.errors import MAX_ANSWER_CHARS, MarkerError
 from marker.feedback import Feedback
-from marker.render import compare_drafts
+from marker.render import CAPTION, change_html, compare_drafts, heading_html
 from marker.store import StoreError
 
 
@@ -93,121 +93,129 @@ st.caption(
 )
 
 
-drafts = store.drafts(student, qid) if student else []
-answer_key = f"answer::{qid}"
-restore_latest_draft(answer_key, student, drafts)
-
-# enter_to_submit: Ctrl+Enter (Cmd+Enter on a Mac) in the answer box marks it; Enter alone is a new line.
-with st.form("answer_form", clear_on_submit=False, enter_to_submit=True):
-    text = st.text_area(
-        "Your answer",
-        key=answer_key,
-        height=320,
-        max_chars=MAX_ANSWER_CHARS,
-        placeholder="Write or paste your answer here, then press Mark (or Ctrl+Enter).",
-    )
-    current = st.session_state.get(answer_key) or ""
-    # A live count while typing (the form only reaches the server on Mark); the number
-    # written here is the server's count, so it is right even without JavaScript.
-    st.iframe(
-        f"""<div id="wc" style="font:14px sans-serif;color:#555">{len(current.split())} words</div>
+WORD_COUNT = """<div id="wc" style="font:14px sans-serif;color:#555">{count} words</div>
 <script>
 const out = document.getElementById("wc");
 const count = (text) => {{ const w = text.trim().match(/\\S+/g); return w ? w.length : 0; }};
 try {{
+  // The box as it is now (the count above is the server's, for when the page cannot be read).
+  const box = window.parent.document.querySelector('textarea[aria-label="Your answer"]');
+  if (box) out.textContent = count(box.value) + " words";
   // Listen on the page, not on one textarea: Streamlit replaces the element when it redraws.
   window.parent.document.addEventListener("input", (event) => {{
     const t = event.target;
     if (t && t.matches && t.matches('textarea[aria-label="Your answer"]')) out.textContent = count(t.value) + " words";
   }});
 }} catch (e) {{ /* no access to the page: the server's count above still shows */ }}
-</script>""",
-        height=26,
-    )
-    submitted = st.form_submit_button("Mark", type="primary", key="mark_button")
-st.caption(f"Answers can be up to {MAX_ANSWER_CHARS:,} characters (about {MAX_ANSWER_CHARS // 6:,} words).")
+</script>"""
 
-if submitted:
+
+def answer_form(answer_key: str) -> tuple[str, bool]:
+    """The answer box with its live word count and the Mark button: (the answer, whether Mark was pressed)."""
+    # enter_to_submit: Ctrl+Enter (Cmd+Enter on a Mac) in the answer box marks it; Enter alone is a new line.
+    with st.form("answer_form", clear_on_submit=False, enter_to_submit=True):
+        text = st.text_area(
+            "Your answer",
+            key=answer_key,
+            height=320,
+            max_chars=MAX_ANSWER_CHARS,
+            placeholder="Write or paste your answer here, then press Mark (or Ctrl+Enter).",
+        )
+        count = st.empty()
+        submitted = st.form_submit_button("Mark", type="primary", key="mark_button")
+        # A live count while typing (the form only reaches the server on Mark). The page is
+        # redrawn on Mark with the count the browser already shows: the frame keeps the count it
+        # was drawn with then, so the browser does not load it again (it did on every Mark).
+        shown = f"{answer_key}::words"
+        if not submitted or shown not in st.session_state:
+            st.session_state[shown] = len((st.session_state.get(answer_key) or "").split())
+        count.iframe(WORD_COUNT.format(count=st.session_state[shown]), height=26)
+    st.caption(
+        f"Answers can be up to {MAX_ANSWER_CHARS:,} characters (about {MAX_ANSWER_CHARS // 6:,} words)."
+    )
+    return text, submitted
+
+
+def mark_and_save(qid: str, version: str, text: str, student: str, typed: str, drafts: list) -> list:
+    """Mark the answer, keep it as this session's result and save it as a draft: the drafts, with it."""
+    answer_key = f"answer::{qid}"
     if not text.strip():
         st.warning("Write your answer first: an empty answer is not marked or saved.", icon=ICON["write"])
-    else:
-        marking = st.empty()
-        marking.caption("Marking your answer\u2026")
-        try:
-            feedback = mark_once(qid, question.version, text)
-        except MarkerError as exc:
-            marking.error(str(exc))
-        else:
-            marking.empty()
-            st.session_state["result"] = {
-                "question_id": qid,
-                "student": student,
-                "text": text,
-                "feedback": feedback,
-            }
-            if student:
-                try:
-                    # The drafts read above and the one just saved (not all of them read again).
-                    drafts = [*drafts, store.add_draft(student, text, feedback)]
-                    st.session_state[f"{answer_key}::owner"] = (student, text)
-                    st.toast("Draft saved", icon=ICON["done"])
-                except StoreError as exc:
-                    st.error(f"{exc} Your answer is still in the box above.")
-            else:
-                what = "Enter your code above" if typed else "Type your name or student id above"
-                st.info(f"{what} to keep your drafts and see your progress.")
+        return drafts
+    marking = st.empty()
+    marking.caption("Marking your answer\u2026")
+    try:
+        feedback = mark_once(qid, version, text)
+    except MarkerError as exc:
+        marking.error(str(exc))
+        return drafts
+    marking.empty()
+    st.session_state["result"] = {"question_id": qid, "student": student, "text": text, "feedback": feedback}
+    if not student:
+        what = "Enter your code above" if typed else "Type your name or student id above"
+        st.info(f"{what} to keep your drafts and see your progress.")
+        return drafts
+    try:
+        # The drafts read above and the one just saved (not all of them read again).
+        drafts = [*drafts, store.add_draft(student, text, feedback)]
+        st.session_state[f"{answer_key}::owner"] = (student, text)
+        st.toast("Draft saved", icon=ICON["done"])
+    except StoreError as exc:
+        st.error(f"{exc} Your answer is still in the box above.")
+    return drafts
 
-result = st.session_state.get("result")
-# A result marked under another name is not shown (a shared computer); one marked before any
-# name was typed belongs to whoever types theirs.
-if result and (result["question_id"] != qid or result["student"] not in ("", student)):
-    result = None
-if result:
-    previous = drafts[-2].feedback if submitted and len(drafts) >= 2 else None
-    show_feedback(result["text"], result["feedback"], previous)
-elif drafts:
-    last = drafts[-1]
-    st.caption(f"Your latest saved draft, marked {last.created_at.replace('T', ' ')} UTC.")
-    if last.rubric_version != question.version:
-        st.caption(
-            "It was marked with an earlier version of this question's rubric; mark it again to update."
-        )
-    show_feedback(last.text, last.feedback, drafts[-2].feedback if len(drafts) >= 2 else None)
 
-if drafts:
-    st.subheader("Your drafts of this question")
-    st.html(drafts_html([d.mark for d in drafts], question.max_mark))
-    st.caption(f"Your mark for each draft (out of {question.max_mark}), oldest first.")
+def show_result(qid: str, version: str, student: str, drafts: list, submitted: bool) -> bool:
+    """This session's last marked answer, or else the student's latest saved draft, with its feedback.
+
+    True when it is this session's answer.
+    """
+    result = st.session_state.get("result")
+    # A result marked under another name is not shown (a shared computer); one marked before any
+    # name was typed belongs to whoever types theirs.
+    if result and (result["question_id"] != qid or result["student"] not in ("", student)):
+        result = None
+    if result:
+        previous = drafts[-2].feedback if submitted and len(drafts) >= 2 else None
+        show_feedback(result["text"], result["feedback"], previous)
+        return True
+    if drafts:
+        last = drafts[-1]
+        st.caption(f"Your latest saved draft, marked {last.created_at.replace('T', ' ')} UTC.")
+        if last.rubric_version != version:
+            st.caption(
+                "It was marked with an earlier version of this question's rubric; mark it again to update."
+            )
+        show_feedback(last.text, last.feedback, drafts[-2].feedback if len(drafts) >= 2 else None)
+    return False
+
+
+def show_drafts(drafts: list, max_mark: int) -> None:
+    """The marks of the student's drafts of this question, and what changed since the previous one."""
+    body = [
+        heading_html("Your drafts of this question"),
+        drafts_html([d.mark for d in drafts], max_mark),
+        f'<div style="{CAPTION}">Your mark for each draft (out of {max_mark}), oldest first.</div>',
+    ]
     if len(drafts) >= 2:
-        change = compare_drafts(drafts[-2].feedback, drafts[-1].feedback)
-        lines = [f"**Since your previous draft:** mark {change.mark_change:+d}"]
-        for title, items in (
-            ("Points gained", change.gained),
-            ("Points now fully credited", change.improved),
-            ("Points lost", change.lost),
-            ("Dates corrected", change.facts_fixed),
-            ("New date slips", change.facts_new),
-        ):
-            if items:
-                lines.append(f"- {title}: " + "; ".join(md(i) for i in items))
-        if not any((change.gained, change.improved, change.lost, change.facts_fixed, change.facts_new)):
-            lines.append("- The same points as before: add one of the missing points to move the mark.")
-        st.markdown("\n".join(lines))
+        body.append(change_html(compare_drafts(drafts[-2].feedback, drafts[-1].feedback)))
+    st.html("".join(body))
 
-attempted = bool(drafts) or bool(result)
-if attempted:
+
+def show_model_answers(qid: str, max_mark: int) -> None:
     # Drawn only while open (each Mark would otherwise send and draw every model answer again).
     box = st.expander("Model answers (open after your own attempt)", key="model_answers", on_change="rerun")
     if box.open:
         texts = []
         for answer in bank.answers_for(qid):
             level = f", level {answer.intended_level}" if answer.intended_level is not None else ""
-            head = f"**{md(answer.name)}**: written for {answer.intended_mark}/{question.max_mark}{level}"
+            head = f"**{md(answer.name)}**: written for {answer.intended_mark}/{max_mark}{level}"
             note = f"  \n*{md(answer.note)}*" if answer.note else ""
             texts.append(f"{head}{note}\n\n{md(answer.text)}")
         box.markdown("\n\n---\n\n".join(texts))
 
-if student:
+
+def show_all_drafts(student: str) -> None:
     # Every draft of every question is read only while this is open, not on every Mark.
     box = st.expander("All your drafts", key="all_drafts", on_change="rerun")
     everything = store.drafts(student) if box.open else []
@@ -226,3 +234,30 @@ if student:
                     }
                 )
             st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+
+
+@st.fragment
+def answer_and_feedback(qid: str, student: str, typed: str) -> None:
+    """The answer box, the feedback and the drafts: a Mark reruns this part of the page alone.
+
+    The title, the name and the question above stay as they are (drawing them again on each
+    Mark cost the server and every student's browser for nothing). A new name, topic or
+    question reruns the whole page, and this with it.
+    """
+    question = workspace().bank.question(qid)  # the rubric version now in use
+    drafts = store.drafts(student, qid) if student else []
+    answer_key = f"answer::{qid}"
+    restore_latest_draft(answer_key, student, drafts)
+    text, submitted = answer_form(answer_key)
+    if submitted:
+        drafts = mark_and_save(qid, question.version, text, student, typed, drafts)
+    shown = show_result(qid, question.version, student, drafts, submitted)
+    if drafts:
+        show_drafts(drafts, question.max_mark)
+    if drafts or shown:
+        show_model_answers(qid, question.max_mark)
+    if student:
+        show_all_drafts(student)
+
+
+answer_and_feedback(qid, student, typed)
