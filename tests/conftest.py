@@ -86,7 +86,8 @@ def papers_marker():
 # and run there one after another. Grouped:
 # - the browser and load tests (each starts a Streamlit server and Chromium): never both at once,
 #   so that they do not compete for the cores with each other, and each file's app starts once;
-# - the tests sharing a costly session cache (leave-one-out marking), so that it is filled once;
+# - the tests sharing a costly session cache (leave-one-out marking), question by question, so
+#   that each question's part of it is made once;
 # - in each file, the tests that use a module-scoped fixture, so that it is built once, not on
 #   both workers (or again each time a worker comes back to the file).
 XDIST_FILE_GROUPS = {"test_browser.py": "browser", "test_load.py": "browser"}
@@ -100,7 +101,10 @@ def xdist_group_of(item: pytest.Item) -> str | None:
     names = getattr(item, "fixturenames", ())
     for fixture, group in XDIST_FIXTURE_GROUPS.items():
         if fixture in names:
-            return group
+            # The cache is filled question by question: a question's tests share a worker.
+            params = item.callspec.params if hasattr(item, "callspec") else {}
+            question = params.get("question_id", params.get("written_for"))
+            return f"{group}:{question}" if question else group
     info = getattr(item, "_fixtureinfo", None)
     defs = info.name2fixturedefs.values() if info is not None else ()
     if any(d[-1].scope in ("module", "class", "package") for d in defs if d):
