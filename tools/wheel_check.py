@@ -278,7 +278,11 @@ class Install:
         self.work.mkdir()
         if self.work.resolve().is_relative_to(ROOT):
             raise CheckFailed(f"the temporary folder {self.work} is inside the repository")
-        self.env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+        # PYTHONDONTWRITEBYTECODE dropped too: the install is not byte-compiled (--no-compile below),
+        # so each module is compiled when first imported and kept, as on a teacher's machine; with
+        # it set, every one of the checks' processes compiled spaCy, Streamlit, pandas... again.
+        drop = ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONDONTWRITEBYTECODE")
+        self.env = {k: v for k, v in os.environ.items() if k not in drop}
         self.env["MARKER_DATA_DIR"] = str(tmp / "data")
         self.env.pop("MARKER_TEACHER_PASSCODE", None)
 
@@ -287,7 +291,7 @@ class Install:
         start = time.monotonic()
         run([self.python, "-m", "venv", str(self.bin.parent)], cwd=self.work)
         # --no-compile: byte-compiling every dependency costs CPU a 2-core CI machine lacks;
-        # the modules marker imports are compiled as they load all the same.
+        # the modules marker imports are compiled (and kept) as they load all the same.
         run(
             [str(self.bin / "python"), "-m", "pip", "install", "--quiet", "--no-compile", str(wheel)],
             cwd=self.work,
