@@ -31,9 +31,12 @@ run: $(STAMP)
 	$(BIN)/streamlit run app.py $(ARGS)
 
 # No root needed: the browser tests skip (saying how to install chromium) when it is missing.
+# Two worker processes (pytest-xdist; tests/conftest.py says which tests share one):
+# TEST_WORKERS=0 make test runs them all in one process, TEST_WORKERS=auto one per core.
+TEST_WORKERS ?= 2
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -3,43 +3,25 @@
 They pin what users care about: exemplars land where they were written to land,
 keyword salad and templated gaming do not, off-question answers score low, and a wrong
 date is flagged. Model answers are marked leave-one-out (the answer being marked is
-taken out of the model answers it is compared with), so no answer is compared with itself.
+taken out of the model answers it is compared with), so no answer is compared with itself;
+each is marked so once (the ``shipped_left_out`` fixture) and its feedback shared by the tests.
 """
 
 from __future__ import annotations
 
-import copy
-
 import pytest
 
 from marker.bank import QuestionBank
-from marker.engine import Marker
 
 BANK = QuestionBank.load()
 ESSAYS = sorted(q.id for q in BANK.questions.values() if q.kind == "levels")
 CASES = [(qid, a.name) for qid in sorted(BANK.model_answers) for a in BANK.answers_for(qid)]
 
 
-def _without(bank: QuestionBank, question_id: str, name: str) -> QuestionBank:
-    other = copy.copy(bank)
-    other.model_answers = {
-        **bank.model_answers,
-        question_id: [a for a in bank.model_answers[question_id] if a.name != name],
-    }
-    return other
-
-
-def mark_left_out(shipped_marker, question_id: str, name: str, as_question: str | None = None):
-    """Mark a model answer with itself taken out of the model answers (else it is a copy of one)."""
-    answer = next(a for a in BANK.answers_for(question_id) if a.name == name)
-    marker = Marker(_without(shipped_marker.bank, question_id, name), nlp=shipped_marker.nlp)
-    return marker.mark(as_question or question_id, answer.text)
-
-
 @pytest.mark.parametrize(("question_id", "name"), CASES)
-def test_golden_model_answer_lands_near_its_intended_mark(shipped_marker, question_id, name):
+def test_golden_model_answer_lands_near_its_intended_mark(shipped_left_out, question_id, name):
     answer = next(a for a in BANK.answers_for(question_id) if a.name == name)
-    fb = mark_left_out(shipped_marker, question_id, name)
+    fb = shipped_left_out.mark(question_id, name)
     if fb.marking_kind == "levels":
         assert abs(fb.level - answer.intended_level) <= 1, fb.summary
     else:
@@ -49,9 +31,9 @@ def test_golden_model_answer_lands_near_its_intended_mark(shipped_marker, questi
 
 
 @pytest.mark.parametrize("question_id", ESSAYS)
-def test_golden_exemplars_are_ordered_by_level(shipped_marker, question_id):
+def test_golden_exemplars_are_ordered_by_level(shipped_left_out, question_id):
     answers = sorted(BANK.answers_for(question_id), key=lambda a: a.intended_mark)
-    marks = [mark_left_out(shipped_marker, question_id, a.name).mark for a in answers]
+    marks = [shipped_left_out.mark(question_id, a.name).mark for a in answers]
     assert marks == sorted(marks) and marks[0] < marks[-1]
 
 
@@ -100,9 +82,11 @@ def test_golden_keyword_salad_on_short_questions_earns_at_most_half(shipped_mark
         ("allied-intervention", "comintern-colonial", 1),
     ],
 )
-def test_golden_answer_to_another_question_scores_low(shipped_marker, written_for, marked_as, at_most):
+def test_golden_answer_to_another_question_scores_low(
+    shipped_marker, shipped_left_out, written_for, marked_as, at_most
+):
     best = BANK.answers_for(written_for)[0]
-    own = mark_left_out(shipped_marker, written_for, best.name).mark
+    own = shipped_left_out.mark(written_for, best.name).mark
     other = shipped_marker.mark(marked_as, best.text).mark
     assert own > other and other <= at_most
 

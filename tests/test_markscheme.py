@@ -3,8 +3,6 @@ indicative content; imported, written as rubric files, validated and marked (rea
 
 from __future__ import annotations
 
-import copy
-
 import pytest
 import yaml
 from typer.testing import CliRunner
@@ -12,12 +10,13 @@ from typer.testing import CliRunner
 from marker.authoring import build, load_specs, parse_specs, write_built
 from marker.bank import QuestionBank
 from marker.cli import app
-from marker.engine import Marker, load_marker
+from marker.engine import load_marker
 from marker.errors import RubricErrors
 from marker.rubric import load_question, parse_question, validate_question
 from marker.rubric_edit import level_rows, point_rows, rubric_from_rows, thresholds_text
 
 from .conftest import IMPORT_DIR
+from .leave_one_out import LeftOut
 
 SCHEME = IMPORT_DIR / "markscheme.yaml"
 ESSAY, ACCOUNT = "intervention-failure", "intervention-account"
@@ -31,15 +30,11 @@ def scheme_marker():
     return load_marker(SCHEME)
 
 
-def _mark_left_out(marker: Marker, question_id: str, name: str):
-    """Mark an example answer with itself taken out of the model answers (else it is a copy of one)."""
-    answer = next(a for a in marker.bank.answers_for(question_id) if a.name == name)
-    bank = copy.copy(marker.bank)
-    bank.model_answers = {
-        **marker.bank.model_answers,
-        question_id: [a for a in marker.bank.model_answers[question_id] if a.name != name],
-    }
-    return answer, Marker(bank, nlp=marker.nlp).mark(question_id, answer.text)
+@pytest.fixture(scope="module")
+def scheme_left_out(scheme_marker):
+    """Example answers marked with themselves taken out of the model answers (else each is a copy
+    of one), each marked once for the tests below."""
+    return LeftOut(scheme_marker)
 
 
 def test_markscheme_sixteen_mark_question_keeps_its_four_bands(scheme_marker):
@@ -80,8 +75,8 @@ def test_markscheme_bands_even_out_only_when_none_are_given(scheme_marker):
     ("question_id", "name"),
     [(ESSAY, f"level-{n}-example") for n in (1, 2, 3, 4)] + [(ACCOUNT, f"model-{n}") for n in (1, 2, 3)],
 )
-def test_markscheme_example_answers_land_within_one_level(scheme_marker, question_id, name):
-    answer, fb = _mark_left_out(scheme_marker, question_id, name)
+def test_markscheme_example_answers_land_within_one_level(scheme_marker, scheme_left_out, question_id, name):
+    answer, fb = scheme_left_out.answer(question_id, name), scheme_left_out.mark(question_id, name)
     assert fb.marking_kind == "levels"
     assert abs(fb.level - answer.intended_level) <= 1, fb.summary
     low, high = scheme_marker.bank.question(question_id).marking.levels[max(fb.level, 1) - 1].marks
@@ -89,9 +84,9 @@ def test_markscheme_example_answers_land_within_one_level(scheme_marker, questio
 
 
 @pytest.mark.parametrize("question_id", [ESSAY, ACCOUNT])
-def test_markscheme_examples_are_ordered_by_level(scheme_marker, question_id):
+def test_markscheme_examples_are_ordered_by_level(scheme_marker, scheme_left_out, question_id):
     answers = sorted(scheme_marker.bank.answers_for(question_id), key=lambda a: a.intended_mark)
-    marks = [_mark_left_out(scheme_marker, question_id, a.name)[1].mark for a in answers]
+    marks = [scheme_left_out.mark(question_id, a.name).mark for a in answers]
     assert marks == sorted(marks) and marks[0] < marks[-1]
 
 

@@ -7,12 +7,12 @@ Run: .venv/bin/python tools/wheel_check.py [--python PY ...] [--require-all]   (
    the model answers and the app pages.
 2. For each of Python 3.11, 3.12 and 3.13 found (on PATH, else in pyenv's versions): installs
    the wheel into a fresh venv, dependencies from PyPI (the installs run side by side: they
-   mostly wait on downloads), then, one Python at a time, from a folder outside the repository
-   with its own data folder, runs ``marker questions`` (nine lines), ``marker mark`` on a short
-   answer, ``marker.mark`` from Python, ``marker batch`` on a picture of that answer (read by OCR
-   with the models inside rapidocr's wheel; with no network at all where ``unshare -n`` works),
-   the app's default page headless (Streamlit's AppTest), and ``marker app`` until it serves its
-   page and health check.
+   mostly wait on downloads), then, as soon as each install is done (at most one Python per core
+   at a time), from a folder outside the repository with its own data folder, runs
+   ``marker questions`` (nine lines), ``marker mark`` on a short answer, ``marker.mark`` from
+   Python, ``marker batch`` on a picture of that answer (read by OCR with the models inside
+   rapidocr's wheel; with no network at all where ``unshare -n`` works), the app's default page
+   headless (Streamlit's AppTest), and ``marker app`` until it serves its page and health check.
 
 Prints what it checked with timings; any failure stops it with the command's output and exit 1.
 ``--require-all`` also fails when one of the three Pythons is missing (CI).
@@ -32,10 +32,11 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 import zipfile
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -277,7 +278,11 @@ class Install:
         self.work.mkdir()
         if self.work.resolve().is_relative_to(ROOT):
             raise CheckFailed(f"the temporary folder {self.work} is inside the repository")
-        self.env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+        # PYTHONDONTWRITEBYTECODE dropped too: the install is not byte-compiled (--no-compile below),
+        # so each module is compiled when first imported and kept, as on a teacher's machine; with
+        # it set, every one of the checks' processes compiled spaCy, Streamlit, pandas... again.
+        drop = ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONDONTWRITEBYTECODE")
+        self.env = {k: v for k, v in os.environ.items() if k not in drop}
         self.env["MARKER_DATA_DIR"] = str(tmp / "data")
         self.env.pop("MARKER_TEACHER_PASSCODE", None)
 
@@ -286,7 +291,7 @@ class Install:
         start = time.monotonic()
         run([self.python, "-m", "venv", str(self.bin.parent)], cwd=self.work)
         # --no-compile: byte-compiling every dependency costs CPU a 2-core CI machine lacks;
-        # the modules marker imports are compiled as they load all the same.
+        # the modules marker imports are compiled (and kept) as they load all the same.
         run(
             [str(self.bin / "python"), "-m", "pip", "install", "--quiet", "--no-compile", str(wheel)],
             cwd=self.work,
@@ -340,7 +345,15 @@ class Install:
 
 
 def check_pythons(pythons: list[str], wheel: Path) -> None:
-    """Install the wheel for every Python at once (mostly waiting on downloads), then use each in turn."""
+    """Install the wheel for every Python at once (mostly waiting on downloads) and use each as soon as
+    its install is done, as many at once as there are cores (using one is CPU work: spaCy, OCR, the app)."""
+    cores = threading.BoundedSemaphore(max(1, min(len(pythons), os.cpu_count() or 1)))
+
+    def install_and_use(inst: Install) -> tuple[float, dict[str, float]]:
+        took = inst.install(wheel)
+        with cores:
+            return took, inst.use()
+
     with contextlib.ExitStack() as stack:
         installs = [
             Install(py, Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="marker-wheel-"))))
@@ -348,12 +361,12 @@ def check_pythons(pythons: list[str], wheel: Path) -> None:
         ]
         start = time.monotonic()
         with ThreadPoolExecutor(max_workers=len(installs)) as pool:
-            seconds = list(pool.map(lambda i: i.install(wheel), installs))
-        print(f"installed into {len(installs)} fresh venv(s) at once in {time.monotonic() - start:.0f} s")
-        for inst, took in zip(installs, seconds, strict=True):
-            print(f"checking with {inst.python} (its install took {took:.0f} s) ...", flush=True)
-            times = inst.use()
-            print("  ok: " + ", ".join(f"{k} {v:.0f} s" for k, v in times.items()), flush=True)
+            checks = {pool.submit(install_and_use, inst): inst for inst in installs}
+            for done in as_completed(checks):
+                took, times = done.result()  # a failure stops the check (once the others end)
+                used = ", ".join(f"{k} {v:.0f} s" for k, v in times.items())
+                print(f"ok with {checks[done].python}: installed in {took:.0f} s; {used}", flush=True)
+        print(f"installed and used {len(installs)} fresh venv(s) in {time.monotonic() - start:.0f} s")
 
 
 def main(argv: list[str] | None = None) -> int:
