@@ -93,6 +93,7 @@ def shown(at: AppTest) -> str:
             "subheader",
             "title",
             "toast",
+            "html",
         )
         for e in at.get(kind)
     ]
@@ -101,7 +102,7 @@ def shown(at: AppTest) -> str:
 
 
 def sees_drafts(at: AppTest) -> bool:
-    return any("Your drafts of this question" in s.value for s in at.subheader) or any(
+    return any("Your drafts of this question" in h.value for h in at.html) or any(
         "latest saved draft" in c.value for c in at.caption
     )
 
@@ -138,7 +139,8 @@ def test_access_app_class_mode_drafts_open_only_with_the_right_code(class_mode, 
     assert not sees_drafts(ben) and ben.text_area(key=f"answer::{QID}").value == ""
     enter_code(ben, "daisy99")
     assert "That code is not right for this name." in ben.error[0].value
-    assert not sees_drafts(ben) and not ben.metric and ben.text_area(key=f"answer::{QID}").value == ""
+    assert not sees_drafts(ben) and not any("marker-mark" in h.value for h in ben.html)
+    assert ben.text_area(key=f"answer::{QID}").value == ""
     # Marking is still possible, but nothing goes under Ada's name.
     ben.text_area(key=f"answer::{QID}").input("Rapallo was signed in 1922.")
     ben.button(key="mark_button").click()
@@ -148,7 +150,7 @@ def test_access_app_class_mode_drafts_open_only_with_the_right_code(class_mode, 
 
     # The right code opens them.
     enter_code(ben, "tulip77")
-    assert not ben.error and any("Your drafts of this question" in s.value for s in ben.subheader)
+    assert not ben.error and any("Your drafts of this question" in h.value for h in ben.html)
     assert ben.text_area(key=f"answer::{QID}").value == "Rapallo was signed in 1922."  # what was typed stays
 
     # Neither code shows on the page, in a widget, in the URL or in any log line.

@@ -59,6 +59,8 @@ st.title("Practise")
 # Streamlit's "running" figure and the bar above the page animate for as long as a run lasts:
 # hidden, five pages waiting ten seconds each for their marks used about a third of the CPU
 # (on this page the wait is for the mark, and the page says "Marking your answer" instead).
+# Hidden, the figure's picture still changes five times a second (about half of what a waiting
+# page costs); only `ui.hideTopBar` stops that, and it removes the page menu as well.
 st.html("<style>[data-testid='stStatusWidget'],[data-testid='stDecoration']{display:none}</style>")
 for problem in loaded.problems:
     st.warning(f"A saved rubric could not be used and the shipped one is in use instead: {problem}")
