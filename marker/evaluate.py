@@ -162,19 +162,30 @@ def fit_calibrations(
         for max_mark, idx in by_max.items():
             if len({scripts[i].question_id for i in idx}) < 2:
                 continue  # one question: its own calibrator says it all
-            # A pooled calibrator is for questions it has not seen: used only if, on questions
-            # left out of its fitting, it agrees with the teachers better than the rubric alone.
-            check = pooled_transfer(scripts, feedbacks, idx, max_mark, min_scripts)
-            if check is not None and check[0] <= check[1]:
-                notes.append(
-                    f"No pooled calibration for questions out of {max_mark}: fitted on some questions, it "
-                    f"marked the others no closer to the teachers than the rubric alone (QWK {check[0]:.3f} "
-                    f"against {check[1]:.3f}, questions left out in turn), so unseen questions keep the "
-                    "rubric's marks."
-                )
+            if why_not := pooled_unhelpful(scripts, feedbacks, idx, max_mark, min_scripts):
+                notes.append(why_not)
                 continue
             fit(f"*{max_mark}", "", max_mark, idx, **POOLED_OPTIONS)
     return cals, notes
+
+
+def pooled_unhelpful(
+    scripts: Sequence[Script], feedbacks: Sequence[Feedback], idx: list[int], max_mark: int, min_scripts: int
+) -> str | None:
+    """Why no pooled calibrator should be fitted for questions out of ``max_mark``, or None.
+
+    A pooled calibrator is for questions it has not seen: it is used only if, on questions left
+    out of its fitting, it agrees with the teachers better than the rubric alone.
+    """
+    check = pooled_transfer(scripts, feedbacks, idx, max_mark, min_scripts)
+    if check is None or check[0] > check[1]:
+        return None
+    return (
+        f"No pooled calibration for questions out of {max_mark}: fitted on some questions, it "
+        f"marked the others no closer to the teachers than the rubric alone (QWK {check[0]:.3f} "
+        f"against {check[1]:.3f}, questions left out in turn), so unseen questions keep the "
+        "rubric's marks."
+    )
 
 
 def pooled_transfer(
