@@ -349,24 +349,28 @@ def check_pythons(pythons: list[str], wheel: Path) -> None:
     its install is done, as many at once as there are cores (using one is CPU work: spaCy, OCR, the app)."""
     cores = threading.BoundedSemaphore(max(1, min(len(pythons), os.cpu_count() or 1)))
 
-    def install_and_use(inst: Install) -> tuple[float, dict[str, float]]:
+    def install_and_use(inst: Install, folder: tempfile.TemporaryDirectory) -> tuple[float, dict[str, float]]:
         took = inst.install(wheel)
         with cores:
-            return took, inst.use()
+            times = inst.use()
+        # Removed now, while the others are checked: deleting a venv takes a while on some disks.
+        folder.cleanup()
+        return took, times
 
     with contextlib.ExitStack() as stack:
-        installs = [
-            Install(py, Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="marker-wheel-"))))
-            for py in pythons
-        ]
         start = time.monotonic()
-        with ThreadPoolExecutor(max_workers=len(installs)) as pool:
-            checks = {pool.submit(install_and_use, inst): inst for inst in installs}
+        with ThreadPoolExecutor(max_workers=len(pythons)) as pool:
+            checks = {}
+            for py in pythons:
+                folder = tempfile.TemporaryDirectory(prefix="marker-wheel-")
+                stack.callback(folder.cleanup)  # also when a check fails
+                inst = Install(py, Path(folder.name))
+                checks[pool.submit(install_and_use, inst, folder)] = inst
             for done in as_completed(checks):
                 took, times = done.result()  # a failure stops the check (once the others end)
                 used = ", ".join(f"{k} {v:.0f} s" for k, v in times.items())
                 print(f"ok with {checks[done].python}: installed in {took:.0f} s; {used}", flush=True)
-        print(f"installed and used {len(installs)} fresh venv(s) in {time.monotonic() - start:.0f} s")
+        print(f"installed and used {len(pythons)} fresh venv(s) in {time.monotonic() - start:.0f} s")
 
 
 def main(argv: list[str] | None = None) -> int:
