@@ -66,18 +66,8 @@ def test_browser_marks_an_answer_and_saves_a_screenshot(chromium, app_url):
     ARTIFACTS.mkdir(exist_ok=True)
     essay = _essay()
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=chromium,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-dev-shm-usage",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
+        # The load benchmark's flags: no network of the browser's own, no background throttling.
+        browser = pw.chromium.launch(executable_path=chromium, args=load.BROWSER_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         requests = _record_requests(page)
         page.goto(app_url, wait_until="domcontentloaded")
