@@ -12,6 +12,7 @@ import yaml
 from .concepts import Entry
 from .errors import RubricError, RubricErrors, UnknownQuestionError
 from .rubric import ModelAnswer, Question, Topic, _node_line, load_model_answer, load_question, load_topic
+from .yaml_read import compose
 
 #: The shipped bank is package data (``marker/shipped/``), so a wheel installed anywhere has it.
 #: ``importlib.resources`` finds it; a wheel installs as files, so it is an ordinary folder.
@@ -139,7 +140,7 @@ def cross_check(question: Question, topics: dict[str, Topic], path: Path | None)
     node = None
     if path is not None and path.exists():
         try:
-            node = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+            node = compose(path.read_text(encoding="utf-8"))
         except yaml.YAMLError:
             node = None
     topic = topics.get(question.topic)

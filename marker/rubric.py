@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .errors import RubricError, RubricErrors
 from .yaml_errors import MAX_OPEN_BRACKETS, open_brackets, reader_problem, shown_value, yaml_problem
+from .yaml_read import load_and_compose
 
 SCHEMA_VERSION = 1
 
@@ -463,7 +464,7 @@ def _parse_yaml(text: str, source: str) -> tuple[Any, yaml.Node | None]:
             ]
         )
     try:
-        return yaml.safe_load(text), yaml.compose(text, Loader=yaml.SafeLoader)
+        return load_and_compose(text)
     except yaml.MarkedYAMLError as exc:
         line, reason = yaml_problem(text, exc)
         raise RubricErrors([RubricError(source, f"not valid YAML: {reason}", line=line)]) from None

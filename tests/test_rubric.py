@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 import pytest
 import yaml
@@ -207,3 +208,43 @@ def test_rubric_exam_paper_ids_survive_every_file_they_name(papers_marker, tmp_p
     cals, _ = fit_calibrations(papers_marker, scripts, pooled=False, min_scripts=2)
     calibrate.save(cals["4.1"], data)
     assert calibrate.load(data, "4.1").question_id == "4.1"
+
+
+def test_fast_yaml_reads_the_shipped_bank_as_the_reference_parser_does():
+    """libyaml (when present) and PyYAML's pure-Python parser give the same data and lines."""
+    from marker.yaml_read import FAST_LOADER, load_and_compose
+
+    files = sorted((Path(__file__).resolve().parent.parent / "marker" / "shipped").rglob("*.yaml"))
+    assert len(files) >= 5
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        data, node = load_and_compose(text)
+        assert data == yaml.safe_load(text), path
+        reference = yaml.compose(text, Loader=yaml.SafeLoader)
+        lines = [n.start_mark.line for n in _walk(node)]
+        assert lines == [n.start_mark.line for n in _walk(reference)], path
+    assert FAST_LOADER is not None, "PyYAML without libyaml: the bank is read ten times slower"
+
+
+def _walk(node):
+    """Every node of a YAML node tree, depth first (keys before their values)."""
+    yield node
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            yield from _walk(key)
+            yield from _walk(value)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            yield from _walk(item)
+
+
+def test_fast_yaml_keeps_the_reference_parsers_errors(tmp_path):
+    """A control character and an unclosed quote are reported as the pure-Python parser does."""
+    from marker.yaml_read import load_and_compose
+
+    for text in ('id: a\ntitle: "open\nmax_mark: 4\n', "id: a\x07b\n", "a: [1, 2\n"):
+        with pytest.raises(yaml.YAMLError) as fast:
+            load_and_compose(text)
+        with pytest.raises(yaml.YAMLError) as slow:
+            yaml.safe_load(text)
+        assert str(fast.value) == str(slow.value)
