@@ -86,6 +86,9 @@ async ({at, own, limit}) => {
   if (!button) return {error: "no Mark button on the page"};
   const clicked = Date.now();
   const t0 = performance.now();
+  // As a mouse click does, the button takes the focus from the answer box (whose blinking caret
+  // otherwise redraws every page while it waits: 15-20% of the browsers' CPU with 12 at once).
+  button.focus();
   button.click();
   const check = () => {
     const exc = document.querySelector('[data-testid="stException"]');
