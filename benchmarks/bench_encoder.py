@@ -8,7 +8,7 @@ peak memory are measured in a fresh process per back end (so that neither carrie
 weights, nor spaCy): load wall and CPU time, process max RSS after loading and after encoding
 every essay once (peak RSS, from /proc).
 
-    .venv/bin/python benchmarks/bench_encoder.py [--essays 12] [--rounds 3] [--onnx-batches 1,8,16]
+    .venv/bin/python benchmarks/bench_encoder.py [--essays 10] [--rounds 3] [--onnx-batches 1,8,16]
 
 Prints figures; asserts nothing (the machine is shared: compare within one run).
 """
@@ -44,10 +44,13 @@ def essay_sentences(question: str, essays: int, words: int) -> list[list[str]]:
     return [[s.text for s in doc.sents] for doc in nlp.pipe(make_texts(question, essays, words))]
 
 
-def peak_rss_mb() -> float:
-    """This process's peak resident memory (VmHWM; ru_maxrss would carry the parent's over exec)."""
+def memory_mb(field: str = "VmHWM") -> float:
+    """This process's peak (VmHWM) or current (VmRSS) resident memory, from /proc.
+
+    (ru_maxrss would carry the parent's peak over to the child across exec.)
+    """
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(field + ":"):
             return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -55,26 +58,15 @@ def peak_rss_mb() -> float:
 def child(backend: str, sentences_file: str) -> None:
     """Runs in a fresh process: load time and peak memory of one back end."""
     essays = json.loads(Path(sentences_file).read_text(encoding="utf-8"))
-    before = peak_rss_mb()
+    before = memory_mb()
     wall, cpu = time.perf_counter(), time.process_time()
     encoder = Encoder.load(backend=backend)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    loaded = peak_rss_mb()
+    loaded = memory_mb()
     for sentences in essays:
         encoder.encode(sentences)
-    peak = peak_rss_mb()
-    print(
-        json.dumps(
-            {
-                "backend": encoder.backend,
-                "wall": wall,
-                "cpu": cpu,
-                "before": before,
-                "loaded": loaded,
-                "peak": peak,
-            }
-        )
-    )
+    figures = {"backend": encoder.backend, "wall": wall, "cpu": cpu, "before": before, "loaded": loaded}
+    print(json.dumps({**figures, "peak": memory_mb(), "now": memory_mb("VmRSS")}))
 
 
 def timed_round(encoder: Encoder, essays: list[list[str]], batch_size: int) -> tuple[float, float]:
@@ -116,7 +108,7 @@ def side_by_side(essays: list[list[str]], onnx_batches: list[int], rounds: int) 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--question", default="rapallo-significance")
-    ap.add_argument("--essays", type=int, default=12)
+    ap.add_argument("--essays", type=int, default=10)
     ap.add_argument("--words", type=int, default=600)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--onnx-batches", default="1,8,16", help="onnxruntime batch sizes to try")
@@ -145,6 +137,7 @@ def main() -> None:
             print(
                 f"  {f['backend']:11s} load {f['wall']:.2f} s wall, {f['cpu']:.2f} s CPU; max RSS {f['before']:.0f} MB"
                 f" before loading, {f['loaded']:.0f} MB loaded, {f['peak']:.0f} MB after encoding every essay once"
+                f" (RSS then {f['now']:.0f} MB)"
             )
     side_by_side(essays, [int(b) for b in args.onnx_batches.split(",")], args.rounds)
 

