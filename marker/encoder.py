@@ -518,4 +518,4 @@ def load_encoder() -> Encoder:
     Raises:
         EncoderError: the model package is missing, or one of its files is missing or damaged.
     """
-    return Encoder.load()
+    return Encoder.load(backend=DEFAULT_BACKEND)
