@@ -12,8 +12,10 @@ Incorrect 0, Partially correct 1, Correct 2), in one run:
   pooled one (question-independent features) on all of them. Below 30 scripts a question's own
   calibrator keeps its scripts as neighbours (the shipped neighbours model); from 30 it is fitted
   on the engine's features, the answers' words and the neighbours' share. Unseen questions and
-  domains have no scripts of their own, so they get the pooled calibrator; so does an
-  unseen-answers question whose first N scripts all carry one mark.
+  domains have no scripts of their own, so they get the pooled calibrator if it passes its check
+  (on training questions left out in turn it must beat the rubric's QWK by 0.02 and not lose
+  exact agreement), else the zero-shot marks. A short-answer question whose first N scripts all
+  carry one mark keeps them as neighbours like any other.
 - **baselines**, their thresholds fitted on the dataset's whole training split (the one with the
   best Cohen's kappa for 2-way, the pair with the best QWK for SAF): the TF-IDF cosine to the best
   reference answer (the vectoriser fitted on training answers and references), the word count,

@@ -291,19 +291,23 @@ def fit_calibration(
     """Fit a calibrator on marked scripts (their engine feedback, their text, the teacher's marks)."""
     y = np.asarray(marks, dtype=float)
     n = len(y)
-    _check_fittable(question_id, y, min_scripts)
+    neighbours_only = tuple(feature_names) == FEATURE_NAMES and _short_answers(feedbacks)
+    # Short answers all marked alike still say something (this teacher gives this question's
+    # answers full marks, or none): the neighbours model uses them; nothing else can be fitted.
+    _check_fittable(question_id, y, min_scripts, one_mark_ok=neighbours_only)
+    one_mark = len(np.unique(y)) < 2
     # Few scripts: stay close to the engine (strong regularisation); more scripts: trust the data.
     alpha = 10.0 * MIN_SCRIPTS / n + 0.5
     X = feature_matrix(feedbacks, feature_names)
-    text_model, text_in = _fit_text_model(answers, y, max_mark, text_min)
+    text_model, text_in = (None, None) if one_mark else _fit_text_model(answers, y, max_mark, text_min)
     if text_model is not None:
         X = np.column_stack([X, text_in])
     memory = near = None
-    if tuple(feature_names) == FEATURE_NAMES and _short_answers(feedbacks):
+    if neighbours_only:
         memory = answer_vectors(list(answers))
         near = _neighbour_shares(memory, memory, y / max_mark, feedbacks, leave_out_self=True)
     model: MarkCalibrator | None = None
-    if near is not None and n < text_min:
+    if near is not None and (n < text_min or one_mark):
         # Few scripts: the neighbours model (fitted on public data) uses them as they are.
         neighbours = _neighbours_model()
         cv = _agreement_if_enough(y, np.array([neighbours.mark(float(p), max_mark) for p in near]))
@@ -382,15 +386,16 @@ def _agreement_if_enough(y: np.ndarray, predicted: np.ndarray) -> dict:
     return agreement(y.astype(int), predicted.astype(int))
 
 
-def _check_fittable(question_id: str, y: np.ndarray, min_scripts: int) -> None:
-    """Refuse too few scripts, or scripts that all have one mark, with what to do instead."""
+def _check_fittable(question_id: str, y: np.ndarray, min_scripts: int, one_mark_ok: bool = False) -> None:
+    """Refuse too few scripts, or (unless ``one_mark_ok``) scripts that all have one mark, with
+    what to do instead."""
     n = len(y)
     if n < min_scripts:
         raise CalibrationError(
             f"Question '{question_id}' has {n} marked script{'s' if n != 1 else ''}; calibration needs at "
             f"least {min_scripts}. Mark more scripts (or leave this question uncalibrated)."
         )
-    if len(np.unique(y)) < 2:
+    if len(np.unique(y)) < 2 and not one_mark_ok:
         raise CalibrationError(
             f"Every marked script of '{question_id}' has the same mark ({y[0]:g}); calibration needs "
             "scripts with different marks."

@@ -175,3 +175,30 @@ def test_calibrate_few_short_answer_scripts_vote_as_neighbours(import_marker):
     new = ["The current still has a route round through A to the cell.", "Because switch Y is plastic."]
     new_fbs = import_marker.mark_question(q, new)
     assert [fb.mark for fb in cal.apply(new_fbs, new)] == [1, 0]
+
+
+def test_calibrate_short_answers_all_marked_alike_keep_their_scripts_as_neighbours(import_marker):
+    """A teacher who gave every one of a short-answer question's first scripts full marks has
+    still said something: the scripts are kept as neighbours (not refused, not replaced by a
+    calibration of other questions), and a new answer like them gets full marks too."""
+    q = import_marker.bank.question("bulb-circuit")
+    # This teacher accepts answers about the current's route, which the model answers do not word.
+    texts = [
+        "The current can still flow round through A and back to the cell.",
+        "Current still has a route through A back to the cell.",
+        "There is still a route for current through bulb A and the cell.",
+        "Current can go round through A to the cell still.",
+        "A still has current flowing round from the cell.",
+        "The current flows from the cell through A and back again.",
+        "Current still goes round A and the cell.",
+        "There is a route for the current through A.",
+        "The current has a way round through bulb A.",
+        "Current can still get round through A to the cell.",
+    ]
+    fbs = import_marker.mark_question(q, texts)
+    cal = fit_calibration(q.id, q.version, 1, fbs, texts, [1] * 10)
+    assert cal.model is None and cal.memory is not None and cal.memory.shape == (10, 384)
+    new = ["The current still has a route round through A to the cell."]
+    new_fbs = import_marker.mark_question(q, new)
+    assert new_fbs[0].mark == 0  # the rubric alone does not see it
+    assert [fb.mark for fb in cal.apply(new_fbs, new)] == [1]

@@ -328,3 +328,35 @@ def test_a_pooled_calibration_is_used_only_if_it_marks_unseen_questions_better(t
     cals, notes = fit_calibrations(marker, opposed, min_scripts=2)
     assert "*1" in cals, notes
     assert not any("No pooled calibration" in n for n in notes)
+
+
+@pytest.mark.parametrize(
+    "calibrated, rubric, helps",
+    [
+        ({"qwk": 0.45, "exact": 0.60}, {"qwk": 0.40, "exact": 0.60}, True),
+        # Higher QWK bought by spreading marks away from the commonest one: exact agreement falls.
+        ({"qwk": 0.45, "exact": 0.55}, {"qwk": 0.40, "exact": 0.60}, False),
+        # Ahead by less than the margin: which questions were left out can do that much.
+        ({"qwk": 0.41, "exact": 0.62}, {"qwk": 0.40, "exact": 0.60}, False),
+    ],
+)
+def test_pooled_calibration_must_beat_the_rubric_on_qwk_by_a_margin_and_on_exact(calibrated, rubric, helps):
+    from marker.evaluate import pooled_helps
+
+    assert pooled_helps(calibrated, rubric) is helps
+
+
+def test_calibrate_short_answer_question_marked_all_alike_gets_its_own_calibration(tmp_path):
+    """Every script of a short-answer question given full marks: the question keeps its scripts
+    as neighbours instead of being refused (and left to a pooled calibrator or the rubric)."""
+    from marker.engine import load_marker
+
+    path = tmp_path / "questions.yaml"
+    path.write_text(POOLED_QUESTIONS, encoding="utf-8")
+    marker = load_marker(path)
+    scripts = [s for s in _pooled_scripts(teacher_agrees=True) if s.question_id == "circuit" and s.mark == 1]
+    scripts = scripts * 2  # twelve scripts, all marked 1
+    cals, notes = fit_calibrations(marker, scripts, pooled=False)
+    assert "circuit" in cals, notes
+    assert cals["circuit"].model is None and cals["circuit"].memory is not None
+    assert not any("same mark" in n for n in notes)
