@@ -23,26 +23,35 @@ def _fast_ok(text: str) -> bool:
     return FAST_LOADER is not None and not yaml.reader.Reader.NON_PRINTABLE.search(text)
 
 
+def _read(text: str, loader_class: type, construct: bool) -> tuple[Any, yaml.Node | None]:
+    """One parse: the node tree and, if ``construct``, the data built from it (as ``yaml.load``)."""
+    loader = loader_class(text)
+    try:
+        node = loader.get_single_node()
+        return (loader.construct_document(node) if construct and node is not None else None), node
+    finally:
+        loader.dispose()
+
+
+def _parse(text: str, construct: bool) -> tuple[Any, yaml.Node | None]:
+    if _fast_ok(text):
+        try:
+            return _read(text, FAST_LOADER, construct)
+        except Exception:  # noqa: BLE001 - the reference parser below says what is wrong
+            pass
+    return _read(text, yaml.SafeLoader, construct)
+
+
 def load_and_compose(text: str) -> tuple[Any, yaml.Node | None]:
-    """The document's data and its node tree (for the line of each value).
+    """The document's data and its node tree (for the line of each value), from one parse.
 
     Raises:
         yaml.YAMLError, RecursionError: as ``yaml.safe_load`` and ``yaml.compose`` with
             PyYAML's pure-Python ``SafeLoader`` raise them.
     """
-    if _fast_ok(text):
-        try:
-            return yaml.load(text, Loader=FAST_LOADER), yaml.compose(text, Loader=FAST_LOADER)
-        except Exception:  # noqa: BLE001 - the reference parser below says what is wrong
-            pass
-    return yaml.safe_load(text), yaml.compose(text, Loader=yaml.SafeLoader)
+    return _parse(text, construct=True)
 
 
 def compose(text: str) -> yaml.Node | None:
     """The document's node tree, as :func:`load_and_compose` reads it."""
-    if _fast_ok(text):
-        try:
-            return yaml.compose(text, Loader=FAST_LOADER)
-        except Exception:  # noqa: BLE001 - as above
-            pass
-    return yaml.compose(text, Loader=yaml.SafeLoader)
+    return _parse(text, construct=False)[1]
