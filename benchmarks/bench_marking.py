@@ -45,9 +45,12 @@ def make_texts(question_id: str, n: int, words: int, seed: int = 7) -> list[str]
     return texts
 
 
-def timed(fn) -> float:
-    start = time.perf_counter()
+def timed(fn, cpu: list[float] | None = None) -> float:
+    """Wall seconds of ``fn()``; its process CPU seconds are appended to ``cpu`` when given."""
+    start, start_cpu = time.perf_counter(), time.process_time()
     fn()
+    if cpu is not None:
+        cpu.append(time.process_time() - start_cpu)
     return time.perf_counter() - start
 
 
@@ -78,21 +81,23 @@ def main() -> None:
         forget_recent()  # no sentence vectors kept from an earlier round
         marker.mark_many(args.question, texts, batch_size=16)
 
-    bare_times, encoder_times, marker_times = [], [], []
+    bare_times, encoder_times, marker_times, marker_cpu = [], [], [], []
     for _ in range(args.rounds):
         bare_times.append(timed(lambda: list(bare.pipe(texts, batch_size=16))))
         encoder_times.append(timed(bare_with_encoder))
-        marker_times.append(timed(marking))
+        marker_times.append(timed(marking, marker_cpu))
     bare_rate, marker_rate = args.n / min(bare_times), args.n / min(marker_times)
     encoder_rate = args.n / min(encoder_times)
 
-    latencies = []
+    latencies, latency_cpu = [], []
     forget_recent()
     for text in texts[:60]:
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         marker.mark(args.question, text)
         latencies.append((time.perf_counter() - start) * 1000)
+        latency_cpu.append((time.process_time() - start_cpu) * 1000)
     latencies.sort()
+    latency_cpu.sort()
     p95 = latencies[int(0.95 * (len(latencies) - 1))]
 
     tracemalloc.start()
@@ -111,6 +116,11 @@ def main() -> None:
         f"ratio marker/bare throughput: {marker_rate / bare_rate:.2f}; marker/(bare + encoder): {marker_rate / encoder_rate:.2f}"
     )
     print(f"warm single-answer latency: p50 {statistics.median(latencies):.0f} ms, p95 {p95:.0f} ms")
+    # Process CPU, which a loaded machine does not inflate as it does wall time.
+    print(
+        f"CPU per answer: warm single marks p50 {statistics.median(latency_cpu):.0f} ms, "
+        f"mean {statistics.fmean(latency_cpu):.0f} ms; in mark_many {1000 * min(marker_cpu) / args.n:.0f} ms"
+    )
     print(
         f"peak memory: process max RSS {rss_mb:,.0f} MB; Python allocations while marking 50 answers {traced_peak / 2**20:.1f} MB"
     )
