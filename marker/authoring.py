@@ -67,6 +67,7 @@ from .import_format import (  # parse_specs, load_specs, is_import_file: the imp
     parse_specs,
     scheme_problems,
 )
+from .nlp import with_entities
 from .rubric import ModelAnswer, Question, Topic, validate_question
 from .rubric_edit import even_levels
 from .similarity import clauses, content_terms
@@ -198,7 +199,8 @@ def build(spec: QuestionSpec, nlp: Language, source: str = "<questions>") -> Bui
             [RubricError(source, reason, field=".".join(map(str, loc))) for loc, reason in problems]
         )
     answers, keys = _read_answers(spec, nlp)
-    docs = list(nlp.pipe([a.text for _name, a in answers]))
+    # Named entities become concepts: the recogniser marking does not run runs here.
+    docs = with_entities(nlp, nlp.pipe([a.text for _name, a in answers]))
     concepts = _concepts(docs)
     topic_id = spec.topic or topic_for_id(spec.id)
     topic = Topic(

@@ -1,5 +1,5 @@
 """The evidence stage, from a parsed Doc: the only stage that reads spaCy objects (with
-:mod:`marker.clauses`, which reads what each date is said with).
+:mod:`marker.clauses`, which reads what each date is said with, and :mod:`marker.figures`).
 
 Reads the answer's Doc (with the ``marker_concepts`` spans) and the question's
 :class:`~marker.index.QuestionIndex`. Writes :class:`Evidence`: sentences (role, claim or list,
@@ -21,6 +21,7 @@ from spacy.tokens import Doc, Span, Token
 from .bank import cue_prefix, reject_key
 from .clauses import Said, preposition, said_with
 from .concepts import EXACT, SPANS_KEY
+from .figures import find_figures
 from .roles import ANALYSIS, COUNTER, EVALUATION, sentence_role
 from .similarity import (
     NO_MATCH,
@@ -281,6 +282,18 @@ def find_dates(sent: Span, sent_index: int) -> list[tuple[DateRef, int, int]]:
     return out
 
 
+def _days(sent: Span) -> set[int]:
+    """Days of a month said without a year ("on 16 April", "April 16"): dates, never figures."""
+    doc = sent.doc
+    return {
+        t.i
+        for t in sent
+        if t.text.isdigit()
+        and 1 <= int(t.text) <= 31
+        and any(_month(doc[j]) for j in (t.i - 1, t.i + 1) if sent.start <= j < sent.end)
+    }
+
+
 def _month(tok: Token) -> int | None:
     low = tok.lower_.rstrip(".")
     if low == "may":
@@ -358,16 +371,12 @@ def extract(doc: Doc) -> Evidence:
         if i is not None:
             spans_by_sent.setdefault(i, []).append(span)
             mentions.append(Mention(span.label_, span.start_char, span.end_char, span.text, i, span.kb_id_))
-    ents_by_sent: dict[int, list[Span]] = {}
-    for ent in doc.ents:
-        if ent.start in tok_sent:
-            ents_by_sent.setdefault(tok_sent[ent.start], []).append(ent)
     sentences, dates, figures = [], [], []
     seen_texts: list[str] = []
     n_alpha = n_stop = 0
     for i, sent in enumerate(sents):
         own_spans = spans_by_sent.get(i, [])
-        found = _dates_and_figures(doc, sent, i, own_spans, ents_by_sent.get(i, []), dates, figures)
+        found = _dates_and_figures(doc, sent, i, own_spans, dates, figures)
         alpha = [t for t in sent if t.is_alpha]
         n_alpha += len(alpha)
         n_stop += sum(t.is_stop for t in alpha)
@@ -390,7 +399,6 @@ def _dates_and_figures(
     sent: Span,
     i: int,
     own_spans: list[Span],
-    ents: list[Span],
     dates: list[DateRef],
     figures: list[str],
 ) -> list:
@@ -405,11 +413,8 @@ def _dates_and_figures(
         dates.append(
             DateRef(ref.year, ref.month, ref.day, ref.start, ref.end, ref.text, i, linked, said, prep)
         )
-    labels = TUNING.evidence.figure_labels
-    for ent in ents:
-        is_figure = ent.label_ in labels and any(c.isdigit() for c in ent.text)
-        if is_figure and not date_tokens.intersection(range(ent.start, ent.end)):
-            figures.append(ent.text)
+    if any(c.isdigit() for c in sent.text):  # most sentences have no number: no token is looked at
+        figures.extend(find_figures(sent, date_tokens | _days(sent)))
     return found
 
 

