@@ -312,13 +312,22 @@ def _mark_pending(
     if progress:
         progress(count, total)
     pending = (s for s in plan.markable() if s.script_id not in done)
-    for chunk, marked in run.outcomes(pending):
+    for chunk, marked in run.outcomes(pending, _shares(plan, done)):
         rows = _calibrated_rows(plan.job_id, chunk, marked, plan.position, plan.cals, run.notes)
         store.save(rows)
         count += len(rows)
         if progress:
             progress(count, total)
     return n_skipped
+
+
+def _shares(plan: Plan, done: set[str]) -> dict[str, int]:
+    """Question id -> scripts still to mark, in order of first appearance (how workers share them)."""
+    shares: dict[str, int] = {}
+    for script_id, (_, _, qid) in plan.keys.items():
+        if qid in plan.catalogue and script_id not in done:
+            shares[qid] = shares.get(qid, 0) + 1
+    return shares
 
 
 class _Engine:
@@ -350,8 +359,13 @@ class _Engine:
             self.notes.append(note)
         return mark_chunk(self.in_this_process(), chunk.question_id, chunk.items)
 
-    def outcomes(self, pending: Iterable[Script]) -> Iterator[tuple[Chunk, list[Marked]]]:
-        """Each chunk with its outcomes, as chunks finish (in any order); chunks are cut as they come."""
+    def outcomes(
+        self, pending: Iterable[Script], shares: dict[str, int] | None = None
+    ) -> Iterator[tuple[Chunk, list[Marked]]]:
+        """Each chunk with its outcomes, as chunks finish (in any order); chunks are cut as they come.
+
+        ``shares`` (question id -> scripts to mark) lets local workers keep to a few questions each.
+        """
         chunks = iter_chunks(pending, versions=self.versions)
         first = list(itertools.islice(chunks, self.processes))  # no more workers than chunks
         if not first:
@@ -361,7 +375,7 @@ class _Engine:
             assert self.address is not None
             return on_dask(chunks, self.source, self.address, self.fallback)
         if len(first) > 1:
-            return in_pool(chunks, self.source, len(first), self.fallback)
+            return in_pool(chunks, self.source, len(first), self.fallback, shares)
         return in_process(chunks, self.in_this_process())
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from . import rubric_cache
 from .advice import build_feedback, empty_feedback
 from .bank import QuestionBank, concept_entry, cue_prefix, point_entries
 from .errors import MAX_ANSWER_CHARS, AnswerTooLongError, MarkerError
@@ -232,7 +233,8 @@ def build_index(nlp: Language, question: Question, topic: Topic, answers: list[M
     """Parse the mark scheme, the model answers and the question once, and build their index."""
     texts = [p.text for p in question.points] + [a.text for a in answers] + [question.question]
     wordings = [[p.label, *p.aliases] for p in question.points]
-    docs = list(nlp.pipe(texts + [w for ws in wordings for w in ws]))
+    # Parsed once per rubric version and kept on disk for the next process (marker.rubric_cache).
+    docs = rubric_cache.parse(nlp, texts + [w for ws in wordings for w in ws])
     wording_docs = iter(docs[len(texts) :])
     docs = docs[: len(texts)]
     n = len(question.points)

@@ -12,8 +12,10 @@ import itertools
 import multiprocessing
 import os
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -273,46 +275,158 @@ def in_process(chunks: Iterable[Chunk], marker: Marker) -> Iterator[tuple[Chunk,
         yield chunk, mark_chunk(marker, chunk.question_id, chunk.items)
 
 
+def homes(shares: Mapping[str, int], workers: int) -> list[set[str]]:
+    """The questions each worker is given: the scripts laid end to end, question after question,
+    and cut into ``workers`` equal parts, so that each worker builds few questions' indexes and
+    all have the same number of scripts. A question split by a cut goes to both sides.
+
+    >>> [sorted(h) for h in homes({"q1": 60, "q2": 60, "q3": 60, "q4": 60}, 2)]
+    [['q1', 'q2'], ['q3', 'q4']]
+    >>> [sorted(h) for h in homes({"q1": 80, "q2": 80, "q3": 80}, 2)]
+    [['q1', 'q2'], ['q2', 'q3']]
+    >>> [sorted(h) for h in homes({"q1": 100}, 2)]
+    [['q1'], ['q1']]
+    """
+    total = sum(n for n in shares.values() if n > 0)
+    out: list[set[str]] = [set() for _ in range(workers)]
+    start = 0
+    for qid, n in shares.items():
+        if n <= 0:
+            continue
+        for k in range(start * workers // total, (start + n - 1) * workers // total + 1):
+            out[k].add(qid)
+        start += n
+    return out
+
+
+@dataclass(eq=False)
+class _Worker:
+    """One worker process (a pool of one, so that chunks can be sent to it and no other)."""
+
+    pool: ProcessPoolExecutor
+    #: The questions it is given (and those it has marked since); None: any question.
+    known: set[str] | None
+    running: int = 0
+    alive: bool = True
+
+
+class _Scheduler:
+    """Sends each chunk to a worker that has its question, reading a few chunks ahead for it.
+
+    A worker with nothing to mark takes any chunk waiting rather than stay idle; one that
+    died leaves its questions to the others. At most ``1 + AHEAD_PER_WORKER`` chunks per
+    worker are in flight and as many in all wait, so memory does not grow with the cohort.
+    """
+
+    def __init__(self, chunks: Iterable[Chunk], workers: list[_Worker], assigned: set[str]):
+        self.todo, self.workers, self.assigned = iter(chunks), workers, assigned
+        self.depth = 1 + AHEAD_PER_WORKER
+        self.lookahead = self.depth * len(workers)
+        self.waiting: deque[Chunk] = deque()
+        self.running: dict[Future, tuple[Chunk, _Worker]] = {}
+
+    def _takes(self, worker: _Worker, qid: str) -> bool:
+        return worker.known is None or qid in worker.known or qid not in self.assigned
+
+    def _next_for(self, worker: _Worker) -> Chunk | None:
+        for i, chunk in enumerate(self.waiting):
+            if self._takes(worker, chunk.question_id):
+                del self.waiting[i]
+                return chunk
+        while len(self.waiting) < self.lookahead:
+            chunk = next(self.todo, None)
+            if chunk is None:
+                break
+            if self._takes(worker, chunk.question_id):
+                return chunk
+            self.waiting.append(chunk)
+        if worker.running == 0 and self.waiting:  # idle: build another question's index, not wait
+            return self.waiting.popleft()
+        return None
+
+    def fill(self, source: MarkerSource) -> list[tuple[Chunk, BaseException]]:
+        """Give every live worker chunks up to its depth; returns the chunks none could take."""
+        refused: list[tuple[Chunk, BaseException]] = []
+        busy = True
+        while busy:
+            busy = False
+            for worker in [w for w in self.workers if w.alive and w.running < self.depth]:
+                chunk = self._next_for(worker)
+                if chunk is None:
+                    continue
+                busy = True
+                try:
+                    future = worker.pool.submit(
+                        mark_chunk_on_worker, source, chunk.question_id, chunk.items, chunk.version
+                    )
+                except Exception as exc:  # the worker died: the others take its questions
+                    self.lost(worker)
+                    refused.append((chunk, exc))
+                    continue
+                if worker.known is not None:
+                    worker.known.add(chunk.question_id)
+                worker.running += 1
+                self.running[future] = (chunk, worker)
+        return refused
+
+    def leftover(self) -> Iterator[Chunk]:
+        """The chunks no worker took (none is left alive), read one at a time."""
+        while self.waiting:
+            yield self.waiting.popleft()
+        yield from self.todo
+
+    def lost(self, worker: _Worker) -> None:
+        worker.alive = False
+        for w in self.workers:
+            w.known = None
+
+
 def in_pool(
     chunks: Iterable[Chunk],
     source: MarkerSource,
     workers: int,
     fallback: Callable[[Chunk, BaseException], list[Marked]],
+    shares: Mapping[str, int] | None = None,
 ) -> Iterator[tuple[Chunk, list[Marked]]]:
-    """Chunks marked by a pool of ``workers`` processes, yielded as they finish.
+    """Chunks marked by ``workers`` processes, yielded as they finish.
 
-    Only :data:`AHEAD_PER_WORKER` chunks per worker are submitted ahead, and a finished chunk
-    is forgotten once yielded, so memory does not grow with the number of scripts.
+    ``shares`` (question id -> scripts to mark) lets each worker keep to a few questions
+    (:func:`homes`): a question's index (its model answers parsed, its wordings encoded) is
+    then built by fewer workers. Only :data:`AHEAD_PER_WORKER` chunks per worker are submitted
+    ahead, and a finished chunk is forgotten once yielded, so memory does not grow with the
+    number of scripts. A chunk a worker could not mark is given to ``fallback``.
     """
     # "spawn": a fresh interpreter per worker. Forking a process that runs threads (a web
     # server, a Dask client) can deadlock, and spawn is what macOS and Windows do anyway.
-    pool = ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_warm_worker,
-        initargs=(source,),
-    )
-    todo = iter(chunks)
-    running: dict[Future, Chunk] = {}
-
-    def submit(n: int) -> None:
-        for c in itertools.islice(todo, n):
-            running[pool.submit(mark_chunk_on_worker, source, c.question_id, c.items, c.version)] = c
-
+    context = multiprocessing.get_context("spawn")
+    spread = homes(shares, workers) if shares else [None] * workers
+    pool = [
+        _Worker(ProcessPoolExecutor(1, context, initializer=_warm_worker, initargs=(source,)), known)
+        for known in spread
+    ]
+    plan = _Scheduler(chunks, pool, set(shares or ()))
     try:
-        submit(workers * (1 + AHEAD_PER_WORKER))
-        while running:
-            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+        for chunk, exc in plan.fill(source):
+            yield chunk, fallback(chunk, exc)
+        while plan.running:
+            finished, _ = wait(plan.running, return_when=FIRST_COMPLETED)
             for future in finished:
-                chunk = running.pop(future)
+                chunk, worker = plan.running.pop(future)
+                worker.running -= 1
                 try:
                     marked = future.result()
                 except Exception as exc:  # a worker died or could not start
+                    if isinstance(exc, BrokenProcessPool):
+                        plan.lost(worker)
                     marked = fallback(chunk, exc)
                 yield chunk, marked
-                submit(1)
+            for chunk, exc in plan.fill(source):
+                yield chunk, fallback(chunk, exc)
+        for chunk in plan.leftover():  # every worker died: this process marks the rest
+            yield chunk, fallback(chunk, BrokenProcessPool("no worker process is left"))
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        for worker in pool:
+            worker.pool.shutdown(wait=True, cancel_futures=True)
 
 
 def on_dask(

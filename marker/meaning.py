@@ -14,7 +14,8 @@ model answers and question (from the :class:`~marker.index.QuestionIndex`); writ
   closest in the answer (recall), and the reverse (precision).
 
 The vectors of the model answers, the points' wordings and the question are made once per
-rubric version and kept with the index (``QuestionIndex.cache``); those of answers and
+rubric version and kept with the index (``QuestionIndex.cache``), and on disk between
+processes (:mod:`marker.rubric_cache`, keyed by the texts and the encoder); those of answers and
 sentences met lately are kept in this process (:func:`answer_vectors`). Thresholds are in
 ``TUNING.points.meaning_*``.
 """
@@ -31,6 +32,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from spacy.lang.en.stop_words import STOP_WORDS
 
+from . import rubric_cache
 from .encoder import DIMENSION, TokenVectors, load_encoder
 from .tuning import TUNING
 
@@ -96,7 +98,7 @@ class MeaningIndex:
     @classmethod
     def build(cls, model_texts: list[str], question: str) -> MeaningIndex:
         texts = [*model_texts, question]
-        encoded = load_encoder().encode_tokens(texts)
+        encoded = rubric_cache.encode_tokens(texts)
         prepared = [_prepared(tv, t) for tv, t in zip(encoded, texts, strict=True)]
         return cls(tuple(prepared[:-1]), prepared[-1])
 
@@ -161,9 +163,7 @@ def point_vectors(index: QuestionIndex) -> list[np.ndarray]:
             [p.label, *p.aliases, *([p.explanation] if p.explanation else [])] for p in index.question.points
         ]
         flat = (
-            load_encoder().encode([w for ws in wordings for w in ws])
-            if wordings
-            else np.zeros((0, DIMENSION))
+            rubric_cache.encode([w for ws in wordings for w in ws]) if wordings else np.zeros((0, DIMENSION))
         )
         out, start = [], 0
         for ws in wordings:
@@ -176,7 +176,7 @@ def point_vectors(index: QuestionIndex) -> list[np.ndarray]:
 def question_vector(index: QuestionIndex) -> np.ndarray:
     """The question's own vector, made once per rubric version and kept with the index."""
     if "question" not in index.cache:
-        index.cache["question"] = load_encoder().encode([index.question.question])[0]
+        index.cache["question"] = rubric_cache.encode([index.question.question])[0]
     return index.cache["question"]
 
 
