@@ -168,7 +168,7 @@ def mark_and_save(qid: str, version: str, text: str, student: str, typed: str, d
     return drafts
 
 
-def show_result(question, student: str, drafts: list, submitted: bool) -> bool:
+def show_result(question, student: str, drafts: list) -> bool:
     """This session's last marked answer, or else the student's latest saved draft, with its feedback
     and, from the second draft on, the marks of all of them. True when it is this session's answer.
     """
@@ -179,8 +179,11 @@ def show_result(question, student: str, drafts: list, submitted: bool) -> bool:
         result = None
     after = drafts_section(drafts, question.max_mark)
     if result:
-        previous = drafts[-2].feedback if submitted and len(drafts) >= 2 else None
         saved = result.get("saved") if result["student"] == student else None
+        # The change since the previous draft stays on the page until the next Mark (a rerun for an
+        # expander draws the same HTML, so the browser keeps it as it is, the ladder open or shut).
+        latest = saved is not None and saved == len(drafts) >= 2
+        previous = drafts[-2].feedback if latest else None
         note = f"{ICON['done']} Saved as your draft {saved} of this question."
         before = f'<p class="marker-saved" style="{CAPTION}">{note}</p>' if saved else ""
         show_feedback(result["text"], result["feedback"], previous, before=before, after=after)
@@ -262,7 +265,7 @@ def answer_and_feedback(qid: str, student: str, typed: str) -> None:
     text, submitted = answer_form(answer_key)
     if submitted:
         drafts = mark_and_save(qid, question.version, text, student, typed, drafts)
-    shown = show_result(question, student, drafts, submitted)
+    shown = show_result(question, student, drafts)
     if drafts or shown:
         show_model_answers(qid, question.max_mark)
     if student:
