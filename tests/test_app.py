@@ -42,6 +42,13 @@ def mark(at: AppTest, text: str) -> AppTest:
     return at
 
 
+def feedback_html(at: AppTest) -> str:
+    """The feedback the page shows: one piece of HTML (the element that holds the marked-up answer)."""
+    found = [h.value for h in at.html if "marker-answer" in h.value]
+    assert len(found) == 1, f"{len(found)} pieces of HTML hold a marked-up answer"
+    return found[0]
+
+
 def shown_mark(at: AppTest) -> str | None:
     """The mark the page shows (its headline is HTML: a figure "Mark", e.g. "7 / 25"), or None."""
     for h in at.html:
@@ -260,16 +267,18 @@ def test_app_feedback_details_read_cleanly(data):
     """Labelled mark change, whole rows in the mark scheme, percentages in the ladder, the date said once."""
     slip = ANSWER + " The Treaty of Rapallo was signed in 1925."
     at = mark(practice(), slip)
-    errors = [e.value for e in at.error]
+    page = feedback_html(at)
+    errors = re.findall(r'<div class="marker-alert marker-error"[^>]*>(.*?)</div>', page)
     assert errors and all(e.count("1925") == 1 for e in errors), errors
-    checklist = next(h.value for h in at.html if "marker-checklist" in h.value)
     feedback = at.session_state["result"]["feedback"]
-    assert checklist.count("<tr class=") == len(feedback.points)  # every row, no scrolling
+    assert page.count("<tr class=") == len(feedback.points)  # every row, no scrolling
     words = [html.escape(" ".join(p.evidence[0].text.split())) for p in feedback.points if p.evidence]
-    assert all(f"{w}</td>" in checklist for w in words) and any(len(w) > 60 for w in words)
-    expander = next(e for e in at.expander if "levels ladder" in e.label)
-    ladder = " ".join(h.value for h in expander.html)
-    assert re.search(r"sentences explain.*this answer: \d+%", ladder)
+    assert all(f"{w}</td>" in page for w in words) and any(len(w) > 60 for w in words)
+    # The ladder opens on a click: a <details> whose summary names it, the ladder inside it.
+    ladder = re.search(
+        r"<details[^>]*><summary[^>]*>Why this level\? The levels ladder</summary>(.*?)</details>", page
+    )[1]
+    assert 'class="marker-ladder"' in ladder and re.search(r"sentences explain.*this answer: \d+%", ladder)
     assert not re.search(r"this answer: 0\\?\.\d", ladder)
     # A redraft with the same mark: the change under the mark says what it is.
     at = mark(at, slip + " ")
@@ -282,3 +291,37 @@ def test_app_pages_use_no_icon_font_from_the_internet():
     pages = Path(APP).parent / "marker" / "app"
     used = re.compile(r"""["']:material/""")
     assert not [p.name for p in pages.glob("*.py") if used.search(p.read_text(encoding="utf-8"))]
+
+
+def test_app_feedback_is_one_element_saying_it_was_saved_with_the_drafts_chart_from_the_second(data):
+    """A Mark draws the feedback as one piece of HTML: no toast, no alerts or expanders of Streamlit's
+    own; the drafts' chart (and the change since the previous draft) comes with the second draft."""
+    at = mark(practice(), ANSWER)
+    page = feedback_html(at)
+    assert "Saved as your draft 1 of this question." in page
+    assert not at.toast and not at.error and not at.info
+    assert [e.label for e in at.expander] == [
+        "Model answers (open after your own attempt)",
+        "All your drafts",
+    ]
+    assert "marker-drafts" not in page and "Your drafts of this question" not in page  # one bar says nothing
+    at = mark(at, ANSWER + " In 1923 the Treaty of Rapallo was renewed.")
+    page = feedback_html(at)
+    marks = [d.mark for d in Store(data / "marker.sqlite3").drafts("Ada", "rapallo-significance")]
+    assert "Saved as your draft 2 of this question." in page
+    assert f"oldest first: {marks[0]}, {marks[1]} (out of 25)" in page and "Since your previous draft" in page
+    # Nothing saved without a name: no note saying it was.
+    at = mark(practice(student=""), ANSWER)
+    assert "Saved as your draft" not in feedback_html(at)
+    assert "to keep your drafts" in at.info[0].value
+
+
+def test_app_advisories_are_notes_in_the_feedback_with_their_text_escaped(data):
+    from marker.app.feedback_view import alert_html
+
+    at = mark(practice(), "Xq zzv plorb <b>kvaa</b> trenn vlu grop sniv. " * 12)
+    notes = re.findall(r'<div class="marker-alert marker-warning"[^>]*>(.*?)</div>', feedback_html(at))
+    assert any("does not read as English" in n for n in notes), notes
+    assert "<b>kvaa" not in feedback_html(at)
+    quoted = alert_html("warning", "e.g. \u201c<img src=x onerror=alert(1)>\u201d")
+    assert "&lt;img src=x onerror=alert(1)&gt;" in quoted and "<img" not in quoted

@@ -116,6 +116,13 @@ def test_browser_marks_an_answer_and_saves_a_screenshot(chromium, app_url):
         assert seconds < 15, f"click-to-feedback took {seconds:.1f} s"
         assert frame.evaluate("() => window.keptAcrossMark") is True
         expect(count).to_have_text("600 words")
+        # The levels ladder opens from the keyboard too (a <details> in the feedback, no rerun).
+        ladder = page.locator(".marker-ladder")
+        expect(ladder).to_be_hidden()
+        page.locator("summary", has_text="Why this level?").focus()
+        page.keyboard.press("Enter")
+        expect(ladder).to_be_visible()
+        expect(ladder).to_contain_text("Level 1")
 
         # A redraft, marked with Ctrl+Enter in the answer box (as the placeholder says).
         answer.fill(ANSWER)

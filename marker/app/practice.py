@@ -161,47 +161,59 @@ def mark_and_save(qid: str, version: str, text: str, student: str, typed: str, d
         # The drafts read above and the one just saved (not all of them read again).
         drafts = [*drafts, store.add_draft(student, text, feedback)]
         st.session_state[f"{answer_key}::owner"] = (student, text)
-        st.toast("Draft saved", icon=ICON["done"])
+        # Said above the mark (a toast slid in and out over every student's feedback).
+        st.session_state["result"]["saved"] = len(drafts)
     except StoreError as exc:
         st.error(f"{exc} Your answer is still in the box above.")
     return drafts
 
 
-def show_result(qid: str, version: str, student: str, drafts: list, submitted: bool) -> bool:
-    """This session's last marked answer, or else the student's latest saved draft, with its feedback.
-
-    True when it is this session's answer.
+def show_result(question, student: str, drafts: list) -> bool:
+    """This session's last marked answer, or else the student's latest saved draft, with its feedback
+    and, from the second draft on, the marks of all of them. True when it is this session's answer.
     """
     result = st.session_state.get("result")
     # A result marked under another name is not shown (a shared computer); one marked before any
     # name was typed belongs to whoever types theirs.
-    if result and (result["question_id"] != qid or result["student"] not in ("", student)):
+    if result and (result["question_id"] != question.id or result["student"] not in ("", student)):
         result = None
+    after = drafts_section(drafts, question.max_mark)
     if result:
-        previous = drafts[-2].feedback if submitted and len(drafts) >= 2 else None
-        show_feedback(result["text"], result["feedback"], previous)
+        saved = result.get("saved") if result["student"] == student else None
+        # The change since the previous draft stays on the page until the next Mark (a rerun for an
+        # expander draws the same HTML, so the browser keeps it as it is, the ladder open or shut).
+        latest = saved is not None and saved == len(drafts) >= 2
+        previous = drafts[-2].feedback if latest else None
+        note = f"{ICON['done']} Saved as your draft {saved} of this question."
+        before = f'<p class="marker-saved" style="{CAPTION}">{note}</p>' if saved else ""
+        show_feedback(result["text"], result["feedback"], previous, before=before, after=after)
         return True
     if drafts:
         last = drafts[-1]
         st.caption(f"Your latest saved draft, marked {last.created_at.replace('T', ' ')} UTC.")
-        if last.rubric_version != version:
+        if last.rubric_version != question.version:
             st.caption(
                 "It was marked with an earlier version of this question's rubric; mark it again to update."
             )
-        show_feedback(last.text, last.feedback, drafts[-2].feedback if len(drafts) >= 2 else None)
+        show_feedback(
+            last.text, last.feedback, drafts[-2].feedback if len(drafts) >= 2 else None, after=after
+        )
     return False
 
 
-def show_drafts(drafts: list, max_mark: int) -> None:
-    """The marks of the student's drafts of this question, and what changed since the previous one."""
-    body = [
-        heading_html("Your drafts of this question"),
-        drafts_html([d.mark for d in drafts], max_mark),
-        f'<div style="{CAPTION}">Your mark for each draft (out of {max_mark}), oldest first.</div>',
-    ]
-    if len(drafts) >= 2:
-        body.append(change_html(compare_drafts(drafts[-2].feedback, drafts[-1].feedback)))
-    st.html("".join(body))
+def drafts_section(drafts: list, max_mark: int) -> str:
+    """The marks of the student's drafts of this question and what changed since the previous one:
+    from the second draft on (one bar would only repeat the mark above it)."""
+    if len(drafts) < 2:
+        return ""
+    return "".join(
+        [
+            heading_html("Your drafts of this question"),
+            drafts_html([d.mark for d in drafts], max_mark),
+            f'<div style="{CAPTION}">Your mark for each draft (out of {max_mark}), oldest first.</div>',
+            change_html(compare_drafts(drafts[-2].feedback, drafts[-1].feedback)),
+        ]
+    )
 
 
 def show_model_answers(qid: str, max_mark: int) -> None:
@@ -253,9 +265,7 @@ def answer_and_feedback(qid: str, student: str, typed: str) -> None:
     text, submitted = answer_form(answer_key)
     if submitted:
         drafts = mark_and_save(qid, question.version, text, student, typed, drafts)
-    shown = show_result(qid, question.version, student, drafts, submitted)
-    if drafts:
-        show_drafts(drafts, question.max_mark)
+    shown = show_result(question, student, drafts)
     if drafts or shown:
         show_model_answers(qid, question.max_mark)
     if student:
