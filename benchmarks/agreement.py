@@ -14,7 +14,7 @@ Incorrect 0, Partially correct 1, Correct 2), in one run:
   on the engine's features, the answers' words and the neighbours' share. Unseen questions and
   domains have no scripts of their own, so they get the pooled calibrator if it passes its check
   (on training questions left out in turn it must beat the rubric's QWK by 0.02 and not lose
-  exact agreement), else the zero-shot marks. A short-answer question whose first N scripts all
+  exact agreement, all folds together, and be ahead in each fold), else the zero-shot marks. A short-answer question whose first N scripts all
   carry one mark keeps them as neighbours like any other.
 - **baselines**, their thresholds fitted on the dataset's whole training split (the one with the
   best Cohen's kappa for 2-way, the pair with the best QWK for SAF): the TF-IDF cosine to the best
@@ -22,17 +22,24 @@ Incorrect 0, Partially correct 1, Correct 2), in one run:
   and the encoder's cosine to the best reference answer (``marker.encoder``).
 
 Every answer is marked once; its Feedback serves zero-shot and every calibrated variant. Encoder
-vectors are cached per text for the run. Blank answers are left out (as in ``semeval.py``).
+vectors are cached per text for the run. With ``--cache FILE`` the marked answers (and the
+baselines' vectors) are kept in FILE and reused by a later run, so that a change to calibration
+need not mark the public answers again; the file is stamped with the engine version and a digest
+of the shipped defaults and tuning, and is started afresh when they differ (delete it when any
+other part of marking changes). Blank answers are left out (as in ``semeval.py``).
 Figures: accuracy, macro-F1 and Cohen's kappa for 2-way; QWK and exact agreement for SAF; and
 the bias by the teacher's mark (mean marker minus teacher, share marked lower / higher).
 
     .venv/bin/python benchmarks/agreement.py [--sets semeval,saf] [--limit N] [--json out.json]
+        [--cache marked.pkl]
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import pickle
 import sys
 import tempfile
 import time
@@ -147,9 +154,9 @@ def fit_thresholds(scores: Sequence[float], marks: Sequence[int], max_mark: int)
 class TextVectors:
     """Encoder vectors cached per text for the run (each text encoded once)."""
 
-    def __init__(self, encoder) -> None:
+    def __init__(self, encoder, cache: dict[str, np.ndarray] | None = None) -> None:
         self.encoder = encoder
-        self.cache: dict[str, np.ndarray] = {}
+        self.cache: dict[str, np.ndarray] = {} if cache is None else cache
 
     def __call__(self, texts: Sequence[str]) -> np.ndarray:
         new = [t for t in dict.fromkeys(texts) if t not in self.cache]
@@ -202,6 +209,55 @@ class Baselines:
 # --------------------------------------------------------------------------- marker
 
 
+def marking_stamp() -> str:
+    """What marked answers depend on beyond the code: the engine version, the shipped zero-shot
+    model (not the neighbours model, which only calibration uses) and the tuning files; a cache
+    made under other ones is not reused."""
+    from marker.feedback import ENGINE_VERSION
+
+    digest = hashlib.sha256(ENGINE_VERSION.encode())
+    defaults = ROOT / "marker" / "shipped" / "fitted" / "short_answers.json"
+    if defaults.exists():
+        zero_shot = json.loads(defaults.read_text(encoding="utf-8")).get("zero_shot")
+        digest.update(json.dumps(zero_shot, sort_keys=True).encode())
+    for path in sorted((ROOT / "marker" / "tuning").rglob("*")):
+        if path.is_file() and path.suffix in (".json", ".yaml", ".py"):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+class MarkCache:
+    """Feedbacks by (question id, answer) and encoder vectors by text, kept in a file between runs.
+
+    >>> MarkCache(None).stamp == marking_stamp()
+    True
+    """
+
+    def __init__(self, path: Path | None) -> None:
+        self.path, self.stamp = path, marking_stamp()
+        self.feedbacks: dict[tuple[str, str], object] = {}
+        self.vectors: dict[str, np.ndarray] = {}
+        if path is not None and path.exists():
+            data = pickle.loads(path.read_bytes())
+            if data.get("stamp") == self.stamp:
+                self.feedbacks, self.vectors = data["feedbacks"], data["vectors"]
+
+    def mark(self, marker, scripts: Sequence[Script]) -> list:
+        """The scripts' Feedbacks, marking (and keeping) only those not in the cache."""
+        key = [(s.question_id or "", s.text) for s in scripts]
+        todo = [i for i, k in enumerate(key) if k not in self.feedbacks]
+        if todo:
+            for i, fb in zip(todo, mark_scripts(marker, [scripts[i] for i in todo]), strict=True):
+                self.feedbacks[key[i]] = fb
+            self.save()
+        return [self.feedbacks[k] for k in key]
+
+    def save(self) -> None:
+        if self.path is not None:
+            data = {"stamp": self.stamp, "feedbacks": self.feedbacks, "vectors": self.vectors}
+            self.path.write_bytes(pickle.dumps(data))
+
+
 def first_per_question(scripts: Sequence[Script], n: int) -> list[int]:
     """Positions of the first ``n`` scripts of each question, in input order."""
     seen: dict[str, int] = {}
@@ -230,9 +286,11 @@ def fit_by_size(marker, train: Sequence[Script], train_fb: Sequence) -> dict[int
     return out
 
 
-def measure_split(marker, scripts, cals_by_n, baselines: Baselines, max_mark: int) -> list[dict]:
+def measure_split(
+    marker, scripts, cals_by_n, baselines: Baselines, max_mark: int, cache: MarkCache
+) -> list[dict]:
     """Every method's marks on one test split, each answer marked once."""
-    fbs = mark_scripts(marker, scripts)
+    fbs = cache.mark(marker, scripts)
     human = [int(round(float(s.mark))) for s in scripts]
     marks = {"marker zero-shot": [fb.mark for fb in fbs]}
     for n, cals in cals_by_n.items():
@@ -254,7 +312,7 @@ def read_scripts(path: Path, limit: int) -> list[Script]:
     return limit_questions([s for s in scripts if s.text.strip()], limit)
 
 
-def run_set(marker, public: PublicSet, specs, vectors, limit: int, log) -> list[dict]:
+def run_set(marker, public: PublicSet, specs, vectors, limit: int, log, cache: MarkCache) -> list[dict]:
     """All rows of one public set."""
     refs = {spec.id: [a.text for a in spec.answers()] for spec in specs}
     rows = []
@@ -263,7 +321,7 @@ def run_set(marker, public: PublicSet, specs, vectors, limit: int, log) -> list[
         fit_idx = first_per_question(train, max(CALIBRATION_SIZES))
         fit_scripts = [train[i] for i in fit_idx]
         log(f"{dataset}: marking {len(fit_scripts)} training scripts for calibration")
-        fit_fb = mark_scripts(marker, fit_scripts)
+        fit_fb = cache.mark(marker, fit_scripts)
         cals_by_n = fit_by_size(marker, fit_scripts, fit_fb)
         log(f"{dataset}: fitting baselines on {len(train)} training scripts")
         baselines = Baselines(refs, public.max_mark, vectors).fit(train)
@@ -272,7 +330,7 @@ def run_set(marker, public: PublicSet, specs, vectors, limit: int, log) -> list[
                 continue
             scripts = read_scripts(path, limit)
             log(f"{dataset} {split}: measuring {len(scripts)} scripts")
-            for row in measure_split(marker, scripts, cals_by_n, baselines, public.max_mark):
+            for row in measure_split(marker, scripts, cals_by_n, baselines, public.max_mark, cache):
                 rows.append({"set": public.name, "split": f"{dataset} {split}", **row})
     return rows
 
@@ -372,6 +430,13 @@ def main() -> None:
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--zip", type=Path, default=SEMEVAL_ZIP, help="the SemEval-2013 zip")
     parser.add_argument("--saf-csv", type=Path, default=SAF_CSV, help="SAF's saf_en.csv")
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        default=None,
+        help="keep the marked answers and vectors here and reuse them (a refit of calibration "
+        "only); started afresh when the engine version, defaults or tuning differ",
+    )
     args = parser.parse_args()
     names = [n.strip() for n in args.sets.split(",") if n.strip()]
     for needed, path in (("semeval", args.zip), ("saf", args.saf_csv)):
@@ -384,14 +449,22 @@ def main() -> None:
 
     from marker.encoder import load_encoder
 
-    vectors = TextVectors(load_encoder())
+    cache = MarkCache(args.cache)
+    if cache.feedbacks:
+        log(f"reusing {len(cache.feedbacks)} marked answers from {args.cache}")
+        from marker.meaning import _remember
+
+        for text, vector in cache.vectors.items():  # exactly the encoder's: calibration need not encode again
+            _remember(text, vector)
+    vectors = TextVectors(load_encoder(), cache.vectors)
     rows: list[dict] = []
     with tempfile.TemporaryDirectory() as tmp:
         sets = convert_sets(names, Path(tmp), args.zip, args.saf_csv)
         marker, specs_by_set = build_marker(sets)
         log(f"converted and imported {sum(len(s) for s in specs_by_set.values())} questions")
         for public in sets:
-            rows += run_set(marker, public, specs_by_set[public.name], vectors, args.limit, log)
+            rows += run_set(marker, public, specs_by_set[public.name], vectors, args.limit, log, cache)
+    cache.save()
     wall = time.perf_counter() - t0
     print()
     print(table(rows))

@@ -186,3 +186,22 @@ def test_agreement_bench_first_scripts_and_limit(converted):
         "- saf unseen_answers, marker zero-shot: not above qwk 0.600 vs word count 0.700; "
         "exact 0.500 vs word count 0.500"
     ]
+
+
+def test_agreement_bench_cache_marks_each_answer_once_and_reuses_it(converted, tmp_path):
+    import pickle
+
+    marker, _ = bench.build_marker(converted)
+    scripts = bench.read_scripts(converted[1].training["saf"], 0)
+    path = tmp_path / "marked.pkl"
+    first = bench.MarkCache(path).mark(marker, scripts)
+    assert [fb.max_mark for fb in first] == [2] * len(scripts)
+    again = bench.MarkCache(path)
+    assert len(again.feedbacks) == len({(s.question_id, s.text) for s in scripts})
+    # every answer is in the file: a later run marks none of them (it needs no marker at all)
+    assert [fb.mark for fb in again.mark(None, scripts)] == [fb.mark for fb in first]
+    # made under other defaults or tuning: started afresh
+    data = pickle.loads(path.read_bytes())
+    data["stamp"] = "other"
+    path.write_bytes(pickle.dumps(data))
+    assert bench.MarkCache(path).feedbacks == {}

@@ -346,6 +346,20 @@ def test_pooled_calibration_must_beat_the_rubric_on_qwk_by_a_margin_and_on_exact
     assert pooled_helps(calibrated, rubric) is helps
 
 
+def test_pooled_calibration_must_be_ahead_on_every_group_of_left_out_questions():
+    """Far ahead on one group of left-out questions and behind on another passes the margin on
+    all of them together, but a new question is like one group: no pooled calibrator."""
+    from marker.evaluate import pooled_helps
+
+    together = ({"qwk": 0.45, "exact": 0.62}, {"qwk": 0.40, "exact": 0.60})
+    ahead = ({"qwk": 0.60, "exact": 0.70}, {"qwk": 0.40, "exact": 0.60})
+    behind = ({"qwk": 0.35, "exact": 0.58}, {"qwk": 0.40, "exact": 0.60})
+    level_exact_lost = ({"qwk": 0.45, "exact": 0.55}, {"qwk": 0.40, "exact": 0.60})
+    assert pooled_helps(*together, [ahead, ahead]) is True
+    assert pooled_helps(*together, [ahead, behind]) is False
+    assert pooled_helps(*together, [ahead, level_exact_lost]) is False
+
+
 def test_calibrate_short_answer_question_marked_all_alike_gets_its_own_calibration(tmp_path):
     """Every script of a short-answer question given full marks: the question keeps its scripts
     as neighbours instead of being refused (and left to a pooled calibrator or the rubric)."""
