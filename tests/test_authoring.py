@@ -129,3 +129,14 @@ def test_authoring_refuses_ids_that_differ_only_in_case():
     )
     with pytest.raises(RubricErrors, match="also item 1 as 'Q3a'; ids must differ by more than case"):
         parse_specs(text, "teacher.yaml")
+
+
+def test_authoring_named_entities_become_concepts(import_marker):
+    """Marking does not run the entity recogniser; building a question from model answers does."""
+    (spec,) = parse_specs(
+        'id: q-rapallo\nquestion: "Why did Germany sign the Treaty of Rapallo?"\nmax_mark: 2\n'
+        "model_answers:\n  - Walther Rathenau signed the treaty with Soviet Russia because Germany was isolated.\n"
+    )
+    built = build(spec, import_marker.nlp)
+    kinds = {c.label: c.kind for c in built.topic.concepts}
+    assert kinds.get("Walther Rathenau") == "person" and kinds.get("Germany") == "country", kinds
