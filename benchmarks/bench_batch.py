@@ -30,7 +30,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from marker.batch import run_batch  # noqa: E402
+from marker.engines import forget_workspaces  # noqa: E402
 from marker.jobstore import JobStore  # noqa: E402
+from marker.meaning import forget_recent  # noqa: E402
 from marker.nlp import load_english  # noqa: E402
 from marker.validation import load_validation  # noqa: E402
 
@@ -80,6 +82,10 @@ def warm_rubric_cache(questions: list[str]) -> None:
 
 
 def batch_pass(table: Path, tmp: Path, name: str, **engine) -> float:
+    # This process marks too (with 1 process, and as one of 2): it starts each batch as a new
+    # process would, without the spaCy pipeline, indexes or recent answers' vectors of the last.
+    forget_workspaces()
+    forget_recent()
     store = JobStore(tmp / f"{name}.sqlite3")
     start = time.perf_counter()
     result = run_batch(table, None, tmp / name, store=store, use_calibration=False, **engine)

@@ -244,7 +244,7 @@ def run_batch(
         questions: a questions file in the import format; the bank (``$MARKER_RUBRICS_DIR``
             or the shipped one) if None. Teachers' saved versions in the data folder apply.
         engine, address: "local" (this machine) or "dask" (a Dask cluster at ``address``, e.g. ``tcp://host:8786``).
-        processes: worker processes of the local engine (default: one per CPU; 1: this process).
+        processes: the local engine's: this one and ``processes - 1`` workers (default: one per CPU).
         store: the job store (default: ``<data folder>/batches.sqlite3``).
         progress: called with ``(done, total)`` scripts before marking and after every
             committed chunk; scripts done by an earlier run count as done.
@@ -375,7 +375,7 @@ class _Engine:
             assert self.address is not None
             return on_dask(chunks, self.source, self.address, self.fallback)
         if len(first) > 1:
-            return in_pool(chunks, self.source, len(first), self.fallback, shares)
+            return in_pool(chunks, self.source, len(first), self.fallback, shares, here=self.in_this_process)
         return in_process(chunks, self.in_this_process())
 
 

@@ -351,7 +351,7 @@ def batch(
     ] = None,
     processes: Annotated[
         int | None,
-        typer.Option("--processes", metavar="N", help="Local worker processes (default: one per CPU)."),
+        typer.Option("--processes", metavar="N", help="This process + N-1 workers (default: CPUs)."),
     ] = None,
     uncalibrated: Annotated[bool, typer.Option("--uncalibrated", help="Ignore a saved calibration.")] = False,
     force: Annotated[

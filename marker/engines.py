@@ -132,6 +132,12 @@ def workspace_for(source: MarkerSource) -> Workspace:
         return ws
 
 
+def forget_workspaces() -> None:
+    """Drop this process's workspaces (benchmarks start each engine as a new process would)."""
+    with _WORKSPACES_LOCK:
+        _WORKSPACES.clear()
+
+
 def marker_for(source: MarkerSource) -> Marker:
     """This process's Marker for a source (its workspace's), built on first use and kept."""
     return workspace_for(source).marker
@@ -299,15 +305,37 @@ def homes(shares: Mapping[str, int], workers: int) -> list[set[str]]:
     return out
 
 
+class _Here:
+    """This process as one of the workers: a chunk is marked when it is submitted (the caller waits)."""
+
+    def __init__(self, marker: Callable[[], Marker]):
+        self.marker = marker
+
+    def submit(self, fn, source, question_id: str, items, version: str = "") -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(mark_chunk(self.marker(), question_id, items))
+        except Exception as exc:
+            future.set_exception(exc)
+        return future
+
+    def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
+        pass
+
+
 @dataclass(eq=False)
 class _Worker:
-    """One worker process (a pool of one, so that chunks can be sent to it and no other)."""
+    """One worker process (a pool of one, so that chunks can be sent to it and no other), or this process."""
 
-    pool: ProcessPoolExecutor
+    pool: ProcessPoolExecutor | _Here
     #: The questions it is given (and those it has marked since); None: any question.
     known: set[str] | None
     running: int = 0
     alive: bool = True
+
+    @property
+    def here(self) -> bool:
+        return isinstance(self.pool, _Here)
 
 
 class _Scheduler:
@@ -342,32 +370,49 @@ class _Scheduler:
             self.waiting.append(chunk)
         if worker.running == 0 and self.waiting:  # idle: build another question's index, not wait
             return self.waiting.popleft()
+        if worker.running == 0:  # idle at the end: take back a chunk another has not started
+            return self._take_back(worker)
+        return None
+
+    def _take_back(self, worker: _Worker) -> Chunk | None:
+        """The chunk last sent to the worker with the most queued, if it has not started it."""
+        for future, (chunk, owner) in reversed(list(self.running.items())):
+            if owner is not worker and owner.running > 1 and future.cancel():
+                del self.running[future]
+                owner.running -= 1
+                return chunk
         return None
 
     def fill(self, source: MarkerSource) -> list[tuple[Chunk, BaseException]]:
-        """Give every live worker chunks up to its depth; returns the chunks none could take."""
+        """Give every live worker process chunks up to its depth, then this process one chunk to
+        mark now (if it is one of the workers); returns the chunks none could take."""
         refused: list[tuple[Chunk, BaseException]] = []
         busy = True
         while busy:
             busy = False
-            for worker in [w for w in self.workers if w.alive and w.running < self.depth]:
-                chunk = self._next_for(worker)
-                if chunk is None:
-                    continue
-                busy = True
-                try:
-                    future = worker.pool.submit(
-                        mark_chunk_on_worker, source, chunk.question_id, chunk.items, chunk.version
-                    )
-                except Exception as exc:  # the worker died: the others take its questions
-                    self.lost(worker)
-                    refused.append((chunk, exc))
-                    continue
-                if worker.known is not None:
-                    worker.known.add(chunk.question_id)
-                worker.running += 1
-                self.running[future] = (chunk, worker)
+            for worker in [w for w in self.workers if w.alive and not w.here and w.running < self.depth]:
+                busy = self._give(worker, source, refused) or busy
+        for worker in [w for w in self.workers if w.alive and w.here and w.running == 0]:
+            self._give(worker, source, refused)
         return refused
+
+    def _give(self, worker: _Worker, source: MarkerSource, refused: list) -> bool:
+        chunk = self._next_for(worker)
+        if chunk is None:
+            return False
+        try:
+            future = worker.pool.submit(
+                mark_chunk_on_worker, source, chunk.question_id, chunk.items, chunk.version
+            )
+        except Exception as exc:  # the worker died: the others take its questions
+            self.lost(worker)
+            refused.append((chunk, exc))
+            return True
+        if worker.known is not None:
+            worker.known.add(chunk.question_id)
+        worker.running += 1
+        self.running[future] = (chunk, worker)
+        return True
 
     def leftover(self) -> Iterator[Chunk]:
         """The chunks no worker took (none is left alive), read one at a time."""
@@ -387,14 +432,18 @@ def in_pool(
     workers: int,
     fallback: Callable[[Chunk, BaseException], list[Marked]],
     shares: Mapping[str, int] | None = None,
+    here: Callable[[], Marker] | None = None,
 ) -> Iterator[tuple[Chunk, list[Marked]]]:
     """Chunks marked by ``workers`` processes, yielded as they finish.
 
     ``shares`` (question id -> scripts to mark) lets each worker keep to a few questions
     (:func:`homes`): a question's index (its model answers parsed, its wordings encoded) is
-    then built by fewer workers. Only :data:`AHEAD_PER_WORKER` chunks per worker are submitted
-    ahead, and a finished chunk is forgotten once yielded, so memory does not grow with the
-    number of scripts. A chunk a worker could not mark is given to ``fallback``.
+    then built by fewer workers. With ``here`` (what gives this process's Marker), this process
+    is one of the ``workers``: it marks a chunk whenever the others have theirs, and so starts
+    no interpreter, imports nothing more and loads nothing twice. Only
+    :data:`AHEAD_PER_WORKER` chunks per worker process are submitted ahead, and a finished
+    chunk is forgotten once yielded, so memory does not grow with the number of scripts. A
+    chunk a worker could not mark is given to ``fallback``.
     """
     # "spawn": a fresh interpreter per worker. Forking a process that runs threads (a web
     # server, a Dask client) can deadlock, and spawn is what macOS and Windows do anyway.
@@ -402,8 +451,10 @@ def in_pool(
     spread = homes(shares, workers) if shares else [None] * workers
     pool = [
         _Worker(ProcessPoolExecutor(1, context, initializer=_warm_worker, initargs=(source,)), known)
-        for known in spread
+        for known in spread[: workers - 1 if here is not None else workers]
     ]
+    if here is not None:
+        pool.append(_Worker(_Here(here), spread[-1]))
     plan = _Scheduler(chunks, pool, set(shares or ()))
     try:
         for chunk, exc in plan.fill(source):

@@ -15,6 +15,7 @@ from marker.engines import (
     AHEAD_PER_WORKER,
     Chunk,
     MarkerSource,
+    _Here,
     _Scheduler,
     _Worker,
     homes,
@@ -123,3 +124,36 @@ def test_batch_workers_two_processes_mark_two_questions_as_one_does(env, tmp_pat
         runs[processes] = stored(db)
     assert runs[1] == runs[2]
     assert {mark for _, mark, _ in runs[1].values()} >= {0, 2}
+
+
+def test_batch_workers_this_process_marks_its_share_and_takes_back_the_last_queued(env, mini_marker):
+    """With this process as a worker, the other is given its chunks first; this one marks one
+    at once, and at the end, idle, takes back a chunk the other has not started."""
+    import threading
+
+    source = MarkerSource.here(None, env)
+    gate = threading.Event()
+    other = ThreadPoolExecutor(1)
+    other.submit(gate.wait)  # the other worker is busy: what it is sent waits in its queue
+    spread = homes({"mini-points": 4, "mini-essay": 4}, 2)
+    workers = [_Worker(other, spread[0]), _Worker(_Here(lambda: mini_marker), spread[1])]
+    plan = _Scheduler(interleaved(6), workers, {"mini-points", "mini-essay"})
+    try:
+        plan.fill(source)
+        queued = [c.question_id for c, w in plan.running.values() if w is workers[0]]
+        assert queued == ["mini-points"] * (1 + AHEAD_PER_WORKER)
+        (done,) = [f for f, (_, w) in plan.running.items() if w is workers[1]]
+        assert done.done() and done.result()[0].feedback.question_id == "mini-essay"  # marked here, at once
+        finish(plan, workers[1])
+        plan.fill(source)  # the two essays left, one at a time
+        finish(plan, workers[1])
+        plan.fill(source)
+        finish(plan, workers[1])
+        assert [c.question_id for c in plan.leftover()] == []
+        plan.fill(source)  # nothing of its own is left: it takes back the other's last chunk
+        (taken,) = [c for c, w in plan.running.values() if w is workers[1]]
+        assert taken.question_id == "mini-points" and taken.scripts[0].script_id == "s4"
+        assert workers[0].running == AHEAD_PER_WORKER
+    finally:
+        gate.set()
+        other.shutdown(wait=True)
