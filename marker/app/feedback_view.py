@@ -19,21 +19,23 @@ from marker.render import (
 
 from .shared import ICON
 
-# Streamlit's own alert colours (light theme): background, text.
+# A tint of Streamlit's alert colours behind the note and a stripe of the same colour beside it;
+# the text keeps the theme's own colour, so a note reads as well on a dark theme as on a light one
+# (Streamlit follows the system's setting). Background, stripe.
 ALERT_STYLE = {
-    "warning": ("rgba(255,227,18,0.1)", "#926c05"),
-    "error": ("rgba(255,43,43,0.09)", "#7d353b"),
-    "info": ("rgba(28,131,225,0.1)", "#004280"),
+    "warning": ("rgba(255,227,18,0.12)", "rgb(255,189,69)"),
+    "error": ("rgba(255,43,43,0.1)", "rgb(255,75,75)"),
+    "info": ("rgba(28,131,225,0.1)", "rgb(28,131,225)"),
 }
 
 
 def alert_html(kind: str, message: str) -> str:
-    """A note in the colours of Streamlit's alert of that kind, its text escaped."""
-    background, colour = ALERT_STYLE[kind]
+    """A note tinted like Streamlit's alert of that kind, its text escaped."""
+    background, stripe = ALERT_STYLE[kind]
     return (
-        f'<div class="marker-alert marker-{kind}" role="note" style="background:{background};color:{colour};'
-        f'padding:12px 16px;border-radius:8px;margin:8px 0"><span aria-hidden="true">{ICON[kind]}</span> '
-        f"{escape(message)}</div>"
+        f'<div class="marker-alert marker-{kind}" role="note" style="background:{background};'
+        f'border-left:4px solid {stripe};padding:12px 16px;border-radius:8px;margin:8px 0">'
+        f'<span aria-hidden="true">{ICON[kind]}</span> {escape(message)}</div>'
     )
 
 
