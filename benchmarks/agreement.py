@@ -60,6 +60,7 @@ for _p in (str(ROOT), str(BENCH)):
 
 from public_sets import SAF_CSV, SEMEVAL_ZIP, PublicSet, convert_sets  # noqa: E402
 
+from marker.atomic import write_atomically  # noqa: E402
 from marker.calibrate import Calibration  # noqa: E402
 from marker.evaluate import apply_calibrations, by_question, figures, fit_calibrations, mark_scripts  # noqa: E402
 from marker.scripts import Script  # noqa: E402
@@ -255,7 +256,7 @@ class MarkCache:
     def save(self) -> None:
         if self.path is not None:
             data = {"stamp": self.stamp, "feedbacks": self.feedbacks, "vectors": self.vectors}
-            self.path.write_bytes(pickle.dumps(data))
+            write_atomically(self.path, pickle.dumps(data))  # a run stopped mid-write keeps the last file
 
 
 def first_per_question(scripts: Sequence[Script], n: int) -> list[int]:

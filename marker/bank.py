@@ -135,23 +135,24 @@ def point_entries(question: Question) -> list[Entry]:
 
 
 def cross_check(question: Question, topics: dict[str, Topic], path: Path | None) -> list[RubricError]:
-    """Problems between a question and the knowledge base (unknown topic, unknown concept ids)."""
+    """Problems between a question and the knowledge base (unknown topic, unknown concept ids).
+
+    The file is read again for the lines of its values only when there is a problem to place.
+    """
     source = str(path or f"<question {question.id}>")
-    node = None
-    if path is not None and path.exists():
-        try:
-            node = compose(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError:
-            node = None
+    nodes: list[yaml.Node | None] = []
+
+    def line(loc: tuple) -> int | None:
+        if not nodes:
+            nodes.append(_file_node(path))
+        return _node_line(nodes[0], loc)
+
     topic = topics.get(question.topic)
     if topic is None:
         known = ", ".join(sorted(topics)) or "(none)"
         return [
             RubricError(
-                source,
-                f"unknown topic '{question.topic}'; known topics: {known}",
-                _node_line(node, ("topic",)),
-                "topic",
+                source, f"unknown topic '{question.topic}'; known topics: {known}", line(("topic",)), "topic"
             )
         ]
     known_ids = {c.id for c in topic.concepts}
@@ -163,11 +164,21 @@ def cross_check(question: Question, topics: dict[str, Topic], path: Path | None)
                     RubricError(
                         source,
                         f"concept '{cid}' is not in topic '{topic.id}'",
-                        _node_line(node, ("points", i, "concepts", j)),
+                        line(("points", i, "concepts", j)),
                         f"points.{i}.concepts.{j}",
                     )
                 )
     return problems
+
+
+def _file_node(path: Path | None) -> yaml.Node | None:
+    """A rubric file's YAML node tree (None without a readable file)."""
+    if path is None or not path.exists():
+        return None
+    try:
+        return compose(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError:
+        return None
 
 
 def answer_problems(answer: ModelAnswer, question: Question, path: Path | None = None) -> list[RubricError]:

@@ -115,10 +115,14 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def cache_root() -> Path:
+    """marker's cache folder: ``$MARKER_CACHE_DIR``, else the platform's user cache folder."""
+    return Path(os.environ.get("MARKER_CACHE_DIR") or user_cache_dir("marker", appauthor=False))
+
+
 def _default_cache_dir() -> Path:
-    root = os.environ.get("MARKER_CACHE_DIR") or user_cache_dir("marker", appauthor=False)
     # Named by the weights' digest: another model version never reads this copy.
-    return Path(root) / "encoder" / f"all-MiniLM-L6-v2-{MODEL_FILES['model.safetensors'][:12]}"
+    return cache_root() / "encoder" / f"all-MiniLM-L6-v2-{MODEL_FILES['model.safetensors'][:12]}"
 
 
 def read_model_files(zip_path: Path, cache_dir: Path | None) -> dict[str, bytes]:

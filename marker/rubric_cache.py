@@ -11,7 +11,7 @@ file of vectors.
 
 A file is named by the digest of everything its content depends on: the texts, in order, and
 what made it. For Docs: the spaCy version, the pipeline's name, version, components and
-config, and the code that loads it; the concept matcher is not run on them (an index reads
+config, and the code that loads it (with its attribute ruler); the concept matcher is not run on them (an index reads
 no concept spans), so the bank's concepts and cue phrases do not count. For vectors: the
 encoder's weights' digests, its back end and batch size, the onnxruntime graph's digest and
 the code that runs it. Editing a rubric, another model, or changed code therefore never reads
@@ -37,15 +37,14 @@ from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
-from platformdirs import user_cache_dir
 from spacy.language import Language
 from spacy.tokens import Doc, DocBin
 
+from . import attribute_rules, encoder_graph, nlp
 from . import encoder as encoder_module
-from . import encoder_graph, nlp
 from .atomic import write_atomically
 from .concepts import SPANS_KEY
-from .encoder import DIMENSION, GRAPH_DIGEST, MODEL_FILES, Encoder, TokenVectors, load_encoder
+from .encoder import DIMENSION, GRAPH_DIGEST, MODEL_FILES, Encoder, TokenVectors, cache_root, load_encoder
 
 #: Changes when the files' layout changes (older files are then never read).
 FORMAT = 1
@@ -57,8 +56,7 @@ CONCEPTS_PIPE = SPANS_KEY
 
 def cache_dir() -> Path:
     """Where the files are kept: ``$MARKER_CACHE_DIR/rubric``, else the user cache folder's."""
-    root = os.environ.get("MARKER_CACHE_DIR") or user_cache_dir("marker", appauthor=False)
-    return Path(root) / "rubric"
+    return cache_root() / "rubric"
 
 
 def _code(*modules) -> str:
@@ -80,7 +78,7 @@ def pipeline_identity(pipeline: Language) -> str:
         "model": [pipeline.meta.get(k) for k in ("lang", "name", "version")],
         "pipes": [p for p in pipeline.pipe_names if p != CONCEPTS_PIPE],
         "config": hashlib.sha256(pipeline.config.to_str().encode("utf-8")).hexdigest(),
-        "code": _code(nlp),
+        "code": _code(nlp, attribute_rules),  # the loader and the attribute ruler it puts in
     }
     return json.dumps(parts, sort_keys=True)
 

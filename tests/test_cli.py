@@ -104,3 +104,6 @@ def test_cli_rubric_validate_good_and_bad(mini_env, tmp_path):
         "concept 'atlantis' is not in topic 'mini'" in result.stderr
         and "field 'points.0.concepts.0'" in result.stderr
     )
+    # ... at the line where the file names it (read again only now there is a problem to place).
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if "[treaty-of-rapallo]" in row)
+    assert f"{bad}, line {line}: field 'points.0.concepts.0'" in result.stderr
