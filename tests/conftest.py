@@ -8,6 +8,8 @@ import pytest
 
 # Tests never read or write the user's own data folder: marker.mark() and the CLI default to this one.
 os.environ["MARKER_DATA_DIR"] = tempfile.mkdtemp(prefix="marker-tests-")
+# Nor the user's cache folder: the encoder's files and questions' parsed texts go to one of the run's own.
+os.environ["MARKER_CACHE_DIR"] = tempfile.mkdtemp(prefix="marker-tests-cache-")
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MINI_RUBRICS = FIXTURES / "bank" / "rubrics"
