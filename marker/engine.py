@@ -189,13 +189,14 @@ class Marker:
 def structure_of(evidence: Evidence, index: QuestionIndex) -> Structure:
     """The structure stage (:mod:`marker.structure`), given what it needs of the question."""
     question = index.question
+    prefix = cue_prefix(question)  # once: it fingerprints the whole rubric
     return analyse(
         evidence,
         index.question_terms,
         question.question,
         question.command_word,
         (question.period.start, question.period.end) if question.period else None,
-        frozenset(cue_prefix(question) + p.id for p in question.points),
+        frozenset(prefix + p.id for p in question.points),
         frozenset(c for p in question.points for c in p.concepts),
     )
 
