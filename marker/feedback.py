@@ -73,7 +73,7 @@ class Feedback:
         return asdict(self)
 
     def to_json(self, indent: int | None = 2) -> str:
-        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
+        return json.dumps(_plain(self), indent=indent, ensure_ascii=False)
 
     @classmethod
     def from_dict(cls, data: dict) -> Feedback:
@@ -94,6 +94,25 @@ class Feedback:
         from .render import render_text  # render reads Feedback, so it is imported when used
 
         return render_text(self)
+
+
+def _plain(value: typing.Any) -> typing.Any:
+    """``value`` as ``json.dumps(asdict(value))`` sees it, without asdict's deep copy of every
+    value (a batch writes each script's Feedback as JSON)."""
+    names = _names(type(value))
+    if names is not None:
+        return {name: _plain(getattr(value, name)) for name in names}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+@cache
+def _names(kind: type) -> tuple[str, ...] | None:
+    """A dataclass's field names, in order; None for any other type."""
+    return tuple(f.name for f in fields(kind)) if is_dataclass(kind) else None
 
 
 @cache
