@@ -73,7 +73,7 @@ class Feedback:
         return asdict(self)
 
     def to_json(self, indent: int | None = 2) -> str:
-        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
+        return json.dumps(_plain(self), indent=indent, ensure_ascii=False)
 
     @classmethod
     def from_dict(cls, data: dict) -> Feedback:
@@ -96,6 +96,25 @@ class Feedback:
         return render_text(self)
 
 
+def _plain(value: typing.Any) -> typing.Any:
+    """``value`` as ``json.dumps(asdict(value))`` sees it, without asdict's deep copy of every
+    value (a batch writes each script's Feedback as JSON)."""
+    names = _names(type(value))
+    if names is not None:
+        return {name: _plain(getattr(value, name)) for name in names}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+@cache
+def _names(kind: type) -> tuple[str, ...] | None:
+    """A dataclass's field names, in order; None for any other type."""
+    return tuple(f.name for f in fields(kind)) if is_dataclass(kind) else None
+
+
 @cache
 def _hints(cls: type) -> dict[str, typing.Any]:
     return typing.get_type_hints(cls)
@@ -103,21 +122,37 @@ def _hints(cls: type) -> dict[str, typing.Any]:
 
 def _from_json(kind: typing.Any, value: typing.Any) -> typing.Any:
     """``value`` (plain JSON data) as the type ``kind``: dataclasses, tuples and lists rebuilt."""
-    if value is None:
-        return None
+    return None if value is None else _reader(kind)(value)
+
+
+def _same(value: typing.Any) -> typing.Any:
+    return value
+
+
+@cache
+def _reader(kind: typing.Any) -> typing.Callable[[typing.Any], typing.Any]:
+    """How to read a JSON value (never None) as ``kind``, worked out once per type: a batch's
+    outputs read hundreds of Feedbacks, each with hundreds of values."""
     origin, args = typing.get_origin(kind), typing.get_args(kind)
     if origin in (typing.Union, types.UnionType):
         # Optional[X] is read as X; a union of plain values (float | bool | str) is kept as it is.
         inner = [a for a in args if a is not type(None)]
-        return _from_json(inner[0], value) if len(inner) == 1 else value
+        return _reader(inner[0]) if len(inner) == 1 else _same
     if is_dataclass(kind) and isinstance(kind, type):
         hints = _hints(kind)
-        known = {f.name for f in fields(kind)}
-        return kind(**{k: _from_json(hints[k], v) for k, v in value.items() if k in known})
+        readers = {f.name: _reader(hints[f.name]) for f in fields(kind)}
+        return lambda value: kind(**{k: _maybe(readers[k], v) for k, v in value.items() if k in readers})
     if origin is tuple:
         if len(args) == 2 and args[1] is Ellipsis:
-            return tuple(_from_json(args[0], v) for v in value)
-        return tuple(_from_json(a, v) for a, v in zip(args, value, strict=True))
+            item = _reader(args[0])
+            return tuple if item is _same else lambda value: tuple(_maybe(item, v) for v in value)
+        items = [_reader(a) for a in args]
+        return lambda value: tuple(_maybe(r, v) for r, v in zip(items, value, strict=True))
     if origin is list:
-        return [_from_json(args[0], v) for v in value]
-    return value
+        item = _reader(args[0])
+        return list if item is _same else lambda value: [_maybe(item, v) for v in value]
+    return _same
+
+
+def _maybe(read: typing.Callable[[typing.Any], typing.Any], value: typing.Any) -> typing.Any:
+    return None if value is None else read(value)

@@ -246,6 +246,27 @@ class JobStore(SqliteFile):
             found = {r["script_id"]: r for r in rows}
             yield from (_result(found[sid]) for sid in part if sid in found)
 
+    def point_labels(self, job_id: str) -> list[str]:
+        """Every point label of a job's marked feedback, in order of first appearance (by input
+        order, then each feedback's own order): the spreadsheets' columns.
+
+        SQLite reads the labels out of the stored JSON, unsorted, and only each label's first
+        place is kept, so a cohort's rows are neither decoded here nor held.
+        """
+        first: dict[str, tuple[int, str, int]] = {}
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT r.position, r.script_id, p.key, json_extract(p.value, '$.label') "
+                "FROM results AS r, json_each(r.feedback, '$.points') AS p "
+                "WHERE r.job_id = ? AND r.status = 'marked'",
+                (job_id,),
+            )
+            for position, script_id, key, label in rows:
+                at = (position, script_id, key)
+                if label not in first or at < first[label]:
+                    first[label] = at
+        return sorted(first, key=first.__getitem__)
+
     def status(self, job_id: str, script_id: str) -> str | None:
         """One script's status in a job, or None if the job has no such script."""
         with self._connect() as db:

@@ -74,12 +74,10 @@ def write_stream(
 
 def write_job_outputs(store: JobStore, job_id: str, out_dir: str | Path, title: str) -> dict[str, Path]:
     """Write the four files from everything the job database holds for a job, in input order."""
-    labels: dict[str, None] = {}
-    for row in store.iter_results(job_id, statuses=("marked",)):
-        for point in (row.feedback or {}).get("points", ()):
-            labels.setdefault(point["label"], None)
     records = (row.record() for row in store.iter_results(job_id))
-    return write_stream(records, out_dir, title, labels=list(labels), people=store.people(job_id))
+    return write_stream(
+        records, out_dir, title, labels=store.point_labels(job_id), people=store.people(job_id)
+    )
 
 
 __all__ = ["OUTPUT_NAMES", "write_job_outputs", "write_outputs", "write_stream"]

@@ -20,7 +20,7 @@ from marker.engine import Marker
 from marker.engines import CHUNK_SIZE, MarkerSource, marker_for
 from marker.errors import MarkerError, UnknownQuestionError
 from marker.export import FORMULA_TRIGGERS
-from marker.jobstore import JobStore
+from marker.jobstore import JobStore, StoredResult
 from marker.store import StoreError
 
 from .documents import SCANNED_PDF_STREAM, make_docx, make_pdf, text_stream, write_tree
@@ -318,6 +318,28 @@ def test_batch_job_store_round_trips_and_refuses_a_newer_schema(tmp_path):
         c.execute("PRAGMA user_version = 99")
     with pytest.raises(StoreError, match="newer marker"):
         JobStore(db)
+
+
+def test_batch_point_labels_come_in_order_of_first_appearance_from_marked_rows(tmp_path):
+    store = JobStore(tmp_path / "jobs.sqlite3")
+    store.open_job("job-1", input="set1", question_id=None, n_scripts=4, options={})
+    store.open_job("job-2", input="set2", question_id=None, n_scripts=1, options={})
+
+    def row(job, sid, position, labels, status="marked"):
+        feedback = {"points": [{"label": x, "status": "hit"} for x in labels]} if status == "marked" else None
+        return StoredResult(
+            job, sid, position, sid, sid, "q", "sha", status=status, mark=None, feedback=feedback,
+            error=None if status == "marked" else "why", answer="text", marked_at="now",
+        )  # fmt: skip
+
+    # Saved out of input order, as chunks finish: input order (position) decides, then each
+    # feedback's own order; a failed row and another job's labels never count.
+    store.save([row("job-1", "s3", 3, ["Late", "Beta"]), row("job-1", "s1", 1, ["Beta", "Alpha"])])
+    store.save([row("job-1", "s0", 0, [], status="failed"), row("job-1", "s2", 2, ["Gamma", "Alpha"])])
+    store.save([row("job-2", "s0", 0, ["Other"])])
+    assert store.point_labels("job-1") == ["Beta", "Alpha", "Gamma", "Late"]
+    assert store.point_labels("job-2") == ["Other"]
+    assert store.point_labels("job-3") == []
 
 
 def test_batch_marks_a_papers_table_as_it_comes(data_env, tmp_path):
