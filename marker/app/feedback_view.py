@@ -76,9 +76,16 @@ def feedback_html(text: str, feedback: Feedback, previous: Feedback | None = Non
 
 
 def show_feedback(
-    text: str, feedback: Feedback, previous: Feedback | None = None, *, before: str = "", after: str = ""
+    text: str,
+    feedback: Feedback,
+    previous: Feedback | None = None,
+    *,
+    before: str = "",
+    after: str = "",
+    where=None,
 ) -> None:
-    """Draw one marked draft as a single element, with ``before`` and ``after`` (HTML) around it.
+    """Draw one marked draft as a single element, with ``before`` and ``after`` (HTML) around it,
+    in ``where`` (a placeholder, ``st.empty()``) if given, else next on the page.
 
     One element, not a Streamlit heading, metric, alert or expander for each part: every element
     costs each student's browser a React component (and Markdown a parse as well) on each Mark.
@@ -86,4 +93,4 @@ def show_feedback(
     five pieces of HTML, the alerts, an expander, the one-bar drafts chart and a toast, 0.53 s;
     as one piece, 0.43 s (medians of six Marks each, one at a time, in turn).
     """
-    st.html(before + feedback_html(text, feedback, previous) + after)
+    (where or st).html(before + feedback_html(text, feedback, previous) + after)
