@@ -325,3 +325,39 @@ def test_app_advisories_are_notes_in_the_feedback_with_their_text_escaped(data):
     assert "<b>kvaa" not in feedback_html(at)
     quoted = alert_html("warning", "e.g. \u201c<img src=x onerror=alert(1)>\u201d")
     assert "&lt;img src=x onerror=alert(1)&gt;" in quoted and "<img" not in quoted
+
+
+def answer_part(at: AppTest) -> list:
+    """The elements and blocks, in order, of the part of the page holding the answer form (a fragment)."""
+    holder = next(
+        b
+        for b in at.main
+        if any(getattr(c, "type", "") == "form" for c in getattr(b, "children", {}).values())
+    )
+    return [holder.children[i] for i in sorted(holder.children)]
+
+
+def test_app_mark_draws_its_feedback_where_it_said_marking(data):
+    """A Mark says "Marking your answer" under the form and draws the feedback in its place, so no
+    element is drawn and taken away again on each Mark; the answers' length limit is said above the
+    form, out of the part of the page a Mark draws again. Nothing went wrong: nothing else is said."""
+    at = mark(practice(), ANSWER)
+    main = answer_part(at)
+    kinds = [getattr(e, "type", type(e).__name__) for e in main]
+    form = next(i for i, e in enumerate(main) if getattr(e, "type", "") == "form")
+    assert "marker-answer" in getattr(main[form + 1], "value", ""), kinds  # the feedback, next
+    assert not any("Marking your answer" in c.value for c in at.caption)
+    assert not any("Answers can be up to" in c.value for c in main if getattr(c, "type", "") == "caption")
+    assert any("Answers can be up to" in c.value for c in at.caption)
+    # An empty answer: the warning takes the place, and this session's last feedback stays under it.
+    at = mark(at, "   ")
+    main = answer_part(at)
+    form = next(i for i, e in enumerate(main) if getattr(e, "type", "") == "form")
+    assert "empty answer is not marked" in str(getattr(main[form + 1], "value", ""))
+    assert "marker-answer" in str(getattr(main[form + 2], "value", ""))
+    # No name: the feedback is shown with the note under the form saying how to keep it.
+    at = mark(practice(student=""), ANSWER)
+    main = answer_part(at)
+    form = next(i for i, e in enumerate(main) if getattr(e, "type", "") == "form")
+    assert "to keep your drafts" in str(getattr(main[form + 1], "value", ""))
+    assert "marker-answer" in str(getattr(main[form + 2], "value", ""))

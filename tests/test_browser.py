@@ -116,6 +116,13 @@ def test_browser_marks_an_answer_and_saves_a_screenshot(chromium, app_url):
         assert seconds < 15, f"click-to-feedback took {seconds:.1f} s"
         assert frame.evaluate("() => window.keptAcrossMark") is True
         expect(count).to_have_text("600 words")
+        # The answer marked up and the checklist, under the answer box, are laid out and painted once
+        # scrolled to (content-visibility), not while the page waits; their text is in the page already.
+        shown = "(s) => document.querySelector(s).checkVisibility({contentVisibilityAuto: true})"
+        assert page.evaluate(shown, ".marker-checklist") is False
+        page.locator(".marker-checklist").scroll_into_view_if_needed()
+        page.wait_for_function(shown, arg=".marker-checklist")
+        assert page.evaluate(shown, ".marker-checklist") is True
         # The levels ladder opens from the keyboard too (a <details> in the feedback, no rerun).
         ladder = page.locator(".marker-ladder")
         expect(ladder).to_be_hidden()

@@ -39,6 +39,13 @@ def alert_html(kind: str, message: str) -> str:
     )
 
 
+# The answer marked up and the checklist are most of the feedback's layout and painting, and mostly
+# below the answer box when it arrives: the browser lays them out once they come into view (the
+# student scrolls to them), not while every other student in the room waits for their own mark.
+# The text is in the page all the same (find in page, screen readers). Its height until laid out.
+LATER = '<div style="content-visibility:auto;contain-intrinsic-size:auto 40rem">'
+
+
 def feedback_html(text: str, feedback: Feedback, previous: Feedback | None = None) -> str:
     """Everything a student needs from one marked draft, as one piece of HTML.
 
@@ -54,7 +61,7 @@ def feedback_html(text: str, feedback: Feedback, previous: Feedback | None = Non
     facts = [alert_html("error", f.message) for f in feedback.fact_issues if f.severity == "error"]
     facts += [alert_html("info", f.message) for f in feedback.fact_issues if f.severity != "error"]
     parts.append(
-        '<div class="marker-columns" style="display:flex;flex-wrap:wrap;gap:0 2rem">'
+        LATER + '<div class="marker-columns" style="display:flex;flex-wrap:wrap;gap:0 2rem">'
         '<div style="flex:3 1 28rem;min-width:0">'
         + heading_html("Your answer, marked up")
         + legend_html()
@@ -62,10 +69,10 @@ def feedback_html(text: str, feedback: Feedback, previous: Feedback | None = Non
         + '</div><div style="flex:2 1 18rem;min-width:0">'
         + steps_html(feedback)
         + "".join(facts)
-        + "</div></div>"
+        + "</div></div></div>"
     )
     # Every row shows and the student's words are whole.
-    parts.append(heading_html("Mark scheme checklist") + checklist_html(feedback))
+    parts.append(LATER + heading_html("Mark scheme checklist") + checklist_html(feedback) + "</div>")
     if feedback.ladder:
         parts.append(
             '<details class="marker-ladder-box" style="border:1px solid rgba(49,51,63,0.2);border-radius:8px;'
@@ -76,9 +83,16 @@ def feedback_html(text: str, feedback: Feedback, previous: Feedback | None = Non
 
 
 def show_feedback(
-    text: str, feedback: Feedback, previous: Feedback | None = None, *, before: str = "", after: str = ""
+    text: str,
+    feedback: Feedback,
+    previous: Feedback | None = None,
+    *,
+    before: str = "",
+    after: str = "",
+    where=None,
 ) -> None:
-    """Draw one marked draft as a single element, with ``before`` and ``after`` (HTML) around it.
+    """Draw one marked draft as a single element, with ``before`` and ``after`` (HTML) around it,
+    in ``where`` (a placeholder, ``st.empty()``) if given, else next on the page.
 
     One element, not a Streamlit heading, metric, alert or expander for each part: every element
     costs each student's browser a React component (and Markdown a parse as well) on each Mark.
@@ -86,4 +100,4 @@ def show_feedback(
     five pieces of HTML, the alerts, an expander, the one-bar drafts chart and a toast, 0.53 s;
     as one piece, 0.43 s (medians of six Marks each, one at a time, in turn).
     """
-    st.html(before + feedback_html(text, feedback, previous) + after)
+    (where or st).html(before + feedback_html(text, feedback, previous) + after)

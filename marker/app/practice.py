@@ -93,6 +93,8 @@ period = f" \u00b7 period {question.period.start}\u2013{question.period.end}" if
 st.caption(
     f"{question.max_mark} marks \u00b7 command word: {md(question.command_word)}{period} \u00b7 marked by {scheme}"
 )
+# Above the answer form, not under it: what is in the form's part of the page is drawn again on every Mark.
+st.caption(f"Answers can be up to {MAX_ANSWER_CHARS:,} characters (about {MAX_ANSWER_CHARS // 6:,} words).")
 
 
 WORD_COUNT = """<div id="wc" style="font:14px sans-serif;color:#555">{count} words</div>
@@ -132,31 +134,34 @@ def answer_form(answer_key: str) -> tuple[str, bool]:
         if not submitted or shown not in st.session_state:
             st.session_state[shown] = len((st.session_state.get(answer_key) or "").split())
         count.iframe(WORD_COUNT.format(count=st.session_state[shown]), height=26)
-    st.caption(
-        f"Answers can be up to {MAX_ANSWER_CHARS:,} characters (about {MAX_ANSWER_CHARS // 6:,} words)."
-    )
     return text, submitted
 
 
-def mark_and_save(qid: str, version: str, text: str, student: str, typed: str, drafts: list) -> list:
-    """Mark the answer, keep it as this session's result and save it as a draft: the drafts, with it."""
+def mark_and_save(
+    qid: str, version: str, text: str, student: str, typed: str, drafts: list, slot
+) -> tuple[list, bool]:
+    """Mark the answer, keep it as this session's result and save it as a draft: the drafts, with
+    it, and whether the feedback is to be drawn in ``slot``.
+
+    ``slot`` (an ``st.empty()`` under the form) says "Marking your answer" meanwhile, and the
+    feedback then takes its place: no element is drawn and taken away again on each Mark (each
+    one costs every waiting student's browser a redraw). What went wrong stays in it instead.
+    """
     answer_key = f"answer::{qid}"
     if not text.strip():
-        st.warning("Write your answer first: an empty answer is not marked or saved.", icon=ICON["write"])
-        return drafts
-    marking = st.empty()
-    marking.caption("Marking your answer\u2026")
+        slot.warning("Write your answer first: an empty answer is not marked or saved.", icon=ICON["write"])
+        return drafts, False
+    slot.caption("Marking your answer\u2026")
     try:
         feedback = mark_once(qid, version, text)
     except MarkerError as exc:
-        marking.error(str(exc))
-        return drafts
-    marking.empty()
+        slot.error(str(exc))
+        return drafts, False
     st.session_state["result"] = {"question_id": qid, "student": student, "text": text, "feedback": feedback}
     if not student:
         what = "Enter your code above" if typed else "Type your name or student id above"
-        st.info(f"{what} to keep your drafts and see your progress.")
-        return drafts
+        slot.info(f"{what} to keep your drafts and see your progress.")
+        return drafts, False
     try:
         # The drafts read above and the one just saved (not all of them read again).
         drafts = [*drafts, store.add_draft(student, text, feedback)]
@@ -164,13 +169,15 @@ def mark_and_save(qid: str, version: str, text: str, student: str, typed: str, d
         # Said above the mark (a toast slid in and out over every student's feedback).
         st.session_state["result"]["saved"] = len(drafts)
     except StoreError as exc:
-        st.error(f"{exc} Your answer is still in the box above.")
-    return drafts
+        slot.error(f"{exc} Your answer is still in the box above.")
+        return drafts, False
+    return drafts, True
 
 
-def show_result(question, student: str, drafts: list) -> bool:
+def show_result(question, student: str, drafts: list, slot=None) -> bool:
     """This session's last marked answer, or else the student's latest saved draft, with its feedback
     and, from the second draft on, the marks of all of them. True when it is this session's answer.
+    The feedback goes in ``slot`` when there is one (the Mark's "Marking your answer").
     """
     result = st.session_state.get("result")
     # A result marked under another name is not shown (a shared computer); one marked before any
@@ -186,7 +193,7 @@ def show_result(question, student: str, drafts: list) -> bool:
         previous = drafts[-2].feedback if latest else None
         note = f"{ICON['done']} Saved as your draft {saved} of this question."
         before = f'<p class="marker-saved" style="{CAPTION}">{note}</p>' if saved else ""
-        show_feedback(result["text"], result["feedback"], previous, before=before, after=after)
+        show_feedback(result["text"], result["feedback"], previous, before=before, after=after, where=slot)
         return True
     if drafts:
         last = drafts[-1]
@@ -263,9 +270,12 @@ def answer_and_feedback(qid: str, student: str, typed: str) -> None:
     answer_key = f"answer::{qid}"
     restore_latest_draft(answer_key, student, drafts)
     text, submitted = answer_form(answer_key)
+    slot = None
     if submitted:
-        drafts = mark_and_save(qid, question.version, text, student, typed, drafts)
-    shown = show_result(question, student, drafts)
+        slot = st.empty()
+        drafts, in_slot = mark_and_save(qid, question.version, text, student, typed, drafts, slot)
+        slot = slot if in_slot else None
+    shown = show_result(question, student, drafts, slot)
     if drafts or shown:
         show_model_answers(qid, question.max_mark)
     if student:
