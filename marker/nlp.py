@@ -49,6 +49,10 @@ class OneThreadNumpyOps(NumpyOps):
     with BLIS and 60 ms with numpy's OpenBLAS (its token vectors alone 51 ms against 25 ms),
     with the same tags, lemmas, heads and sentences on every validation answer. One thread:
     with two, these small products took a third more CPU (80 ms).
+
+    The limit is the BLAS library's own setting, for the whole process: threads marking at once
+    (the app) may see one another's limit, which changes how many threads multiply, never the
+    products.
     """
 
     def __init__(self) -> None:
