@@ -56,8 +56,9 @@ def mark_once(qid: str, version: str, text: str) -> Feedback:
 # hidden, five pages waiting ten seconds each for their marks used about a third of the CPU
 # (on this page the wait is for the mark, and the page says "Marking your answer" instead).
 # Hidden, the figure's picture still changes five times a second (about half of what a waiting
-# page costs): that is a timer in Streamlit's own code, which CSS cannot stop; only
-# `ui.hideTopBar` does, and it removes the page menu as well.
+# page costs): that is no CSS animation but a timer in Streamlit's own code (from half a second
+# into a run, a React state changed every 200 ms to draw the next of six icons), which no style
+# can stop; only `ui.hideTopBar` does, and it removes the page menu as well.
 HIDE_RUNNING = "<style>[data-testid='stStatusWidget'],[data-testid='stDecoration']{display:none}</style>"
 SCHEMES = {
     "levels": "levels of response",
@@ -69,9 +70,9 @@ SCHEMES = {
 def question_header(question) -> str:
     """The question, how it is marked and how long an answer may be, as one piece of HTML (escaped).
 
-    One element, not a heading and two captions: every element on the page is drawn again by
-    each student's browser at least twice on every Mark (when the run starts and when it ends,
-    and for each piece of the page the run sends), even when nothing in it changed.
+    One element, not a heading and two captions (each parsed as Markdown): Streamlit's code in
+    the browser draws every element on the page again when a run starts and when it ends (only
+    empty placeholders are spared), so each element costs every student's browser on every Mark.
     """
     period = f" \u00b7 period {question.period.start}\u2013{question.period.end}" if question.period else ""
     facts = (
