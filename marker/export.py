@@ -30,7 +30,7 @@ from openpyxl.utils import get_column_letter
 from . import analytics
 from .feedback import Feedback
 from .records import ResultRecord
-from .render import highlight_html, legend_html
+from .render import feedback_css, highlight_html, legend_html
 from .tally import STATUS_VALUE, ClassTally
 
 # --- spreadsheets -------------------------------------------------------------------------
@@ -343,7 +343,7 @@ def feedback_page(record: ResultRecord, title: str = "") -> str:
     ]
     fb = record.feedback
     body = head + (_failed_sections(record) if fb is None else _feedback_sections(fb, record.answer))
-    return analytics.html_page(title, "\n".join(body), PAGE_CSS)
+    return analytics.html_page(title, "\n".join(body), PAGE_CSS + feedback_css())
 
 
 def _failed_sections(record: ResultRecord) -> list[str]:

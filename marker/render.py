@@ -90,22 +90,14 @@ def highlight_html(text: str, feedback: Feedback) -> str:
                 if any(m.kind == "error" for m in covering)
                 else ("credited" if any(m.kind == "credited" for m in covering) else "partial")
             )
-            bg, line, _ = STATUS_STYLE[kind]
             title = escape(" | ".join(dict.fromkeys(m.title for m in covering)))
-            chunk = (
-                f'<span class="marker-{kind}" title="{title}" style="background:{bg};'
-                f'text-decoration:underline {line};text-underline-offset:3px">{chunk}</span>'
-            )
+            chunk = f'<span class="marker-{kind}" title="{title}">{chunk}</span>'
         parts.append(chunk)
         ending = [m for m in marks if m.end == b]
         if ending:
             labels = " ".join(dict.fromkeys(m.label for m in ending))
-            parts.append(
-                f'<sup class="marker-label" style="font-weight:600;margin:0 2px">{html.escape(labels)}</sup>'
-            )
-    return (
-        '<div class="marker-answer" style="line-height:1.7;white-space:normal">' + "".join(parts) + "</div>"
-    )
+            parts.append(f'<sup class="marker-label">{html.escape(labels)}</sup>')
+    return '<div class="marker-answer">' + "".join(parts) + "</div>"
 
 
 def legend_html() -> str:
@@ -114,12 +106,8 @@ def legend_html() -> str:
         ("partial", "~n point n partly covered"),
         ("error", "\u2717 a date to correct"),
     ]
-    spans = [
-        f'<span style="background:{STATUS_STYLE[k][0]};text-decoration:underline {STATUS_STYLE[k][1]};'
-        f'padding:0 4px;margin-right:10px">{html.escape(t)}</span>'
-        for k, t in items
-    ]
-    return '<div class="marker-legend" style="font-size:0.9em">' + "".join(spans) + "</div>"
+    spans = [f'<span class="marker-key-{k}">{html.escape(t)}</span>' for k, t in items]
+    return '<div class="marker-legend">' + "".join(spans) + "</div>"
 
 
 CHECK_TEXT = {"credited": "\u2713 credited", "partial": "~ partly", "missing": "\u2717 missing"}
@@ -129,23 +117,16 @@ def checklist_html(feedback: Feedback) -> str:
     """The mark scheme checklist as one table: every point, its status and the student's words
     whole (the first quote of its evidence). All text is escaped.
     """
-    cell = "padding:4px 8px;border-bottom:1px solid #dee2e6;vertical-align:top;text-align:left"
-    head = "".join(f'<th style="{cell}">{h}</th>' for h in ("#", "status", "point", "your words"))
+    head = "".join(f"<th>{h}</th>" for h in ("#", "status", "point", "your words"))
     rows = []
     for number, point in enumerate(feedback.points, 1):
-        background = STATUS_STYLE[point.status][0] if point.status in STATUS_STYLE else "transparent"
         words = " ".join(point.evidence[0].text.split()) if point.evidence else ""
         rows.append(
-            f'<tr class="marker-{point.status}-row">'
-            f'<td style="{cell}">{number}</td>'
-            f'<td style="{cell};background:{background};white-space:nowrap">{CHECK_TEXT.get(point.status, "")}</td>'
-            f'<td style="{cell}">{html.escape(point.label)}</td>'
-            f'<td style="{cell}">{escape(words)}</td></tr>'
+            f'<tr class="marker-{point.status}-row"><td>{number}</td>'
+            f'<td class="marker-status">{CHECK_TEXT.get(point.status, "")}</td>'
+            f"<td>{html.escape(point.label)}</td><td>{escape(words)}</td></tr>"
         )
-    return (
-        '<table class="marker-checklist" style="width:100%;border-collapse:collapse;font-size:0.95em">'
-        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-    )
+    return f'<table class="marker-checklist"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
 
 
 @dataclass(frozen=True)
@@ -198,30 +179,62 @@ ROLE_STYLE = {
 }
 
 
+def feedback_css() -> str:
+    """The style of the marked-up answer, its legend, the checklist and the role strip, as one
+    stylesheet for the page that shows them (``<style>`` around it).
+
+    Written once per page rather than on every span and cell: a 600-word answer's feedback was a
+    third style attributes, each parsed, checked by the page's HTML sanitiser and given its own
+    style by the browser again on every Mark. The colours and underlines are the same as before.
+    """
+    rules = [
+        ".marker-answer{line-height:1.7;white-space:normal}",
+        ".marker-answer span{text-underline-offset:3px}",
+        ".marker-label{font-weight:600;margin:0 2px}",
+        ".marker-legend{font-size:0.9em}.marker-legend span{padding:0 4px;margin-right:10px}",
+        ".marker-checklist{width:100%;border-collapse:collapse;font-size:0.95em}",
+        ".marker-checklist th,.marker-checklist td{padding:4px 8px;border-bottom:1px solid #dee2e6;"
+        "vertical-align:top;text-align:left}",
+        ".marker-status{white-space:nowrap}",
+        ".marker-roles{line-height:1.9}",
+        ".marker-roles span{display:inline-block;min-width:22px;padding:2px 4px;margin:1px;"
+        "border:1px solid #adb5bd;border-radius:3px;text-align:center;font-size:12px}",
+        ".marker-roles .marker-gap{margin-left:10px}.marker-roles .marker-muted{opacity:0.45}",
+        ".marker-role-key span{border:1px solid #adb5bd;padding:0 5px;border-radius:3px;font-size:12px}",
+    ]
+    for kind, (background, line, _) in STATUS_STYLE.items():
+        rules.append(
+            f".marker-answer .marker-{kind},.marker-key-{kind}{{background:{background};text-decoration:underline {line}}}"
+            f".marker-{kind}-row .marker-status{{background:{background}}}"
+        )
+    rules += [f".marker-role-{role}{{background:{colour}}}" for role, (colour, _, _) in ROLE_STYLE.items()]
+    return "".join(rules)
+
+
 def role_strip_html(text: str, feedback: Feedback) -> str:
     """One block per sentence, in order, coloured and lettered by what the sentence does;
     hovering shows the sentence (escaped). Paragraph breaks leave a gap.
     """
     blocks, last_para = [], None
     for s in feedback.sentences:
-        colour, letter, name = ROLE_STYLE.get(s.role, ROLE_STYLE["other"])
-        gap = "margin-left:10px;" if last_para is not None and s.paragraph != last_para else ""
+        role = s.role if s.role in ROLE_STYLE else "other"
+        _, letter, name = ROLE_STYLE[role]
+        gap = " marker-gap" if last_para is not None and s.paragraph != last_para else ""
         last_para = s.paragraph
-        muted = "opacity:0.45;" if not s.counts or s.filler else ""
+        muted = " marker-muted" if not s.counts or s.filler else ""
         tip = escape(f"{name}: {text[s.start : s.end]}")
-        blocks.append(
-            f'<span title="{tip}" style="display:inline-block;min-width:22px;padding:2px 4px;margin:1px;{gap}{muted}'
-            f'background:{colour};border:1px solid #adb5bd;border-radius:3px;text-align:center;font-size:12px">'
-            f"{letter}</span>"
-        )
-    return '<div class="marker-roles" style="line-height:1.9">' + "".join(blocks) + "</div>"
+        blocks.append(f'<span class="marker-role-{role}{gap}{muted}" title="{tip}">{letter}</span>')
+    return '<div class="marker-roles">' + "".join(blocks) + "</div>"
 
 
 def role_legend_html() -> str:
-    return " ".join(
-        f'<span style="background:{c};border:1px solid #adb5bd;padding:0 5px;border-radius:3px;font-size:12px">'
-        f"{letter} {html.escape(name)}</span>"
-        for c, letter, name in ROLE_STYLE.values()
+    return (
+        '<div class="marker-role-key">'
+        + " ".join(
+            f'<span class="marker-role-{role}">{letter} {html.escape(name)}</span>'
+            for role, (_, letter, name) in ROLE_STYLE.items()
+        )
+        + "</div>"
     )
 
 

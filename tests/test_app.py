@@ -44,7 +44,7 @@ def mark(at: AppTest, text: str) -> AppTest:
 
 def feedback_html(at: AppTest) -> str:
     """The feedback the page shows: one piece of HTML (the element that holds the marked-up answer)."""
-    found = [h.value for h in at.html if "marker-answer" in h.value]
+    found = [h.value for h in at.html if 'class="marker-answer"' in h.value]
     assert len(found) == 1, f"{len(found)} pieces of HTML hold a marked-up answer"
     return found[0]
 
@@ -79,7 +79,7 @@ def test_app_marking_shows_mark_and_highlighted_evidence(data):
     assert not at.exception
     mark_shown = shown_mark(at)
     assert mark_shown.endswith("/ 25") and int(mark_shown.split("/")[0]) > 0
-    html = next(h.value for h in at.html if "marker-answer" in h.value)
+    html = next(h.value for h in at.html if 'class="marker-answer"' in h.value)
     assert 'class="marker-credited"' in html and "\u2713" in html
     assert Store(data / "marker.sqlite3").drafts("Ada", "rapallo-significance")
 
@@ -105,7 +105,7 @@ def test_app_empty_answer_is_refused_and_not_stored(data):
 
 def test_app_script_in_answer_is_shown_as_text(data):
     at = mark(practice(), ANSWER + " <script>alert('x')</script> <b>bold</b>")
-    html = next(h.value for h in at.html if "marker-answer" in h.value)
+    html = next(h.value for h in at.html if 'class="marker-answer"' in h.value)
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html and "<script>" not in html
     assert "&lt;b&gt;bold&lt;/b&gt;" in html
     # Nor does any other piece of the feedback's HTML carry it as markup (the checklist quotes it too).
@@ -345,19 +345,51 @@ def test_app_mark_draws_its_feedback_where_it_said_marking(data):
     main = answer_part(at)
     kinds = [getattr(e, "type", type(e).__name__) for e in main]
     form = next(i for i, e in enumerate(main) if getattr(e, "type", "") == "form")
-    assert "marker-answer" in getattr(main[form + 1], "value", ""), kinds  # the feedback, next
-    assert not any("Marking your answer" in c.value for c in at.caption)
-    assert not any("Answers can be up to" in c.value for c in main if getattr(c, "type", "") == "caption")
-    assert any("Answers can be up to" in c.value for c in at.caption)
+    assert 'class="marker-answer"' in getattr(main[form + 1], "value", ""), kinds  # the feedback, next
+    assert not any("Marking your answer" in h.value for h in [*at.caption, *at.html])
+    assert not any("Answers can be up to" in str(getattr(e, "value", "")) for e in main)
+    assert any("Answers can be up to" in h.value for h in at.html)
     # An empty answer: the warning takes the place, and this session's last feedback stays under it.
     at = mark(at, "   ")
     main = answer_part(at)
     form = next(i for i, e in enumerate(main) if getattr(e, "type", "") == "form")
     assert "empty answer is not marked" in str(getattr(main[form + 1], "value", ""))
-    assert "marker-answer" in str(getattr(main[form + 2], "value", ""))
+    assert 'class="marker-answer"' in str(getattr(main[form + 2], "value", ""))
     # No name: the feedback is shown with the note under the form saying how to keep it.
     at = mark(practice(student=""), ANSWER)
     main = answer_part(at)
     form = next(i for i, e in enumerate(main) if getattr(e, "type", "") == "form")
     assert "to keep your drafts" in str(getattr(main[form + 1], "value", ""))
-    assert "marker-answer" in str(getattr(main[form + 2], "value", ""))
+    assert 'class="marker-answer"' in str(getattr(main[form + 2], "value", ""))
+
+
+def test_app_question_header_is_one_element_with_the_feedback_stylesheet(data):
+    """The question, how it is marked and the answers' length limit are one piece of HTML above the
+    answer form (each element on the page costs every student's browser a redraw on every Mark),
+    with the stylesheet the feedback's classes use and the rule hiding the "running" figure."""
+    at = practice()
+    header = [h.value for h in at.html if "marker-question" in h.value]
+    assert len(header) == 1
+    head = header[0]
+    assert re.search(r'<h3 class="marker-question">Evaluate the significance of the Rapallo Treaty', head)
+    assert re.search(r"\d+ marks \u00b7 command word: .+ \u00b7 marked by ", head)
+    assert "Answers can be up to" in head and "stStatusWidget" in head
+    assert ".marker-answer .marker-credited," in head and ".marker-checklist th," in head
+    # Nothing of it is drawn again as Markdown: no heading or caption repeats the question or the limit.
+    assert not any("Rapallo Treaty" in m.value for m in at.markdown)
+    assert not any("command word" in c.value or "Answers can be up" in c.value for c in at.caption)
+
+
+def test_app_feedback_words_carry_classes_not_styles(data):
+    """The marked-up answer, the role strip and the checklist (one span or cell per piece of the
+    student's answer) are styled by the page's stylesheet: no style attribute on each of them."""
+    at = mark(practice(), ANSWER)
+    page = feedback_html(at)
+    answer = page[page.index('<div class="marker-answer">') :]
+    answer = answer[: answer.index("</div>")]
+    assert 'class="marker-credited"' in answer and "style=" not in answer
+    roles = page[page.index('<div class="marker-roles">') :]
+    assert '<span class="marker-role-' in roles[: roles.index("</div>")]
+    assert "style=" not in roles[: roles.index("</div>")]
+    table = page[page.index('<table class="marker-checklist">') : page.index("</table>")]
+    assert '<td class="marker-status">' in table and "style=" not in table

@@ -115,6 +115,18 @@ def test_browser_marks_an_answer_and_saves_a_screenshot(chromium, app_url):
         )
         assert seconds < 15, f"click-to-feedback took {seconds:.1f} s"
         assert frame.evaluate("() => window.keptAcrossMark") is True
+        # The feedback's spans and cells are styled by classes, from the stylesheet drawn once with the
+        # question (not a style attribute on each): the colours and underlines still reach them.
+        look = (
+            "(s) => { const c = getComputedStyle(document.querySelector(s));"
+            " return [c.backgroundColor, c.textDecorationStyle, c.display]; }"
+        )
+        assert page.evaluate(look, ".marker-answer .marker-credited")[:2] == ["rgb(216, 243, 220)", "solid"]
+        assert page.evaluate(look, ".marker-credited-row .marker-status")[0] == "rgb(216, 243, 220)"
+        assert page.evaluate(look, ".marker-roles .marker-role-analysis")[::2] == [
+            "rgb(165, 216, 255)",
+            "inline-block",
+        ]
         expect(count).to_have_text("600 words")
         # The answer marked up and the checklist, under the answer box, are laid out and painted once
         # scrolled to (content-visibility), not while the page waits; their text is in the page already.

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from html import escape
 
 from marker.feedback import Feedback
@@ -8,6 +9,7 @@ from marker.render import (
     change_html,
     checklist_html,
     compare_drafts,
+    feedback_css,
     heading_html,
     headline_html,
     highlight_html,
@@ -83,7 +85,11 @@ def test_render_labels_do_not_rely_on_colour():
     )
     html = highlight_html(text, fb)
     assert "\u27131</sup>" in html and "~2</sup>" in html and "\u2717 date</sup>" in html
-    assert "underline solid" in html and "underline dashed" in html and "underline wavy" in html
+    # Each kind has its own underline besides its colour, in the page's stylesheet.
+    assert all(f'class="marker-{k}"' in html for k in ("credited", "partial", "error"))
+    css = feedback_css()
+    for kind, line in (("credited", "solid"), ("partial", "dashed"), ("error", "wavy")):
+        assert re.search(rf"\.marker-answer \.marker-{kind},[^{{]*\{{[^}}]*underline {line}", css), kind
 
 
 def test_render_compare_drafts():
@@ -128,7 +134,9 @@ def test_render_role_strip_escapes_and_gaps_paragraphs():
     )
     html = role_strip_html(text, fb)
     assert "<b>" not in html and "&lt;b&gt;one&lt;/b&gt;" in html
-    assert html.count("margin-left:10px") == 1 and html.count("opacity:0.45") == 1
+    assert html.count("marker-gap") == 1 and html.count("marker-muted") == 1
+    assert ".marker-roles .marker-gap{margin-left:10px}" in feedback_css()
+    assert ".marker-roles .marker-muted{opacity:0.45}" in feedback_css()
 
 
 def test_render_text_marks_each_point_by_status():

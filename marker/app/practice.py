@@ -11,7 +11,7 @@ from marker.app.student_access import student_gate
 from marker.charts import drafts_html
 from marker.errors import MAX_ANSWER_CHARS, MarkerError
 from marker.feedback import Feedback
-from marker.render import CAPTION, change_html, compare_drafts, heading_html
+from marker.render import CAPTION, change_html, compare_drafts, escape, feedback_css, heading_html
 from marker.store import StoreError
 
 
@@ -52,16 +52,47 @@ def mark_once(qid: str, version: str, text: str) -> Feedback:
     return feedback
 
 
-marker, loaded, store = resources()
-bank = marker.bank
-
-st.title("Practise")
 # Streamlit's "running" figure and the bar above the page animate for as long as a run lasts:
 # hidden, five pages waiting ten seconds each for their marks used about a third of the CPU
 # (on this page the wait is for the mark, and the page says "Marking your answer" instead).
 # Hidden, the figure's picture still changes five times a second (about half of what a waiting
-# page costs); only `ui.hideTopBar` stops that, and it removes the page menu as well.
-st.html("<style>[data-testid='stStatusWidget'],[data-testid='stDecoration']{display:none}</style>")
+# page costs): that is no CSS animation but a timer in Streamlit's own code (from half a second
+# into a run, a React state changed every 200 ms to draw the next of six icons), which no style
+# can stop; only `ui.hideTopBar` does, and it removes the page menu as well.
+HIDE_RUNNING = "<style>[data-testid='stStatusWidget'],[data-testid='stDecoration']{display:none}</style>"
+SCHEMES = {
+    "levels": "levels of response",
+    "points": "one mark per valid point",
+    "coverage": "coverage of the model answer",
+}
+
+
+def question_header(question) -> str:
+    """The question, how it is marked and how long an answer may be, as one piece of HTML (escaped).
+
+    One element, not a heading and two captions (each parsed as Markdown): Streamlit's code in
+    the browser draws every element on the page again when a run starts and when it ends (only
+    empty placeholders are spared), so each element costs every student's browser on every Mark.
+    """
+    period = f" \u00b7 period {question.period.start}\u2013{question.period.end}" if question.period else ""
+    facts = (
+        f"{question.max_mark} marks \u00b7 command word: {escape(question.command_word)}{period}"
+        f" \u00b7 marked by {SCHEMES[question.kind]}"
+    )
+    # Above the answer form, not under it: what is in the form's part of the page is drawn again on every Mark.
+    limit = f"Answers can be up to {MAX_ANSWER_CHARS:,} characters (about {MAX_ANSWER_CHARS // 6:,} words)."
+    return (
+        f"{HIDE_RUNNING}<style>{feedback_css()}</style>"
+        f'<h3 class="marker-question">{escape(question.question)}</h3>'
+        f'<p class="marker-scheme" style="{CAPTION};margin:0 0 4px">{facts}</p>'
+        f'<p class="marker-limit" style="{CAPTION};margin:0">{limit}</p>'
+    )
+
+
+marker, loaded, store = resources()
+bank = marker.bank
+
+st.title("Practise")
 for problem in loaded.problems:
     st.warning(f"A saved rubric could not be used and the shipped one is in use instead: {problem}")
 
@@ -83,18 +114,7 @@ question = bank.question(qid)
 # Parse the mark scheme and model answers now, while the student writes, not on their first Mark.
 warm_soon(qid, question.version)
 
-st.markdown(f"### {md(question.question)}")
-scheme = {
-    "levels": "levels of response",
-    "points": "one mark per valid point",
-    "coverage": "coverage of the model answer",
-}[question.kind]
-period = f" \u00b7 period {question.period.start}\u2013{question.period.end}" if question.period else ""
-st.caption(
-    f"{question.max_mark} marks \u00b7 command word: {md(question.command_word)}{period} \u00b7 marked by {scheme}"
-)
-# Above the answer form, not under it: what is in the form's part of the page is drawn again on every Mark.
-st.caption(f"Answers can be up to {MAX_ANSWER_CHARS:,} characters (about {MAX_ANSWER_CHARS // 6:,} words).")
+st.html(question_header(question))
 
 
 WORD_COUNT = """<div id="wc" style="font:14px sans-serif;color:#555">{count} words</div>
@@ -151,7 +171,8 @@ def mark_and_save(
     if not text.strip():
         slot.warning("Write your answer first: an empty answer is not marked or saved.", icon=ICON["write"])
         return drafts, False
-    slot.caption("Marking your answer\u2026")
+    # HTML, as the feedback that takes its place is (a caption is Markdown: one more parser to run).
+    slot.html(f'<p class="marker-marking" style="{CAPTION}">Marking your answer\u2026</p>')
     try:
         feedback = mark_once(qid, version, text)
     except MarkerError as exc:
