@@ -19,10 +19,12 @@ from __future__ import annotations
 import argparse
 import csv
 import multiprocessing
+import os
 import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -37,6 +39,76 @@ from marker.nlp import load_english  # noqa: E402
 from marker.validation import load_validation  # noqa: E402
 
 _WORKER: dict = {}
+TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _stat(pid: str) -> tuple[int, int, float] | None:
+    """(parent pid, start time, CPU seconds used) of a process, from /proc (Linux)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return int(fields[1]), int(fields[19]), (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def _peak_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+class TreeCPU:
+    """CPU seconds used by this process and every process under it (workers, a fork server, a
+    Dask cluster's) while it is running, read from /proc every 0.1 s: a process that ends loses
+    at most its last 0.1 s. The sampling thread's own CPU is not counted."""
+
+    def __init__(self) -> None:
+        self.seen: dict[tuple[int, int], float] = {}
+        self.peak_rss: dict[tuple[int, int], float] = {}  # MB, VmHWM of each process under this one
+        self.stop = threading.Event()
+        self.own_cost = 0.0
+
+    def _descendants(self) -> dict[tuple[int, int], float]:
+        stats = {}
+        for name in os.listdir("/proc"):
+            if name.isdigit() and (st := _stat(name)) is not None:
+                stats[int(name)] = st
+        tree, found = {os.getpid()}, {}
+        grew = True
+        while grew:
+            grew = False
+            for pid, (ppid, start, cpu) in stats.items():
+                if ppid in tree and pid not in tree:
+                    tree.add(pid)
+                    found[(pid, start)] = cpu
+                    grew = True
+        return found
+
+    def _run(self) -> None:
+        while not self.stop.wait(0.1):
+            found = self._descendants()
+            self.seen.update(found)
+            for pid, start in found:
+                self.peak_rss[(pid, start)] = max(self.peak_rss.get((pid, start), 0.0), _peak_mb(pid))
+        self.own_cost = time.thread_time()
+
+    def __enter__(self) -> TreeCPU:
+        self.before = self._descendants()
+        self.own = time.process_time()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.seen.update(self._descendants())
+        self.stop.set()
+        self.thread.join()
+        self.own = time.process_time() - self.own - self.own_cost
+        self.others = sum(cpu - self.before.get(key, 0.0) for key, cpu in self.seen.items())
 
 
 def _load_worker() -> None:
@@ -58,15 +130,16 @@ def bare_pass(texts: list[str], n_process: int) -> float:
     once, as batch workers do), timed from starting the processes."""
     chunks = [texts[i : i + 16] for i in range(0, len(texts), 16)]
     start = time.perf_counter()
-    if n_process == 1:
-        _load_worker()
-        for chunk in chunks:
-            _bare_chunk(chunk)
-    else:
-        ctx = multiprocessing.get_context("spawn")
-        with ctx.Pool(n_process, initializer=_load_worker) as pool:
-            sum(pool.imap_unordered(_bare_chunk, chunks))
-    return time.perf_counter() - start
+    with TreeCPU() as cpu:
+        if n_process == 1:
+            _load_worker()
+            for chunk in chunks:
+                _bare_chunk(chunk)
+        else:
+            ctx = multiprocessing.get_context("spawn")
+            with ctx.Pool(n_process, initializer=_load_worker) as pool:
+                sum(pool.imap_unordered(_bare_chunk, chunks))
+    return time.perf_counter() - start, cpu
 
 
 def warm_rubric_cache(questions: list[str]) -> None:
@@ -88,15 +161,20 @@ def batch_pass(table: Path, tmp: Path, name: str, **engine) -> float:
     forget_recent()
     store = JobStore(tmp / f"{name}.sqlite3")
     start = time.perf_counter()
-    result = run_batch(table, None, tmp / name, store=store, use_calibration=False, **engine)
+    with TreeCPU() as cpu:
+        result = run_batch(table, None, tmp / name, store=store, use_calibration=False, **engine)
     elapsed = time.perf_counter() - start
     assert result.n_marked == result.n_total, (result.n_marked, result.n_total)
-    return elapsed
+    return elapsed, cpu
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=1, help="copies of the 120 essays (default 1)")
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="1 and 2 processes, in turn, N times (default 1)"
+    )
+    parser.add_argument("--no-dask", action="store_true", help="leave out the Dask engine")
     args = parser.parse_args()
     answers = load_validation() * args.repeat
     texts = [a.text for a in answers]
@@ -111,37 +189,54 @@ def main() -> None:
             for i, a in enumerate(answers):
                 w.writerow([f"s{i:05d}", a.question, a.text])
         rows = []
-        for label, processes in (("local, 1 process", 1), ("local, 2 processes", 2)):
-            bare = bare_pass(texts, processes)
-            marked = batch_pass(table, tmp, f"local{processes}", engine="local", processes=processes)
-            rows.append((label, processes, bare, marked))
-        from distributed import Client, LocalCluster
+        for r in range(args.rounds):
+            for label, processes in (("local, 1 process", 1), ("local, 2 processes", 2)):
+                bare = bare_pass(texts, processes)
+                marked = batch_pass(table, tmp, f"local{processes}-{r}", engine="local", processes=processes)
+                rows.append((label, processes, bare, marked, os.getloadavg()[0]))
+        if not args.no_dask:
+            rows.append(dask_row(texts, table, tmp))
+    report(rows, len(texts), words)
 
-        with (
-            LocalCluster(
-                n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-            ) as cluster,
-            Client(cluster),
-        ):
-            bare = bare_pass(texts, 2)
-            marked = batch_pass(table, tmp, "dask", engine="dask", address=cluster.scheduler_address)
-            rows.append(("dask LocalCluster, 2 workers", 2, bare, marked))
-    n = len(texts)
+
+def dask_row(texts: list[str], table: Path, tmp: Path) -> tuple:
+    from distributed import Client, LocalCluster
+
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        Client(cluster),
+    ):
+        bare = bare_pass(texts, 2)
+        marked = batch_pass(table, tmp, "dask", engine="dask", address=cluster.scheduler_address)
+    return ("dask LocalCluster, 2 workers", 2, bare, marked, os.getloadavg()[0])
+
+
+def report(rows: list[tuple], n: int, words: int) -> None:
     print(f"{n} scripts, {words:,} words (about {words // n} per script); wall time includes starting")
-    print("the worker processes (spaCy loads once per worker) and writing CSV, XLSX, zip and report.\n")
+    print("the worker processes (spaCy loads once per worker) and writing CSV, XLSX, zip and report.")
+    print("CPU-s: this process + the processes under it (workers, fork server), from /proc.\n")
     print(
-        "| engine | bare spaCy + encoder scripts/s | marker batch scripts/s | ratio | 100,000 scripts per worker core |"
+        "| engine | bare spaCy + encoder scripts/s | marker batch scripts/s | ratio | "
+        "bare CPU-s | batch CPU-s (this + others) | load avg | 100,000 scripts per worker core |"
     )
-    print("|---|---|---|---|---|")
-    for label, cores, bare, marked in rows:
-        per_core = n / marked / cores
-        hours = 100_000 / per_core / 3600
-        print(f"| {label} | {n / bare:.1f} | {n / marked:.1f} | {bare / marked:.2f} | {hours:.1f} h |")
-    one, two = rows[0][3], rows[1][3]
-    print(f"\n2 local processes against 1: {one / two:.2f} times the throughput (marker batch)")
+    print("|---|---|---|---|---|---|---|---|")
+    for label, cores, (bare, bcpu), (marked, mcpu), load in rows:
+        hours = 100_000 / (n / marked / cores) / 3600
+        print(
+            f"| {label} | {n / bare:.1f} | {n / marked:.1f} | {bare / marked:.2f} | "
+            f"{bcpu.own + bcpu.others:.1f} | {mcpu.own + mcpu.others:.1f} ({mcpu.own:.1f} + {mcpu.others:.1f}) | "
+            f"{load:.1f} | {hours:.1f} h |"
+        )
+    local = [row for row in rows if row[0].startswith("local")]
+    for i in range(0, len(local) - 1, 2):
+        one, two = local[i], local[i + 1]
+        print(
+            f"\n2 local processes against 1: {one[3][0] / two[3][0]:.2f} times the throughput (marker batch), "
+            f"{one[2][0] / two[2][0]:.2f} (bare); load average {one[4]:.1f}, {two[4]:.1f}"
+        )
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"\npeak RSS: this process {own:.0f} MB; largest worker process {kids:.0f} MB")
+    kids = max((max(c.peak_rss.values(), default=0.0) for row in rows for c in row[2:4]), default=0.0)
+    print(f"\npeak RSS: this process {own:.0f} MB; largest process under it {kids:.0f} MB")
 
 
 if __name__ == "__main__":
