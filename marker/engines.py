@@ -8,9 +8,11 @@ is deterministic, so the marks are the same whichever engine marks them; only th
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import multiprocessing
 import os
+import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -190,8 +192,29 @@ def mark_chunk(marker: Marker, question_id: str, items: Sequence[tuple[str, str]
 
 
 def _warm_worker(source: MarkerSource) -> None:
-    """Pool initializer: load spaCy and the bank once, before the first chunk arrives."""
+    """Pool initializer: load spaCy and the bank once, before the first chunk arrives; the
+    process ends at once when the pool is shut down (:func:`end_quickly_at_exit`)."""
     marker_for(source)
+    end_quickly_at_exit()
+
+
+def end_quickly_at_exit() -> None:
+    """End this process, when it exits, without freeing its objects one by one.
+
+    For a local pool worker, whose results are sent and which writes no file after marking:
+    Python's own exit frees spaCy's pipeline, the encoder and the indexes object by object,
+    which took 1.2-1.4 s of CPU (2.2-2.8 s of wall time on a loaded machine, 0.2 s with this),
+    and the batch waits for its workers to end before writing its outputs. Registered last,
+    so it runs first among the exit handlers, and the others do not run.
+    """
+    atexit.register(_end_now)
+
+
+def _end_now() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None:
+            stream.flush()
+    os._exit(0)
 
 
 def mark_chunk_on_worker(

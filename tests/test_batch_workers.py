@@ -6,6 +6,8 @@ chunk goes, real executors run by the same scheduler).
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -108,6 +110,25 @@ def test_batch_workers_a_dead_worker_leaves_its_chunks_to_the_others(env):
         assert taken == ["mini-essay", "mini-points", "mini-points"]
     finally:
         workers[0].pool.shutdown(wait=True)
+
+
+def test_batch_workers_a_worker_ends_at_once_at_exit(tmp_path):
+    """What a pool worker does at exit (end_quickly_at_exit, from its initializer): what it
+    printed is written, the exit code is 0, and nothing else of Python's exit runs (the exit
+    handlers registered before it, the freeing of its objects one by one)."""
+    flag = tmp_path / "teardown-ran"
+    code = (
+        "import atexit, pathlib\n"
+        f"atexit.register(pathlib.Path({str(flag)!r}).write_text, 'ran')\n"
+        "from marker.engines import end_quickly_at_exit\n"
+        "end_quickly_at_exit()\n"
+        "print('marked')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "marked\n", "")
+    assert not flag.exists()
+    plain = subprocess.run([sys.executable, "-c", code.replace("end_quickly_at_exit()", "")], timeout=600)
+    assert plain.returncode == 0 and flag.read_text() == "ran"  # without it, the handler runs
 
 
 def test_batch_workers_two_processes_mark_two_questions_as_one_does(env, tmp_path):
