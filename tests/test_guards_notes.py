@@ -12,8 +12,6 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from marker.guards import english_share, english_words
-
 QUESTIONS = [
     {
         "id": "tcp-udp-headers",
@@ -145,6 +143,7 @@ def test_guards_another_language_or_gibberish_is_still_not_english(notes_marker,
 def test_guards_english_share_tells_notes_from_another_language(notes_marker):
     """Terse English notes are poor in stopwords but rich in English words; German is neither."""
     from marker.evidence import gather
+    from marker.guards import english_share, english_words
 
     def evidence(text):
         index = notes_marker.index(notes_marker.bank.question("link-services"))
