@@ -48,19 +48,7 @@ def keyword_word_share(evidence: Evidence, question: Question) -> float:
 
     High in keyword salad, whichever kind of keyword is stuffed in.
     """
-    cue = cue_prefix(question)
-    spans = sorted(
-        {
-            (m.start, m.end)
-            for m in evidence.mentions
-            if m.how != LOOSE and (m.concept or m.key.startswith(cue))
-        }
-    )
-    words, last_end = 0, -1
-    for start, end in spans:
-        if start >= last_end:
-            words += len(evidence.text[start:end].split())
-            last_end = end
+    words = _name_words(evidence, question, None)
     return words / evidence.n_words if evidence.n_words else 0.0
 
 
@@ -73,14 +61,19 @@ def listed_name_share(evidence: Evidence, question: Question) -> float:
     """
     listed = {s.index for s in evidence.sentences if s.is_list}
     total = sum(s.n_words for s in evidence.sentences if s.index in listed)
-    if not total:
-        return 1.0
+    return min(1.0, _name_words(evidence, question, listed) / total) if total else 1.0
+
+
+def _name_words(evidence: Evidence, question: Question, sentences: set[int] | None) -> int:
+    """Words inside names (concepts or cue phrases; overlapping matches once), in the given sentences or all."""
     cue = cue_prefix(question)
     spans = sorted(
         {
             (m.start, m.end)
             for m in evidence.mentions
-            if m.sent in listed and m.how != LOOSE and (m.concept or m.key.startswith(cue))
+            if m.how != LOOSE
+            and (m.concept or m.key.startswith(cue))
+            and (sentences is None or m.sent in sentences)
         }
     )
     words, last_end = 0, -1
@@ -88,7 +81,7 @@ def listed_name_share(evidence: Evidence, question: Question) -> float:
         if start >= last_end:
             words += len(evidence.text[start:end].split())
             last_end = end
-    return min(1.0, words / total)
+    return words
 
 
 @functools.lru_cache(maxsize=1)
