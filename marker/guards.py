@@ -12,15 +12,22 @@ Writes: a list of :class:`Advisory`. Pure functions; every threshold and cap is
 
 from __future__ import annotations
 
+import functools
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+
+import spacy
+from spacy.lookups import Lookups
 
 from .bank import cue_prefix
 from .concepts import LOOSE
 from .evidence import Evidence
 from .features import Features
 from .index import Scheme
+from .nlp import MODEL_NAMES
 from .rubric import Question
 from .structure import Structure
 from .tuning import TUNING
@@ -41,12 +48,32 @@ def keyword_word_share(evidence: Evidence, question: Question) -> float:
 
     High in keyword salad, whichever kind of keyword is stuffed in.
     """
+    words = _name_words(evidence, question, None)
+    return words / evidence.n_words if evidence.n_words else 0.0
+
+
+def listed_name_share(evidence: Evidence, question: Question) -> float:
+    """Share of the words of the answer's list sentences that are names (concepts or cue phrases).
+
+    Near 1 in keyword salad (lists of bare names); low in notes, whose listed lines say
+    something about the names ("no flow control", "+ simple, but wastes addresses"). 1.0 when
+    no sentence is a list: then nothing says the lists are notes.
+    """
+    listed = {s.index for s in evidence.sentences if s.is_list}
+    total = sum(s.n_words for s in evidence.sentences if s.index in listed)
+    return min(1.0, _name_words(evidence, question, listed) / total) if total else 1.0
+
+
+def _name_words(evidence: Evidence, question: Question, sentences: set[int] | None) -> int:
+    """Words inside names (concepts or cue phrases; overlapping matches once), in the given sentences or all."""
     cue = cue_prefix(question)
     spans = sorted(
         {
             (m.start, m.end)
             for m in evidence.mentions
-            if m.how != LOOSE and (m.concept or m.key.startswith(cue))
+            if m.how != LOOSE
+            and (m.concept or m.key.startswith(cue))
+            and (sentences is None or m.sent in sentences)
         }
     )
     words, last_end = 0, -1
@@ -54,7 +81,44 @@ def keyword_word_share(evidence: Evidence, question: Question) -> float:
         if start >= last_end:
             words += len(evidence.text[start:end].split())
             last_end = end
-    return words / evidence.n_words if evidence.n_words else 0.0
+    return words
+
+
+@functools.lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """The English lemmas of the installed spaCy model's lemmatizer (about 90,000, from WordNet).
+
+    Empty when no model package is found (then :func:`english_share` cannot tell).
+    """
+    for name in MODEL_NAMES:
+        try:
+            root = Path(spacy.util.get_package_path(name))
+        except (ImportError, OSError):
+            continue
+        for folder in sorted(root.glob("*/lemmatizer/lookups")):
+            index = Lookups().from_disk(folder).get_table("lemma_index", {})
+            return frozenset(w.lower() for words in index.values() for w in words)
+    return frozenset()
+
+
+def english_share(evidence: Evidence) -> float:
+    """Share of the answer's words that are English: its stopwords, and the content words that are
+    English lemmas. Acronyms (``TSAP``, ``CSMA``, ``IPv6``: two capitals or more) are left
+    out: they are no language's words. 0.0 when it cannot tell (no lexicon, no words), so that
+    the stopword share alone decides.
+    """
+    lexicon = english_words()
+    if not lexicon:
+        return 0.0
+    acronyms = {w.lower() for w in re.findall(r"\b\w*[A-Z]\w*[A-Z]\w*\b", evidence.text)}
+    acronyms |= {w.lower().rstrip("s") for w in acronyms}
+    terms = [
+        t for s in evidence.sentences for t in s.terms if t.isalpha() and t not in acronyms and len(t) > 1
+    ]
+    n_stop = evidence.stopword_share * evidence.n_words
+    known = n_stop + sum(t in lexicon for t in terms)
+    total = n_stop + len(terms)
+    return known / total if total else 0.0
 
 
 @dataclass(frozen=True)
@@ -75,18 +139,25 @@ class _Answer:
         return self.scheme.essay
 
 
-def is_salad(features: Features, keyword_share: float, short_answers: bool) -> bool:
-    """Names in lists, or names making up most of the words of an answer that does not argue."""
-    salad = features.distinct_concepts >= _G.salad_min_concepts and (
-        features.list_share >= _G.salad_list_share
-        or (keyword_share >= _G.salad_keyword_share and features.analysis_share < _G.salad_max_analysis_share)
+def is_salad(
+    features: Features, keyword_share: float, short_answers: bool, listed_names: float = 1.0
+) -> bool:
+    """Lists of bare names, or names making up most of the words of an answer that does not argue.
+
+    ``listed_names`` is the share of the listed words that are names (:func:`listed_name_share`):
+    notes whose listed lines say something about the names ("- no flow control") are not salad.
+    """
+    listed = features.list_share >= _G.salad_list_share and listed_names >= _G.salad_listed_name_share
+    dense = (
+        keyword_share >= _G.salad_keyword_share
+        and features.analysis_share < _G.salad_max_analysis_share
+        and features.n_sentences >= _G.salad_min_sentences
     )
+    salad = features.distinct_concepts >= _G.salad_min_concepts and (listed or dense)
     if short_answers:
         # A right short answer is dense in the model answer's nouns and often lists parts
         # ("bulbs A and C, switch Z and the battery"): only a longer list of names is salad.
-        salad = (
-            salad and features.n_words >= _G.short_answer_words and features.list_share >= _G.salad_list_share
-        )
+        salad = salad and features.n_words >= _G.short_answer_words and listed
     return salad
 
 
@@ -109,6 +180,7 @@ def _not_english(a: _Answer) -> list[Advisory]:
     if a.salad or not (
         a.features.n_words >= _G.not_english_min_words
         and a.evidence.stopword_share < _G.not_english_stopword_share
+        and english_share(a.evidence) < _G.not_english_word_share
     ):
         return []
     return [
@@ -280,7 +352,7 @@ def check_answer(
 ) -> list[Advisory]:
     """Every advisory for one answer, from :data:`CHECKS` in order; the scheme says what kind of answer it is."""
     share = keyword_word_share(evidence, question)
-    salad = is_salad(features, share, scheme.short_answers)
+    salad = is_salad(features, share, scheme.short_answers, listed_name_share(evidence, question))
     answer = _Answer(evidence, features, question, structure, share, salad, scheme)
     out = [advisory for check in CHECKS for advisory in check(answer)]
     if scheme.short_answers:
@@ -316,14 +388,29 @@ def _hold_lowest(a: _Answer) -> dict:
 
 
 def formulaic_sentences(evidence: Evidence, min_share: float = _G.formulaic_min_share) -> list:
-    """Sentences sharing a function-word skeleton with at least two others, if they are many."""
+    """Sentences sharing a function-word skeleton with at least two others, if they are many.
+
+    Only claims count: parallel list items ("To reduce routing tables.", "(A, B, forward)") are a
+    list, which the salad check judges by its names; and a skeleton of punctuation alone is a
+    format, not a template of words with the names swapped.
+    """
     least = _G.formulaic_min_sentences
     counts: dict[tuple[str, ...], int] = {}
     for s in evidence.sentences:
-        if len(s.skeleton) >= _G.formulaic_min_skeleton and not s.repeat:
+        if _template_candidate(s):
             counts[s.skeleton] = counts.get(s.skeleton, 0) + 1
-    same = [s for s in evidence.sentences if counts.get(s.skeleton, 0) >= least and not s.repeat]
+    same = [s for s in evidence.sentences if _template_candidate(s) and counts[s.skeleton] >= least]
     return same if len(same) >= least and len(same) >= min_share * len(evidence.sentences) else []
+
+
+def _template_candidate(s) -> bool:
+    """A sentence whose skeleton is compared: a claim, not a repeat, with function words in its skeleton."""
+    return (
+        s.is_claim
+        and not s.repeat
+        and len(s.skeleton) >= _G.formulaic_min_skeleton
+        and any(w.isalpha() for w in s.skeleton)
+    )
 
 
 def _clip(text: str, n: int = _G.quote_chars) -> str:

@@ -113,13 +113,18 @@ def test_authoring_imported_question_marks_right_and_wrong(import_marker):
     assert full.mark == 3
 
 
-def test_authoring_short_answers_listing_parts_are_not_salad_but_long_lists_are(import_marker):
+def test_authoring_short_answers_listing_parts_are_not_salad_and_repeating_a_list_earns_nothing(
+    import_marker,
+):
     short = import_marker.mark("bulb-circuit", "Bulb A, the battery and the wires are still a closed path.")
     assert short.mark == 1 and not any(a.code == "keyword-salad" for a in short.advisories)
     names = "bulb A, battery, closed path, circuit, bulb, wires, switch Y, path, closed circuit"
-    salad = import_marker.mark("bulb-circuit", f"{names}, {names}, {names}.")
-    # A long list of the model answer's nouns is not prose: held at 0 with an advisory.
-    assert salad.mark == 0 and {a.code for a in salad.advisories} & {"keyword-salad", "not-english"}
+    once = import_marker.mark("bulb-circuit", names)
+    thrice = import_marker.mark("bulb-circuit", f"{names}, {names}, {names}.")
+    # A list of English nouns is not another language (a bare list of five names or more is
+    # keyword salad: tests/test_guards_notes.py), and saying it three times earns nothing more.
+    assert "not-english" not in {a.code for a in thrice.advisories}
+    assert thrice.mark <= once.mark
 
 
 def test_authoring_refuses_ids_that_differ_only_in_case():

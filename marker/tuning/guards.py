@@ -29,6 +29,17 @@ class GuardsTuning(_Section):
             "are not being used in an argument."
         ),
     )
+    salad_listed_name_share: float = Field(
+        default=0.67,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "Lists are salad only when at least this share of their words are names (concepts or cue "
+            "phrases): a list of bare names is (history salads: 0.82 and up), notes whose listed lines "
+            "say something about the names are not ('- no flow control', '+ simple, but wastes "
+            "addresses': 0.1 to 0.6 in short technical answers)."
+        ),
+    )
     salad_keyword_share: float = Field(
         default=0.45,
         ge=0.0,
@@ -38,6 +49,17 @@ class GuardsTuning(_Section):
             "salad even in sentences ('X was important. Y was important.'). Raised from 0.4 to 0.45 "
             "when cue phrases began to count as keywords, so that model answers, dense in the mark "
             "scheme's wording, stay clear of it."
+        ),
+    )
+    salad_min_sentences: int = Field(
+        default=3,
+        ge=1,
+        le=50,
+        description=(
+            "The keyword-share route to salad ('X was important. Y was important.') needs at least "
+            "this many sentences: names filling empty frames is a pattern over sentences, while a one- "
+            "or two-sentence answer to a short question is dense in names by nature ('TCP headers "
+            "have a sequence number, an acknowledgement number and a window')."
         ),
     )
     salad_max_analysis_share: float = Field(
@@ -70,8 +92,19 @@ class GuardsTuning(_Section):
         ge=0.0,
         le=1.0,
         description=(
-            "English prose is roughly half stopwords; below a fifth the text is another language, "
-            "garbled, or a bare list of names (which the salad check reports first)."
+            "English prose is roughly half stopwords; below a fifth the text may be another language, "
+            "garbled, or notes and lists (which the English words share tells apart)."
+        ),
+    )
+    not_english_word_share: float = Field(
+        default=0.7,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "A text poor in stopwords is not English only if fewer than this share of its words are "
+            "English (stopwords, or content words whose lemma is in the English model's lexicon; "
+            "acronyms left out): terse English notes full of technical terms score 0.9 and up, "
+            "German or French answers and keyboard gibberish 0.5 and below."
         ),
     )
     formulaic_min_sentences: int = Field(
