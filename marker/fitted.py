@@ -137,8 +137,10 @@ def word_similarities(memory_texts: list[str], texts: list[str]) -> np.ndarray:
     and one-letter words too) to the marked scripts' words, the vocabulary being the scripts'.
 
     The meaning vectors miss what decides many short answers: a "not", or one word changed
-    ("open" for "closed"). Beside them, on training questions left out in turn, these raised
-    agreement with 10 and 20 marked scripts (README, "Agreement on public data").
+    ("open" for "closed"). Beside them (the neighbours model fitted on four of five folds of
+    training questions, measured on the fifth, each question's first 10 / 20 scripts marking its
+    other training scripts), SAF's QWK rose from 0.309 / 0.324 to 0.339 / 0.362 and SemEval's
+    kappa by 0.00 to 0.02.
 
     >>> s = word_similarities(["the switch is open", "the switch is closed"], ["switch open"])
     >>> bool(s[0, 0] > s[0, 1])
