@@ -251,7 +251,7 @@ def report(rows: list[tuple], n: int, words: int) -> None:
             f"{one[2][0] / two[2][0]:.2f} (bare); load average {one[4]:.1f}, {two[4]:.1f}"
         )
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    kids = max((max(c.peak_rss.values(), default=0.0) for row in rows for c in row[2:4]), default=0.0)
+    kids = max((max(c.peak_rss.values(), default=0.0) for row in rows for _, c in row[2:4]), default=0.0)
     print(f"\npeak RSS: this process {own:.0f} MB; largest process under it {kids:.0f} MB")
 
 
