@@ -64,14 +64,9 @@ def prepare(tmp: Path, repeat: int) -> tuple[Path, int]:
         w.writerow(["script_id", "question_id", "answer"])
         for i, a in enumerate(answers):
             w.writerow([f"s{i:05d}", a.question, a.text])
-    questions = sorted({a.question for a in answers})
-    code = (
-        f"import sys; sys.path.insert(0, {str(ROOT)!r})\n"
-        "from marker.engines import MarkerSource, marker_for\n"
-        "marker = marker_for(MarkerSource.here(None, None))\n"
-        f"for q in {questions!r}: marker.warm(q)\n"
-    )
-    subprocess.run([sys.executable, "-c", code], check=True)
+    from bench_batch import warm_rubric_cache  # this folder is the script's: on sys.path
+
+    warm_rubric_cache(sorted({a.question for a in answers}))
     return table, len(answers)
 
 
