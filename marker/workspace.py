@@ -219,6 +219,11 @@ class Workspace:
                 continue
             if cal is not None:
                 saved[key] = cal
+            elif calibrate.calibration_path(self.data_dir, key).exists():  # saved in another format
+                damaged = damaged or (
+                    f"The saved calibration of '{key}' was made by another version of marker; marking "
+                    "without it (run 'marker calibrate' again)."
+                )
         cal, why = calibrate.calibration_for(saved, question.id, question.max_mark, question.version)
         return cal, why or damaged
 

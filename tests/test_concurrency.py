@@ -392,6 +392,14 @@ def test_workspace_a_damaged_calibration_file_marks_uncalibrated_and_says_why(tm
     assert cal is None and "cannot be read" in why and "marker calibrate" in why
 
 
+def test_workspace_a_calibration_of_an_older_format_marks_uncalibrated_and_says_why(tmp_path, mini_env):
+    folder = tmp_path / "data"
+    old = _big_calibration()
+    calibrate.save(replace(old, versions={**old.versions, "format": calibrate.FORMAT_VERSION - 1}), folder)
+    cal, why = Workspace(folder).calibration("mini-points")
+    assert cal is None and "another version of marker" in why and "marker calibrate" in why
+
+
 def _save_calibrations(barrier, folder: str, writer: int) -> str:
     cal = _big_calibration()
     barrier.wait()
