@@ -15,7 +15,6 @@ started as the command line starts one (the question indexes' files already in t
 from __future__ import annotations
 
 import argparse
-import csv
 import glob
 import json
 import os
@@ -55,17 +54,12 @@ def child(table: str, out: str, processes: int) -> None:
 def prepare(tmp: Path, repeat: int) -> tuple[Path, int]:
     """The scripts' table, and each question's index built once (its files then in the cache)."""
     sys.path.insert(0, str(ROOT))
+    from bench_batch import warm_rubric_cache, write_scripts_table  # this script's folder is on sys.path
+
     from marker.validation import load_validation
 
     answers = load_validation() * repeat
-    table = tmp / "scripts.csv"
-    with table.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(["script_id", "question_id", "answer"])
-        for i, a in enumerate(answers):
-            w.writerow([f"s{i:05d}", a.question, a.text])
-    from bench_batch import warm_rubric_cache  # this folder is the script's: on sys.path
-
+    table = write_scripts_table(answers, tmp / "scripts.csv")
     warm_rubric_cache(sorted({a.question for a in answers}))
     return table, len(answers)
 

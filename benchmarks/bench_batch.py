@@ -149,6 +149,16 @@ def bare_pass(texts: list[str], n_process: int) -> float:
     return time.perf_counter() - start, cpu
 
 
+def write_scripts_table(answers, path: Path) -> Path:
+    """The answers as a batch's CSV table (script_id, question_id, answer)."""
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["script_id", "question_id", "answer"])
+        for i, a in enumerate(answers):
+            w.writerow([f"s{i:05d}", a.question, a.text])
+    return path
+
+
 def warm_rubric_cache(questions: list[str]) -> None:
     """Build the questions' indexes once in another process: their files in the cache are then
     there for every engine alike (and this process's memory is not touched)."""
@@ -198,12 +208,7 @@ def main() -> None:
     warm_rubric_cache(sorted({a.question for a in answers}))
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        table = tmp / "scripts.csv"
-        with table.open("w", newline="", encoding="utf-8") as fh:
-            w = csv.writer(fh)
-            w.writerow(["script_id", "question_id", "answer"])
-            for i, a in enumerate(answers):
-                w.writerow([f"s{i:05d}", a.question, a.text])
+        table = write_scripts_table(answers, tmp / "scripts.csv")
         rows = []
         for r in range(args.rounds):
             for label, processes in (("local, 1 process", 1), ("local, 2 processes", 2)):

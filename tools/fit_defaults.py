@@ -219,10 +219,10 @@ def fit_and_write(marked: dict, out_path: Path, t0: float, keep: dict | None = N
     weights = np.array([1000.0 / counts[d]["answers"] for d in datasets])
     if keep is not None:  # marking stays as it is: only the neighbours model is refitted
         zero_shot, fit_kappa = keep["zero_shot"], keep["provenance"]["zero_shot_training_agreement"]
-        p0 = predict(zero_shot, rows)
     else:
         zero_shot = fit_logistic(rows, shares_a, weights, list(rows[0]))
-        p0 = predict(zero_shot, rows)
+    p0 = predict(zero_shot, rows)
+    if keep is None:
         zero_shot["cuts"], fit_kappa = {}, {}
         for m in sorted(set(maxima)):
             sel = maxima_a == m
