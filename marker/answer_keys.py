@@ -26,6 +26,10 @@ Reading rules (the numbers are in ``TUNING.keys``):
   adds wordings of the item above it (the first item, at the top); "do not accept", "don't
   accept", "do not allow" or "reject" adds wordings that must not earn it; "ignore" is dropped
   (those words neither earn nor cost anything).
+- **Points or coverage** (:attr:`ReadKeys.lists_phrases`): a key listing several answers makes
+  a question of more than one mark a points question only when every listed answer is a phrase
+  of at most ``points_item_max_words`` words; a key listing explanatory sentences stays a
+  coverage question.
 - **Key idea** (:func:`key_idea`): a teacher's ``**bold**`` words, else (in a key of one
   sentence) the first clause that says something the question does not, cut at "because",
   "so", or a comma before "which", "as", "since", "therefore", "meaning".
@@ -338,6 +342,23 @@ class ReadKeys:
     answers: list[Named]
     items: list[KeyItem]
     count: int | None
+
+    @property
+    def lists_phrases(self) -> bool:
+        """Whether the keys list several answers, each a short phrase (``points_item_max_words``).
+
+        Only such a key makes a question of more than one mark a points question: a key listing
+        explanatory sentences is answered in other words, which coverage's meaning estimate credits
+        and the points' word match does not.
+
+        >>> ReadKeys([], [KeyItem(["Slow start"]), KeyItem(["Congestion avoidance"])], None).lists_phrases
+        True
+        >>> long = "The UDP header has a fixed length while the TCP header has a variable length"
+        >>> ReadKeys([], [KeyItem([long]), KeyItem(["Sequence number"])], None).lists_phrases
+        False
+        """
+        limit = TUNING.keys.points_item_max_words
+        return len(self.items) > 1 and all(_n_words(w) <= limit for item in self.items for w in item.wordings)
 
 
 def read_model_answers(

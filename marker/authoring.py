@@ -313,12 +313,13 @@ def _points(
 def _marking(spec: QuestionSpec, keys: ReadKeys) -> dict[str, Any]:
     """The rubric's marking; levels keep the bands and descriptors given (even bands only when none are).
 
-    A key listing several answers for a question of more than one mark is marked by points: one
-    mark per answer, or ``max_mark // n`` per answer when it asks for ``n`` ("any two of").
+    A key listing several short answers for a question of more than one mark is marked by points:
+    one mark per answer, or ``max_mark // n`` per answer when it asks for ``n`` ("any two of"). A
+    key listing explanatory sentences stays a coverage question (:attr:`ReadKeys.lists_phrases`).
     """
     marking_spec = spec.marking or MarkingSpec()
     kind = spec.kind
-    if spec.marking is None and spec.max_mark > 1 and len(keys.items) > 1 and not spec.points:
+    if spec.marking is None and spec.max_mark > 1 and keys.lists_phrases and not spec.points:
         kind = "points"
         n = keys.count
         if n and n < spec.max_mark and not marking_spec.thresholds:

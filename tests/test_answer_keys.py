@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from marker.answer_keys import asked_count, key_idea, point_wordings, read_key, split_alternatives
@@ -196,6 +198,51 @@ def test_answer_keys_any_two_of_a_four_mark_question_gives_two_marks_each(nlp):
     )
     q = build(spec, nlp).question
     assert q.kind == "points" and q.marking.thresholds == {2: 1, 4: 2} and len(q.points) == 3
+
+
+def test_answer_keys_listing_explanatory_sentences_stays_a_coverage_question(nlp):
+    # A key whose lines explain (as SAF's 10.1_TC does) is answered in other words: it is marked by
+    # coverage, with the meaning estimate, not one mark per line found word for word.
+    key = (
+        "The UDP header is much shorter than the TCP header, which is between 20 and 60 bytes long\n"
+        "The UDP header has a fixed length while the TCP header has a variable length\n"
+        "- Sequence number\n- Acknowledgment number"
+    )
+    (spec,) = parse_specs(
+        "id: q\nquestion: State at least 4 differences between the UDP and TCP headers.\nmax_mark: 2\n"
+        f"model_answers: [{json.dumps(key)}]\n"
+    )
+    built = build(spec, nlp)
+    assert built.question.kind == "coverage" and len(built.question.points) == 4
+
+
+def test_answer_keys_one_sentence_cut_at_a_slash_stays_a_coverage_question(nlp):
+    # " / " always separates wordings, so an explanation with one in it reads as two long items
+    # (SAF's 1.6): still one explanation, marked by coverage.
+    key = (
+        "Binary encoding, as it uses the bandwidth best, and the clocks are perfect, so "
+        "self-clocking / clock recovery is not needed and the simple code is enough for this network."
+    )
+    (spec,) = parse_specs(
+        f"id: q\nquestion: Which encoding should be used? Give two reasons.\nmax_mark: 2\nmodel_answers: [{json.dumps(key)}]\n"
+    )
+    assert build(spec, nlp).question.kind == "coverage"
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "- Slow start\n- Congestion avoidance",
+        "lack of money / poor harvests / war",
+        # phrases of up to twelve words are still answers to find, one mark each
+        "- the header of UDP is eight bytes long in every single case\n- TCP has flags",
+    ],
+)
+def test_answer_keys_key_of_short_phrases_stays_a_points_question(nlp, key):
+    (spec,) = parse_specs(
+        f"id: q\nquestion: Name the two phases.\nmax_mark: 2\nmodel_answers: [{json.dumps(key)}]\n"
+    )
+    assert build(spec, nlp).question.kind == "points"
 
 
 def test_answer_keys_accept_and_reject_become_wordings_and_reject(keys_marker):

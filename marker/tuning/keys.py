@@ -30,6 +30,20 @@ class KeysTuning(_Section):
         description="Lines of a key without bullets are separate answers only when each has at most this many "
         "words; longer lines are paragraphs of one model answer.",
     )
+    points_item_max_words: int = Field(
+        12,
+        ge=1,
+        le=100,
+        description="A key listing several answers makes a question of more than one mark a points question (one "
+        "mark per answer found) only when every listed answer is a phrase of at most this many words "
+        '("lack of money", "Slow start"). A key that lists explanatory sentences ("The UDP header has a fixed '
+        'length while the TCP header has a variable length") stays a coverage question, marked with the '
+        "meaning estimate: answers say such items in their own words, which the points' word match misses. "
+        "Chosen by reading keys, then checked on training answers only: on SAF's training split the three "
+        "questions whose keys list sentences (1.6, 6.3, 10.1_TC, 299 answers) agree with the tutors at QWK "
+        "0.012 / exact 0.344 marked by points and 0.339 / 0.559 as coverage questions; no other public "
+        "question and no question of the shipped banks moves.",
+    )
     key_idea_min_new_terms: int = Field(
         2,
         ge=1,
