@@ -214,6 +214,12 @@ def test_answer_keys_listing_explanatory_sentences_stays_a_coverage_question(nlp
     )
     built = build(spec, nlp)
     assert built.question.kind == "coverage" and len(built.question.points) == 4
+    # the teacher's own choice of points marking is kept
+    (chosen,) = parse_specs(
+        "id: q\nquestion: State four differences.\nmax_mark: 2\nmarking: {kind: points}\n"
+        f"model_answers: [{json.dumps(key)}]\n"
+    )
+    assert build(chosen, nlp).question.kind == "points"
 
 
 def test_answer_keys_one_sentence_cut_at_a_slash_stays_a_coverage_question(nlp):
