@@ -42,7 +42,9 @@ from .meaning import answer_vectors
 MIN_SCRIPTS = 10
 #: From this many scripts the answers' own words join the features.
 TEXT_MIN = 30
-FORMAT_VERSION = 3  # 2: neighbours (memory) and the meaning estimate; 3: the memory's words (issue 11)
+#: 2: neighbours (memory) and the meaning estimate; 3: the memory's words (issue 11); 4: the
+#: memory's zero-shot shares, which say how this teacher marks beside the rubric (issue 11).
+FORMAT_VERSION = 4
 JUDGEMENT_RANK = {"none": 0.0, "stated": 1 / 3, "supported": 2 / 3, "substantiated": 1.0}
 
 FEATURE_NAMES = (
@@ -213,6 +215,8 @@ class Calibration:
     memory_shares: np.ndarray | None = None
     #: The marked scripts' answers, whose words a new answer is compared with (short answers only).
     memory_texts: tuple[str, ...] | None = None
+    #: The marked scripts' zero-shot shares (the rubric's estimate), beside the teacher's marks.
+    memory_zero_shot: np.ndarray | None = None
 
     @property
     def pooled(self) -> bool:
@@ -223,7 +227,8 @@ class Calibration:
         if self.model is None:
             return (
                 f"calibrated to a teacher's marks on {self.n_scripts} scripts of {what} (how close each "
-                "answer is to the teacher's marked scripts, beside the rubric's estimate)"
+                "answer is to the teacher's marked scripts and how the teacher marks beside the rubric's "
+                "estimate)"
             )
         words = " and the answers' words" if self.text_model is not None else ""
         near = ", and closeness to the marked scripts" if self.memory is not None else ""
@@ -238,6 +243,7 @@ class Calibration:
             self.memory_shares,
             feedbacks,
             texts=(list(self.memory_texts or ()), list(answers)),
+            memory_zero_shot=self.memory_zero_shot,
         )
 
     def features(self, feedbacks: Sequence[Feedback], answers: Sequence[str]) -> np.ndarray:
@@ -305,12 +311,9 @@ def fit_calibration(
     text_model, text_in = (None, None) if one_mark else _fit_text_model(answers, y, max_mark, text_min)
     if text_model is not None:
         X = np.column_stack([X, text_in])
-    memory = near = None
-    if neighbours_only:
-        memory = answer_vectors(list(answers))
-        near = _neighbour_shares(
-            memory, memory, y / max_mark, feedbacks, leave_out_self=True, texts=(list(answers), list(answers))
-        )
+    memory, memory_zero_shot, near = (
+        _memory(feedbacks, answers, y / max_mark) if neighbours_only else (None,) * 3
+    )
     model: MarkCalibrator | None = None
     if near is not None and (n < text_min or one_mark):
         # Few scripts: the neighbours model (fitted on public data) uses them as they are.
@@ -337,7 +340,27 @@ def fit_calibration(
         memory=None if memory is None else memory.astype(np.float16),
         memory_shares=None if memory is None else y / max_mark,
         memory_texts=None if memory is None else tuple(answers),
+        memory_zero_shot=memory_zero_shot,
     )
+
+
+def _memory(
+    feedbacks: Sequence[Feedback], answers: Sequence[str], shares: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The marked scripts kept as neighbours: their meaning vectors, their zero-shot shares, and
+    each one's neighbours share with itself left out (as a new answer would not be among them)."""
+    memory = answer_vectors(list(answers))
+    memory_zero_shot = _zero_shot_shares(feedbacks)
+    near = _neighbour_shares(
+        memory,
+        memory,
+        shares,
+        feedbacks,
+        leave_out_self=True,
+        texts=(list(answers), list(answers)),
+        memory_zero_shot=memory_zero_shot,
+    )
+    return memory, memory_zero_shot, near
 
 
 def _short_answers(feedbacks: Sequence[Feedback]) -> bool:
@@ -369,18 +392,19 @@ def _neighbour_shares(
     feedbacks: Sequence[Feedback],
     leave_out_self: bool = False,
     texts: tuple[list[str], list[str]] = ([], []),
+    memory_zero_shot: np.ndarray | None = None,
 ) -> np.ndarray:
     """The neighbours model's shares; ``texts`` (the marked scripts' answers, then the answers')
-    give the closeness in words when the shipped model uses it."""
-    zero_shot = np.array(
-        [
-            fb.features.meaning_estimate
-            if fb.features is not None and fb.features.meaning_estimate is not None
-            else 0.0
-            for fb in feedbacks
-        ]
-    )
+    give the closeness in words, and ``memory_zero_shot`` (the marked scripts' zero-shot shares)
+    how this teacher marks beside the rubric, when the shipped model uses them."""
+    zero_shot = _zero_shot_shares(feedbacks)
     neighbours = _neighbours_model()
+    if any(name.startswith("teacher_") for name in neighbours.inputs) and (
+        memory_zero_shot is None or len(memory_zero_shot) != len(memory)
+    ):
+        raise CalibrationError(
+            "This calibration was saved without its scripts' zero-shot marks: run 'marker calibrate' again."
+        )
     words = None
     if any(name.startswith("words_") for name in neighbours.inputs):
         if len(texts[0]) != len(memory):
@@ -389,9 +413,21 @@ def _neighbour_shares(
             )
         words = word_similarities(*texts)
     rows = neighbour_inputs(
-        vectors, memory, np.asarray(shares, dtype=float), zero_shot, leave_out_self, words
+        vectors, memory, np.asarray(shares, dtype=float), zero_shot, leave_out_self, words, memory_zero_shot
     )
     return np.array([neighbours.share(r) for r in rows])
+
+
+def _zero_shot_shares(feedbacks: Sequence[Feedback]) -> np.ndarray:
+    """Each answer's zero-shot share (its meaning estimate; 0 for an empty answer)."""
+    return np.array(
+        [
+            fb.features.meaning_estimate
+            if fb.features is not None and fb.features.meaning_estimate is not None
+            else 0.0
+            for fb in feedbacks
+        ]
+    )
 
 
 def _agreement_if_enough(y: np.ndarray, predicted: np.ndarray) -> dict:

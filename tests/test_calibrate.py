@@ -239,3 +239,38 @@ def test_calibrate_few_short_answer_scripts_tell_a_not_apart(tmp_path, import_ma
     again = calibrate.load(tmp_path, q.id)
     assert again.memory_texts == tuple(texts)
     assert [fb.mark for fb in again.apply(new_fbs, new)] == [1, 0, 1, 0]
+
+
+def test_calibrate_few_scripts_weigh_the_rubric_by_how_the_teacher_marked_beside_it(tmp_path, import_marker):
+    """Ten wrong answers marked 0, as the rubric rates them too: a clear answer unlike any of them
+    keeps more of the rubric's estimate than if the rubric had rated those scripts high (a teacher
+    harsher than the rubric). The scripts' zero-shot shares are saved with the calibration, and
+    one saved without them is refused with what to do."""
+    from dataclasses import replace
+
+    q = import_marker.bank.question("bulb-circuit")
+    wrong = [
+        "Because switch Y is broken.",
+        "Bulb A is brighter than bulb B.",
+        "The switch is made of plastic.",
+        "Because bulb B goes out.",
+        "It uses less energy.",
+        "Y does not control anything.",
+        "The battery is very strong.",
+        "Because it is a parallel thing.",
+        "Bulb A has more voltage.",
+        "I don't know.",
+    ]
+    fbs = import_marker.mark_question(q, wrong)
+    cal = fit_calibration(q.id, q.version, 1, fbs, wrong, [0] * 10)
+    assert cal.memory_zero_shot is not None and max(cal.memory_zero_shot) < 0.6  # the rubric agrees
+    new = ["Bulb A is still in a closed path with the battery."]
+    new_fbs = import_marker.mark_question(q, new)
+    agreeing = cal.neighbour_shares(new_fbs, new)[0]
+    harsher = replace(cal, memory_zero_shot=np.full(10, 0.95)).neighbour_shares(new_fbs, new)[0]
+    assert agreeing > harsher + 0.1
+    calibrate.save(cal, tmp_path)
+    again = calibrate.load(tmp_path, q.id)
+    assert np.allclose(again.memory_zero_shot, cal.memory_zero_shot)
+    with pytest.raises(CalibrationError, match="marker calibrate"):
+        replace(cal, memory_zero_shot=None).neighbour_shares(new_fbs, new)

@@ -8,7 +8,7 @@ from importlib import resources
 import numpy as np
 import pytest
 
-from marker.fitted import FORMAT_VERSION, Logistic, load_defaults, neighbour_inputs
+from marker.fitted import FORMAT_VERSION, Logistic, load_defaults, neighbour_inputs, teacher_inputs
 from marker.meaning import NO_MEANING, answer_vectors, meaning_index, understand
 
 
@@ -100,6 +100,39 @@ def test_neighbour_inputs_leave_each_script_out_of_its_own_vote():
     assert inside[0]["closest_full"] == pytest.approx(0.6)
     outside = neighbour_inputs(memory[:1], memory, shares, np.full(1, 0.5))
     assert outside[0]["closest_full"] == pytest.approx(1.0) and outside[0]["nearest_share"] > 0.9
+
+
+def test_teacher_inputs_leave_each_script_out_and_say_little_of_few_scripts():
+    shares, rubric = np.array([1.0, 1.0, 0.0, 0.0]), np.array([0.9, 0.9, 0.1, 0.1])
+    # Leaving out a full-mark script makes the rest look harsher; the teacher agrees with the rubric.
+    assert (
+        teacher_inputs(shares, rubric, 0)["teacher_logit"] < teacher_inputs(shares, rubric)["teacher_logit"]
+    )
+    assert teacher_inputs(shares, rubric)["teacher_over_rubric"] == pytest.approx(0.0, abs=0.5)
+    # Every script at full marks: more certain from fifty scripts than from ten, never infinite.
+    ten, fifty = teacher_inputs(np.ones(10), np.full(10, 0.5)), teacher_inputs(np.ones(50), np.full(50, 0.5))
+    assert 0 < ten["teacher_logit"] < fifty["teacher_logit"] < 9
+
+
+def test_neighbours_model_trusts_the_rubric_less_where_the_teacher_marked_against_it():
+    """The same new answer among the same ten scripts, all marked 0: if the rubric rated those
+    scripts low too, the teacher has said nothing against the rubric's high estimate of the new
+    answer; if the rubric rated them high, this teacher is harsher than the rubric here."""
+    neighbours = load_defaults().neighbours
+    rng = np.random.default_rng(0)
+    memory = rng.normal(size=(10, 8))
+    memory /= np.linalg.norm(memory, axis=1, keepdims=True)
+    answer = np.ones((1, 8)) / np.sqrt(8)
+    words = np.full((1, 10), 0.1)
+    shares = [
+        neighbours.share(
+            neighbour_inputs(
+                answer, memory, np.zeros(10), np.array([0.85]), False, words, np.full(10, rubric)
+            )[0]
+        )
+        for rubric in (0.1, 0.9)
+    ]
+    assert shares[0] > shares[1] + 0.1
 
 
 # --------------------------------------------------------------------------- points in other words

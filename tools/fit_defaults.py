@@ -12,7 +12,8 @@ Writes ``marker/shipped/fitted/short_answers.json`` (see :mod:`marker.fitted`):
    / QWK on those training answers;
 3. fits the neighbours model: for every training question, the first 10, 20 and 50 of its
    scripts play the teacher's marked scripts, and the model learns how far to trust them
-   beside the zero-shot share (each script leaves itself out).
+   beside the zero-shot share, and how this teacher marks the question beside the rubric
+   (the scripts' mean mark against their mean zero-shot share; each script leaves itself out).
 
     .venv/bin/python tools/fit_defaults.py [--out PATH] [--cache FILE] [--neighbours-only]
 
@@ -266,10 +267,12 @@ def fit_neighbours(
             rest = idx[len(mem) :]
             said = [texts[i] for i in mem]
             words = word_similarities(said, said)
-            got = neighbour_inputs(vectors[mem], vectors[mem], shares[mem], p0[mem], True, words)
+            got = neighbour_inputs(vectors[mem], vectors[mem], shares[mem], p0[mem], True, words, p0[mem])
             if len(rest):
                 words = word_similarities(said, [texts[i] for i in rest])
-                got += neighbour_inputs(vectors[rest], vectors[mem], shares[mem], p0[rest], False, words)
+                got += neighbour_inputs(
+                    vectors[rest], vectors[mem], shares[mem], p0[rest], False, words, p0[mem]
+                )
             order = np.r_[mem, rest]
             rows += got
             ys.append(shares[order])
