@@ -112,18 +112,18 @@ def main() -> None:
         tmp = Path(tmp_name)
         table, n = prepare(tmp, args.repeat)
         for k, entry in enumerate(p.strip() for p in args.order.split(",")):
-            processes, start = int(entry.rstrip("fs")), {"f": "fork", "s": "spawn"}.get(entry[-1], "")
+            processes, method = int(entry.rstrip("fs")), {"f": "fork", "s": "spawn"}.get(entry[-1], "")
             folder = tmp / f"run{k}"
             folder.mkdir()
             env = dict(os.environ, MARKER_STAGES=str(folder), PYTHONPATH=str(HOOK))
-            if start:
-                env["MARKER_WORKER_START"] = start
+            if method:
+                env["MARKER_WORKER_START"] = method
             start = time.perf_counter()
             command = [sys.executable, __file__, "--child", str(table), str(folder), str(processes)]
             subprocess.run(command, env=env, check=True)
             wall, load = time.perf_counter() - start, os.getloadavg()[0]
             print(
-                f"run {k}: {processes} process(es) {start}, {n} scripts, wall {wall:.1f} s, "
+                f"run {k}: {processes} process(es) {method}, {n} scripts, wall {wall:.1f} s, "
                 f"load average {load:.1f}"
             )
             runs.append((f"{k}:{entry}", columns(folder)))

@@ -291,11 +291,8 @@ def test_batch_workers_a_killed_worker_leaves_its_chunks_to_this_process(env, mo
 
 COMMAND_LINE_BATCH = """
 import resource, sys
-from marker.batch import run_batch
-from marker.jobstore import JobStore
-table, out = sys.argv[1], sys.argv[2]
-result = run_batch(table, None, out, processes=2, store=JobStore(out + '.sqlite3'))
-assert result.n_marked == 40 and result.notes == [], result.summary()
+from marker.cli import app
+app(["batch", sys.argv[1], "--out", sys.argv[2], "--processes", "2"], standalone_mode=False)
 worker = resource.getrusage(resource.RUSAGE_CHILDREN)
 print(round(worker.ru_utime + worker.ru_stime, 2))
 """
@@ -303,9 +300,10 @@ print(round(worker.ru_utime + worker.ru_stime, 2))
 
 @pytest.mark.skipif(sys.platform != "linux", reason="workers are forked on Linux only")
 def test_batch_workers_a_command_line_batch_does_not_load_its_worker_again(env, tmp_path):
-    """A 2-process batch in a process like the command line's (one thread): its worker, forked
-    once this process has loaded everything, spends its CPU on its chunks, not on importing and
-    loading spaCy, the encoder and the bank again (a spawned one's 3-8 s of CPU)."""
+    """``marker batch --processes 2``: its worker, forked once the command's process has loaded
+    everything, spends its CPU on its chunks, not on importing and loading spaCy, the encoder
+    and the bank again (a spawned one's 3-8 s of CPU). The command's progress bar runs no thread
+    of its own, which would make it spawn."""
     rows = [["script_id", "question_id", "answer"]]
     rows += [[f"s{i:02d}", "mini-points", f"{ANSWERS[i % 6]} ({i})"] for i in range(40)]
     table = write_table(tmp_path / "points.csv", rows)
@@ -318,5 +316,6 @@ def test_batch_workers_a_command_line_batch_does_not_load_its_worker_again(env, 
         env=environ,
     )
     assert done.returncode == 0, done.stderr
+    assert "40 marked" in done.stdout and "Note:" not in done.stderr, (done.stdout, done.stderr)
     assert "TOKENIZERS_PARALLELISM" not in done.stderr  # the tokenizer's fork warning
     assert float(done.stdout.split()[-1]) < 2.0, done.stdout
