@@ -11,7 +11,10 @@ Each question's parsed texts and vectors are made once before anything is timed
 (:mod:`marker.rubric_cache`, in a process of its own), so that every engine starts with the
 same files on disk, as every run after a question's first does.
 
-    .venv/bin/python benchmarks/bench_batch.py [--repeat N]
+    .venv/bin/python benchmarks/bench_batch.py [--repeat N] [--rounds N] [--no-dask] [--start spawn,fork]
+
+``--start`` chooses how the 2-process batch starts its worker (forked, as the command line does
+on Linux, by default); ``spawn,fork`` runs both in turn, each against the same 1-process run.
 """
 
 from __future__ import annotations

@@ -497,10 +497,7 @@ def in_pool(
         for chunk in plan.leftover():  # every worker died: this process marks the rest
             yield chunk, fallback(chunk, BrokenProcessPool("no worker process is left"))
     finally:
-        for worker in pool:
-            worker.pool.shutdown(wait=True, cancel_futures=True)
-        if any(w.forked for w in pool):
-            gc.unfreeze()  # what start_workers froze for the forks
+        stop_workers(pool)
 
 
 def start_workers(
@@ -509,7 +506,7 @@ def start_workers(
     """A worker per entry of ``spread`` (the questions each is given): processes, and with
     ``here`` this process as the last one. Forked from this process once it has loaded its
     Marker and the encoder, where :func:`start_method` says so, else spawned (each then starts
-    at its first chunk). The caller shuts their pools down.
+    at its first chunk). The caller ends them with :func:`stop_workers`.
     """
     method = start_method(here is not None)
     if method == "fork":  # loaded here first, so that the copies start with it all in memory
@@ -532,13 +529,20 @@ def start_workers(
         try:
             fork_workers([w.pool for w in pool if isinstance(w.pool, ProcessPoolExecutor)])
         except BaseException:
-            for worker in pool:
-                worker.pool.shutdown(wait=True, cancel_futures=True)
-            gc.unfreeze()
+            stop_workers(pool)
             raise
     if here is not None:
         pool.append(_Worker(_Here(here), spread[-1]))
     return pool
+
+
+def stop_workers(pool: Sequence[_Worker]) -> None:
+    """Shut the workers' pools down (their waiting chunks cancelled), and let Python's collector
+    visit again the objects frozen for the forks, if any was forked."""
+    for worker in pool:
+        worker.pool.shutdown(wait=True, cancel_futures=True)
+    if any(w.forked for w in pool):
+        gc.unfreeze()
 
 
 def on_dask(

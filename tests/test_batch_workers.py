@@ -30,6 +30,7 @@ from marker.engines import (
     mark_chunk,
     marker_for,
     start_workers,
+    stop_workers,
 )
 from marker.jobstore import JobStore
 from marker.scripts import Script, text_sha
@@ -254,8 +255,7 @@ def test_batch_workers_a_forked_worker_starts_with_this_process_pipeline(env, mo
         assert pid != os.getpid() and pipeline == id(ours.nlp)
         assert cpu < 1.0, cpu  # a spawned worker is at 3-8 s of CPU by then
     finally:
-        for w in workers:
-            w.pool.shutdown(wait=True)
+        stop_workers(workers)
 
 
 @pytest.mark.parametrize("start", ["fork", "spawn"])
