@@ -13,6 +13,7 @@ import multiprocessing
 import os
 import sys
 import threading
+import warnings
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -96,6 +97,9 @@ def fork_workers(pools: Sequence[ProcessPoolExecutor]) -> None:
     copies or here, so neither writes to them, and so copies the pages they share, for that alone.
     """
     gc.freeze()
-    with _no_tokenizer_threads():
+    with _no_tokenizer_threads(), warnings.catch_warnings():
+        # Python 3.12 and later warn at any fork of a process with native threads; those here
+        # were checked (start_method).
+        warnings.filterwarnings("ignore", r"This process .* is multi-threaded", DeprecationWarning)
         for pool in pools:
             pool._launch_processes()  # type: ignore[attr-defined]
