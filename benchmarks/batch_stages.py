@@ -100,24 +100,33 @@ def report(runs: list[tuple[str, dict[str, dict[str, float]]]]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=2, help="copies of the 120 essays (default 2)")
-    parser.add_argument("--order", default="1,2,1,2", help="processes of each run, in turn (default 1,2,1,2)")
+    parser.add_argument(
+        "--order",
+        default="1,2,1,2",
+        help="processes of each run, in turn (default 1,2,1,2); 2f or 2s forks or spawns the workers "
+        "(MARKER_WORKER_START), 2 lets the batch choose",
+    )
     args = parser.parse_args()
     runs = []
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         table, n = prepare(tmp, args.repeat)
-        for k, processes in enumerate(int(p) for p in args.order.split(",")):
+        for k, entry in enumerate(p.strip() for p in args.order.split(",")):
+            processes, method = int(entry.rstrip("fs")), {"f": "fork", "s": "spawn"}.get(entry[-1], "")
             folder = tmp / f"run{k}"
             folder.mkdir()
             env = dict(os.environ, MARKER_STAGES=str(folder), PYTHONPATH=str(HOOK))
+            if method:
+                env["MARKER_WORKER_START"] = method
             start = time.perf_counter()
             command = [sys.executable, __file__, "--child", str(table), str(folder), str(processes)]
             subprocess.run(command, env=env, check=True)
             wall, load = time.perf_counter() - start, os.getloadavg()[0]
             print(
-                f"run {k}: {processes} process(es), {n} scripts, wall {wall:.1f} s, load average {load:.1f}"
+                f"run {k}: {processes} process(es) {method}, {n} scripts, wall {wall:.1f} s, "
+                f"load average {load:.1f}"
             )
-            runs.append((f"{k}:{processes}p", columns(folder)))
+            runs.append((f"{k}:{entry}", columns(folder)))
     print()
     report(runs)
 

@@ -11,7 +11,10 @@ Each question's parsed texts and vectors are made once before anything is timed
 (:mod:`marker.rubric_cache`, in a process of its own), so that every engine starts with the
 same files on disk, as every run after a question's first does.
 
-    .venv/bin/python benchmarks/bench_batch.py [--repeat N]
+    .venv/bin/python benchmarks/bench_batch.py [--repeat N] [--rounds N] [--no-dask] [--start spawn,fork]
+
+``--start`` chooses how the 2-process batch starts its worker (forked, as the command line does
+on Linux, by default); ``spawn,fork`` runs both in turn, each against the same 1-process run.
 """
 
 from __future__ import annotations
@@ -197,10 +200,21 @@ def main() -> None:
         "--rounds", type=int, default=1, help="1 and 2 processes, in turn, N times (default 1)"
     )
     parser.add_argument("--no-dask", action="store_true", help="leave out the Dask engine")
+    parser.add_argument(
+        "--start",
+        default="fork",
+        help="how the 2-process batch starts its worker: fork, spawn, or both in turn as spawn,fork "
+        "(default fork, what the command line does on Linux; this process runs a sampling thread, "
+        "so it is set through MARKER_WORKER_START rather than chosen)",
+    )
     args = parser.parse_args()
+    starts = [m.strip() for m in args.start.split(",") if m.strip()]
+    if not starts or any(m not in ("fork", "spawn") for m in starts):
+        parser.error("--start takes fork, spawn or both, comma-separated")
     for name in MARKER_MODULES:  # before anything is timed: this process has them, as the CLI's does
         importlib.import_module(name)
     from marker.validation import load_validation
+    from marker.worker_start import START_ENV
 
     answers = load_validation() * args.repeat
     texts = [a.text for a in answers]
@@ -210,11 +224,17 @@ def main() -> None:
         tmp = Path(tmp_name)
         table = write_scripts_table(answers, tmp / "scripts.csv")
         rows = []
+        runs = [("local, 1 process", 1, "")]
+        runs += [(f"local, 2 processes ({m})", 2, m) for m in starts]
         for r in range(args.rounds):
-            for label, processes in (("local, 1 process", 1), ("local, 2 processes", 2)):
+            for label, processes, start in runs:
                 bare = bare_pass(texts, processes)
-                marked = batch_pass(table, tmp, f"local{processes}-{r}", engine="local", processes=processes)
+                if start:
+                    os.environ[START_ENV] = start
+                name = f"local{processes}{start}-{r}"
+                marked = batch_pass(table, tmp, name, engine="local", processes=processes)
                 rows.append((label, processes, bare, marked, os.getloadavg()[0]))
+            os.environ.pop(START_ENV, None)
         if not args.no_dask:
             rows.append(dask_row(texts, table, tmp))
     report(rows, len(texts), words)
@@ -248,13 +268,15 @@ def report(rows: list[tuple], n: int, words: int) -> None:
             f"{bcpu.own + bcpu.others:.1f} | {mcpu.own + mcpu.others:.1f} ({mcpu.own:.1f} + {mcpu.others:.1f}) | "
             f"{load:.1f} | {hours:.1f} h |"
         )
-    local = [row for row in rows if row[0].startswith("local")]
-    for i in range(0, len(local) - 1, 2):
-        one, two = local[i], local[i + 1]
-        print(
-            f"\n2 local processes against 1: {one[3][0] / two[3][0]:.2f} times the throughput (marker batch), "
-            f"{one[2][0] / two[2][0]:.2f} (bare); load average {one[4]:.1f}, {two[4]:.1f}"
-        )
+    one = None
+    for row in rows:
+        if row[0] == "local, 1 process":
+            one = row
+        elif row[0].startswith("local") and one is not None:
+            print(
+                f"\n{row[0]} against 1: {one[3][0] / row[3][0]:.2f} times the throughput (marker batch), "
+                f"{one[2][0] / row[2][0]:.2f} (bare); load average {one[4]:.1f}, {row[4]:.1f}"
+            )
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     kids = max((max(c.peak_rss.values(), default=0.0) for row in rows for _, c in row[2:4]), default=0.0)
     print(f"\npeak RSS: this process {own:.0f} MB; largest process under it {kids:.0f} MB")

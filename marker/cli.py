@@ -231,8 +231,11 @@ def calibrate(
         typer.echo(f"  saved {path}")
 
 
-def _progress_bar():
-    """A progress bar on standard error (standard output stays clean for --json)."""
+def _progress_bar(auto_refresh: bool = True):
+    """A progress bar on standard error (standard output stays clean for --json).
+
+    ``auto_refresh=False``: no thread redraws it (the caller refreshes it as it advances).
+    """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     return Progress(
@@ -242,6 +245,7 @@ def _progress_bar():
         TimeRemainingColumn(),
         console=_stderr_console(),
         transient=True,
+        auto_refresh=auto_refresh,
     )
 
 
@@ -365,7 +369,9 @@ def batch(
     """Mark a class set or a cohort; an interrupted run resumes where it stopped."""
     from .batch import run_batch
 
-    with _results_folder(out, force) as folder, _progress_bar() as bar:
+    # Redrawn after each chunk, by no thread of its own: this process then runs one thread, so
+    # its workers can be forked from it with everything loaded (marker.worker_start).
+    with _results_folder(out, force) as folder, _progress_bar(auto_refresh=False) as bar:
         task = bar.add_task("Marking", total=None)
         result = run_batch(
             input,
@@ -376,7 +382,7 @@ def batch(
             address=address,
             processes=processes,
             use_calibration=not uncalibrated,
-            progress=lambda done, total: bar.update(task, completed=done, total=total),
+            progress=lambda done, total: bar.update(task, completed=done, total=total, refresh=True),
             data_dir=data_dir,
             retry_failed=retry_failed,
         )

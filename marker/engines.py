@@ -9,6 +9,7 @@ is deterministic, so the marks are the same whichever engine marks them; only th
 from __future__ import annotations
 
 import atexit
+import gc
 import itertools
 import multiprocessing
 import os
@@ -26,6 +27,7 @@ from .engine import Marker
 from .errors import MarkerError
 from .feedback import Feedback
 from .scripts import Script
+from .worker_start import fork_workers, load_encoder, start_method
 
 if TYPE_CHECKING:
     from .workspace import Workspace
@@ -355,6 +357,8 @@ class _Worker:
     known: set[str] | None
     running: int = 0
     alive: bool = True
+    #: A copy of this process (forked), not a new interpreter (spawned).
+    forked: bool = False
 
     @property
     def here(self) -> bool:
@@ -463,21 +467,15 @@ def in_pool(
     (:func:`homes`): a question's index (its model answers parsed, its wordings encoded) is
     then built by fewer workers. With ``here`` (what gives this process's Marker), this process
     is one of the ``workers``: it marks a chunk whenever the others have theirs, and so starts
-    no interpreter, imports nothing more and loads nothing twice. Only
+    no interpreter, imports nothing more and loads nothing twice; and where it is safe
+    (:func:`start_method`), the other workers are forked from it once it has loaded its Marker,
+    so they start with it too. Only
     :data:`AHEAD_PER_WORKER` chunks per worker process are submitted ahead, and a finished
     chunk is forgotten once yielded, so memory does not grow with the number of scripts. A
     chunk a worker could not mark is given to ``fallback``.
     """
-    # "spawn": a fresh interpreter per worker. Forking a process that runs threads (a web
-    # server, a Dask client) can deadlock, and spawn is what macOS and Windows do anyway.
-    context = multiprocessing.get_context("spawn")
     spread = homes(shares, workers) if shares else [None] * workers
-    pool = [
-        _Worker(ProcessPoolExecutor(1, context, initializer=_warm_worker, initargs=(source,)), known)
-        for known in spread[: workers - 1 if here is not None else workers]
-    ]
-    if here is not None:
-        pool.append(_Worker(_Here(here), spread[-1]))
+    pool = start_workers(source, spread, here)
     plan = _Scheduler(chunks, pool, set(shares or ()))
     try:
         for chunk, exc in plan.fill(source):
@@ -499,8 +497,52 @@ def in_pool(
         for chunk in plan.leftover():  # every worker died: this process marks the rest
             yield chunk, fallback(chunk, BrokenProcessPool("no worker process is left"))
     finally:
-        for worker in pool:
-            worker.pool.shutdown(wait=True, cancel_futures=True)
+        stop_workers(pool)
+
+
+def start_workers(
+    source: MarkerSource, spread: Sequence[set[str] | None], here: Callable[[], Marker] | None = None
+) -> list[_Worker]:
+    """A worker per entry of ``spread`` (the questions each is given): processes, and with
+    ``here`` this process as the last one. Forked from this process once it has loaded its
+    Marker and the encoder, where :func:`start_method` says so, else spawned (each then starts
+    at its first chunk). The caller ends them with :func:`stop_workers`.
+    """
+    method = start_method(here is not None)
+    if method == "fork":  # loaded here first, so that the copies start with it all in memory
+        try:
+            here()  # type: ignore[misc]
+            load_encoder()
+        except Exception:  # marking says what is wrong, script by script, as with spawned workers
+            method = "spawn"
+    context = multiprocessing.get_context(method)
+    processes = len(spread) - 1 if here is not None else len(spread)
+    pool = [
+        _Worker(
+            ProcessPoolExecutor(1, context, initializer=_warm_worker, initargs=(source,)),
+            known,
+            forked=method == "fork",
+        )
+        for known in spread[:processes]
+    ]
+    if method == "fork":
+        try:
+            fork_workers([w.pool for w in pool if isinstance(w.pool, ProcessPoolExecutor)])
+        except BaseException:
+            stop_workers(pool)
+            raise
+    if here is not None:
+        pool.append(_Worker(_Here(here), spread[-1]))
+    return pool
+
+
+def stop_workers(pool: Sequence[_Worker]) -> None:
+    """Shut the workers' pools down (their waiting chunks cancelled), and let Python's collector
+    visit again the objects frozen for the forks, if any was forked."""
+    for worker in pool:
+        worker.pool.shutdown(wait=True, cancel_futures=True)
+    if any(w.forked for w in pool):
+        gc.unfreeze()
 
 
 def on_dask(

@@ -1,4 +1,5 @@
-"""Local batch workers: which questions each one marks, a worker that dies, what a worker imports.
+"""Local batch workers: which questions each one marks, a worker that dies, how workers start
+(forked from this process where that is safe, else spawned).
 
 The real pipeline on the mini bank; the workers are real processes (or, to watch where each
 chunk goes, real executors run by the same scheduler).
@@ -6,8 +7,12 @@ chunk goes, real executors run by the same scheduler).
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import signal
 import subprocess
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -21,9 +26,15 @@ from marker.engines import (
     _Scheduler,
     _Worker,
     homes,
+    in_pool,
+    mark_chunk,
+    marker_for,
+    start_workers,
+    stop_workers,
 )
 from marker.jobstore import JobStore
 from marker.scripts import Script, text_sha
+from marker.worker_start import START_ENV
 
 from .test_batch import ANSWERS, stored, write_table
 
@@ -131,7 +142,9 @@ def test_batch_workers_a_worker_ends_at_once_at_exit(tmp_path):
     assert plain.returncode == 0 and flag.read_text() == "ran"  # without it, the handler runs
 
 
-def test_batch_workers_two_processes_mark_two_questions_as_one_does(env, tmp_path):
+@pytest.mark.parametrize("start", ["fork", "spawn"])
+def test_batch_workers_two_processes_mark_two_questions_as_one_does(env, tmp_path, monkeypatch, start):
+    monkeypatch.setenv(START_ENV, start)
     rows = [["script_id", "question_id", "answer"]]
     for i in range(40):
         question = "mini-points" if (i // 5) % 2 == 0 else "mini-essay"
@@ -178,3 +191,131 @@ def test_batch_workers_this_process_marks_its_share_and_takes_back_the_last_queu
     finally:
         gate.set()
         other.shutdown(wait=True)
+
+
+START_METHOD_HERE = """
+import threading
+from marker.engines import start_method
+print(start_method(True), start_method(False))
+stop = threading.Event()
+other = threading.Thread(target=stop.wait)
+other.start()
+print(start_method(True))
+stop.set()
+other.join()
+seen = []
+inside = threading.Thread(target=lambda: seen.append(start_method(True)))
+inside.start()
+inside.join()
+print(seen[0])
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="workers are forked on Linux only")
+def test_batch_workers_are_forked_only_from_a_single_threaded_process_that_marks_too():
+    """The command line (one thread, this process one of the workers) forks; a process running
+    another thread (the app's server, a Dask client) or marking from a thread of its own
+    (the app's batch page) spawns, and so does one that is not a worker itself (nothing loaded
+    to share). The environment variable forces either, but never a fork with nothing loaded."""
+    env = {k: v for k, v in os.environ.items() if k != START_ENV}
+
+    def run(**extra) -> list[str]:
+        done = subprocess.run(
+            [sys.executable, "-c", START_METHOD_HERE],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            env=env | extra,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout.split()
+
+    assert run() == ["fork", "spawn", "spawn", "spawn"]
+    assert run(**{START_ENV: "spawn"}) == ["spawn", "spawn", "spawn", "spawn"]
+    assert run(**{START_ENV: "fork"}) == ["fork", "spawn", "fork", "fork"]
+
+
+def _pipeline_here(source: MarkerSource) -> tuple[int, int, float]:
+    """In a worker: its pid, the address of its spaCy pipeline and the CPU it has used."""
+    return os.getpid(), id(marker_for(source).nlp), time.process_time()
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="workers are forked on Linux only")
+def test_batch_workers_a_forked_worker_starts_with_this_process_pipeline(env, monkeypatch):
+    """A forked worker marks with the pipeline this process loaded (the very object, at the same
+    address in the copy), so it loads nothing: ready with next to no CPU used, where a spawned
+    worker imports spaCy and loads it again (seconds)."""
+    monkeypatch.setenv(START_ENV, "fork")
+    source = MarkerSource.here(None, env)
+    ours = marker_for(source)
+    workers = start_workers(source, [None, None], here=lambda: marker_for(source))
+    try:
+        assert [w.forked for w in workers] == [True, False] and workers[1].here
+        pid, pipeline, cpu = workers[0].pool.submit(_pipeline_here, source).result(timeout=600)
+        assert pid != os.getpid() and pipeline == id(ours.nlp)
+        assert cpu < 1.0, cpu  # a spawned worker is at 3-8 s of CPU by then
+    finally:
+        stop_workers(workers)
+
+
+@pytest.mark.parametrize("start", ["fork", "spawn"])
+def test_batch_workers_a_killed_worker_leaves_its_chunks_to_this_process(env, monkeypatch, start):
+    """The worker process is killed after the first chunk comes back: every chunk is still
+    marked (the dead worker's by this process, through the fallback), as one process marks it."""
+    monkeypatch.setenv(START_ENV, start)
+    source = MarkerSource.here(None, env)
+    marker = marker_for(source)
+    chunks = interleaved(10)
+    fell_back = []
+
+    def fallback(chunk: Chunk, exc: BaseException):
+        fell_back.append(type(exc).__name__)
+        return mark_chunk(marker, chunk.question_id, chunk.items)
+
+    got = {}
+    shares = {"mini-points": 5, "mini-essay": 5}
+    for c, marked in in_pool(chunks, source, 2, fallback, shares, here=lambda: marker):
+        got[c.scripts[0].script_id] = [(m.script_id, m.feedback.mark) for m in marked]
+        if len(got) == 1:
+            for child in multiprocessing.active_children():
+                os.kill(child.pid, signal.SIGKILL)
+    want = {
+        c.scripts[0].script_id: [
+            (m.script_id, m.feedback.mark) for m in mark_chunk(marker, c.question_id, c.items)
+        ]
+        for c in chunks
+    }
+    assert got == want
+    assert fell_back and set(fell_back) <= {"BrokenProcessPool"}
+
+
+COMMAND_LINE_BATCH = """
+import resource, sys
+from marker.cli import app
+app(["batch", sys.argv[1], "--out", sys.argv[2], "--processes", "2"], standalone_mode=False)
+worker = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(round(worker.ru_utime + worker.ru_stime, 2))
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="workers are forked on Linux only")
+def test_batch_workers_a_command_line_batch_does_not_load_its_worker_again(env, tmp_path):
+    """``marker batch --processes 2``: its worker, forked once the command's process has loaded
+    everything, spends its CPU on its chunks, not on importing and loading spaCy, the encoder
+    and the bank again (a spawned one's 3-8 s of CPU). The command's progress bar runs no thread
+    of its own, which would make it spawn."""
+    rows = [["script_id", "question_id", "answer"]]
+    rows += [[f"s{i:02d}", "mini-points", f"{ANSWERS[i % 6]} ({i})"] for i in range(40)]
+    table = write_table(tmp_path / "points.csv", rows)
+    environ = {k: v for k, v in os.environ.items() if k != START_ENV}
+    done = subprocess.run(
+        [sys.executable, "-c", COMMAND_LINE_BATCH, str(table), str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=environ,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "40 marked" in done.stdout and "Note:" not in done.stderr, (done.stdout, done.stderr)
+    assert "TOKENIZERS_PARALLELISM" not in done.stderr  # the tokenizer's fork warning
+    assert float(done.stdout.split()[-1]) < 2.0, done.stdout

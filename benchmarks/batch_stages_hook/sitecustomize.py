@@ -2,10 +2,10 @@
 
 Python imports this file at start-up when its folder is on PYTHONPATH. It does something only
 in the process batch_stages.py starts (argv[1] == "--child") and in the workers spawned under
-it (argv has "--multiprocessing-fork"), and only with MARKER_STAGES set (a folder): it imports
-marker, wraps the functions each stage runs in with a timer of this thread's CPU time
-(``time.thread_time``; a stage's own time, without the stages it calls), and writes
-``<pid>.json`` to that folder after each chunk a worker marks and when the process ends.
+it (argv has "--multiprocessing-fork") or forked from it, and only with MARKER_STAGES set (a
+folder): it imports marker, wraps the functions each stage runs in with a timer of this
+thread's CPU time (``time.thread_time``; a stage's own time, without the stages it calls), and
+writes ``<pid>.json`` to that folder after each chunk a worker marks and when the process ends.
 """
 
 from __future__ import annotations
@@ -107,6 +107,16 @@ def _install() -> None:
         fn = getattr(marker.engines, name)
         setattr(marker.engines, name, _then_dump(fn))
     atexit.register(_dump)
+    os.register_at_fork(after_in_child=_forked)
+
+
+def _forked() -> None:
+    """A worker forked from the parent: its own figures from here (its CPU clocks start at 0)."""
+    global _ROLE
+    _ROLE = "worker"
+    _ACC.clear()
+    _COUNT.clear()
+    _STACK.clear()
 
 
 def _then_dump(fn):
