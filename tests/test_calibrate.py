@@ -17,7 +17,13 @@ def _name(check) -> str:
     return getattr(getattr(check, "func", check), "__name__", str(check))
 
 
-_CHECKS = parametrize_with_checks([MarkCalibrator(), MarkCalibrator(max_mark=None, alpha=0.1)])
+_CHECKS = parametrize_with_checks(
+    [
+        MarkCalibrator(),
+        MarkCalibrator(max_mark=None, alpha=0.1),
+        MarkCalibrator(class_weight=None),
+    ]
+)
 # The array-API checks need SciPy's experimental array API switched on before import; the
 # calibrator only ever sees NumPy arrays, so they are left out rather than skipped.
 _PARAMS = [p for p in _CHECKS.args[1] if "array_api" not in _name(p[1])]
@@ -274,3 +280,35 @@ def test_calibrate_few_scripts_weigh_the_rubric_by_how_the_teacher_marked_beside
     assert np.allclose(again.memory_zero_shot, cal.memory_zero_shot)
     with pytest.raises(CalibrationError, match="marker calibrate"):
         replace(cal, memory_zero_shot=None).neighbour_shares(new_fbs, new)
+
+
+def test_calibrate_short_answer_calibrator_out_of_one_weighs_every_script_alike(import_marker):
+    """From 30 scripts, a short-answer question's own 0/1 calibrator is a logistic regression
+    whose scripts all weigh the same (balanced classes lost agreement on the public training
+    sets); it is still an estimator whose parameters say so."""
+    q = import_marker.bank.question("bulb-circuit")
+    right = [
+        "The current can still flow round through A and back to the cell.",
+        "Current still has a route through A back to the cell.",
+        "There is still a route for current through bulb A and the cell.",
+        "Current can go round through A to the cell still.",
+        "A still has current flowing round from the cell.",
+    ]
+    wrong = [
+        "Because switch Y is broken.",
+        "Bulb A is brighter than bulb B.",
+        "The switch is made of plastic.",
+        "Because bulb B goes out.",
+        "It uses less energy.",
+    ]
+    texts, marks = [], []
+    for lead in ("", "I think ", "Well, ", "Because ", "So ", "Yes, ", "Maybe "):
+        for r, w in zip(right, wrong, strict=True):
+            texts += [lead + r, lead + w]
+            marks += [1, 0]
+    fbs = import_marker.mark_question(q, texts[:34])
+    cal = fit_calibration(q.id, q.version, 1, fbs, texts[:34], marks[:34])
+    assert cal.model is not None and cal.model.binary_
+    assert cal.model.get_params()["class_weight"] is None
+    assert cal.model.model_.class_weight is None
+    assert MarkCalibrator().get_params()["class_weight"] == "balanced"  # pooled and essays: as before
