@@ -29,6 +29,24 @@ _CHECKS = parametrize_with_checks(
 _PARAMS = [p for p in _CHECKS.args[1] if "array_api" not in _name(p[1])]
 
 
+#: Bulb-circuit answers a teacher accepts (about the current's route, which the model answers do
+#: not word) and wrong ones: the scripts of the few-script and 0/1 calibrator tests.
+BULB_RIGHT = (
+    "The current can still flow round through A and back to the cell.",
+    "Current still has a route through A back to the cell.",
+    "There is still a route for current through bulb A and the cell.",
+    "Current can go round through A to the cell still.",
+    "A still has current flowing round from the cell.",
+)
+BULB_WRONG = (
+    "Because switch Y is broken.",
+    "Bulb A is brighter than bulb B.",
+    "The switch is made of plastic.",
+    "Because bulb B goes out.",
+    "It uses less energy.",
+)
+
+
 @pytest.mark.parametrize(_CHECKS.args[0], _PARAMS)
 def test_calibrate_estimator_contract(estimator, check):
     check(estimator)
@@ -159,20 +177,8 @@ def test_calibrate_few_short_answer_scripts_vote_as_neighbours(import_marker):
     fit), and a new answer close to the teacher's full-mark scripts follows them."""
     q = import_marker.bank.question("bulb-circuit")
     # This teacher accepts answers about the current's route, which the model answers do not word.
-    right = [
-        "The current can still flow round through A and back to the cell.",
-        "Current still has a route through A back to the cell.",
-        "There is still a route for current through bulb A and the cell.",
-        "Current can go round through A to the cell still.",
-        "A still has current flowing round from the cell.",
-    ]
-    wrong = [
-        "Because switch Y is broken.",
-        "Bulb A is brighter than bulb B.",
-        "The switch is made of plastic.",
-        "Because bulb B goes out.",
-        "It uses less energy.",
-    ]
+    right = list(BULB_RIGHT)
+    wrong = list(BULB_WRONG)
     texts = right + wrong
     fbs = import_marker.mark_question(q, texts)
     cal = fit_calibration(q.id, q.version, 1, fbs, texts, [1] * 5 + [0] * 5)
@@ -256,11 +262,7 @@ def test_calibrate_few_scripts_weigh_the_rubric_by_how_the_teacher_marked_beside
 
     q = import_marker.bank.question("bulb-circuit")
     wrong = [
-        "Because switch Y is broken.",
-        "Bulb A is brighter than bulb B.",
-        "The switch is made of plastic.",
-        "Because bulb B goes out.",
-        "It uses less energy.",
+        *BULB_WRONG,
         "Y does not control anything.",
         "The battery is very strong.",
         "Because it is a parallel thing.",
@@ -287,20 +289,8 @@ def test_calibrate_short_answer_calibrator_out_of_one_weighs_every_script_alike(
     whose scripts all weigh the same (balanced classes lost agreement on the public training
     sets); it is still an estimator whose parameters say so."""
     q = import_marker.bank.question("bulb-circuit")
-    right = [
-        "The current can still flow round through A and back to the cell.",
-        "Current still has a route through A back to the cell.",
-        "There is still a route for current through bulb A and the cell.",
-        "Current can go round through A to the cell still.",
-        "A still has current flowing round from the cell.",
-    ]
-    wrong = [
-        "Because switch Y is broken.",
-        "Bulb A is brighter than bulb B.",
-        "The switch is made of plastic.",
-        "Because bulb B goes out.",
-        "It uses less energy.",
-    ]
+    right = list(BULB_RIGHT)
+    wrong = list(BULB_WRONG)
     texts, marks = [], []
     for lead in ("", "I think ", "Well, ", "Because ", "So ", "Yes, ", "Maybe "):
         for r, w in zip(right, wrong, strict=True):
