@@ -191,8 +191,10 @@ def neighbour_inputs(
     sims = np.asarray(vectors, dtype=float) @ np.asarray(memory, dtype=float).T
     out = [{"zero_shot_logit": logit(float(z))} for z in zero_shot]
     if memory_zero_shot is not None:
+        # The same for every new answer (all the scripts count); a script leaves itself out.
+        same = None if exclude_self else teacher_inputs(shares, memory_zero_shot)
         for i, values in enumerate(out):
-            values.update(teacher_inputs(shares, memory_zero_shot, i if exclude_self else None))
+            values.update(same or teacher_inputs(shares, memory_zero_shot, i))
     for prefix, matrix in (("", sims), ("words_", words)):
         if matrix is None:
             continue
@@ -236,8 +238,9 @@ def teacher_inputs(
 
     Why: the closeness inputs say what the nearest scripts got, not whether this teacher marks
     the question's answers above or below the rubric's estimate of them (a ten-script sample all
-    at full marks, say, where the rubric had expected half of them at zero). On training CV (five folds of training questions, three seeds, each question marked from
-    its first 10 scripts) Beetle's accuracy / kappa rose from 0.743 / 0.491 to 0.759 / 0.518,
+    at full marks, say, where the rubric had expected half of them at zero). On training CV
+    (five folds of training questions, three seeds, each question marked from its first 10
+    scripts) Beetle's accuracy / kappa rose from 0.743 / 0.491 to 0.759 / 0.518,
     SciEntsBank's from 0.762 / 0.484 to 0.771 / 0.516 and SAF's QWK from 0.333 to 0.458.
 
     >>> t = teacher_inputs(np.zeros(10), np.full(10, 0.9))
