@@ -90,7 +90,7 @@ def compute_features(
     analytic = [s for s in substantive if s.is_claim and s.role in ANALYTIC_ROLES]
     mentioned = {m.sent for m in evidence.mentions if m.concept} | {d.sent for d in evidence.dates}
     counter_points = {p.id for p in points if p.theme == "counter-argument" and p.status != MISSING}
-    judgement, _ = judgement_status(evidence)
+    judgement, _ = judgement_status(evidence, by_length=index.scheme.essay)
     if structure is not None and not structure.answers_demand and judgement in ("supported", "substantiated"):
         judgement = "stated"  # a conclusion that does not answer the question's demand is no judgement on it
     similarity, estimate = model_similarity(evidence, index)
@@ -205,7 +205,7 @@ def precision(evidence: Evidence, index: QuestionIndex) -> int:
     return len(specifics) + len(dates) + min(len(evidence.figures), tuning.max_figures)
 
 
-def judgement_status(evidence: Evidence) -> tuple[str, tuple[int, ...]]:
+def judgement_status(evidence: Evidence, by_length: bool = False) -> tuple[str, tuple[int, ...]]:
     """How far the answer reaches a judgement, and the sentences that state it.
 
     Each distinct sentence counts once (repeats and near-duplicates are left out by
@@ -216,6 +216,11 @@ def judgement_status(evidence: Evidence) -> tuple[str, tuple[int, ...]]:
       sentences naming events or dates, or a judgement that says "because");
     - "substantiated": the conclusion is a developed weighing: at least two analytic
       sentences, three distinct pieces of evidence and some fifty words.
+
+    With ``by_length`` (essays marked by levels) the conclusion's analytic sentences count by
+    length, as development does (:func:`development`): a pupil's one long run-on sentence can
+    weigh as much as two. Short answers keep the count of sentences, which their fitted
+    calibrators read.
     """
     tuning = TUNING.features
     sents = evidence.sentences
@@ -236,8 +241,11 @@ def judgement_status(evidence: Evidence) -> tuple[str, tuple[int, ...]]:
     tail_ids = {s.index for s in tail} | set(ids)
     mentioned = {m.sent for m in evidence.mentions if m.concept} | {d.sent for d in evidence.dates}
     reasoned = [s for s in tail if s.role in ANALYTIC_ROLES and s.index in mentioned]
+    count = development if by_length else len
     because = any("because" in sents[i].role_cues for i in ids)
-    if not (len(reasoned) >= tuning.supported_min_reasons or (because and any(i in mentioned for i in ids))):
+    if not (
+        count(reasoned) >= tuning.supported_min_reasons or (because and any(i in mentioned for i in ids))
+    ):
         return "stated", ids
     evidence_items = {m.concept for m in evidence.mentions if m.concept and m.sent in tail_ids}
     evidence_items |= {str(d.year) for d in evidence.dates if d.sent in tail_ids}
@@ -245,7 +253,7 @@ def judgement_status(evidence: Evidence) -> tuple[str, tuple[int, ...]]:
     analytic = [s for s in tail if s.role in ANALYTIC_ROLES and not s.filler]
     words = sum(s.n_words for s in tail if not s.filler)
     if (
-        len(analytic) >= tuning.substantiated_min_analytic
+        count(analytic) >= tuning.substantiated_min_analytic
         and len(evidence_items) >= tuning.substantiated_min_items
         and words >= tuning.substantiated_min_words
     ):

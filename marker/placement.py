@@ -26,7 +26,7 @@ from .fitted import load_defaults
 from .points import CREDITED, PointResult, Quote
 from .roles import COUNTER
 from .rubric import CoverageMarking, Level, LevelCriteria, LevelsMarking, Question
-from .similarity import Match, ModelAnswerSet, full_marks_at
+from .similarity import Match, ModelAnswerSet, full_marks_at, words_of
 from .structure import Structure
 from .tuning import TUNING
 
@@ -114,7 +114,8 @@ class LevelsScheme(Scheme):
     ) -> Placement:
         caps = [a.cap_level for a in advisories if a.cap_level is not None]
         quotes = criterion_evidence(evidence, points, structure)
-        return place_levels(self.question, features, min(caps) if caps else None, quotes)
+        beyond = features.points_credited > 0 or goes_beyond_question(evidence, self.question.question)
+        return place_levels(self.question, features, min(caps) if caps else None, quotes, beyond)
 
     def empty(self) -> Placement:
         return replace(super().empty(), level=0)
@@ -197,6 +198,22 @@ def criterion_evidence(
         by_index = {s.index: s for s in evidence.sentences}
         out["judgement"] = tuple(quote(by_index[i]) for i in structure.conclusion[:k])
     return out
+
+
+def goes_beyond_question(evidence: Evidence, question: str) -> bool:
+    """Whether the answer names anything the question does not already say: a concept whose words
+    are not all the question's, or a date the question does not give, in a sentence that counts.
+
+    An answer that only restates the question ("The allied intervention had an impact on the
+    outcome because"), or says it cannot remember, shows no knowledge: the level descriptors'
+    level 0, "nothing worthy of credit". A wrong name or date still goes beyond the question (it
+    is an attempt at knowledge), so only an answer with nothing of its own is held at 0.
+    """
+    asked = set(words_of(question))
+    counting = {s.index for s in evidence.sentences if s.counts}
+    return any(
+        m.concept and m.sent in counting and not set(words_of(m.text)) <= asked for m in evidence.mentions
+    ) or any(d.sent in counting and str(d.year) not in asked for d in evidence.dates)
 
 
 def default_criteria(level: int, n_levels: int, n_points: int, max_mark: int) -> LevelCriteria:
@@ -301,11 +318,25 @@ def place_levels(
     f: Features,
     cap_level: int | None = None,
     quotes: dict[str, tuple[Quote, ...]] | None = None,
+    beyond_question: bool = True,
 ) -> Placement:
-    """Start at the lowest level and move up while the answer meets it; then place within the band."""
+    """Start at the lowest level and move up while the answer meets it; then place within the band.
+
+    ``beyond_question`` False (no point credited and nothing named beyond the question's own words,
+    :func:`goes_beyond_question`) places the answer at 0: there is nothing to credit.
+    """
     marking = question.marking
     assert isinstance(marking, LevelsMarking)
     ladder = [check_level(lv, criteria_for(lv, marking, question), f, quotes) for lv in marking.levels]
+    if not beyond_question:
+        return Placement(
+            0,
+            0,
+            (0, 0),
+            ladder,
+            "Nothing beyond the question's own words: no point of the mark scheme is made and nothing is "
+            "named that the question does not already give, so there is nothing to credit.",
+        )
     if f.points_credited + f.points_partial == 0 and f.distinct_concepts == 0:
         return Placement(
             0, 0, (0, 0), ladder, "No creditable content: nothing relevant to the question was found."

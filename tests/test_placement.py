@@ -17,6 +17,7 @@ from marker.placement import (
 from marker.points import CREDITED, MISSING, PointResult
 from marker.rubric import Level, LevelCriteria
 from marker.similarity import full_marks_at
+from marker.validation import FILLER
 
 
 def _features(**kw) -> Features:
@@ -123,3 +124,46 @@ def test_placement_coverage_scheme_scales_the_match_and_obeys_a_cap(import_marke
     assert placed.mark == 1 and placed.level is None and "full-mark answer" in placed.explanation
     held = index.scheme.place(evidence, [], None, None, [Advisory("copied", "Copied.", cap_mark=0)])
     assert held.mark == 0 and "held at 0" in held.explanation
+
+
+RESTATED = "The allied intervention had an impact on the outcome of the Russian Civil War in some ways."
+
+
+def test_placement_an_essay_saying_nothing_beyond_the_question_gets_0(shipped_marker):
+    """Level 0 is "nothing worthy of credit": restating the question, or saying one cannot
+    remember, names nothing of one's own (main gave each the bottom of level 1, a mark of 1)."""
+    for text in (
+        RESTATED,
+        "I cant remember what the allied intervention was.",
+        RESTATED + "\n\n" + FILLER * 2,
+    ):
+        fb = shipped_marker.mark("allied-intervention", text)
+        assert (fb.level, fb.mark) == (0, 0), (text, fb.summary)
+        assert "Nothing beyond the question's own words" in fb.summary
+
+
+def test_placement_one_name_beyond_the_question_keeps_level_1(shipped_marker):
+    """A vague answer that names something of its own (Britain, the Whites) is an attempt at
+    knowledge: it keeps its level-1 mark."""
+    text = RESTATED.replace(" in some ways.", " because Britain sent soldiers to help the Whites.")
+    fb = shipped_marker.mark("allied-intervention", text)
+    assert fb.level == 1 and fb.mark >= 1, fb.summary
+
+
+def test_placement_a_conclusion_in_one_long_sentence_can_be_substantiated(shipped_marker):
+    """Pupils often conclude in one run-on sentence: in an essay, the conclusion's analytic
+    sentences count by length as development does, so one 70-word weighing of three pieces of
+    evidence is substantiated (main: "supported", for want of a second sentence)."""
+    text = (
+        "The Treaty of Rapallo in April 1922 ended German and Soviet isolation because both outcasts "
+        "recognised each other de jure at the Genoa Conference.\n\n"
+        "It mattered for the Red Army because secret military cooperation let the Reichswehr train in "
+        "Russia while Soviet industry gained German expertise.\n\n"
+        "Overall Rapallo was significant mainly because it broke the united Western front at Genoa and "
+        "gave Moscow its first great-power partner, but the Anglo-Soviet Trade Agreement of 1921 had "
+        "already begun to end isolation and the recognitions of 1924 owed more to British Labour and to "
+        "trade than to Rapallo, so it was an important stage in a longer process rather than its "
+        "turning point."
+    )
+    fb = shipped_marker.mark("rapallo-significance", text)
+    assert fb.features.judgement == "substantiated", fb.features.judgement

@@ -92,3 +92,17 @@ def test_pupils_tuning_half_levels_within_one_of_the_teacher(shipped_marker, gcs
         for a, fb in zip(items, m.mark_many(qid, [a.text for a in items]), strict=True):
             within += abs((fb.level or 0) - a.intended_level) <= 1
     assert within / len(tuning) >= 0.84, f"{within} of {len(tuning)} within one level"
+
+
+def test_pupils_tuning_answers_with_nothing_of_their_own_get_0(shipped_marker):
+    """TUNING half: the level-0 answers that only restate the question or say they cannot remember
+    get 0 (main gave them 1-2 marks at level 1); the vague level-1 answer that names Germany and a
+    (wrong) year keeps a level-1 mark."""
+    tuning = {a.name: a for a in load_validation(PUPILS / "tuning")}
+    for name in ("ai-blank-start", "rp-dont-know", "rs-question-only"):
+        a = tuning[name]
+        fb = shipped_marker.mark(a.question, a.text)
+        assert (fb.level, fb.mark) == (0, 0), (name, fb.summary)
+    vague = tuning["rp-vague-deal"]
+    fb = shipped_marker.mark(vague.question, vague.text)
+    assert fb.level == 1 and fb.mark >= 1, fb.summary

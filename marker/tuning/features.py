@@ -52,10 +52,16 @@ class FeaturesTuning(_Section):
         2,
         ge=1,
         le=10,
-        description="Analytic sentences naming events or dates a conclusion needs to be 'supported'.",
+        description="Analytic sentences naming events or dates a conclusion needs to be 'supported', "
+        "counted by length as development is (stop 24).",
     )
     substantiated_min_analytic: int = Field(
-        2, ge=1, le=10, description="Analytic sentences a 'substantiated' conclusion needs (fc20045)."
+        2,
+        ge=1,
+        le=10,
+        description="Analytic sentences a 'substantiated' conclusion needs (fc20045), counted by length as "
+        "development is (one per development_unit_words words, stop 24): a pupil's conclusion in one "
+        "long sentence is not short-changed.",
     )
     substantiated_min_items: int = Field(
         3,
