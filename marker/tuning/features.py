@@ -53,15 +53,15 @@ class FeaturesTuning(_Section):
         ge=1,
         le=10,
         description="Analytic sentences naming events or dates a conclusion needs to be 'supported', "
-        "counted by length as development is (stop 24).",
+        "counted by length as development is in essays marked by levels (stop 24).",
     )
     substantiated_min_analytic: int = Field(
         2,
         ge=1,
         le=10,
-        description="Analytic sentences a 'substantiated' conclusion needs (fc20045), counted by length as "
-        "development is (one per development_unit_words words, stop 24): a pupil's conclusion in one "
-        "long sentence is not short-changed.",
+        description="Analytic sentences a 'substantiated' conclusion needs (fc20045); in essays marked by "
+        "levels counted by length as development is (one per development_unit_words words, stop 24), "
+        "so a pupil's conclusion in one long sentence is not short-changed.",
     )
     substantiated_min_items: int = Field(
         3,
