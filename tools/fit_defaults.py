@@ -171,9 +171,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.neighbours_only and args.cuts_only:
         parser.error("--neighbours-only keeps the cut points that --cuts-only refits: give one")
-    keep = (
-        json.loads(args.out.read_text(encoding="utf-8")) if args.neighbours_only or args.cuts_only else None
-    )
+    keep = json.loads(args.out.read_text(encoding="utf-8")) if args.neighbours_only or args.cuts_only else None
     t0 = time.perf_counter()
     if args.cache is not None and args.cache.exists():
         marked = pickle.loads(args.cache.read_bytes())
