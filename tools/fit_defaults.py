@@ -9,13 +9,13 @@ Writes ``marker/shipped/fitted/short_answers.json`` (see :mod:`marker.fitted`):
    meaning stage), and fits the zero-shot logistic model of the share of full credit (SAF's
    "partially correct" counts as half), each of the three datasets weighing the same; the cut
    points for 1-mark (SemEval) and 2-mark (SAF) questions are those with the best Cohen's kappa
-   / QWK plus ``EXACT_WEIGHT`` times exact agreement on those training answers;
+   / QWK on those training answers;
 3. fits the neighbours model: for every training question, the first 10, 20 and 50 of its
    scripts play the teacher's marked scripts, and the model learns how far to trust them
    beside the zero-shot share, and how this teacher marks the question beside the rubric
    (the scripts' mean mark against their mean zero-shot share; each script leaves itself out).
 
-    .venv/bin/python tools/fit_defaults.py [--out PATH] [--cache FILE] [--neighbours-only | --cuts-only]
+    .venv/bin/python tools/fit_defaults.py [--out PATH] [--cache FILE] [--neighbours-only]
 
 The test splits are not read at all. ``benchmarks/agreement.py`` reports them.
 """
@@ -57,15 +57,6 @@ OUT = ROOT / "marker" / "shipped" / "fitted" / DEFAULTS_FILE
 MEMORY_SIZES = (10, 20, 50)
 #: Regularisation of both models (inverse strength, on standardised inputs).
 C = 1.0
-#: The zero-shot cut points maximise kappa (QWK for 2 marks) plus this many times exact agreement.
-#: Kappa alone put SAF's cuts where they suit the mix of the training questions' marks, and
-#: spread the marks more than tutors do (most SAF answers are "Correct"). Chosen by five-fold
-#: cross-validation over SAF's training questions (cuts fitted on four fifths of the questions,
-#: the rest marked; eight random splits, the shipped model's weights kept): QWK / exact 0.115 /
-#: 0.499 with kappa alone, 0.139 / 0.557 at 1, 0.131 / 0.574 at 2, 0.128 / 0.577 at 2.5, 0.134 /
-#: 0.592 at 3; leaving one question out at a time 0.128 / 0.527 -> 0.136 / 0.588 at 2. Up to 2
-#: SemEval's 1-mark cut stays where kappa alone put it (at 2.5 it would move, kappa falling).
-EXACT_WEIGHT = 2.0
 
 
 def raw_inputs(fb, full_at: float) -> dict:
@@ -124,24 +115,19 @@ def predict(model: dict, rows: list[dict]) -> np.ndarray:
     return 1 / (1 + np.exp(-z))
 
 
-def best_cuts(
-    p: np.ndarray, marks: np.ndarray, max_mark: int, exact_weight: float = 0.0
-) -> tuple[list[float], float]:
-    """The cut point(s) of the share with the best kappa (QWK for 2 marks) plus ``exact_weight``
-    times exact agreement on these answers; the kappa returned is that of the cuts chosen."""
+def best_cuts(p: np.ndarray, marks: np.ndarray, max_mark: int) -> tuple[list[float], float]:
+    """The cut point(s) of the share with the best kappa (QWK for 2 marks) on these answers."""
     grid = np.unique(np.quantile(p, np.linspace(0.01, 0.99, 99)))
     weights = None if max_mark == 1 else "quadratic"
     if max_mark == 1:
         cands = [(c,) for c in grid]
     else:
         cands = [(a, b) for i, a in enumerate(grid) for b in grid[i + 1 :]]
-    best, best_k, best_v = (0.5,) * max_mark, -2.0, -np.inf
+    best, best_k = (0.5,) * max_mark, -2.0
     for cuts in cands:
-        got = np.searchsorted(np.asarray(cuts), p, side="right")
-        k = cohen_kappa_score(marks, got, weights=weights)
-        v = k + exact_weight * float(np.mean(got == marks)) if exact_weight else k
-        if v > best_v:
-            best, best_k, best_v = cuts, k, v
+        k = cohen_kappa_score(marks, np.searchsorted(np.asarray(cuts), p, side="right"), weights=weights)
+        if k > best_k:
+            best, best_k = cuts, k
     return [round(float(c), 6) for c in best], round(float(best_k), 4)
 
 
@@ -161,17 +147,8 @@ def main() -> None:
         help="keep the zero-shot model of the file at --out (so marking, and any cache of marked "
         "answers, stays as it is) and refit only the neighbours model, which calibration uses",
     )
-    parser.add_argument(
-        "--cuts-only",
-        action="store_true",
-        help="keep the zero-shot model's weights of the file at --out (so its share of full credit, "
-        "and the neighbours model's inputs, stay as they are), refit its cut points into marks and "
-        "the neighbours model; marks change, so a cache of marked answers must be marked again",
-    )
     args = parser.parse_args()
-    if args.neighbours_only and args.cuts_only:
-        parser.error("--neighbours-only keeps the cut points that --cuts-only refits: give one")
-    keep = json.loads(args.out.read_text(encoding="utf-8")) if args.neighbours_only or args.cuts_only else None
+    keep = json.loads(args.out.read_text(encoding="utf-8")) if args.neighbours_only else None
     t0 = time.perf_counter()
     if args.cache is not None and args.cache.exists():
         marked = pickle.loads(args.cache.read_bytes())
@@ -184,7 +161,7 @@ def main() -> None:
         marked["vectors"] = answer_vectors(marked["texts"])  # kept from marking them
         if args.cache is not None:
             args.cache.write_bytes(pickle.dumps(marked))
-    fit_and_write(marked, args.out, t0, keep, cuts_only=args.cuts_only)
+    fit_and_write(marked, args.out, t0, keep)
 
 
 def mark_training(t0: float) -> dict:
@@ -231,12 +208,9 @@ def mark_training(t0: float) -> dict:
     }
 
 
-def fit_and_write(
-    marked: dict, out_path: Path, t0: float, keep: dict | None = None, cuts_only: bool = False
-) -> None:
+def fit_and_write(marked: dict, out_path: Path, t0: float, keep: dict | None = None) -> None:
     """Fit both models on the marked training answers and write the defaults file; with ``keep``
-    (a defaults file's contents) its zero-shot model is kept and only the neighbours model fitted,
-    or, with ``cuts_only``, the zero-shot model's weights are kept and its cut points refitted."""
+    (a defaults file's contents) its zero-shot model is kept and only the neighbours model fitted."""
     rows = [inputs_of(raw) for raw in marked["raw"]]
     counts = marked["counts"]
     shares, marks, maxima = marked["shares"], marked["marks"], marked["maxima"]
@@ -244,22 +218,16 @@ def fit_and_write(
     shares_a, marks_a, maxima_a = np.array(shares), np.array(marks), np.array(maxima)
     datasets_a, questions_a = np.array(datasets), np.array(questions)
     weights = np.array([1000.0 / counts[d]["answers"] for d in datasets])
-    cut_rule = f"best kappa (QWK for 2 marks) + {EXACT_WEIGHT} x exact agreement"
-    if cuts_only:
-        # The share stays as it is; only how it is cut into marks is refitted.
-        assert keep is not None, "cuts_only keeps the weights of a defaults file"
-        zero_shot = {k: v for k, v in keep["zero_shot"].items() if k != "cuts"}
-    elif keep is not None:  # marking stays as it is: only the neighbours model is refitted
+    if keep is not None:  # marking stays as it is: only the neighbours model is refitted
         zero_shot, fit_kappa = keep["zero_shot"], keep["provenance"]["zero_shot_training_agreement"]
-        cut_rule = keep["provenance"].get("zero_shot_cuts", "best kappa (QWK for 2 marks)")
     else:
         zero_shot = fit_logistic(rows, shares_a, weights, list(rows[0]))
     p0 = predict(zero_shot, rows)
-    if keep is None or cuts_only:
+    if keep is None:
         zero_shot["cuts"], fit_kappa = {}, {}
         for m in sorted(set(maxima)):
             sel = maxima_a == m
-            zero_shot["cuts"][str(m)], fit_kappa[str(m)] = best_cuts(p0[sel], marks_a[sel], m, EXACT_WEIGHT)
+            zero_shot["cuts"][str(m)], fit_kappa[str(m)] = best_cuts(p0[sel], marks_a[sel], m)
     print(f"[{time.perf_counter() - t0:5.0f} s] zero-shot ready; training kappa/QWK {fit_kappa}", flush=True)
     neighbours, n_fit = fit_neighbours(
         marked["vectors"], marked["texts"], shares_a, marks_a, maxima_a, datasets_a, questions_a, p0, counts
@@ -271,7 +239,6 @@ def fit_and_write(
         "datasets": counts,
         "dataset_weighting": "each dataset weighs the same",
         "zero_shot_training_agreement": fit_kappa,
-        "zero_shot_cuts": cut_rule,
         "neighbours_training_rows": n_fit,
         "memory_sizes": list(MEMORY_SIZES),
     }
