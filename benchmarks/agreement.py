@@ -14,7 +14,9 @@ Incorrect 0, Partially correct 1, Correct 2), in one run:
   on the engine's features, the answers' words and the neighbours' share. Unseen questions and
   domains have no scripts of their own, so they get the pooled calibrator if it passes its check
   (on training questions left out in turn it must beat the rubric's QWK by 0.02 and not lose
-  exact agreement, all folds together, and be ahead in each fold), else the zero-shot marks. A short-answer question whose first N scripts all
+  exact agreement, all folds together, and be ahead in each fold), else the zero-shot marks; it
+  is checked with and without the answers' meaning pairs with their model answers
+  (``marker.pairs``) and fitted the way that passes with the higher QWK. A short-answer question whose first N scripts all
   carry one mark keeps them as neighbours like any other.
 - **baselines**, their thresholds fitted on the dataset's whole training split (the one with the
   best Cohen's kappa for 2-way, the pair with the best QWK for SAF): the TF-IDF cosine to the best

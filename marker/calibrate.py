@@ -24,19 +24,18 @@ from pathlib import Path
 import joblib
 import numpy as np
 import sklearn
-from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import KFold, StratifiedKFold, cross_val_predict
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
-from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .atomic import write_atomically
+from .calibrator import MarkCalibrator
 from .errors import CalibrationError
 from .feedback import ENGINE_VERSION, Feedback
 from .fitted import Logistic, load_defaults, neighbour_inputs, word_similarities
 from .meaning import answer_vectors
+from .pairs import PAIR_WEIGHT, pair_block
 
 #: Fewest marked scripts a question's calibrator is fitted on.
 MIN_SCRIPTS = 10
@@ -44,8 +43,10 @@ MIN_SCRIPTS = 10
 TEXT_MIN = 30
 #: 2: neighbours (memory) and the meaning estimate; 3: the memory's words (issue 11); 4: the
 #: memory's zero-shot shares, which say how this teacher marks beside the rubric, and the
-#: calibrator's class weights (a parameter, so a format-3 object lacks it) (issue 11).
-FORMAT_VERSION = 4
+#: calibrator's class weights (a parameter, so a format-3 object lacks it) (issue 11); 5: a pooled
+#: calibrator may compare each answer with its question's closest model answer in meaning (the
+#: calibrator's block of those columns and their weight are parameters a format-4 object lacks).
+FORMAT_VERSION = 5
 JUDGEMENT_RANK = {"none": 0.0, "stated": 1 / 3, "supported": 2 / 3, "substantiated": 1.0}
 
 FEATURE_NAMES = (
@@ -122,61 +123,6 @@ def feature_matrix(feedbacks: Sequence[Feedback], names: Sequence[str] = FEATURE
     return X[:, [FEATURE_NAMES.index(n) for n in names]]
 
 
-class MarkCalibrator(RegressorMixin, BaseEstimator):
-    """Maps feature rows to marks: ridge regression, or logistic regression for 0/1 marks.
-
-    Args:
-        max_mark: the question's maximum; with 1 the model is a logistic regression and
-            ``predict`` returns the probability of the mark; otherwise predictions are clipped
-            to ``0..max_mark``. ``None`` leaves them unclipped.
-        alpha: regularisation strength (larger = closer to the engine's own mark).
-        class_weight: the logistic regression's class weights for 0/1 marks: ``"balanced"``
-            (the rarer mark weighs as much as the commoner) or ``None`` (every script alike).
-
-    >>> import numpy as np
-    >>> X = np.array([[0.1], [0.2], [0.8], [0.9]] * 3); y = np.array([0, 0, 1, 1] * 3)
-    >>> MarkCalibrator(max_mark=1).fit(X, y).predict_mark(np.array([[0.15], [0.85]])).tolist()
-    [0, 1]
-    """
-
-    def __init__(
-        self, max_mark: int | None = None, alpha: float = 1.0, class_weight: str | None = "balanced"
-    ):
-        self.max_mark = max_mark
-        self.alpha = alpha
-        self.class_weight = class_weight
-
-    def fit(self, X, y):
-        X, y = validate_data(self, X, y, y_numeric=True)
-        self.scaler_ = StandardScaler().fit(X)
-        Z = self.scaler_.transform(X)
-        self.binary_ = self.max_mark == 1 and set(np.unique(y)) <= {0, 1}
-        if self.binary_ and len(np.unique(y)) == 2:
-            self.model_ = LogisticRegression(
-                C=1.0 / self.alpha, max_iter=1000, class_weight=self.class_weight
-            ).fit(Z, y.astype(int))
-        else:
-            self.binary_ = False
-            self.model_ = Ridge(alpha=self.alpha).fit(Z, y.astype(float))
-        return self
-
-    def predict(self, X):
-        check_is_fitted(self, "model_")
-        X = validate_data(self, X, reset=False)
-        Z = self.scaler_.transform(X)
-        if self.binary_:
-            return self.model_.predict_proba(Z)[:, 1]
-        raw = self.model_.predict(Z)
-        return raw if self.max_mark is None else np.clip(raw, 0, self.max_mark)
-
-    def predict_mark(self, X) -> np.ndarray:
-        """Whole marks in ``0..max_mark``."""
-        out = np.rint(self.predict(X))
-        if self.max_mark is not None:
-            out = np.clip(out, 0, self.max_mark)
-        return out.astype(int)
-
-
 def _text_model(max_mark: int, binary: bool):
     vec = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)
     if binary:
@@ -222,6 +168,9 @@ class Calibration:
     memory_texts: tuple[str, ...] | None = None
     #: The marked scripts' zero-shot shares (the rubric's estimate), beside the teacher's marks.
     memory_zero_shot: np.ndarray | None = None
+    #: Whether the features include each answer's meaning pair with its question's closest model
+    #: answer (:func:`pair_block`; a pooled calibrator): then applying it needs those model answers.
+    meaning_pairs: bool = False
 
     @property
     def pooled(self) -> bool:
@@ -251,26 +200,52 @@ class Calibration:
             memory_zero_shot=self.memory_zero_shot,
         )
 
-    def features(self, feedbacks: Sequence[Feedback], answers: Sequence[str]) -> np.ndarray:
+    def features(
+        self,
+        feedbacks: Sequence[Feedback],
+        answers: Sequence[str],
+        references: Sequence[Sequence[str]] | None = None,
+    ) -> np.ndarray:
         X = feature_matrix(feedbacks, self.feature_names)
         if self.text_model is not None:
             X = np.column_stack([X, _text_scores(self.text_model, answers)])
         if self.memory is not None:
             X = np.column_stack([X, self.neighbour_shares(feedbacks, answers)])
+        if self.meaning_pairs:
+            if references is None or len(references) != len(answers):
+                raise CalibrationError(
+                    f"The calibration '{self.question_id}' compares each answer with its question's model "
+                    "answers, which were not given."
+                )
+            X = np.column_stack([X, pair_block(feedbacks, answers, references)])
         return X
 
-    def predict_marks(self, feedbacks: Sequence[Feedback], answers: Sequence[str]) -> np.ndarray:
+    def predict_marks(
+        self,
+        feedbacks: Sequence[Feedback],
+        answers: Sequence[str],
+        references: Sequence[Sequence[str]] | None = None,
+    ) -> np.ndarray:
         if self.model is None:
             neighbours = _neighbours_model()
             shares = self.neighbour_shares(feedbacks, answers)
             return np.array([neighbours.mark(float(p), self.max_mark) for p in shares], dtype=int)
-        return self.model.predict_mark(self.features(feedbacks, answers))
+        return self.model.predict_mark(self.features(feedbacks, answers, references))
 
-    def apply(self, feedbacks: Sequence[Feedback], answers: Sequence[str]) -> list[Feedback]:
-        """The feedbacks with calibrated marks (and levels), each saying it was calibrated."""
+    def apply(
+        self,
+        feedbacks: Sequence[Feedback],
+        answers: Sequence[str],
+        references: Sequence[Sequence[str]] | None = None,
+    ) -> list[Feedback]:
+        """The feedbacks with calibrated marks (and levels), each saying it was calibrated.
+
+        ``references`` (each answer's question's full-mark model answers) are needed only by a
+        calibration with :attr:`meaning_pairs`; others ignore them.
+        """
         if not feedbacks:
             return []
-        marks = self.predict_marks(feedbacks, answers)
+        marks = self.predict_marks(feedbacks, answers, references)
         out = []
         for fb, mark, answer in zip(feedbacks, marks, answers, strict=True):
             if not answer.strip():
@@ -301,8 +276,14 @@ def fit_calibration(
     min_scripts: int = MIN_SCRIPTS,
     text_min: int = TEXT_MIN,
     feature_names: Sequence[str] = FEATURE_NAMES,
+    references: Sequence[Sequence[str]] | None = None,
 ) -> Calibration:
-    """Fit a calibrator on marked scripts (their engine feedback, their text, the teacher's marks)."""
+    """Fit a calibrator on marked scripts (their engine feedback, their text, the teacher's marks).
+
+    With ``references`` (each script's question's full-mark model answers; for a pooled
+    calibrator) the features also hold each answer's meaning pair with the closest of them
+    (:func:`~marker.pairs.pair_block`).
+    """
     y = np.asarray(marks, dtype=float)
     n = len(y)
     neighbours_only = tuple(feature_names) == FEATURE_NAMES and _short_answers(feedbacks)
@@ -310,8 +291,6 @@ def fit_calibration(
     # answers full marks, or none): the neighbours model uses them; nothing else can be fitted.
     _check_fittable(question_id, y, min_scripts, one_mark_ok=neighbours_only)
     one_mark = len(np.unique(y)) < 2
-    # Few scripts: stay close to the engine (strong regularisation); more scripts: trust the data.
-    alpha = 10.0 * MIN_SCRIPTS / n + 0.5
     X = feature_matrix(feedbacks, feature_names)
     text_model, text_in = (None, None) if one_mark else _fit_text_model(answers, y, max_mark, text_min)
     if text_model is not None:
@@ -325,11 +304,8 @@ def fit_calibration(
         neighbours = _neighbours_model()
         cv = _agreement_if_enough(y, np.array([neighbours.mark(float(p), max_mark) for p in near]))
     else:
-        if near is not None:
-            X = np.column_stack([X, near])
-        model = _calibrator(max_mark, alpha, short_answers=near is not None)
-        cv = _cross_validated(model, X, y, max_mark)
-        model.fit(X, y)
+        pairs = None if references is None else pair_block(feedbacks, answers, references)
+        model, cv = _fit_model(X, near, pairs, y, max_mark)
     return Calibration(
         question_id=question_id,
         rubric_version=rubric_version,
@@ -346,7 +322,26 @@ def fit_calibration(
         memory_shares=None if memory is None else y / max_mark,
         memory_texts=None if memory is None else tuple(answers),
         memory_zero_shot=memory_zero_shot,
+        meaning_pairs=model is not None and references is not None,
     )
+
+
+def _fit_model(
+    X: np.ndarray, near: np.ndarray | None, pairs: np.ndarray | None, y: np.ndarray, max_mark: int
+) -> tuple[MarkCalibrator, dict]:
+    """The calibrator fitted on the features, the neighbours' shares (short answers) and the
+    meaning pairs (a pooled calibrator's, weighed :data:`~marker.pairs.PAIR_WEIGHT`), and its
+    cross-validated agreement."""
+    # Few scripts: stay close to the engine (strong regularisation); more scripts: trust the data.
+    alpha = 10.0 * MIN_SCRIPTS / len(y) + 0.5
+    if near is not None:
+        X = np.column_stack([X, near])
+    model = _calibrator(max_mark, alpha, short_answers=near is not None)
+    if pairs is not None:
+        model.set_params(block_start=X.shape[1], block_weight=PAIR_WEIGHT)
+        X = np.column_stack([X, pairs])
+    cv = _cross_validated(model, X, y, max_mark)
+    return model.fit(X, y), cv
 
 
 def _memory(

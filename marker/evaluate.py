@@ -18,27 +18,17 @@ import numpy as np
 from sklearn.metrics import accuracy_score, cohen_kappa_score, confusion_matrix, f1_score
 
 from .agreement import agreement
-from .calibrate import MIN_SCRIPTS, POOLED_FEATURES, Calibration, calibration_for, fit_calibration
+from .calibrate import MIN_SCRIPTS, Calibration, calibration_for, fit_calibration
 from .engine import Marker
 from .errors import CalibrationError
 from .feedback import Feedback
+from .pooled import fit_pooled, model_answers
 from .rubric import Question
 from .scripts import Script
 
 #: Below this many scripts the figures are reported as uncertain.
 FEW_SCRIPTS = 30
 BOOTSTRAP = 1000
-#: Words do not carry over between questions: a pooled calibrator has no text model, the shared features only.
-POOLED_OPTIONS = {"text_min": 10**9, "feature_names": POOLED_FEATURES}
-#: How much higher a pooled calibrator's QWK on left-out questions must be than the rubric's for
-#: it to be used (its exact agreement must not be lower either). Any gain at all was not enough
-#: on SAF's training split: with its 26 questions left out five folds at a time (and this check
-#: run inside each), the check kept the pooled calibrator in 8 of 15 folds (10, 20, 50 scripts)
-#: and the kept calibrators marked the left-out questions worse than the rubric (QWK 0.06-0.09
-#: against 0.13); with the margin and exact agreement it kept 2 of 15. The margin on the folds
-#: together was still not enough: a calibrator far ahead on one group of questions and behind on
-#: the others passed it (see :func:`pooled_helps`: it must also be ahead in every fold).
-POOLED_MARGIN = 0.02
 
 Progress = Callable[[int], None]
 
@@ -165,109 +155,10 @@ def fit_calibrations(
         question = marker.bank.question(qid)
         fit(qid, question.version, question.max_mark, idx)
     if pooled:
-        by_max: dict[int, list[int]] = defaultdict(list)
-        for qid, idx in groups.items():
-            by_max[marker.bank.question(qid).max_mark].extend(idx)
-        for max_mark, idx in by_max.items():
-            if len({scripts[i].question_id for i in idx}) < 2:
-                continue  # one question: its own calibrator says it all
-            if why_not := pooled_unhelpful(scripts, feedbacks, idx, max_mark, min_scripts):
-                notes.append(why_not)
-                continue
-            fit(f"*{max_mark}", "", max_mark, idx, **POOLED_OPTIONS)
+        pooled_cals, pooled_notes = fit_pooled(marker, scripts, feedbacks, groups, min_scripts)
+        cals.update(pooled_cals)
+        notes += pooled_notes
     return cals, notes
-
-
-def pooled_unhelpful(
-    scripts: Sequence[Script], feedbacks: Sequence[Feedback], idx: list[int], max_mark: int, min_scripts: int
-) -> str | None:
-    """Why no pooled calibrator should be fitted for questions out of ``max_mark``, or None.
-
-    A pooled calibrator is for questions it has not seen: it is used only if, on questions left
-    out of its fitting, it agrees with the teachers better than the rubric alone (see
-    :func:`pooled_helps`).
-    """
-    check = pooled_transfer(scripts, feedbacks, idx, max_mark, min_scripts)
-    if check is None:
-        return None
-    cal, rubric, folds = check
-    if pooled_helps(cal, rubric, folds):
-        return None
-    behind = sum(not ahead_in(c, r) for c, r in folds)
-    return (
-        f"No pooled calibration for questions out of {max_mark}: fitted on some questions, it "
-        f"marked the others no closer to the teachers than the rubric alone (QWK {cal['qwk']:.3f} "
-        f"against {rubric['qwk']:.3f}, exact agreement {cal['exact']:.1%} against {rubric['exact']:.1%}, "
-        f"questions left out in turn; not ahead on {behind} of {len(folds)} groups of questions), so "
-        "unseen questions keep the rubric's marks."
-    )
-
-
-def ahead_in(calibrated: dict, rubric: dict) -> bool:
-    """Whether marks agree better with the teachers than the rubric's on the same scripts: QWK
-    higher and exact agreement no lower."""
-    return calibrated["qwk"] > rubric["qwk"] and calibrated["exact"] >= rubric["exact"]
-
-
-def pooled_helps(calibrated: dict, rubric: dict, folds: Sequence[tuple[dict, dict]] = ()) -> bool:
-    """Whether a pooled calibrator's agreement on left-out questions earns its use over the rubric's
-    (both from :func:`~marker.agreement.agreement`): on all of them together, QWK higher by
-    :data:`POOLED_MARGIN` and exact agreement no lower; and ahead (:func:`ahead_in`) on each group
-    of questions left out (``folds``: the calibrated and rubric agreement per group), since a new
-    question is like one group, not like all of them at once.
-
-    >>> pooled_helps({"qwk": 0.40, "exact": 0.60}, {"qwk": 0.30, "exact": 0.60})
-    True
-    >>> pooled_helps({"qwk": 0.40, "exact": 0.55}, {"qwk": 0.30, "exact": 0.60})
-    False
-    >>> pooled_helps({"qwk": 0.40, "exact": 0.60}, {"qwk": 0.30, "exact": 0.60},
-    ...              [({"qwk": 0.6, "exact": 0.7}, {"qwk": 0.3, "exact": 0.6}), ({"qwk": 0.2, "exact": 0.5}, {"qwk": 0.3, "exact": 0.6})])
-    False
-    """
-    together = calibrated["qwk"] >= rubric["qwk"] + POOLED_MARGIN and calibrated["exact"] >= rubric["exact"]
-    return together and all(ahead_in(c, r) for c, r in folds)
-
-
-def pooled_transfer(
-    scripts: Sequence[Script], feedbacks: Sequence[Feedback], idx: list[int], max_mark: int, min_scripts: int
-) -> tuple[dict, dict, list[tuple[dict, dict]]] | None:
-    """How a pooled calibrator does on questions it was not fitted on, beside the rubric alone.
-
-    The questions are split into up to five folds; each fold is marked by a pooled calibrator
-    fitted on the others. Returns the agreement (:func:`~marker.agreement.agreement`) of those
-    marks and of the rubric's own marks with the teachers' on the same scripts, all folds together
-    and fold by fold, or None when there are too few questions or scripts to tell.
-    """
-    qids = sorted({scripts[i].question_id or "" for i in idx})
-    n_folds = min(5, len(qids))
-    if n_folds < 2:
-        return None
-    fold = {q: k % n_folds for k, q in enumerate(qids)}
-    human, calibrated, rubric, folds = [], [], [], []
-    for k in range(n_folds):
-        fit_idx = [i for i in idx if fold[scripts[i].question_id or ""] != k]
-        held = [i for i in idx if fold[scripts[i].question_id or ""] == k]
-        try:
-            cal = fit_calibration(
-                "*",
-                "",
-                max_mark,
-                [feedbacks[i] for i in fit_idx],
-                [scripts[i].text for i in fit_idx],
-                [float(scripts[i].mark) for i in fit_idx],
-                min_scripts=min_scripts,
-                **POOLED_OPTIONS,
-            )
-        except CalibrationError:
-            return None
-        done = cal.apply([feedbacks[i] for i in held], [scripts[i].text for i in held])
-        h = [int(round(float(scripts[i].mark))) for i in held]
-        c, r = [fb.mark for fb in done], [feedbacks[i].mark for i in held]
-        folds.append((agreement(h, c), agreement(h, r)))
-        human += h
-        calibrated += c
-        rubric += r
-    return agreement(human, calibrated), agreement(human, rubric), folds
 
 
 def blank_fit_note(scripts: Sequence[Script]) -> str | None:
@@ -290,7 +181,8 @@ def apply_calibrations(
             notes.append(why)
         if cal is None:
             continue
-        done = cal.apply([feedbacks[i] for i in idx], [scripts[i].text for i in idx])
+        refs = [model_answers(marker, q)] * len(idx) if cal.meaning_pairs else None
+        done = cal.apply([feedbacks[i] for i in idx], [scripts[i].text for i in idx], refs)
         for i, fb in zip(idx, done, strict=True):
             out[i] = fb
     return out, notes

@@ -22,6 +22,7 @@ _CHECKS = parametrize_with_checks(
         MarkCalibrator(),
         MarkCalibrator(max_mark=None, alpha=0.1),
         MarkCalibrator(class_weight=None),
+        MarkCalibrator(block_start=1, block_weight=0.1),
     ]
 )
 # The array-API checks need SciPy's experimental array API switched on before import; the
@@ -302,3 +303,85 @@ def test_calibrate_short_answer_calibrator_out_of_one_weighs_every_script_alike(
     assert cal.model.get_params()["class_weight"] is None
     assert cal.model.model_.class_weight is None
     assert MarkCalibrator().get_params()["class_weight"] == "balanced"  # pooled and essays: as before
+
+
+def test_calibrate_columns_of_a_block_weigh_less_after_standardising():
+    """A pooled calibrator's meaning pairs are many columns: weighed down after standardising they
+    are penalised more than the engine's features, so a column of the block moves the mark less."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 2))
+    y = (X[:, 1] > 0).astype(int)  # the second column says it all
+    plain = MarkCalibrator(max_mark=1).fit(X, y)
+    weighed = MarkCalibrator(max_mark=1, block_start=1, block_weight=0.05).fit(X, y)
+    probe = np.array([[0.0, 1.0], [0.0, -1.0]])
+    spread_plain = np.ptp(plain.predict(probe))
+    spread_weighed = np.ptp(weighed.predict(probe))
+    assert spread_plain > 0.9 and spread_weighed < 0.5 * spread_plain
+
+
+def test_calibrate_meaning_pair_of_an_answer_and_its_closest_model_answer(import_marker):
+    """[u*v, |u-v|] with the closest model answer v: an answer that is one of the model answers
+    pairs with itself (no difference); an answer the meaning stage did not read, or a question
+    without model answers, gives zeros."""
+    from marker.calibrate import pair_block
+    from marker.meaning import answer_vectors
+
+    q = import_marker.bank.question("bulb-circuit")
+    models = ("Bulb A is still in a closed path with the battery.", "Heat from the warm air melts the ice.")
+    texts = [models[0], "The current still has a route through A.", "", models[1]]
+    fbs = import_marker.mark_question(q, texts)
+    block = pair_block(fbs, texts, [models, models, models, ()])
+    assert block.shape == (4, 768)
+    u = answer_vectors([models[0]])[0]
+    assert np.allclose(block[0, :384], u * u, atol=1e-6) and np.allclose(block[0, 384:], 0, atol=1e-6)
+    v = answer_vectors([models[0]])[0]  # the bulb answer's closest model answer is the bulb one
+    w = answer_vectors([texts[1]])[0]
+    assert np.allclose(block[1, 384:], np.abs(w - v), atol=1e-6)
+    assert not block[2].any() and not block[3].any()
+
+
+def test_calibrate_pooled_calibrator_with_meaning_pairs_needs_the_model_answers(import_marker):
+    """Fitted with each script's model answers, a calibration says so, weighs the pairs down, and
+    is not applied without them (it would read other columns than it was fitted on)."""
+    from marker.calibrate import PAIR_WEIGHT, POOLED_FEATURES
+
+    q = import_marker.bank.question("bulb-circuit")
+    texts = list(BULB_RIGHT + BULB_WRONG) * 2
+    marks = [1] * 5 + [0] * 5 + [1] * 5 + [0] * 5
+    fbs = import_marker.mark_question(q, texts)
+    models = ("Bulb A is still in a closed path with the battery.",)
+    cal = fit_calibration(
+        "*1",
+        "",
+        1,
+        fbs,
+        texts,
+        marks,
+        text_min=10**9,
+        feature_names=POOLED_FEATURES,
+        references=[models] * 20,
+    )
+    assert cal.meaning_pairs and cal.model is not None
+    assert cal.model.get_params()["block_start"] == len(POOLED_FEATURES)
+    assert cal.model.get_params()["block_weight"] == PAIR_WEIGHT
+    assert cal.model.n_features_in_ == len(POOLED_FEATURES) + 768
+    with pytest.raises(CalibrationError, match="model answers"):
+        cal.apply(fbs[:2], texts[:2])
+    done = cal.apply(fbs[:2], texts[:2], [models, models])
+    assert all(fb.calibrated for fb in done)
+    plain = fit_calibration("*1", "", 1, fbs, texts, marks, text_min=10**9, feature_names=POOLED_FEATURES)
+    assert not plain.meaning_pairs and plain.model.n_features_in_ == len(POOLED_FEATURES)
+    assert plain.apply(fbs[:2], texts[:2])  # no model answers needed
+
+
+def test_calibrate_a_calibration_saved_before_meaning_pairs_is_not_loaded(tmp_path, import_marker):
+    """Format 5 added the calibrator's block of meaning-pair columns: a format-4 file is not used."""
+    q = import_marker.bank.question("bulb-circuit")
+    texts = list(BULB_RIGHT + BULB_WRONG)
+    fbs = import_marker.mark_question(q, texts)
+    cal = fit_calibration(q.id, q.version, 1, fbs, texts, [1] * 5 + [0] * 5)
+    calibrate.save(cal, tmp_path)
+    assert calibrate.load(tmp_path, q.id) is not None
+    cal.versions["format"] = 4
+    calibrate.save(cal, tmp_path)
+    assert calibrate.load(tmp_path, q.id) is None

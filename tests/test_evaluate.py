@@ -280,6 +280,12 @@ POOLED_QUESTIONS = """
   max_mark: 1
   model_answers: ["The nail is made of iron, which is a magnetic material."]
 """
+NEW_POOLED_QUESTION = """
+- id: photo
+  question: "How do plants get their food?"
+  max_mark: 1
+  model_answers: ["Plants make their food by photosynthesis, using light."]
+"""
 POOLED_ANSWERS = {
     "circuit": (
         [
@@ -330,6 +336,41 @@ def test_a_pooled_calibration_is_used_only_if_it_marks_unseen_questions_better(t
     assert not any("No pooled calibration" in n for n in notes)
 
 
+def test_a_pooled_calibrator_compares_answers_with_model_answers_only_where_left_out_questions_say_so(
+    tmp_path,
+):
+    """The pooled calibrator is checked with and without each answer's meaning pair with its
+    question's model answers; the one fitted is one that passed, and it marks a new question's
+    answers (its model answers found by the marker)."""
+    from marker.engine import load_marker
+    from marker.evaluate import apply_calibrations, mark_scripts
+    from marker.pooled import model_answers, pooled_choice
+    from marker.scripts import Script
+
+    path = tmp_path / "questions.yaml"
+    path.write_text(POOLED_QUESTIONS + NEW_POOLED_QUESTION, encoding="utf-8")
+    marker = load_marker(path)
+    assert model_answers(marker, marker.bank.question("magnet")) == (
+        "The nail is made of iron, which is a magnetic material.",
+    )
+    for teacher_agrees in (True, False):
+        scripts = _pooled_scripts(teacher_agrees)
+        feedbacks = mark_scripts(marker, scripts)
+        refs = [model_answers(marker, marker.bank.question(s.question_id)) for s in scripts]
+        pairs, why_not = pooled_choice(scripts, feedbacks, refs, list(range(len(scripts))), 1, 2)
+        cals, notes = fit_calibrations(marker, scripts, feedbacks, min_scripts=2)
+        if teacher_agrees:  # neither kind beats the rubric on left-out questions
+            assert not pairs and why_not and "*1" not in cals
+            continue
+        assert why_not is None and cals["*1"].meaning_pairs is pairs, notes
+        new = [
+            Script("n1", "", "Plants make food from light.", "photo", 1, "row n1", "n1"),
+            Script("n2", "", "Plants are green.", "photo", 0, "row n2", "n2"),
+        ]
+        done, _ = apply_calibrations(marker, new, mark_scripts(marker, new), cals)
+        assert all(fb.calibrated for fb in done)
+
+
 @pytest.mark.parametrize(
     "calibrated, rubric, helps",
     [
@@ -341,7 +382,7 @@ def test_a_pooled_calibration_is_used_only_if_it_marks_unseen_questions_better(t
     ],
 )
 def test_pooled_calibration_must_beat_the_rubric_on_qwk_by_a_margin_and_on_exact(calibrated, rubric, helps):
-    from marker.evaluate import pooled_helps
+    from marker.pooled import pooled_helps
 
     assert pooled_helps(calibrated, rubric) is helps
 
@@ -349,7 +390,7 @@ def test_pooled_calibration_must_beat_the_rubric_on_qwk_by_a_margin_and_on_exact
 def test_pooled_calibration_must_be_ahead_on_every_group_of_left_out_questions():
     """Far ahead on one group of left-out questions and behind on another passes the margin on
     all of them together, but a new question is like one group: no pooled calibrator."""
-    from marker.evaluate import pooled_helps
+    from marker.pooled import pooled_helps
 
     together = ({"qwk": 0.45, "exact": 0.62}, {"qwk": 0.40, "exact": 0.60})
     ahead = ({"qwk": 0.60, "exact": 0.70}, {"qwk": 0.40, "exact": 0.60})
