@@ -58,6 +58,7 @@ from .guards import Advisory
 from .jobstore import JobStore, StoredResult, now
 from .outputs import write_job_outputs, write_outputs
 from .records import STATUSES, ResultRecord
+from .repeats import Repeats, as_chunks
 from .scripts import Script
 
 if TYPE_CHECKING:
@@ -85,7 +86,9 @@ class BatchResult:
         n_marked, n_failed, n_rejected: by status; "rejected" files could not be read (or
             had no question), "failed" scripts were read but marking raised.
         n_skipped_already_done: scripts already marked or failed in the store, not marked again.
-        duplicates: ``(script_id, script_id of the earlier identical text)``; both are marked.
+        duplicates: ``(script_id, script_id of the earlier identical text)``; both are stored and
+            reported, and a copy of exactly the same text takes its first's marking
+            (:mod:`marker.repeats`) instead of being marked again.
         outputs: ``csv``, ``xlsx``, ``feedback``, ``report`` -> the files written.
         records: every script of the job, in input order, as exported; read from the store
             when iterated (:class:`JobRecords`), so a cohort's are never all in memory.
@@ -311,14 +314,29 @@ def _mark_pending(
     count, total = n_skipped, plan.n_markable
     if progress:
         progress(count, total)
-    pending = (s for s in plan.markable() if s.script_id not in done)
+    repeats = Repeats()  # a text met before in the batch is marked once (marker.repeats)
+    pending = repeats.originals(s for s in plan.markable() if s.script_id not in done)
     for chunk, marked in run.outcomes(pending, _shares(plan, done)):
-        rows = _calibrated_rows(plan.job_id, chunk, marked, plan.position, plan.cals, run.notes)
-        store.save(rows)
-        count += len(rows)
+        count += _store(store, plan, run, [(chunk, marked), *as_chunks(repeats.copies(chunk, marked))])
+        if progress:
+            progress(count, total)
+    leftover = [*as_chunks(repeats.copies(Chunk("", ()), [])), *run.outcomes(repeats.waiting())]
+    if leftover:
+        count += _store(store, plan, run, leftover)
         if progress:
             progress(count, total)
     return n_skipped
+
+
+def _store(store: JobStore, plan: Plan, run: _Engine, outcomes: list[tuple[Chunk, list[Marked]]]) -> int:
+    """Store marked chunks' rows together (with the saved calibration applied); returns how many."""
+    rows = [
+        row
+        for chunk, marked in outcomes
+        for row in _calibrated_rows(plan.job_id, chunk, marked, plan.position, plan.cals, run.notes)
+    ]
+    store.save(rows)
+    return len(rows)
 
 
 def _shares(plan: Plan, done: set[str]) -> dict[str, int]:

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from sklearn import config_context
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -161,8 +162,9 @@ class Marker:
                     self.nlp.pipe((texts[i] for i in chunk), batch_size=batch_size, n_process=n_process)
                 )
             meanings = understand_many([texts[i] for i in chunk], index) if index.scheme.short_answers else []
-            for k, (i, doc) in enumerate(zip(chunk, docs, strict=True)):
-                out[i] = self.mark_doc(index, doc, meanings[k] if meanings else None)
+            with _trusted_inputs():
+                for k, (i, doc) in enumerate(zip(chunk, docs, strict=True)):
+                    out[i] = self.mark_doc(index, doc, meanings[k] if meanings else None)
         return [fb for fb in out if fb is not None]
 
     def mark_doc(self, index: QuestionIndex, doc: Doc, meaning: Meaning | None = None) -> Feedback:
@@ -184,6 +186,20 @@ class Marker:
         return build_feedback(
             question, index.topic, placement, points, facts, advisories, features, evidence, structure
         )
+
+
+def _trusted_inputs():
+    """scikit-learn without its checks of arguments and of NaN in arrays, for marking's own calls.
+
+    Marking transforms each answer with the question's fitted TF-IDF vectorizers three times
+    (its char n-grams against the model answers, its sentences' terms against the points, its
+    terms against the model answers), on inputs marker builds itself. scikit-learn checks each
+    call's parameters and arrays first: about 1.4 ms of a 4 ms ``transform`` of an essay,
+    measured on this project's 2-core machine, 0.5 s of CPU in 120 essays. The results are the
+    same with or without the checks; the setting is scikit-learn's thread-local configuration,
+    so other threads keep theirs.
+    """
+    return config_context(assume_finite=True, skip_parameter_validation=True)
 
 
 def structure_of(evidence: Evidence, index: QuestionIndex) -> Structure:

@@ -285,6 +285,67 @@ def test_batch_a_script_that_breaks_marking_fails_alone(env, tmp_path, monkeypat
     assert again.n_skipped_already_done == 5 and again.n_failed == 1
 
 
+def test_batch_marks_a_repeated_text_once_and_stores_every_copy(env, tmp_path, monkeypatch):
+    real, sent = Marker.mark_question, []
+
+    def mark_question(self, question, texts, *args, **kwargs):  # the real marking, counted
+        texts = list(texts)
+        sent.extend(texts)
+        return real(self, question, texts, *args, **kwargs)
+
+    monkeypatch.setattr(Marker, "mark_question", mark_question)
+    spaced = ANSWERS[0].replace(" ", "  ", 1)  # another text: whitespace can change a mark
+    texts = [ANSWERS[0], ANSWERS[1], ANSWERS[0], spaced]
+    texts += [ANSWERS[i % len(ANSWERS)] for i in range(2 * CHUNK_SIZE)]  # copies in later chunks
+    table = write_table(
+        tmp_path / "class.csv", [["script_id", "answer"], *([f"s{i:02d}", t] for i, t in enumerate(texts))]
+    )
+    db = tmp_path / "jobs.sqlite3"
+    result = run_batch(table, QUESTION, tmp_path / "out", processes=1, store=JobStore(db))
+    assert result.n_marked == len(texts)
+    assert sorted(sent) == sorted({*ANSWERS, spaced})  # each distinct text marked once
+    rows = stored(db)
+    first = {}
+    for i, t in enumerate(texts):
+        first.setdefault(t, f"s{i:02d}")
+        assert rows[f"s{i:02d}"] == rows[first[t]]  # a copy stores its first's mark and feedback
+    alone = {t: marker_for(MarkerSource.here(None)).mark(QUESTION, t) for t in first}
+    assert {t: rows[sid][1] for t, sid in first.items()} == {t: fb.mark for t, fb in alone.items()}
+    assert ("s02", "s00") in result.duplicates
+    sent.clear()
+    again = run_batch(
+        table, QUESTION, tmp_path / "two", processes=2, store=JobStore(tmp_path / "two.sqlite3")
+    )
+    assert again.n_marked == len(texts) and stored(tmp_path / "two.sqlite3") == rows
+    assert len(sent) <= len(first)  # this process's share: no text marked twice here
+
+
+def test_repeats_keep_memory_bounded_by_marking_a_copy_again():
+    from marker.engines import Chunk, Marked
+    from marker.repeats import Repeats
+    from marker.scripts import Script
+
+    def script(sid, text, qid="q1"):
+        return Script(sid, "", text, qid, None, "", "")
+
+    a, b, a2, other_q, a3 = (
+        script("a", "x"),
+        script("b", "y"),
+        script("a2", "x"),
+        script("c", "x", "q2"),
+        script("a3", "x"),
+    )
+    repeats = Repeats(keep=1, hold=1)
+    sent = repeats.originals(iter([a, a2, a3, other_q]))
+    assert [s.script_id for s in sent] == ["a", "a3", "c"]  # one copy held; the next cannot wait
+    got = repeats.copies(Chunk("q1", (a, a3)), [Marked("a", None, "e1"), Marked("a3", None, "e3")])
+    assert [(c.script_id, m.error) for c, m in got] == [("a2", "e1")]
+    repeats.copies(Chunk("q1", (b,)), [Marked("b", None, "e2")])  # keeps only the latest text
+    late = script("a4", "x")
+    assert [s.script_id for s in repeats.originals(iter([late]))] == ["a4"]  # forgotten: marked again
+    assert repeats.waiting() == []
+
+
 def test_batch_applies_the_saved_calibration(env, tmp_path):
     from marker.calibrate import fit_calibration, save
 
