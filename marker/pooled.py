@@ -182,6 +182,7 @@ def pooled_transfer(
                 [float(scripts[i].mark) for i in fit_idx],
                 min_scripts=min_scripts,
                 references=None if references is None else [references[i] for i in fit_idx],
+                cross_validate=False,  # only its marks of the left-out fold are wanted
                 **POOLED_OPTIONS,
             )
         except CalibrationError:

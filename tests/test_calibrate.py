@@ -305,6 +305,25 @@ def test_calibrate_short_answer_calibrator_out_of_one_weighs_every_script_alike(
     assert MarkCalibrator().get_params()["class_weight"] == "balanced"  # pooled and essays: as before
 
 
+def test_calibrate_a_fit_that_is_one_fold_of_a_check_skips_its_own_check(import_marker):
+    """A calibrator fitted inside a check of calibrators (a pooled one on left-out questions) is
+    not cross-validated again: the same model and marks, no cross-validated agreement."""
+    q = import_marker.bank.question("bulb-circuit")
+    texts, marks = [], []
+    for lead in ("", "I think ", "Well, ", "Because ", "So ", "Yes, ", "Maybe "):
+        for r, w in zip(BULB_RIGHT, BULB_WRONG, strict=True):
+            texts += [lead + r, lead + w]
+            marks += [1, 0]
+    fbs = import_marker.mark_question(q, texts[:34])
+    checked = fit_calibration(q.id, q.version, 1, fbs, texts[:34], marks[:34])
+    fold = fit_calibration(q.id, q.version, 1, fbs, texts[:34], marks[:34], cross_validate=False)
+    assert checked.cv and fold.cv == {}
+    new = texts[34:]
+    new_fbs = import_marker.mark_question(q, new)
+    assert fold.predict_marks(new_fbs, new).tolist() == checked.predict_marks(new_fbs, new).tolist()
+    assert {0, 1} <= set(fold.predict_marks(new_fbs, new).tolist())
+
+
 def test_calibrate_columns_of_a_block_weigh_less_after_standardising():
     """A pooled calibrator's meaning pairs are many columns: weighed down after standardising they
     are penalised more than the engine's features, so a column of the block moves the mark less."""
