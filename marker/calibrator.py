@@ -23,13 +23,12 @@ class MarkCalibrator(RegressorMixin, BaseEstimator):
         alpha: regularisation strength (larger = closer to the engine's own mark).
         class_weight: the logistic regression's class weights for 0/1 marks: ``"balanced"``
             (the rarer mark weighs as much as the commoner) or ``None`` (every script alike).
-
-    >>> import numpy as np
-    >>> X = np.array([[0.1], [0.2], [0.8], [0.9]] * 3); y = np.array([0, 0, 1, 1] * 3)
         block_start: the first of the columns that weigh ``block_weight`` after standardising
             (a pooled calibrator's meaning pairs, :func:`pair_block`); None: every column alike.
         block_weight: the weight of those columns (below 1: penalised more than the others).
 
+    >>> import numpy as np
+    >>> X = np.array([[0.1], [0.2], [0.8], [0.9]] * 3); y = np.array([0, 0, 1, 1] * 3)
     >>> MarkCalibrator(max_mark=1).fit(X, y).predict_mark(np.array([[0.15], [0.85]])).tolist()
     [0, 1]
     """

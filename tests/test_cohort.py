@@ -46,11 +46,15 @@ def env(mini_env, data_env):
 
 
 def cohort(path: Path, n: int, pad: str = "") -> Path:
-    """``n`` answers to the mini short-answer question, each followed by ``pad``."""
+    """``n`` different answers to the mini short-answer question, each followed by ``pad``.
+
+    The test answers come round again with a number, so that no two scripts have the same text:
+    a batch marks a repeated text once (:mod:`marker.repeats`), and a cohort of copies would
+    not be marked chunk by chunk."""
     rows = [["script_id", "student", "answer"]]
-    rows += [
-        [f"s{i:03d}", f"Student {i:03d}", f"{ANSWERS[i % len(ANSWERS)]} {pad}".strip()] for i in range(n)
-    ]
+    for i in range(n):
+        text = ANSWERS[i % len(ANSWERS)] + (f" ({i})" if i >= len(ANSWERS) else "")
+        rows.append([f"s{i:03d}", f"Student {i:03d}", f"{text} {pad}".strip()])
     return write_table(path, rows)
 
 
