@@ -56,20 +56,38 @@ def fit_pooled(
             notes.append(why_not)
             continue
         try:
-            cals[f"*{max_mark}"] = fit_calibration(
-                f"*{max_mark}",
-                "",
-                max_mark,
-                [feedbacks[i] for i in idx],
-                [scripts[i].text for i in idx],
-                [float(scripts[i].mark) for i in idx],
-                min_scripts=min_scripts,
-                references=[references[i] for i in idx] if pairs else None,
-                **POOLED_OPTIONS,
+            cals[f"*{max_mark}"] = _fit_on(
+                f"*{max_mark}", scripts, feedbacks, idx, max_mark, min_scripts, references if pairs else None
             )
         except CalibrationError as exc:
             notes.append(str(exc))
     return cals, notes
+
+
+def _fit_on(
+    name: str,
+    scripts: Sequence[Script],
+    feedbacks: Sequence[Feedback],
+    idx: list[int],
+    max_mark: int,
+    min_scripts: int,
+    references: Sequence[Sequence[str]] | None,
+    cross_validate: bool = True,
+) -> Calibration:
+    """A pooled calibration fitted on the scripts at ``idx`` (with their meaning pairs when
+    ``references`` are given)."""
+    return fit_calibration(
+        name,
+        "",
+        max_mark,
+        [feedbacks[i] for i in idx],
+        [scripts[i].text for i in idx],
+        [float(scripts[i].mark) for i in idx],
+        min_scripts=min_scripts,
+        references=None if references is None else [references[i] for i in idx],
+        cross_validate=cross_validate,
+        **POOLED_OPTIONS,
+    )
 
 
 def model_answers(marker: Marker, question: Question) -> tuple[str, ...]:
@@ -173,17 +191,9 @@ def pooled_transfer(
         fit_idx = [i for i in idx if fold[scripts[i].question_id or ""] != k]
         held = [i for i in idx if fold[scripts[i].question_id or ""] == k]
         try:
-            cal = fit_calibration(
-                "*",
-                "",
-                max_mark,
-                [feedbacks[i] for i in fit_idx],
-                [scripts[i].text for i in fit_idx],
-                [float(scripts[i].mark) for i in fit_idx],
-                min_scripts=min_scripts,
-                references=None if references is None else [references[i] for i in fit_idx],
-                cross_validate=False,  # only its marks of the left-out fold are wanted
-                **POOLED_OPTIONS,
+            # only its marks of the left-out fold are wanted: no cross-validation of its own
+            cal = _fit_on(
+                "*", scripts, feedbacks, fit_idx, max_mark, min_scripts, references, cross_validate=False
             )
         except CalibrationError:
             return None

@@ -285,18 +285,23 @@ def test_calibrate_few_scripts_weigh_the_rubric_by_how_the_teacher_marked_beside
         replace(cal, memory_zero_shot=None).neighbour_shares(new_fbs, new)
 
 
+def _bulb_scripts() -> tuple[list[str], list[int]]:
+    """Seventy bulb-circuit scripts, right and wrong in turn (each of BULB_RIGHT and BULB_WRONG
+    after seven different openings), with the teacher's marks 1 and 0."""
+    texts, marks = [], []
+    for lead in ("", "I think ", "Well, ", "Because ", "So ", "Yes, ", "Maybe "):
+        for r, w in zip(BULB_RIGHT, BULB_WRONG, strict=True):
+            texts += [lead + r, lead + w]
+            marks += [1, 0]
+    return texts, marks
+
+
 def test_calibrate_short_answer_calibrator_out_of_one_weighs_every_script_alike(import_marker):
     """From 30 scripts, a short-answer question's own 0/1 calibrator is a logistic regression
     whose scripts all weigh the same (balanced classes lost agreement on the public training
     sets); it is still an estimator whose parameters say so."""
     q = import_marker.bank.question("bulb-circuit")
-    right = list(BULB_RIGHT)
-    wrong = list(BULB_WRONG)
-    texts, marks = [], []
-    for lead in ("", "I think ", "Well, ", "Because ", "So ", "Yes, ", "Maybe "):
-        for r, w in zip(right, wrong, strict=True):
-            texts += [lead + r, lead + w]
-            marks += [1, 0]
+    texts, marks = _bulb_scripts()
     fbs = import_marker.mark_question(q, texts[:34])
     cal = fit_calibration(q.id, q.version, 1, fbs, texts[:34], marks[:34])
     assert cal.model is not None and cal.model.binary_
@@ -309,11 +314,7 @@ def test_calibrate_a_fit_that_is_one_fold_of_a_check_skips_its_own_check(import_
     """A calibrator fitted inside a check of calibrators (a pooled one on left-out questions) is
     not cross-validated again: the same model and marks, no cross-validated agreement."""
     q = import_marker.bank.question("bulb-circuit")
-    texts, marks = [], []
-    for lead in ("", "I think ", "Well, ", "Because ", "So ", "Yes, ", "Maybe "):
-        for r, w in zip(BULB_RIGHT, BULB_WRONG, strict=True):
-            texts += [lead + r, lead + w]
-            marks += [1, 0]
+    texts, marks = _bulb_scripts()
     fbs = import_marker.mark_question(q, texts[:34])
     checked = fit_calibration(q.id, q.version, 1, fbs, texts[:34], marks[:34])
     fold = fit_calibration(q.id, q.version, 1, fbs, texts[:34], marks[:34], cross_validate=False)
