@@ -27,7 +27,7 @@ from .engine import Marker
 from .errors import MarkerError
 from .feedback import Feedback
 from .scripts import Script
-from .worker_start import fork_workers, load_encoder, start_method
+from .worker_start import fork_workers, load_encoder, quiet_pool_race, start_method
 
 if TYPE_CHECKING:
     from .workspace import Workspace
@@ -474,6 +474,7 @@ def in_pool(
     chunk is forgotten once yielded, so memory does not grow with the number of scripts. A
     chunk a worker could not mark is given to ``fallback``.
     """
+    quiet_pool_race()
     spread = homes(shares, workers) if shares else [None] * workers
     pool = start_workers(source, spread, here)
     plan = _Scheduler(chunks, pool, set(shares or ()))

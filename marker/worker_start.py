@@ -60,6 +60,31 @@ def start_method(here: bool) -> str:
     return "spawn"
 
 
+def quiet_pool_race() -> None:
+    """On Python 3.11, keep a harmless race of its process pool from printing a traceback.
+
+    When a worker dies, the pool's managing thread fails every chunk still queued to it; a chunk
+    that this process has just taken back (cancelled, to mark it itself) cannot be failed, and
+    Python 3.11 lets that ``InvalidStateError`` end the thread with a traceback on the terminal
+    (3.12 ignores it, as the chunk is marked anyway). Installed once, it passes every other
+    exception of every thread to the hook that was there before.
+    """
+    if sys.version_info >= (3, 12) or getattr(threading.excepthook, "_marker_pool_race", False):
+        return
+    from concurrent.futures import InvalidStateError
+    from concurrent.futures.process import _ExecutorManagerThread  # type: ignore[attr-defined]
+
+    previous = threading.excepthook
+
+    def hook(args: threading.ExceptHookArgs) -> None:
+        if isinstance(args.thread, _ExecutorManagerThread) and isinstance(args.exc_value, InvalidStateError):
+            return
+        previous(args)
+
+    hook._marker_pool_race = True  # type: ignore[attr-defined]
+    threading.excepthook = hook
+
+
 def load_encoder() -> None:
     """Load this process's encoder, so that the workers forked after it have it too."""
     from .encoder import load_encoder as load

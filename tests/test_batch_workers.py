@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -319,3 +320,28 @@ def test_batch_workers_a_command_line_batch_does_not_load_its_worker_again(env, 
     assert "40 marked" in done.stdout and "Note:" not in done.stderr, (done.stdout, done.stderr)
     assert "TOKENIZERS_PARALLELISM" not in done.stderr  # the tokenizer's fork warning
     assert float(done.stdout.split()[-1]) < 2.0, done.stdout
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 12), reason="Python 3.12 and later ignore this race themselves")
+def test_batch_workers_the_pools_race_over_a_taken_back_chunk_prints_no_traceback(monkeypatch):
+    """Python 3.11's pool, failing the chunks of a dead worker, cannot fail one this process has
+    just taken back: that error of the pool's own thread is not shown; any other still is."""
+    from concurrent.futures import InvalidStateError, ProcessPoolExecutor
+
+    from marker.worker_start import quiet_pool_race
+
+    seen: list[type] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: seen.append(args.exc_type))
+    quiet_pool_race()
+    quiet_pool_race()  # once only
+    with ProcessPoolExecutor(1) as pool:
+        assert pool.submit(abs, -1).result() == 1
+        manager = pool._executor_manager_thread
+        race = InvalidStateError("CANCELLED: <Future state=cancelled>")
+        threading.excepthook(threading.ExceptHookArgs((InvalidStateError, race, None, manager)))
+        threading.excepthook(threading.ExceptHookArgs((ValueError, ValueError("x"), None, manager)))
+    other = InvalidStateError("not the pool's")
+    threading.excepthook(
+        threading.ExceptHookArgs((InvalidStateError, other, None, threading.current_thread()))
+    )
+    assert seen == [ValueError, InvalidStateError]
