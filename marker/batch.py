@@ -320,7 +320,7 @@ def _mark_pending(
         count += _store(store, plan, run, [(chunk, marked), *as_chunks(repeats.copies(chunk, marked))])
         if progress:
             progress(count, total)
-    leftover = [*as_chunks(repeats.copies(Chunk("", ()), [])), *run.outcomes(repeats.waiting())]
+    leftover = [*as_chunks(repeats.ready()), *run.outcomes(repeats.waiting())]
     if leftover:
         count += _store(store, plan, run, leftover)
         if progress:

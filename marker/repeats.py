@@ -85,6 +85,10 @@ class Repeats:
             for c in self._held.pop(key, []):
                 self._n_held -= 1
                 self._ready.append((c, m))
+        return self.ready()
+
+    def ready(self) -> list[tuple[Script, Marked]]:
+        """The copies whose outcome is known and not yet given out, with that outcome."""
         out, self._ready = self._ready, []
         return out
 
