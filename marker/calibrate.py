@@ -3,9 +3,10 @@
 The engine marks from the rubric alone. A teacher who has marked a few scripts can fit a
 calibrator per question: a scikit-learn estimator on the engine's own features (point credits,
 similarity to the model answers, precision, the analysis features, the engine's mark), plus,
-from :data:`TEXT_MIN` scripts, a bag-of-words model of the answers themselves, stacked in as
-one more feature (out-of-fold, so it cannot leak). It works from :data:`MIN_SCRIPTS` scripts
-(strongly regularised) and loosens as scripts are added.
+from :data:`TEXT_MIN` scripts, a bag-of-words model of the answers themselves (and, for 0/1
+marks, a model of their meaning), each stacked in as one more feature (out-of-fold, so it cannot
+leak; :mod:`marker.stacking`). It works from :data:`MIN_SCRIPTS` scripts (strongly regularised)
+and loosens as scripts are added.
 
 A fitted calibrator is saved with the question's rubric version, the fingerprint of the data
 it was fitted on and the library versions. It is used only while the rubric is unchanged.
@@ -24,10 +25,8 @@ from pathlib import Path
 import joblib
 import numpy as np
 import sklearn
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression, Ridge
-from sklearn.model_selection import KFold, StratifiedKFold, cross_val_predict
-from sklearn.pipeline import make_pipeline
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import KFold, cross_val_predict
 
 from .atomic import write_atomically
 from .calibrator import MarkCalibrator
@@ -36,6 +35,7 @@ from .feedback import ENGINE_VERSION, Feedback
 from .fitted import Logistic, load_defaults, neighbour_inputs, word_similarities
 from .meaning import answer_vectors
 from .pairs import PAIR_WEIGHT, pair_block
+from .stacking import fit_meaning_model, fit_text_model, meaning_scores, text_scores
 
 #: Fewest marked scripts a question's calibrator is fitted on.
 MIN_SCRIPTS = 10
@@ -45,8 +45,10 @@ TEXT_MIN = 30
 #: memory's zero-shot shares, which say how this teacher marks beside the rubric, and the
 #: calibrator's class weights (a parameter, so a format-3 object lacks it) (issue 11); 5: a pooled
 #: calibrator may compare each answer with its question's closest model answer in meaning (the
-#: calibrator's block of those columns and their weight are parameters a format-4 object lacks).
-FORMAT_VERSION = 5
+#: calibrator's block of those columns and their weight are parameters a format-4 object lacks);
+#: 6: a 0/1 question's own calibrator from :data:`TEXT_MIN` scripts also stacks the answers'
+#: meaning (:mod:`marker.stacking`) and the neighbours model's whole mark (issue 11).
+FORMAT_VERSION = 6
 JUDGEMENT_RANK = {"none": 0.0, "stated": 1 / 3, "supported": 2 / 3, "substantiated": 1.0}
 
 FEATURE_NAMES = (
@@ -123,20 +125,6 @@ def feature_matrix(feedbacks: Sequence[Feedback], names: Sequence[str] = FEATURE
     return X[:, [FEATURE_NAMES.index(n) for n in names]]
 
 
-def _text_model(max_mark: int, binary: bool):
-    vec = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)
-    if binary:
-        return make_pipeline(vec, LogisticRegression(C=4.0, max_iter=1000))
-    return make_pipeline(vec, Ridge(alpha=1.0))
-
-
-def _text_scores(model, answers: Sequence[str]) -> np.ndarray:
-    last = model.steps[-1][1]
-    if isinstance(last, LogisticRegression):
-        return model.predict_proba(list(answers))[:, 1]
-    return model.predict(list(answers))
-
-
 def fingerprint_scripts(answers: Sequence[str], marks: Sequence[float]) -> str:
     blob = json.dumps([[a, float(m)] for a, m in zip(answers, marks, strict=True)], ensure_ascii=False)
     return hashlib.sha256(blob.encode()).hexdigest()[:12]
@@ -155,6 +143,8 @@ class Calibration:
     #: None when the marks come from the neighbours model alone (fewer than ``TEXT_MIN`` scripts).
     model: MarkCalibrator | None
     text_model: object | None = None
+    #: A 0/1 question's model of the mark from the answers' meaning vectors (:mod:`marker.stacking`).
+    meaning_model: LogisticRegression | None = None
     feature_names: tuple[str, ...] = FEATURE_NAMES
     fitted_at: str = ""
     versions: dict = field(default_factory=dict)
@@ -185,6 +175,7 @@ class Calibration:
                 "estimate)"
             )
         words = " and the answers' words" if self.text_model is not None else ""
+        words += " and meaning" if self.meaning_model is not None else ""
         near = ", and closeness to the marked scripts" if self.memory is not None else ""
         return f"calibrated to a teacher's marks on {self.n_scripts} scripts of {what} (engine features{words}{near})"
 
@@ -208,9 +199,12 @@ class Calibration:
     ) -> np.ndarray:
         X = feature_matrix(feedbacks, self.feature_names)
         if self.text_model is not None:
-            X = np.column_stack([X, _text_scores(self.text_model, answers)])
+            X = np.column_stack([X, text_scores(self.text_model, answers)])
+        if self.meaning_model is not None:
+            X = np.column_stack([X, meaning_scores(self.meaning_model, answer_vectors(list(answers)))])
         if self.memory is not None:
-            X = np.column_stack([X, self.neighbour_shares(feedbacks, answers)])
+            shares = self.neighbour_shares(feedbacks, answers)
+            X = np.column_stack([X, _near_columns(shares, self.max_mark, self.meaning_model is not None)])
         if self.meaning_pairs:
             if references is None or len(references) != len(answers):
                 raise CalibrationError(
@@ -293,12 +287,17 @@ def fit_calibration(
     _check_fittable(question_id, y, min_scripts, one_mark_ok=neighbours_only)
     one_mark = len(np.unique(y)) < 2
     X = feature_matrix(feedbacks, feature_names)
-    text_model, text_in = (None, None) if one_mark else _fit_text_model(answers, y, max_mark, text_min)
+    text_model, text_in = (None, None) if one_mark else fit_text_model(answers, y, max_mark, text_min)
     if text_model is not None:
         X = np.column_stack([X, text_in])
     memory, memory_zero_shot, near = (
         _memory(feedbacks, answers, y / max_mark) if neighbours_only else (None,) * 3
     )
+    meaning_model = None
+    if memory is not None and not one_mark:
+        meaning_model, meaning_in = fit_meaning_model(memory, y, max_mark, text_min)
+        if meaning_model is not None:
+            X = np.column_stack([X, meaning_in])
     model: MarkCalibrator | None = None
     if near is not None and (n < text_min or one_mark):
         # Few scripts: the neighbours model (fitted on public data) uses them as they are.
@@ -306,6 +305,8 @@ def fit_calibration(
         cv = _agreement_if_enough(y, np.array([neighbours.mark(float(p), max_mark) for p in near]))
     else:
         pairs = None if references is None else pair_block(feedbacks, answers, references)
+        if near is not None:
+            near = _near_columns(near, max_mark, meaning_model is not None)
         model, cv = _fit_model(X, near, pairs, y, max_mark, cross_validate)
     return Calibration(
         question_id=question_id,
@@ -315,6 +316,7 @@ def fit_calibration(
         data_fingerprint=fingerprint_scripts(answers, y),
         model=model,
         text_model=text_model,
+        meaning_model=meaning_model,
         feature_names=tuple(feature_names),
         fitted_at=datetime.now(UTC).isoformat(timespec="seconds"),
         versions={"engine": ENGINE_VERSION, "sklearn": sklearn.__version__, "format": FORMAT_VERSION},
@@ -367,6 +369,17 @@ def _memory(
         memory_zero_shot=memory_zero_shot,
     )
     return memory, memory_zero_shot, near
+
+
+def _near_columns(shares: np.ndarray, max_mark: int, whole_mark: bool) -> np.ndarray:
+    """The neighbours model's columns of a question's own calibrator: its share of full credit and,
+    with ``whole_mark`` (a 0/1 question whose meaning model is stacked in), the whole mark it gives,
+    which carries its cut point (chosen on public data) into the calibrator."""
+    if not whole_mark:
+        return np.asarray(shares, dtype=float).reshape(-1, 1)
+    neighbours = _neighbours_model()
+    marks = [neighbours.mark(float(p), max_mark) for p in shares]
+    return np.column_stack([shares, np.asarray(marks, dtype=float)])
 
 
 def _calibrator(max_mark: int, alpha: float, short_answers: bool) -> MarkCalibrator:
@@ -468,34 +481,6 @@ def _check_fittable(question_id: str, y: np.ndarray, min_scripts: int, one_mark_
             f"Every marked script of '{question_id}' has the same mark ({y[0]:g}); calibration needs "
             "scripts with different marks."
         )
-
-
-def _fit_text_model(
-    answers: Sequence[str], y: np.ndarray, max_mark: int, text_min: int
-) -> tuple[object | None, np.ndarray | None]:
-    """The words-to-mark model and its out-of-fold scores on the fitting scripts, from ``text_min``
-    scripts on (None, None below that, or when a binary question's rarer mark is too rare to fold)."""
-    n = len(y)
-    if n < text_min:
-        return None, None
-    binary = max_mark == 1
-    k = min(5, n // 5)
-    if binary:
-        # Every training fold needs both marks: stratify, with no more folds than the rarer mark.
-        k = min(k, int(np.bincount(y.astype(int), minlength=2).min()))
-        if k < 2:
-            return None, None
-        folds = StratifiedKFold(k, shuffle=True, random_state=0)
-    else:
-        folds = KFold(k, shuffle=True, random_state=0)
-    text_model = _text_model(max_mark, binary)
-    if binary:
-        scores = cross_val_predict(text_model, list(answers), y.astype(int), cv=folds, method="predict_proba")
-        text_in = scores[:, 1]
-    else:
-        text_in = cross_val_predict(text_model, list(answers), y, cv=folds)
-    text_model.fit(list(answers), y.astype(int) if binary else y)
-    return text_model, text_in
 
 
 def _cross_validated(model: MarkCalibrator, X: np.ndarray, y: np.ndarray, max_mark: int) -> dict:

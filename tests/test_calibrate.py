@@ -405,3 +405,64 @@ def test_calibrate_a_calibration_saved_before_meaning_pairs_is_not_loaded(tmp_pa
     cal.versions["format"] = 4
     calibrate.save(cal, tmp_path)
     assert calibrate.load(tmp_path, q.id) is None
+
+
+def test_calibrate_a_short_answer_calibrator_out_of_one_stacks_the_answers_meaning(tmp_path, import_marker):
+    """From 30 scripts a 0/1 question's own calibrator stacks a model of the answers' meaning (out
+    of fold) and the neighbours model's whole mark beside its share; it is saved and loaded with
+    them, and a new answer that says what the accepted scripts say, in other words, gets the mark."""
+    q = import_marker.bank.question("bulb-circuit")
+    texts, marks = _bulb_scripts()
+    fbs = import_marker.mark_question(q, texts[:34])
+    cal = fit_calibration(q.id, q.version, 1, fbs, texts[:34], marks[:34])
+    assert cal.meaning_model is not None and "meaning" in cal.describe()
+    # engine features, words, meaning, then the neighbours' share and whole mark
+    assert cal.model.n_features_in_ == len(calibrate.FEATURE_NAMES) + 4
+    near = cal.features(fbs[:4], texts[:4])[:, -2:]
+    assert set(near[:, 1].tolist()) <= {0.0, 1.0} and np.all((near[:, 0] >= 0) & (near[:, 0] <= 1))
+    new = ["A still gets current going round from the cell.", "Bulb B is brighter than bulb A."]
+    new_fbs = import_marker.mark_question(q, new)
+    assert [fb.mark for fb in cal.apply(new_fbs, new)] == [1, 0]
+    calibrate.save(cal, tmp_path)
+    again = calibrate.load(tmp_path, q.id)
+    assert again.meaning_model is not None
+    assert again.predict_marks(new_fbs, new).tolist() == cal.predict_marks(new_fbs, new).tolist()
+
+
+def test_calibrate_meaning_is_stacked_only_for_marks_out_of_one_from_enough_scripts(
+    import_marker, shipped_marker, harsh_teacher
+):
+    """Fewer than 30 scripts (neighbours alone), a mark too rare to fold, or an essay: no meaning model."""
+    q = import_marker.bank.question("bulb-circuit")
+    texts, marks = _bulb_scripts()
+    fbs = import_marker.mark_question(q, texts[:20])
+    assert fit_calibration(q.id, q.version, 1, fbs, texts[:20], marks[:20]).meaning_model is None
+    rare = ["Bulb A is still in a closed path with the battery."] + [
+        f"Because of reason {i}." for i in range(31)
+    ]
+    rare_fbs = import_marker.mark_question(q, rare)
+    cal = fit_calibration(q.id, q.version, 1, rare_fbs, rare, [1] + [0] * 31)
+    assert cal.meaning_model is None and cal.model.n_features_in_ == len(calibrate.FEATURE_NAMES) + 1
+    answers, essay_fbs, essay_marks = harsh_teacher
+    essay = shipped_marker.bank.question("rapallo-significance")
+    cal = fit_calibration(
+        essay.id,
+        essay.version,
+        essay.max_mark,
+        essay_fbs,
+        [a.text for a in answers],
+        essay_marks,
+        text_min=30,
+    )
+    assert cal.text_model is not None and cal.meaning_model is None
+
+
+def test_calibrate_a_calibration_saved_before_meaning_stacking_is_not_loaded(tmp_path, import_marker):
+    """Format 6 stacks the answers' meaning into a 0/1 calibrator: a format-5 file is not used."""
+    q = import_marker.bank.question("bulb-circuit")
+    texts = list(BULB_RIGHT + BULB_WRONG)
+    fbs = import_marker.mark_question(q, texts)
+    cal = fit_calibration(q.id, q.version, 1, fbs, texts, [1] * 5 + [0] * 5)
+    cal.versions["format"] = 5
+    calibrate.save(cal, tmp_path)
+    assert calibrate.load(tmp_path, q.id) is None
