@@ -285,24 +285,16 @@ def fit_calibration(
     # Short answers all marked alike still say something (this teacher gives this question's
     # answers full marks, or none): the neighbours model uses them; nothing else can be fitted.
     _check_fittable(question_id, y, min_scripts, one_mark_ok=neighbours_only)
-    one_mark = len(np.unique(y)) < 2
-    X = feature_matrix(feedbacks, feature_names)
-    text_model, text_in = (None, None) if one_mark else fit_text_model(answers, y, max_mark, text_min)
-    if text_model is not None:
-        X = np.column_stack([X, text_in])
     memory, memory_zero_shot, near = (
         _memory(feedbacks, answers, y / max_mark) if neighbours_only else (None,) * 3
     )
-    meaning_model = None
-    if memory is not None and not one_mark:
-        meaning_model, meaning_in = fit_meaning_model(memory, y, max_mark, text_min)
-        if meaning_model is not None:
-            X = np.column_stack([X, meaning_in])
+    X, text_model, meaning_model = _stacked(
+        feature_matrix(feedbacks, feature_names), answers, memory, y, max_mark, text_min
+    )
     model: MarkCalibrator | None = None
-    if near is not None and (n < text_min or one_mark):
+    if near is not None and (n < text_min or len(np.unique(y)) < 2):
         # Few scripts: the neighbours model (fitted on public data) uses them as they are.
-        neighbours = _neighbours_model()
-        cv = _agreement_if_enough(y, np.array([neighbours.mark(float(p), max_mark) for p in near]))
+        cv = _agreement_if_enough(y, _near_columns(near, max_mark, whole_mark=True)[:, 1])
     else:
         pairs = None if references is None else pair_block(feedbacks, answers, references)
         if near is not None:
@@ -327,6 +319,29 @@ def fit_calibration(
         memory_zero_shot=memory_zero_shot,
         meaning_pairs=model is not None and references is not None,
     )
+
+
+def _stacked(
+    X: np.ndarray,
+    answers: Sequence[str],
+    memory: np.ndarray | None,
+    y: np.ndarray,
+    max_mark: int,
+    text_min: int,
+) -> tuple[np.ndarray, object | None, LogisticRegression | None]:
+    """The engine's features with the stacked models' out-of-fold scores (the answers' words and,
+    for a 0/1 question kept as neighbours, their meaning vectors ``memory``), and those models."""
+    if len(np.unique(y)) < 2:
+        return X, None, None
+    text_model, text_in = fit_text_model(answers, y, max_mark, text_min)
+    if text_model is not None:
+        X = np.column_stack([X, text_in])
+    meaning_model = None
+    if memory is not None:
+        meaning_model, meaning_in = fit_meaning_model(memory, y, max_mark, text_min)
+        if meaning_model is not None:
+            X = np.column_stack([X, meaning_in])
+    return X, text_model, meaning_model
 
 
 def _fit_model(
