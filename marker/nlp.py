@@ -95,10 +95,19 @@ def with_entities(nlp: Language, docs: Iterable[Doc]) -> list[Doc]:
     return list(nlp.get_pipe("ner").pipe(docs))
 
 
-def build_pipeline(entries: list[concepts.Entry] | None = None) -> Language:
-    """The English pipeline with ``marker_concepts`` appended and loaded with ``entries``."""
+def build_pipeline(
+    entries: list[concepts.Entry] | None = None, lemmatiser: concepts.Lemmatiser | None = None
+) -> Language:
+    """The English pipeline with ``marker_concepts`` appended and loaded with ``entries``.
+
+    ``lemmatiser`` makes the Docs of the matcher's phrases, now and for entries added later
+    (default :func:`marker.concepts.lemmatise`; :func:`marker.rubric_cache.lemmatise` reads them
+    from the cache, so that a new process does not run the pipeline over every phrase again).
+    """
     nlp = load_english()
     matcher = nlp.add_pipe("marker_concepts", last=True)
+    if lemmatiser is not None:
+        matcher.lemmatiser = lemmatiser
     if entries:
         matcher.add_entries(entries)
     return nlp
