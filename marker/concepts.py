@@ -18,7 +18,7 @@ cue phrases. Writes: ``doc.spans["marker_concepts"]``, which the evidence stage 
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -39,6 +39,10 @@ LOOSE = "loose"
 LOOSE_GAP = TUNING.concepts.loose_gap
 #: Shortest name, and shortest word of an answer, that fuzzy matching considers.
 FUZZY_MIN_LETTERS = TUNING.concepts.fuzzy_min_letters
+#: The components that lemmatise a phrase; the rest of the pipeline is not run on phrases.
+LEMMA_PIPES = ("tok2vec", "tagger", "attribute_ruler", "lemmatizer")
+#: Makes the Docs of a matcher's phrases: :func:`lemmatise`, or the same read from a cache.
+Lemmatiser = Callable[[Language, list[str]], list[Doc]]
 
 # Letters that Unicode does not decompose into a base letter plus an accent.
 _FOLD_EXTRA = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ß": "ss", "ı": "i"})
@@ -161,6 +165,19 @@ def fuzzy_lookup(word: str, vocab: dict[str, str], choices: Sequence[str], cutof
     return vocab[hit[0]]
 
 
+def lemmatise(nlp: Language, texts: list[str]) -> list[Doc]:
+    """The phrases tokenised, tagged and lemmatised by the pipeline's own components
+    (:data:`LEMMA_PIPES`), as the matcher's lemma patterns need them.
+
+    >>> import spacy
+    >>> [t.text for t in lemmatise(spacy.blank("en"), ["broke isolation"])[0]]
+    ['broke', 'isolation']
+    """
+    disable = [p for p in nlp.pipe_names if p not in LEMMA_PIPES]
+    with nlp.select_pipes(disable=disable):
+        return list(nlp.pipe(texts, batch_size=256))
+
+
 class ConceptMatcher:
     """Pipe: writes every match to ``doc.spans["marker_concepts"]``.
 
@@ -168,6 +185,9 @@ class ConceptMatcher:
     ``p:rapallo-significance:broke-isolation``) and its ``kb_id_`` is ``exact`` or
     ``fuzzy``. Overlapping matches of different keys are all kept (a cue phrase and the
     concept inside it both count); overlapping matches of one key keep the longest.
+
+    Its phrases are lemmatised by :attr:`lemmatiser` (:func:`lemmatise` unless the pipeline's
+    builder gives one that reads them from a cache: :func:`marker.rubric_cache.lemmatise`).
     """
 
     def __init__(
@@ -181,6 +201,7 @@ class ConceptMatcher:
         self.entries: dict[str, Entry] = {}
         self._fuzzy: dict[str, str] = {}
         self._choices: list[str] = []
+        self.lemmatiser: Lemmatiser = lemmatise
 
     def add_entries(self, entries: Iterable[Entry]) -> None:
         """Add (or replace, by key) entries. Lemmatises the phrases with the pipeline's own tagger."""
@@ -189,7 +210,7 @@ class ConceptMatcher:
             if entry.key in self.entries:
                 self.remove(entry.key)
         texts = [v for e in entries for p in e.phrases for v in name_variants(p)]
-        lemma_docs = self._lemmatise(texts)
+        lemma_docs = self.lemmatiser(self.nlp, texts) if texts else []
         at = 0
         for entry in entries:
             variants = [v for p in entry.phrases for v in name_variants(p)]
@@ -223,12 +244,6 @@ class ConceptMatcher:
             else:
                 del self.loose[first]
         self.entries.pop(key, None)
-
-    def _lemmatise(self, texts: list[str]) -> list[Doc]:
-        wanted = {"tok2vec", "tagger", "attribute_ruler", "lemmatizer"}
-        disable = [p for p in self.nlp.pipe_names if p not in wanted]
-        with self.nlp.select_pipes(disable=disable):
-            return list(self.nlp.pipe(texts, batch_size=256))
 
     def __call__(self, doc: Doc) -> Doc:
         found: dict[tuple[int, int, str], Span] = {}

@@ -55,7 +55,7 @@ class Marker:
 
     def __init__(self, bank: QuestionBank | None = None, nlp: Language | None = None):
         self.bank = bank if bank is not None else QuestionBank.load()
-        self.nlp = nlp if nlp is not None else build_pipeline(self.bank.entries())
+        self.nlp = nlp if nlp is not None else build_pipeline(self.bank.entries(), rubric_cache.lemmatise)
         self._indexes: dict[tuple[str, str], QuestionIndex] = {}
         self._registered: set[str] = {e.key.rsplit(":", 1)[0] + ":" for e in self.bank.entries()}
         self._lock = threading.RLock()
@@ -240,7 +240,7 @@ def load_marker(questions: str | Path | None = None) -> Marker:
     if not path.is_file():
         raise MarkerError(f"No such questions file: {path}")
     specs = load_specs(path)
-    nlp = build_pipeline()
+    nlp = build_pipeline(lemmatiser=rubric_cache.lemmatise)
     bank = bank_from_specs(specs, nlp, str(path))
     nlp.get_pipe("marker_concepts").add_entries(bank.entries())
     return Marker(bank, nlp)

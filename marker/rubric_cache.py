@@ -4,7 +4,9 @@ reads it instead of making it again: the texts parsed by spaCy, and their meanin
 Every batch worker, the app and the CLI build a question's index once per rubric version
 (:func:`marker.engine.build_index`, :mod:`marker.meaning`): that parses the points, the model
 answers, the question and the points' wordings, and encodes the wordings, the question and the
-full-mark model answers, the same texts each time. This module keeps the results in the user
+full-mark model answers, the same texts each time; and each process's concept matcher
+lemmatises the bank's concept names and cue phrases (:func:`marker.concepts.lemmatise`). This
+module keeps the results in the user
 cache folder (``$MARKER_CACHE_DIR``, else ``platformdirs.user_cache_dir("marker")``), under
 ``rubric/``, one file per call: a ``.spacy`` file of Docs (spaCy's ``DocBin``) or an ``.npz``
 file of vectors.
@@ -12,7 +14,8 @@ file of vectors.
 A file is named by the digest of everything its content depends on: the texts, in order, and
 what made it. For Docs: the spaCy version, the pipeline's name, version, components and
 config, and the code that loads it (with its attribute ruler); the concept matcher is not run on them (an index reads
-no concept spans), so the bank's concepts and cue phrases do not count. For vectors: the
+no concept spans), so the bank's concepts and cue phrases do not count; for the matcher's
+phrases, also the components that lemmatise them and that function's code. For vectors: the
 encoder's weights' digests, its back end and batch size, the onnxruntime graph's digest and
 the code that runs it. Editing a rubric, another model, or changed code therefore never reads
 an old file: it looks for another name. A file is used only if it holds that same key and what
@@ -29,6 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import inspect
 import json
 import os
 from collections.abc import Callable, Sequence
@@ -40,10 +44,10 @@ import numpy as np
 from spacy.language import Language
 from spacy.tokens import Doc, DocBin
 
-from . import attribute_rules, encoder_graph, nlp
+from . import attribute_rules, concepts, encoder_graph, nlp
 from . import encoder as encoder_module
 from .atomic import write_atomically
-from .concepts import SPANS_KEY
+from .concepts import LEMMA_PIPES, SPANS_KEY
 from .encoder import DIMENSION, GRAPH_DIGEST, MODEL_FILES, Encoder, TokenVectors, cache_root, load_encoder
 
 #: Changes when the files' layout changes (older files are then never read).
@@ -93,15 +97,43 @@ def _spacy_version() -> str:
 def parse(pipeline: Language, texts: Sequence[str]) -> list[Doc]:
     """The texts parsed by the pipeline without its concept matcher, read from the cache when it
     holds them (then no text is parsed)."""
-    texts = list(texts)
+    return _docs(
+        "docs",
+        pipeline_identity(pipeline),
+        pipeline,
+        list(texts),
+        lambda texts: list(pipeline.pipe(texts, disable=[CONCEPTS_PIPE])),
+    )
+
+
+def lemmatise(pipeline: Language, texts: list[str]) -> list[Doc]:
+    """:func:`marker.concepts.lemmatise` (the concept matcher's phrases), read from the cache when
+    it holds them: the shipped bank's 1,376 phrases then cost a file read, not a pipeline pass.
+
+    Keyed by the phrases, the pipeline (:func:`pipeline_identity`), the components run and the
+    function's code, so another phrase, model or lemmatiser makes another file.
+    """
+    maker = json.dumps([pipeline_identity(pipeline), LEMMA_PIPES, _lemmatise_code()])
+    return _docs("lemmas", maker, pipeline, list(texts), lambda texts: concepts.lemmatise(pipeline, texts))
+
+
+@lru_cache(maxsize=1)
+def _lemmatise_code() -> str:
+    return hashlib.sha256(inspect.getsource(concepts.lemmatise).encode("utf-8")).hexdigest()
+
+
+def _docs(
+    kind: str, maker: str, pipeline: Language, texts: list[str], make: Callable[[list[str]], list[Doc]]
+) -> list[Doc]:
+    """``make(texts)``, or the Docs of the file for these texts and ``maker`` when it holds them."""
     if not texts:
         return []
-    key = _key("docs", pipeline_identity(pipeline), texts)
+    key = _key(kind, maker, texts)
     path = _path(key, ".spacy")
     docs = _read_docs(path, key, pipeline, texts)
     if docs is not None:
         return docs
-    docs = list(pipeline.pipe(texts, disable=[CONCEPTS_PIPE]))
+    docs = make(texts)
     blob = DocBin(docs=docs).to_bytes()
     _write(path, lambda fh: fh.write(key.encode("ascii") + b"\n" + blob))
     return docs
@@ -270,4 +302,12 @@ def _prune(folder: Path) -> None:
         f.unlink(missing_ok=True)
 
 
-__all__ = ["cache_dir", "encode", "encode_tokens", "encoder_identity", "parse", "pipeline_identity"]
+__all__ = [
+    "cache_dir",
+    "encode",
+    "encode_tokens",
+    "encoder_identity",
+    "lemmatise",
+    "parse",
+    "pipeline_identity",
+]

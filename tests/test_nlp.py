@@ -63,3 +63,12 @@ def test_nlp_parses_every_validation_answer_as_spacys_own_pipeline(pipelines):
     assert [[(e.start, e.end, e.label_) for e in d.ents] for d in ents] == [
         [(e.start, e.end, e.label_) for e in d.ents] for d in stock.pipe(texts[:20])
     ]
+
+
+def test_nlp_tokenizer_is_the_packages_read_once(pipelines):
+    stock, ours = pipelines
+    # Not built from the language's defaults first (spaCy's own load does, then replaces it all) ...
+    assert ours.config["nlp"]["tokenizer"] == {"@tokenizers": "marker.saved_tokenizer.v1"}
+    # ... and the same as spaCy's own, every rule, pattern and special case.
+    assert ours.tokenizer.to_bytes() == stock.tokenizer.to_bytes()
+    assert len(ours.tokenizer.rules) > 1000

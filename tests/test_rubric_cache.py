@@ -12,10 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from marker import rubric_cache
+from marker import concepts, rubric_cache
 from marker.encoder import load_encoder
-from marker.engine import build_index
+from marker.engine import Marker, build_index
 from marker.meaning import point_vectors, prepare, question_vector
+from marker.nlp import build_pipeline
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXTS = ["The Allies withdrew and left the Whites alone.", "The Bolsheviks held the railways."]
@@ -224,3 +225,96 @@ def test_rubric_cache_pipeline_identity_names_the_model_and_its_components(mini_
     identity = rubric_cache.pipeline_identity(mini_marker.nlp)
     assert "en_core_web_sm" in identity or "core_web_sm" in identity
     assert "parser" in identity and "marker_concepts" not in identity
+
+
+# --- the concept matcher's phrases -----------------------------------------------------------
+
+SENTENCES = [
+    "Rapalo mattered. They broke isolation at last. Germans trained troops there.",
+    "Rapallo ended Soviet isolation. Germans began secret military cooperation.",
+    "The Soviet Union signed it. Bela Kun led Hungary briefly.",
+]
+
+
+def _matches(nlp) -> list[list[tuple]]:
+    return [
+        [(s.start, s.end, s.label_, s.kb_id_) for s in doc.spans["marker_concepts"]]
+        for doc in nlp.pipe(SENTENCES)
+    ]
+
+
+def _count_lemmatising(monkeypatch) -> list[list[str]]:
+    """The phrase lists that the pipeline lemmatises from now on (a cache hit adds none)."""
+    calls: list[list[str]] = []
+    lemmatise = concepts.lemmatise
+    monkeypatch.setattr(
+        concepts, "lemmatise", lambda nlp, texts: calls.append(texts) or lemmatise(nlp, texts)
+    )
+    return calls
+
+
+def test_rubric_cache_warm_pipeline_reads_the_matchers_lemmas(cache, mini_bank, monkeypatch):
+    Marker(mini_bank)  # a first process: lemmatised, then written
+    assert len(list(cache.glob("*.spacy"))) == 1
+    calls = _count_lemmatising(monkeypatch)
+    warm = Marker(mini_bank).nlp
+    assert calls == []  # the next reads them: the pipeline is not run over the phrases
+    # A phrase the file does not hold (a teacher's new concept) is lemmatised, into a file of its own.
+    warm.get_pipe("marker_concepts").add_entries([concepts.Entry("c:new", ("signed a secret pact",))])
+    assert calls == [["signed a secret pact"]]
+    assert len(list(cache.glob("*.spacy"))) == 2
+
+
+def test_rubric_cache_matcher_from_read_lemmas_marks_as_without_the_cache(cache, mini_bank):
+    entries = mini_bank.entries()
+    plain = build_pipeline(entries)  # lemmatised by the pipeline, no cache
+    build_pipeline(entries, rubric_cache.lemmatise)
+    warm = build_pipeline(entries, rubric_cache.lemmatise)  # read from the file
+    assert warm.get_pipe("marker_concepts").loose == plain.get_pipe("marker_concepts").loose
+    assert _matches(warm) == _matches(plain) and any(_matches(plain))
+    marks = []
+    for nlp in (plain, warm):
+        marker = Marker(mini_bank, nlp)
+        marks.append(
+            [marker.mark(q, a.text).to_dict() for q in mini_bank.questions for a in mini_bank.answers_for(q)]
+        )
+    assert marks[0] == marks[1] and marks[0]
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [b"", b"garbage", b"\n\x00\x01", None],
+    ids=["empty", "garbage", "no-key", "truncated"],
+)
+def test_rubric_cache_damaged_lemmas_file_is_lemmatised_again(cache, mini_bank, monkeypatch, damage):
+    entries = mini_bank.entries()
+    plain = build_pipeline(entries)
+    build_pipeline(entries, rubric_cache.lemmatise)
+    (path,) = cache.glob("*.spacy")
+    good = path.read_bytes()
+    path.write_bytes(damage if damage is not None else good[: len(good) // 2])
+    calls = _count_lemmatising(monkeypatch)
+    again = build_pipeline(entries, rubric_cache.lemmatise)  # no traceback
+    assert len(calls) == 1
+    assert _matches(again) == _matches(plain)
+    assert path.read_bytes() == good  # replaced by a whole file
+
+
+def test_rubric_cache_lemmas_of_other_phrases_or_pipeline_are_another_file(cache, mini_marker, monkeypatch):
+    nlp = mini_marker.nlp
+    rubric_cache.lemmatise(nlp, ["broke isolation", "trained troops"])
+    (path,) = cache.glob("*.spacy")
+    # A file holding other phrases under this key is refused (the texts are checked too).
+    other = rubric_cache.lemmatise(nlp, ["signed a pact"])
+    (other_path,) = set(cache.glob("*.spacy")) - {path}
+    path.write_bytes(other_path.read_bytes())
+    assert [d.text for d in rubric_cache.lemmatise(nlp, ["broke isolation", "trained troops"])] == [
+        "broke isolation",
+        "trained troops",
+    ]
+    assert [t.lemma_ for t in other[0]] == ["sign", "a", "pact"]
+    # Another pipeline (its identity changes with its model, components, config or loader code).
+    before = set(cache.glob("*.spacy"))
+    monkeypatch.setattr(rubric_cache, "pipeline_identity", lambda pipeline: "another pipeline")
+    rubric_cache.lemmatise(nlp, ["signed a pact"])
+    assert len(set(cache.glob("*.spacy")) - before) == 1
