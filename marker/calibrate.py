@@ -179,11 +179,14 @@ class Calibration:
         near = ", and closeness to the marked scripts" if self.memory is not None else ""
         return f"calibrated to a teacher's marks on {self.n_scripts} scripts of {what} (engine features{words}{near})"
 
-    def neighbour_shares(self, feedbacks: Sequence[Feedback], answers: Sequence[str]) -> np.ndarray:
-        """The neighbours model's share of full credit for each answer, against the marked scripts."""
+    def neighbour_shares(
+        self, feedbacks: Sequence[Feedback], answers: Sequence[str], vectors: np.ndarray | None = None
+    ) -> np.ndarray:
+        """The neighbours model's share of full credit for each answer, against the marked scripts
+        (``vectors``: the answers' meaning vectors, when the caller has them already)."""
         assert self.memory is not None and self.memory_shares is not None
         return _neighbour_shares(
-            answer_vectors(list(answers)),
+            answer_vectors(list(answers)) if vectors is None else vectors,
             self.memory.astype(np.float32),
             self.memory_shares,
             feedbacks,
@@ -200,10 +203,11 @@ class Calibration:
         X = feature_matrix(feedbacks, self.feature_names)
         if self.text_model is not None:
             X = np.column_stack([X, text_scores(self.text_model, answers)])
+        vectors = answer_vectors(list(answers)) if self.memory is not None else None
         if self.meaning_model is not None:
-            X = np.column_stack([X, meaning_scores(self.meaning_model, answer_vectors(list(answers)))])
+            X = np.column_stack([X, meaning_scores(self.meaning_model, vectors)])
         if self.memory is not None:
-            shares = self.neighbour_shares(feedbacks, answers)
+            shares = self.neighbour_shares(feedbacks, answers, vectors)
             X = np.column_stack([X, _near_columns(shares, self.max_mark, self.meaning_model is not None)])
         if self.meaning_pairs:
             if references is None or len(references) != len(answers):

@@ -15,7 +15,7 @@ A file is named by the digest of everything its content depends on: the texts, i
 what made it. For Docs: the spaCy version, the pipeline's name, version, components and
 config, and the code that loads it (with its attribute ruler); the concept matcher is not run on them (an index reads
 no concept spans), so the bank's concepts and cue phrases do not count; for the matcher's
-phrases, also the components that lemmatise them and that function's code. For vectors: the
+phrases, also the components that lemmatise them and the matcher's module's code. For vectors: the
 encoder's weights' digests, its back end and batch size, the onnxruntime graph's digest and
 the code that runs it. Editing a rubric, another model, or changed code therefore never reads
 an old file: it looks for another name. A file is used only if it holds that same key and what
@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import inspect
 import json
 import os
 from collections.abc import Callable, Sequence
@@ -111,15 +110,10 @@ def lemmatise(pipeline: Language, texts: list[str]) -> list[Doc]:
     it holds them: the shipped bank's 1,376 phrases then cost a file read, not a pipeline pass.
 
     Keyed by the phrases, the pipeline (:func:`pipeline_identity`), the components run and the
-    function's code, so another phrase, model or lemmatiser makes another file.
+    code of :mod:`marker.concepts`, so another phrase, model or lemmatiser makes another file.
     """
-    maker = json.dumps([pipeline_identity(pipeline), LEMMA_PIPES, _lemmatise_code()])
+    maker = json.dumps([pipeline_identity(pipeline), LEMMA_PIPES, _code(concepts)])
     return _docs("lemmas", maker, pipeline, list(texts), lambda texts: concepts.lemmatise(pipeline, texts))
-
-
-@lru_cache(maxsize=1)
-def _lemmatise_code() -> str:
-    return hashlib.sha256(inspect.getsource(concepts.lemmatise).encode("utf-8")).hexdigest()
 
 
 def _docs(
