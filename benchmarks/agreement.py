@@ -27,7 +27,7 @@ Every answer is marked once; its Feedback serves zero-shot and every calibrated 
 vectors are cached per text for the run. With ``--cache FILE`` the marked answers (and the
 baselines' vectors) are kept in FILE and reused by a later run, so that a change to calibration
 need not mark the public answers again; the file is stamped with the engine version and a digest
-of the shipped defaults and tuning, and is started afresh when they differ (delete it when any
+of the shipped defaults, tuning and key-reading code, and is started afresh when they differ (delete it when any
 other part of marking changes). Blank answers are left out (as in ``semeval.py``).
 Figures: accuracy, macro-F1 and Cohen's kappa for 2-way; QWK and exact agreement for SAF; and
 the bias by the teacher's mark (mean marker minus teacher, share marked lower / higher).
@@ -212,10 +212,14 @@ class Baselines:
 # --------------------------------------------------------------------------- marker
 
 
+#: The modules that read an imported question's answer key (their code is in the stamp).
+KEY_READING = ("answer_keys.py", "key_guidance.py")
+
+
 def marking_stamp() -> str:
     """What marked answers depend on beyond the code: the engine version, the shipped zero-shot
-    model (not the neighbours model, which only calibration uses) and the tuning files; a cache
-    made under other ones is not reused."""
+    model (not the neighbours model, which only calibration uses), the tuning files and the code
+    that reads answer keys; a cache made under other ones is not reused."""
     from marker.feedback import ENGINE_VERSION
 
     digest = hashlib.sha256(ENGINE_VERSION.encode())
@@ -226,6 +230,9 @@ def marking_stamp() -> str:
     for path in sorted((ROOT / "marker" / "tuning").rglob("*")):
         if path.is_file() and path.suffix in (".json", ".yaml", ".py"):
             digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    # How an imported question's key is read decides its model answers, hence every mark.
+    for name in KEY_READING:
+        digest.update(name.encode() + b"\0" + (ROOT / "marker" / name).read_bytes())
     return digest.hexdigest()[:16]
 
 

@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from .key_guidance import read_guidance
 from .similarity import content_terms
 from .tuning import TUNING
 
@@ -387,6 +388,10 @@ def read_model_answers(
         if i >= n_plain or mark < top:
             out.append((name, text, mark, level))
             continue
+        guided = _guided(text, question, items)
+        if guided is not None:
+            out += [(name if k == 0 else f"{name}-{k + 1}", t, mark, level) for k, t in enumerate(guided)]
+            continue
         key = read_key(text, question)
         count = key.count or count
         if key.is_list:
@@ -406,6 +411,22 @@ def read_model_answers(
                 for k, idea in enumerate(ideas)
             ]
     return ReadKeys(out, items, count)
+
+
+def _guided(text: str, question: str, items: list[KeyItem]) -> list[str] | None:
+    """A key holding marking guidance (see :mod:`marker.key_guidance`): one full-mark answer per
+    alternative, the text around it kept; its alternatives one item (any one earns it), or each
+    its own when they are possible answers ("Possible challenges:") of which the question asks for
+    several. ``None`` when the key holds no guidance."""
+    guidance = read_guidance(text)
+    if guidance is None:
+        return None
+    alternatives = guidance.alternatives
+    if alternatives and not guidance.any_one and (asked_count(text, question) or 1) > 1:
+        items += [KeyItem([a]) for a in alternatives]
+    elif alternatives or guidance.accept:
+        items.append(KeyItem(alternatives, accept=guidance.accept))
+    return [t for t in guidance.texts if t]
 
 
 def _key_ideas(
