@@ -161,3 +161,19 @@ def test_key_guidance_choice_key_stays_a_coverage_question(nlp):
         "CSMA/CD\nthe drawback and an advantage.",
         "TDMA\nthe drawback and an advantage.",
     ]
+
+
+def test_key_guidance_possible_answers_of_which_two_are_asked_are_points(nlp):
+    # "Possible causes:" heads a list, not an answer; "name two" asks for two of its items
+    key = "Possible causes:\n- the alliance system\n- militarism\n- the assassination of Franz Ferdinand"
+    (spec,) = parse_specs(
+        "id: q\nquestion: Name two causes of the First World War.\nmax_mark: 2\n"
+        f"model_answers: [{json.dumps(key)}]\n"
+    )
+    built = build(spec, nlp)
+    assert built.question.kind == "points"
+    assert [p.label for p in built.question.points] == [
+        "the alliance system",
+        "militarism",
+        "the assassination of Franz Ferdinand",
+    ]
