@@ -72,8 +72,8 @@ class Features:
     #: Share of full credit estimated by the defaults fitted on public data (:mod:`marker.fitted`)
     #: from the match in words and in meaning; None where the meaning stage did not run.
     meaning_estimate: float | None = None
-    #: Developed explanation: distinct analytic sentences counted by length (see
-    #: ``TUNING.features.development_unit_words``); equal to ``n_analytic`` for tidy prose.
+    #: Developed, relevant explanation in sentence units (:func:`developed_explanation`): distinct
+    #: analytic sentences counted by length, in full when they make a point of the mark scheme.
     development: float = 0.0
 
 
@@ -101,7 +101,7 @@ def compute_features(
         n_paragraphs=evidence.n_paragraphs,
         n_claims=sum(1 for s in substantive if s.is_claim),
         n_analytic=len(analytic),
-        development=development(analytic),
+        development=developed_explanation(evidence, points, substantive),
         points_credited=sum(p.status == CREDITED for p in points),
         points_partial=sum(p.status == PARTIAL for p in points),
         **_coverage(points),
@@ -165,6 +165,52 @@ def development(analytic: list[Sentence]) -> float:
         min(max(s.n_words / tuning.development_unit_words, 1.0), tuning.development_cap) for s in analytic
     )
     return round(sum(units), 2)
+
+
+def developed_explanation(
+    evidence: Evidence, points: list[PointResult], substantive: list[Sentence]
+) -> float:
+    """How much relevant explanation the answer gives, in sentence units (:func:`development`).
+
+    An analytic claim that makes a point of the mark scheme counts in full; one that makes none
+    (comment on nothing the question asks about) counts ``development_unargued_weight``; a claim
+    that makes a point without a connective counts ``development_evidence_weight`` when it stands
+    within ``development_evidence_reach`` sentences of an analytic claim of its paragraph (the
+    evidence that develops the point, as pupils write it: "Genoa showed the limits: ..."). Only
+    substantive sentences count (:func:`substantive_sentences`: no repeat, copied text or filler),
+    so neither padding nor a list of names adds anything.
+
+    >>> from types import SimpleNamespace as S
+    >>> ev = S(sentences=[S(index=0, start=0, end=9), S(index=1, start=10, end=30)])
+    >>> sents = [S(index=0, paragraph=0, n_words=20, is_claim=True, role="analysis"),
+    ...          S(index=1, paragraph=0, n_words=40, is_claim=True, role="narrative")]
+    >>> developed_explanation(ev, [S(status=CREDITED, evidence=[S(start=10)])], sents)
+    1.5
+    """
+    tuning = TUNING.features
+    pointed = _point_sentences(evidence, points)
+    claims = [s for s in substantive if s.is_claim]
+    analytic = [s for s in claims if s.role in ANALYTIC_ROLES]
+    reach = tuning.development_evidence_reach
+    evidence_for = [
+        s
+        for s in claims
+        if s.role not in ANALYTIC_ROLES
+        and s.index in pointed
+        and any(a.paragraph == s.paragraph and abs(a.index - s.index) <= reach for a in analytic)
+    ]
+    units = (
+        development([s for s in analytic if s.index in pointed])
+        + tuning.development_unargued_weight * development([s for s in analytic if s.index not in pointed])
+        + tuning.development_evidence_weight * development(evidence_for)
+    )
+    return round(units, 2)
+
+
+def _point_sentences(evidence: Evidence, points: list[PointResult]) -> set[int]:
+    """Indices of the sentences that earned a point of the mark scheme (in full or in part)."""
+    starts = [q.start for p in points if p.status != MISSING for q in p.evidence]
+    return {s.index for s in evidence.sentences if any(s.start <= x < s.end for x in starts)}
 
 
 def substantive_sentences(evidence: Evidence) -> list[Sentence]:

@@ -290,7 +290,8 @@ def check_level(
             criteria.min_developed or 0,
             f.development,
             f"at least {criteria.min_developed} distinct sentences' worth of explanation, analysis or "
-            "evaluation (a long sentence counts for more than one)",
+            "evaluation that makes the mark scheme's points, with the evidence beside it (a long sentence "
+            "counts for more than one; comment that makes no point counts half)",
         ),
     ]
     if criteria.balance:

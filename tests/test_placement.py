@@ -88,6 +88,50 @@ def test_placement_development_counts_long_sentences_for_more():
     assert not check_level(level, crit, few).reached
 
 
+def _sentence(index: int, role: str, n_words: int = 20, paragraph: int = 0):
+    from types import SimpleNamespace
+
+    span = {"start": index * 100, "end": index * 100 + 99}
+    return SimpleNamespace(
+        index=index, paragraph=paragraph, n_words=n_words, is_claim=True, role=role, **span
+    )
+
+
+def _made(*indices: int) -> list[PointResult]:
+    """A credited point earned by each of the given sentences."""
+    from marker.points import Quote
+
+    return [
+        PointResult(f"p{i}", "P", "context", 1, CREDITED, 1.0, (Quote(i * 100, i * 100 + 9, ""),))
+        for i in indices
+    ]
+
+
+@pytest.mark.parametrize(
+    ("roles", "made", "units"),
+    [
+        # an explained point counts in full, comment that makes no point of the scheme half
+        (["analysis"], (0,), 1.0),
+        (["analysis"], (), 0.5),
+        # evidence that makes a point next to an explanation counts half; far from one, nothing
+        (["analysis", "narrative"], (0, 1), 1.5),
+        (["analysis", "narrative", "narrative"], (0, 1, 2), 1.5),
+        # narrative with no explanation beside it, or making no point, is no development
+        (["narrative", "narrative"], (0, 1), 0.0),
+        (["analysis", "narrative"], (0,), 1.0),
+    ],
+)
+def test_placement_development_weighs_relevant_explanation(roles, made, units):
+    """Stop 27 (issue 11 item 4): development counts explanation that makes the mark scheme's
+    points, and the evidence beside it, not every analytic sentence alike."""
+    from types import SimpleNamespace
+
+    from marker.features import developed_explanation
+
+    sents = [_sentence(i, r) for i, r in enumerate(roles)]
+    assert developed_explanation(SimpleNamespace(sentences=sents), _made(*made), sents) == units
+
+
 def test_placement_judgement_needed_for_top_level():
     level = Level(level=5, marks=(21, 25), descriptor="x")
     assert not check_level(level, default_criteria(5, 5, 10, 25), _features(judgement="none")).reached

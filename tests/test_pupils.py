@@ -106,3 +106,38 @@ def test_pupils_tuning_answers_with_nothing_of_their_own_get_0(shipped_marker):
     vague = tuning["rp-vague-deal"]
     fb = shipped_marker.mark(vague.question, vague.text)
     assert fb.level == 1 and fb.mark >= 1, fb.summary
+
+
+def _stock_after_every_sentence(text: str, stock: str) -> str:
+    """The answer with the same empty comment, in a few wordings, after every sentence: a padding
+    route that makes every sentence of evidence stand next to an "explanation"."""
+    endings = ("a lot", "very much", "hugely", "greatly", "enormously", "so much", "deeply", "in the end")
+    sents = re.split(r"(?<=[.!?])\s+", text.strip())
+    return " ".join(f"{s} {stock} {endings[i % len(endings)]}." for i, s in enumerate(sents))
+
+
+def test_pupils_tuning_explained_run_on_answer_lands_in_its_level(shipped_marker):
+    """TUNING half, stop 27 (issue 11 item 4): a level-4 answer in one unparagraphed block whose
+    explanation makes the mark scheme's points, each backed by the evidence written beside it,
+    lands in level 4 (main at 42bf1d7 gave level 3, 14 marks: development 7.85 of 11, counting
+    its analytic sentences only). Written twice, it is not lifted."""
+    a = {a.name: a for a in load_validation(PUPILS / "tuning")}["rs-analytical-block"]
+    assert a.intended_level == 4
+    fb = shipped_marker.mark(a.question, a.text)
+    assert fb.level == 4, fb.summary
+    assert shipped_marker.mark(a.question, a.text + "\n\n" + a.text).mark <= fb.mark
+
+
+@pytest.mark.parametrize("name", ["ai-narrative-block", "rp-describe-terms", "rs-analytical-block"])
+def test_pupils_tuning_stock_comment_after_every_sentence_does_not_climb(shipped_marker, name):
+    """TUNING half: an empty comment in the question's words after every sentence makes each
+    sentence of evidence stand next to an "explanation"; it must not raise the mark (on main at
+    42bf1d7 it lifted rs-analytical-block from 14 to 18 marks, a level)."""
+    a = {a.name: a for a in load_validation(PUPILS / "tuning")}[name]
+    stock = {
+        "allied-intervention": "This was important for the outcome of the Civil War because it mattered",
+        "rapallo-significance": "This was significant for Soviet foreign relations because it mattered",
+        "recognition-success": "This was important for ending Soviet isolation because it mattered",
+    }[a.question]
+    plain = shipped_marker.mark(a.question, a.text).mark
+    assert shipped_marker.mark(a.question, _stock_after_every_sentence(a.text, stock)).mark <= plain

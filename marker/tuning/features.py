@@ -87,6 +87,35 @@ class FeaturesTuning(_Section):
         le=10,
         description="At most this many units for one sentence: a wall of text is not a developed essay.",
     )
+    development_unargued_weight: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="An analytic sentence that makes no point of the mark scheme counts this much of its "
+        "units towards development: comment that explains nothing the question asks about is thinner "
+        "development than an explained point (stop 27, issue 11 item 4). Chosen with "
+        "development_evidence_weight on the validation set and the tuning half of tests/pupils only: "
+        "(unargued, evidence) 1/0 (before): validation levels exact 0.60, QWK 0.89, tuning pooled exact "
+        "0.58, QWK 0.84; 0/0.5: 0.64, 0.89, 0.52, 0.84; 0/0.75: 0.64, 0.90, 0.58, 0.85; 0.5/0.5: 0.625, "
+        "0.89, 0.61, 0.85; 0.5/0.75: 0.59, 0.89, 0.61, 0.85; 0.5/1: 0.575, 0.87, 0.64, 0.84.",
+    )
+    development_evidence_weight: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="A claim that makes a point of the mark scheme without a connective counts this much "
+        "of its units towards development when it stands next to an analytic sentence of its paragraph "
+        "(development_evidence_reach): the evidence that develops an argued point, as pupils write it "
+        "('Genoa showed the limits: ...'). Narrative far from any explanation earns nothing here.",
+    )
+    development_evidence_reach: int = Field(
+        1,
+        ge=0,
+        le=5,
+        description="How many sentences before or after an analytic sentence, in its paragraph, a "
+        "point-making claim may stand to count as its evidence (2 counted more narrative: validation "
+        "exact 0.633 at weights 0/0.75, 0.642 at reach 1).",
+    )
     substantiated_min_words: int = Field(
         50, ge=1, le=500, description="Words of a developed, 'substantiated' conclusion (fc20045)."
     )
