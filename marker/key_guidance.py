@@ -38,10 +38,12 @@ _HEADING = re.compile(
     r"\s*:[ \t]*",
     re.I | re.M,
 )
-#: "is also acceptable", "can be accepted": the words before it are accepted.
+#: "is also acceptable", "can be accepted": the words before it are accepted. Without "also",
+#: "is acceptable" and "is / can be allowed" are ordinary prose ("the pressure is allowed to
+#: fall"), not guidance.
 _ACCEPTABLE = re.compile(
-    r"\s+(?:(?:is|are)\s+(?:also\s+)?(?:acceptable|allowed)|(?:is|are)\s+also\s+(?:accepted|correct)"
-    r"|(?:can|may)\s+(?:also\s+)?be\s+(?:accepted|allowed))\b[^.!?\n]*[.!?]?",
+    r"\s+(?:(?:is|are)\s+also\s+(?:acceptable|allowed|accepted|correct)"
+    r"|(?:can|may)\s+(?:also\s+)?be\s+accepted)\b[^.!?\n]*[.!?]?",
     re.I,
 )
 #: Where the words accepted begin: a sentence's start, a bracket, a line's start.

@@ -122,6 +122,10 @@ def test_key_guidance_also_acceptable_is_an_accepted_wording(key, kept, accepted
         "Photosynthesis makes glucose from carbon dioxide and water.",
         "The correct answer is that the bulb stays lit.",  # "correct" alone is not guidance
         "lack of money / poor harvests / war",
+        # prose, not guidance: "is acceptable" / "is allowed" without "also"
+        "The gas is allowed to expand, so the pressure falls.",
+        "Lenin judged that peace on German terms was acceptable and it is acceptable to historians.",
+        "The treaty may be allowed to lapse.",
     ],
 )
 def test_key_guidance_a_key_without_guidance_is_left_alone(key):
