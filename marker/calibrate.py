@@ -28,6 +28,7 @@ import sklearn
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold, cross_val_predict
 
+from . import stacking
 from .atomic import write_atomically
 from .calibrator import MarkCalibrator
 from .errors import CalibrationError
@@ -47,8 +48,9 @@ TEXT_MIN = 30
 #: calibrator may compare each answer with its question's closest model answer in meaning (the
 #: calibrator's block of those columns and their weight are parameters a format-4 object lacks);
 #: 6: a 0/1 question's own calibrator from :data:`TEXT_MIN` scripts also stacks the answers'
-#: meaning (:mod:`marker.stacking`) and the neighbours model's whole mark (issue 11).
-FORMAT_VERSION = 6
+#: meaning (:mod:`marker.stacking`) and the neighbours model's whole mark (issue 11); 7: it may
+#: also hold the stacker shared by the teacher's 0/1 questions and its scripts' inputs of it.
+FORMAT_VERSION = 7
 JUDGEMENT_RANK = {"none": 0.0, "stated": 1 / 3, "supported": 2 / 3, "substantiated": 1.0}
 
 FEATURE_NAMES = (
@@ -161,6 +163,11 @@ class Calibration:
     #: Whether the features include each answer's meaning pair with its question's closest model
     #: answer (:func:`pair_block`; a pooled calibrator): then applying it needs those model answers.
     meaning_pairs: bool = False
+    #: A 0/1 short-answer own calibrator's scripts' inputs of the stacker shared by the teacher's
+    #: questions (:mod:`marker.stacking`), and that stacker once :func:`marker.evaluate.share_stacker`
+    #: has fitted it (the mark: the mean of the two probabilities).
+    shared_inputs: np.ndarray | None = None
+    shared: LogisticRegression | None = None
 
     @property
     def pooled(self) -> bool:
@@ -228,7 +235,12 @@ class Calibration:
             neighbours = _neighbours_model()
             shares = self.neighbour_shares(feedbacks, answers)
             return np.array([neighbours.mark(float(p), self.max_mark) for p in shares], dtype=int)
-        return self.model.predict_mark(self.features(feedbacks, answers, references))
+        X = self.features(feedbacks, answers, references)
+        if self.shared is None:
+            return self.model.predict_mark(X)
+        has = self.text_model is not None, self.meaning_model is not None
+        shared = stacking.shared_probability(self.shared, stacking.shared_view(X, FEATURE_NAMES, *has))
+        return ((self.model.predict(X) + shared) / 2 >= 0.5).astype(int)
 
     def apply(
         self,
@@ -301,8 +313,7 @@ def fit_calibration(
         cv = _agreement_if_enough(y, _near_columns(near, max_mark, whole_mark=True)[:, 1])
     else:
         pairs = None if references is None else pair_block(feedbacks, answers, references)
-        if near is not None:
-            near = _near_columns(near, max_mark, meaning_model is not None)
+        near, shared_in = _near_and_shared(X, near, max_mark, text_model, meaning_model)
         model, cv = _fit_model(X, near, pairs, y, max_mark, cross_validate)
     return Calibration(
         question_id=question_id,
@@ -322,7 +333,19 @@ def fit_calibration(
         memory_texts=None if memory is None else tuple(answers),
         memory_zero_shot=memory_zero_shot,
         meaning_pairs=model is not None and references is not None,
+        shared_inputs=shared_in if model is not None else None,
     )
+
+
+def _near_and_shared(X: np.ndarray, near, max_mark: int, text_model, meaning_model) -> tuple:
+    """A short-answer own calibrator's neighbours' columns and, out of 1, its scripts' inputs of the
+    stacker shared by the teacher's questions (:func:`~marker.stacking.shared_view`); else None."""
+    if near is None:
+        return None, None
+    near = _near_columns(near, max_mark, meaning_model is not None)
+    words, meaning = text_model is not None, meaning_model is not None
+    view = stacking.shared_view(np.column_stack([X, near]), FEATURE_NAMES, words, meaning)
+    return near, view if max_mark == 1 else None
 
 
 def _stacked(

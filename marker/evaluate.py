@@ -25,6 +25,7 @@ from .feedback import Feedback
 from .pooled import fit_pooled, model_answers
 from .rubric import Question
 from .scripts import Script
+from .stacking import fit_shared
 
 #: Below this many scripts the figures are reported as uncertain.
 FEW_SCRIPTS = 30
@@ -154,11 +155,21 @@ def fit_calibrations(
     for qid, idx in groups.items():
         question = marker.bank.question(qid)
         fit(qid, question.version, question.max_mark, idx)
+    share_stacker(cals)
     if pooled:
         pooled_cals, pooled_notes = fit_pooled(marker, scripts, feedbacks, groups, min_scripts)
         cals.update(pooled_cals)
         notes += pooled_notes
     return cals, notes
+
+
+def share_stacker(cals: dict[str, Calibration]) -> None:
+    """Fit the stacker shared by the 0/1 short-answer questions' own calibrators (those that kept
+    their scripts' inputs of it, :mod:`marker.stacking`) and give it to each, if there are two or more."""
+    own = [c for c in cals.values() if c.shared_inputs is not None and c.memory_shares is not None]
+    shared = fit_shared([c.shared_inputs for c in own], [np.rint(c.memory_shares) for c in own])
+    for c in own if shared is not None else ():
+        c.shared = shared
 
 
 def blank_fit_note(scripts: Sequence[Script]) -> str | None:

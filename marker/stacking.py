@@ -12,6 +12,14 @@ one more feature each.
   say the same thing in other words. Chosen on the public training splits (question by question,
   fitted on its first 30 or 50 scripts, its other scripts measured; README, "Agreement on public
   data"); not for marks out of more than 1, where it was not measured.
+
+A teacher's 0/1 short-answer questions that each have their own calibrator also share a
+**stacker** (:func:`fit_shared`): one logistic regression, fitted on all their scripts, from the
+words', meaning and neighbours models' out-of-fold scores and the engine's and rubric's shares
+(:func:`shared_inputs`) to the mark. A question's mark is then the mean of its own calibrator's
+probability and the shared stacker's: thirty-odd scripts fit a calibrator of two dozen columns
+loosely, and the same few scores read the same way on every question. Chosen on the SemEval
+training splits only (README, "Agreement on public data").
 """
 
 from __future__ import annotations
@@ -26,6 +34,8 @@ from sklearn.pipeline import make_pipeline
 
 #: Inverse regularisation of the meaning model (on unit vectors of 384 numbers).
 MEANING_C = 10.0
+#: Inverse regularisation of the stacker shared by a teacher's 0/1 questions (five inputs).
+SHARED_C = 1.0
 
 
 def text_model(max_mark: int, binary: bool):
@@ -95,3 +105,57 @@ def fit_meaning_model(
 def meaning_scores(model: LogisticRegression, vectors: np.ndarray) -> np.ndarray:
     """A fitted meaning model's probability of the mark for each answer's vector."""
     return model.predict_proba(np.asarray(vectors, dtype=np.float64))[:, 1]
+
+
+def _log_odds(p: np.ndarray | None, n: int) -> np.ndarray:
+    """Probabilities as log-odds (even odds where a model is missing)."""
+    if p is None:
+        return np.zeros(n)
+    p = np.clip(np.asarray(p, dtype=float), 1e-3, 1 - 1e-3)
+    return np.log(p / (1 - p))
+
+
+def shared_inputs(
+    words: np.ndarray | None,
+    meaning: np.ndarray | None,
+    near: np.ndarray,
+    engine: np.ndarray,
+    zero_shot: np.ndarray,
+) -> np.ndarray:
+    """What the shared stacker reads of each answer: the words', meaning and neighbours models'
+    scores as log-odds (0 for a model the question lacks), the engine's share and the rubric's.
+
+    >>> shared_inputs(None, np.array([0.5]), np.array([0.9]), np.array([1.0]), np.array([0.7])).round(2).tolist()
+    [[0.0, 0.0, 2.2, 1.0, 0.7]]
+    """
+    n = len(near)
+    return np.column_stack(
+        [_log_odds(words, n), _log_odds(meaning, n), _log_odds(near, n), engine, zero_shot]
+    )
+
+
+def shared_view(X: np.ndarray, names: Sequence[str], words: bool, meaning: bool) -> np.ndarray:
+    """:func:`shared_inputs` from an own calibrator's columns ``X``: the engine's features (``names``),
+    then the words' score and the meaning score (each if fitted), then the neighbours' share."""
+    k = len(names) + words + meaning
+    engine, zero_shot = (X[:, list(names).index(n)] for n in ("engine_share", "meaning_estimate"))
+    return shared_inputs(
+        X[:, len(names)] if words else None, X[:, k - 1] if meaning else None, X[:, k], engine, zero_shot
+    )
+
+
+def fit_shared(inputs: Sequence[np.ndarray], marks: Sequence[np.ndarray]) -> LogisticRegression | None:
+    """The stacker shared by a teacher's 0/1 questions, fitted on every question's scripts
+    (``inputs``: each question's :func:`shared_inputs` of its fitting scripts, out of fold; ``marks``:
+    their 0/1 marks); None with fewer than two questions or one mark only."""
+    if len(inputs) < 2:
+        return None
+    y = np.concatenate([np.asarray(m, dtype=int) for m in marks])
+    if len(np.unique(y)) < 2:
+        return None
+    return LogisticRegression(C=SHARED_C, max_iter=1000).fit(np.vstack(inputs), y)
+
+
+def shared_probability(model: LogisticRegression, inputs: np.ndarray) -> np.ndarray:
+    """The shared stacker's probability of the mark for each answer's :func:`shared_inputs`."""
+    return model.predict_proba(np.asarray(inputs, dtype=float))[:, 1]

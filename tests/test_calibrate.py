@@ -466,3 +466,49 @@ def test_calibrate_a_calibration_saved_before_meaning_stacking_is_not_loaded(tmp
     cal.versions["format"] = 5
     calibrate.save(cal, tmp_path)
     assert calibrate.load(tmp_path, q.id) is None
+
+
+def test_calibrate_short_answer_questions_share_a_stacker_whose_probability_is_averaged_in(
+    tmp_path, import_marker
+):
+    """0/1 short-answer questions with their own calibrators share one stacker of the words',
+    meaning and neighbours' scores: each question's mark is then the mean of its own calibrator's
+    probability and the stacker's; it is saved with the calibration. One question alone, or a
+    question kept as neighbours, gets none."""
+    from marker.evaluate import share_stacker
+    from marker.stacking import shared_view
+
+    q = import_marker.bank.question("bulb-circuit")
+    texts, marks = _bulb_scripts()
+    fbs = import_marker.mark_question(q, texts)
+    one = fit_calibration(q.id, q.version, 1, fbs[:34], texts[:34], marks[:34])
+    other = fit_calibration(q.id, q.version, 1, fbs[34:68], texts[34:68], marks[34:68])
+    few = fit_calibration(q.id, q.version, 1, fbs[:20], texts[:20], marks[:20])
+    assert one.shared_inputs.shape == (34, 5) and few.shared_inputs is None and few.shared is None
+    new = ["A still gets current going round from the cell.", "Bulb B is brighter than bulb A."]
+    new_fbs = import_marker.mark_question(q, new)
+    alone = one.predict_marks(new_fbs, new).tolist()
+    share_stacker({"one": one})
+    assert one.shared is None
+    share_stacker({"one": one, "other": other, "few": few})
+    assert one.shared is other.shared is not None and few.shared is None
+    X = one.features(new_fbs, new)
+    view = shared_view(X, calibrate.FEATURE_NAMES, one.text_model is not None, one.meaning_model is not None)
+    mean = (one.model.predict(X) + one.shared.predict_proba(view)[:, 1]) / 2
+    assert one.predict_marks(new_fbs, new).tolist() == (mean >= 0.5).astype(int).tolist() == alone == [1, 0]
+    calibrate.save(one, tmp_path)
+    again = calibrate.load(tmp_path, q.id)
+    assert again.shared is not None
+    assert again.predict_marks(new_fbs, new).tolist() == [1, 0]
+
+
+def test_calibrate_a_calibration_saved_before_the_shared_stacker_is_not_loaded(tmp_path, import_marker):
+    """Format 7 may hold the stacker shared by a teacher's 0/1 questions: a format-6 file is not used."""
+    q = import_marker.bank.question("bulb-circuit")
+    texts = list(BULB_RIGHT + BULB_WRONG)
+    fbs = import_marker.mark_question(q, texts)
+    cal = fit_calibration(q.id, q.version, 1, fbs, texts, [1] * 5 + [0] * 5)
+    cal.versions["format"] = 6
+    calibrate.save(cal, tmp_path)
+    assert calibrate.load(tmp_path, q.id) is None
+    assert calibrate.FORMAT_VERSION == 7

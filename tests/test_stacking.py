@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from marker.stacking import fit_meaning_model, fit_text_model, folds, meaning_scores
+from marker.stacking import (
+    fit_meaning_model,
+    fit_shared,
+    fit_text_model,
+    folds,
+    meaning_scores,
+    shared_inputs,
+    shared_probability,
+    shared_view,
+)
 
 
 def _vectors(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -62,3 +71,34 @@ def test_stacking_words_model_scores_each_fitting_script_out_of_fold():
     model, scores = fit_text_model(answers, y, max_mark=1, text_min=30)
     assert model is not None and np.all(scores[:20] > 0.5) and np.all(scores[20:] < 0.5)
     assert fit_text_model(answers[:20], y[:20], max_mark=1, text_min=30) == (None, None)
+
+
+def test_stacking_shared_inputs_are_log_odds_and_a_missing_model_reads_as_even_odds():
+    words, near = np.array([0.5, 0.9]), np.array([0.1, 0.5])
+    rows = shared_inputs(words, None, near, np.array([1.0, 0.0]), np.array([0.7, 0.2]))
+    assert rows.shape == (2, 5)
+    assert np.allclose(rows[:, 0], [0.0, np.log(9)]) and np.allclose(rows[:, 1], 0.0)
+    assert np.allclose(rows[:, 2], [np.log(1 / 9), 0.0]) and rows[:, 3:].tolist() == [[1.0, 0.7], [0.0, 0.2]]
+    # the stacked scores of an own calibrator's columns: engine features, words, meaning, neighbours
+    X = np.column_stack([np.array([[1.0, 0.7], [0.0, 0.2]]), words, np.array([0.5, 0.5]), near])
+    assert np.allclose(
+        shared_view(X, ("engine_share", "meaning_estimate"), True, True),
+        shared_inputs(words, np.array([0.5, 0.5]), near, X[:, 0], X[:, 1]),
+    )
+    assert np.allclose(
+        shared_view(X[:, [0, 1, 2, 4]], ("engine_share", "meaning_estimate"), True, False), rows
+    )
+
+
+def test_stacking_shared_stacker_needs_two_questions_with_both_marks():
+    """One stacker for a teacher's 0/1 questions: fitted on every question's scripts, only when
+    there are two questions or more and both marks among their scripts."""
+    rng = np.random.default_rng(0)
+    y = np.array([1, 0] * 20)
+    scores = np.where(y == 1, 0.8, 0.2) + 0.1 * rng.standard_normal(40)
+    inputs = shared_inputs(scores, scores, scores, y * 1.0, y * 0.5)
+    assert fit_shared([inputs], [y]) is None
+    assert fit_shared([inputs[:20], inputs[20:]], [np.ones(20), np.ones(20)]) is None
+    model = fit_shared([inputs[:20], inputs[20:]], [y[:20], y[20:]])
+    p = shared_probability(model, inputs)
+    assert np.mean((p >= 0.5) == y) == 1.0
