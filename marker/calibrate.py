@@ -42,14 +42,12 @@ from .stacking import fit_meaning_model, fit_text_model, meaning_scores, text_sc
 MIN_SCRIPTS = 10
 #: From this many scripts the answers' own words join the features.
 TEXT_MIN = 30
-#: 2: neighbours (memory) and the meaning estimate; 3: the memory's words (issue 11); 4: the
-#: memory's zero-shot shares, which say how this teacher marks beside the rubric, and the
-#: calibrator's class weights (a parameter, so a format-3 object lacks it) (issue 11); 5: a pooled
-#: calibrator may compare each answer with its question's closest model answer in meaning (the
-#: calibrator's block of those columns and their weight are parameters a format-4 object lacks);
-#: 6: a 0/1 question's own calibrator from :data:`TEXT_MIN` scripts also stacks the answers'
-#: meaning (:mod:`marker.stacking`) and the neighbours model's whole mark (issue 11); 7: it may
-#: also hold the stacker shared by the teacher's 0/1 questions and its scripts' inputs of it.
+#: 2: neighbours and the meaning estimate; 3: the memory's words; 4: the memory's zero-shot shares
+#: (how this teacher marks beside the rubric) and the class weights; 5: a pooled calibrator may
+#: compare each answer with its question's closest model answer in meaning; 6: a 0/1 question's
+#: own calibrator from :data:`TEXT_MIN` scripts also stacks the answers' meaning
+#: (:mod:`marker.stacking`) and the neighbours' whole mark; 7: it may also hold the stacker shared
+#: by the teacher's 0/1 questions and its scripts' inputs of it (formats 3-7: issue 11).
 FORMAT_VERSION = 7
 JUDGEMENT_RANK = {"none": 0.0, "stated": 1 / 3, "supported": 2 / 3, "substantiated": 1.0}
 
@@ -184,6 +182,7 @@ class Calibration:
         words = " and the answers' words" if self.text_model is not None else ""
         words += " and meaning" if self.meaning_model is not None else ""
         near = ", and closeness to the marked scripts" if self.memory is not None else ""
+        near += "" if self.shared is None else ", averaged with a model of the teacher's other questions"
         return f"calibrated to a teacher's marks on {self.n_scripts} scripts of {what} (engine features{words}{near})"
 
     def neighbour_shares(
@@ -296,7 +295,6 @@ def fit_calibration(
     ``cross_validate`` False leaves :attr:`Calibration.cv` empty (a fold of a check: five fits fewer).
     """
     y = np.asarray(marks, dtype=float)
-    n = len(y)
     neighbours_only = tuple(feature_names) == FEATURE_NAMES and _short_answers(feedbacks)
     # Short answers all marked alike still say something (this teacher gives this question's
     # answers full marks, or none): the neighbours model uses them; nothing else can be fitted.
@@ -308,7 +306,8 @@ def fit_calibration(
         feature_matrix(feedbacks, feature_names), answers, memory, y, max_mark, text_min
     )
     model: MarkCalibrator | None = None
-    if near is not None and (n < text_min or len(np.unique(y)) < 2):
+    shared_in = None  # a 0/1 own calibrator's inputs of the shared stacker
+    if near is not None and (len(y) < text_min or len(np.unique(y)) < 2):
         # Few scripts: the neighbours model (fitted on public data) uses them as they are.
         cv = _agreement_if_enough(y, _near_columns(near, max_mark, whole_mark=True)[:, 1])
     else:
@@ -319,7 +318,7 @@ def fit_calibration(
         question_id=question_id,
         rubric_version=rubric_version,
         max_mark=max_mark,
-        n_scripts=n,
+        n_scripts=len(y),
         data_fingerprint=fingerprint_scripts(answers, y),
         model=model,
         text_model=text_model,
@@ -333,7 +332,7 @@ def fit_calibration(
         memory_texts=None if memory is None else tuple(answers),
         memory_zero_shot=memory_zero_shot,
         meaning_pairs=model is not None and references is not None,
-        shared_inputs=shared_in if model is not None else None,
+        shared_inputs=shared_in,
     )
 
 

@@ -489,9 +489,11 @@ def test_calibrate_short_answer_questions_share_a_stacker_whose_probability_is_a
     new_fbs = import_marker.mark_question(q, new)
     alone = one.predict_marks(new_fbs, new).tolist()
     share_stacker({"one": one})
-    assert one.shared is None
+    assert one.shared is None and "other questions" not in one.describe()
     share_stacker({"one": one, "other": other, "few": few})
     assert one.shared is other.shared is not None and few.shared is None
+    # the note on each calibrated mark says the teacher's other questions share in it
+    assert "averaged with a model of the teacher's other questions" in one.describe()
     X = one.features(new_fbs, new)
     view = shared_view(X, calibrate.FEATURE_NAMES, one.text_model is not None, one.meaning_model is not None)
     mean = (one.model.predict(X) + one.shared.predict_proba(view)[:, 1]) / 2
