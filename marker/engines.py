@@ -27,7 +27,7 @@ from .chunks import Chunk, cut, share_of_rest
 from .engine import Marker
 from .errors import MarkerError
 from .feedback import Feedback
-from .worker_start import fork_workers, load_encoder, loading_for_forks, quiet_pool_race, start_method
+from .worker_start import fork_workers, load_encoder, quiet_pool_race, start_method
 
 if TYPE_CHECKING:
     from .workspace import Workspace
@@ -483,9 +483,8 @@ def start_workers(
     method = start_method(here is not None)
     if method == "fork":  # loaded here first, so that the copies start with it all in memory
         try:
-            with loading_for_forks():
-                here()  # type: ignore[misc]
-                load_encoder()
+            here()  # type: ignore[misc]
+            load_encoder()
         except Exception:  # marking says what is wrong, script by script, as with spawned workers
             method = "spawn"
     context = multiprocessing.get_context(method)

@@ -93,26 +93,6 @@ def load_encoder() -> None:
 
 
 @contextmanager
-def loading_for_forks() -> Iterator[None]:
-    """Python's cyclic collector off while this process loads what its forked workers will share,
-    and all of it frozen (``gc.freeze``) when loaded, as :func:`fork_workers` freezes it anyway.
-
-    Loading spaCy's pipeline, the bank and the encoder makes enough objects to start a full
-    collection over everything the process holds (0.25-0.34 s here), while the workers wait to
-    be forked; once frozen, a collection never visits those objects again. Nothing is frozen if
-    loading fails (the workers are then spawned).
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-        gc.freeze()
-    finally:
-        if enabled:
-            gc.enable()
-
-
-@contextmanager
 def _no_tokenizer_threads() -> Iterator[None]:
     """TOKENIZERS_PARALLELISM=false in the environment while workers are forked.
 

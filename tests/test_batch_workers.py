@@ -7,7 +7,6 @@ chunk goes, real executors run by the same scheduler).
 
 from __future__ import annotations
 
-import gc
 import multiprocessing
 import os
 import signal
@@ -285,37 +284,6 @@ def test_batch_workers_a_forked_worker_starts_with_this_process_pipeline(env, mo
         assert cpu < 1.0, cpu  # a spawned worker is at 3-8 s of CPU by then
     finally:
         stop_workers(workers)
-
-
-@pytest.mark.skipif(sys.platform != "linux", reason="workers are forked on Linux only")
-def test_batch_workers_no_collection_runs_while_this_process_loads_for_the_forks(env, monkeypatch):
-    """What this process loads before forking its workers is frozen for them, so Python's
-    collector is kept from going over it (a full collection of a loaded marker took 0.25-0.34 s
-    while the workers waited); it is on again once they are forked."""
-    monkeypatch.setenv(START_ENV, "fork")
-    source = MarkerSource.here(None, env)
-    loading, seen, held = [False], [], []
-
-    def watch(phase: str, info: dict) -> None:
-        if phase == "start" and loading[0]:
-            seen.append(info["generation"])
-
-    def here():
-        loading[0] = True
-        held.append([[i] for i in range(200_000)])  # as many new objects as start collections
-        loading[0] = False
-        return marker_for(source)
-
-    gc.callbacks.append(watch)
-    try:
-        workers = start_workers(source, [None, None], here=here)
-        try:
-            assert workers[0].forked and workers[0].pool.submit(gc.isenabled).result(timeout=600)
-        finally:
-            stop_workers(workers)
-    finally:
-        gc.callbacks.remove(watch)
-    assert seen == [] and gc.isenabled()
 
 
 @pytest.mark.parametrize("start", ["fork", "spawn"])
