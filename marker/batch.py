@@ -38,16 +38,15 @@ from typing import TYPE_CHECKING
 
 from .batch_plan import Plan, needs_check, ocr_notes, plan_batch
 from .calibrate import calibration_for
+from .chunks import Chunk, iter_chunks
 from .engine import Marker
 from .engines import (
     ENGINES,
-    Chunk,
     Marked,
     MarkerSource,
     import_distributed,
     in_pool,
     in_process,
-    iter_chunks,
     mark_chunk,
     on_dask,
     workspace_for,

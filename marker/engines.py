@@ -23,17 +23,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .chunks import Chunk, cut, share_of_rest
 from .engine import Marker
 from .errors import MarkerError
 from .feedback import Feedback
-from .scripts import Script
 from .worker_start import fork_workers, load_encoder, quiet_pool_race, start_method
 
 if TYPE_CHECKING:
     from .workspace import Workspace
 
-#: Scripts marked (and committed) together: a crash loses at most this many.
-CHUNK_SIZE = 16
 #: Chunks given to each worker ahead of the one it is marking: enough to keep it busy, few
 #: enough that a cohort's scripts (and their feedback) are never all in flight at once.
 AHEAD_PER_WORKER = 2
@@ -243,56 +241,6 @@ def mark_chunk_on_worker(
 # ---------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Chunk:
-    question_id: str
-    scripts: tuple[Script, ...]
-    #: The rubric version the batch marks the question with (a worker checks it has the same).
-    version: str = ""
-
-    @property
-    def items(self) -> list[tuple[str, str]]:
-        return [(s.script_id, s.text) for s in self.scripts]
-
-
-def make_chunks(
-    scripts: Sequence[Script], size: int = CHUNK_SIZE, versions: dict[str, str] | None = None
-) -> list[Chunk]:
-    """Scripts grouped by question (in order of first appearance), then cut into chunks."""
-    groups: dict[str, list[Script]] = {}
-    for s in scripts:
-        groups.setdefault(s.question_id or "", []).append(s)
-    versions = versions or {}
-    return [
-        Chunk(qid, tuple(group[i : i + size]), versions.get(qid, ""))
-        for qid, group in groups.items()
-        for i in range(0, len(group), size)
-    ]
-
-
-def iter_chunks(
-    scripts: Iterable[Script], size: int = CHUNK_SIZE, versions: dict[str, str] | None = None
-) -> Iterator[Chunk]:
-    """Chunks of one question each, cut as the scripts come: a chunk is yielded as soon as it is
-    full, and the part-filled ones at the end, so only one part-filled chunk per question is held.
-
-    >>> from marker.scripts import Script
-    >>> s = [Script(f"s{i}", "", "text", "q2" if i % 3 else "q1", None, "", "") for i in range(7)]
-    >>> [(c.question_id, [x.script_id for x in c.scripts]) for c in iter_chunks(s, size=2)]
-    [('q2', ['s1', 's2']), ('q1', ['s0', 's3']), ('q2', ['s4', 's5']), ('q1', ['s6'])]
-    """
-    versions = versions or {}
-    open_chunks: dict[str, list[Script]] = {}
-    for s in scripts:
-        qid = s.question_id or ""
-        group = open_chunks.setdefault(qid, [])
-        group.append(s)
-        if len(group) == size:
-            yield Chunk(qid, tuple(open_chunks.pop(qid)), versions.get(qid, ""))
-    for qid, group in open_chunks.items():
-        yield Chunk(qid, tuple(group), versions.get(qid, ""))
-
-
 def import_distributed():
     try:
         import distributed
@@ -373,12 +321,17 @@ class _Scheduler:
     worker are in flight and as many in all wait, so memory does not grow with the cohort.
     """
 
-    def __init__(self, chunks: Iterable[Chunk], workers: list[_Worker], assigned: set[str]):
+    def __init__(
+        self, chunks: Iterable[Chunk], workers: list[_Worker], assigned: set[str], total: int | None = None
+    ):
         self.todo, self.workers, self.assigned = iter(chunks), workers, assigned
         self.depth = 1 + AHEAD_PER_WORKER
         self.lookahead = self.depth * len(workers)
         self.waiting: deque[Chunk] = deque()
         self.running: dict[Future, tuple[Chunk, _Worker]] = {}
+        #: Scripts not handed out yet, at most (a copy of a text already sent is not sent); None: unknown.
+        self.unsent = total
+        self.all_read = False
 
     def _takes(self, worker: _Worker, qid: str) -> bool:
         return worker.known is None or qid in worker.known or qid not in self.assigned
@@ -391,6 +344,7 @@ class _Scheduler:
         while len(self.waiting) < self.lookahead:
             chunk = next(self.todo, None)
             if chunk is None:
+                self.all_read = True
                 break
             if self._takes(worker, chunk.question_id):
                 return chunk
@@ -400,6 +354,20 @@ class _Scheduler:
         if worker.running == 0:  # idle at the end: take back a chunk another has not started
             return self._take_back(worker)
         return None
+
+    def _portion(self, chunk: Chunk) -> Chunk:
+        """All of a chunk, or near the end of the batch its first part (the rest is next in line),
+        so that the workers finish together (:func:`~marker.chunks.share_of_rest`)."""
+        if self.all_read:  # exact: what waits and this chunk
+            left = len(chunk.scripts) + sum(len(c.scripts) for c in self.waiting)
+        elif self.unsent is not None:
+            left = self.unsent
+        else:
+            return chunk
+        head, rest = cut(chunk, share_of_rest(left, sum(w.alive for w in self.workers)))
+        if rest is not None:
+            self.waiting.appendleft(rest)
+        return head
 
     def _take_back(self, worker: _Worker) -> Chunk | None:
         """The chunk last sent to the worker with the most queued, if it has not started it."""
@@ -427,6 +395,9 @@ class _Scheduler:
         chunk = self._next_for(worker)
         if chunk is None:
             return False
+        chunk = self._portion(chunk)
+        if self.unsent is not None:
+            self.unsent -= len(chunk.scripts)
         try:
             future = worker.pool.submit(
                 mark_chunk_on_worker, source, chunk.question_id, chunk.items, chunk.version
@@ -477,7 +448,7 @@ def in_pool(
     quiet_pool_race()
     spread = homes(shares, workers) if shares else [None] * workers
     pool = start_workers(source, spread, here)
-    plan = _Scheduler(chunks, pool, set(shares or ()))
+    plan = _Scheduler(chunks, pool, set(shares or ()), sum(shares.values()) if shares else None)
     try:
         for chunk, exc in plan.fill(source):
             yield chunk, fallback(chunk, exc)

@@ -19,7 +19,8 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 
-from .engines import Chunk, Marked
+from .chunks import Chunk
+from .engines import Marked
 from .scripts import Script
 
 #: Outcomes of the most recent distinct texts kept for their copies (the Feedback of a

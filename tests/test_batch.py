@@ -16,8 +16,9 @@ import openpyxl
 import pytest
 
 from marker.batch import run_batch
+from marker.chunks import CHUNK_SIZE
 from marker.engine import Marker
-from marker.engines import CHUNK_SIZE, MarkerSource, marker_for
+from marker.engines import MarkerSource, marker_for
 from marker.errors import MarkerError, UnknownQuestionError
 from marker.export import FORMULA_TRIGGERS
 from marker.jobstore import JobStore, StoredResult
@@ -321,7 +322,8 @@ def test_batch_marks_a_repeated_text_once_and_stores_every_copy(env, tmp_path, m
 
 
 def test_repeats_keep_memory_bounded_by_marking_a_copy_again():
-    from marker.engines import Chunk, Marked
+    from marker.chunks import Chunk
+    from marker.engines import Marked
     from marker.repeats import Repeats
     from marker.scripts import Script
 

@@ -19,9 +19,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from marker.batch import run_batch
+from marker.chunks import CHUNK_SIZE, TAIL_CHUNK, Chunk, iter_chunks
 from marker.engines import (
     AHEAD_PER_WORKER,
-    Chunk,
     MarkerSource,
     _Here,
     _Scheduler,
@@ -192,6 +192,33 @@ def test_batch_workers_this_process_marks_its_share_and_takes_back_the_last_queu
     finally:
         gate.set()
         other.shutdown(wait=True)
+
+
+def test_batch_workers_the_end_of_a_batch_is_handed_out_in_smaller_parts(env, mini_marker):
+    """Whole chunks while plenty is left, then parts of them, so that the workers finish
+    together: at the end one has at most a small part to mark while the other waits, not a
+    whole chunk. Every script is handed out once, in input order within its chunk."""
+    source = MarkerSource.here(None, env)
+    scripts = [chunk(i, "mini-points").scripts[0] for i in range(80)]
+    workers = [_Worker(ThreadPoolExecutor(1), None), _Worker(_Here(lambda: mini_marker), None)]
+    plan = _Scheduler(iter_chunks(scripts), workers, {"mini-points"}, total=80)
+    parts: list[list[str]] = []
+    try:
+        plan.fill(source)
+        while plan.running:
+            for future, (part, worker) in list(plan.running.items()):
+                assert all(m.feedback is not None for m in future.result())
+                del plan.running[future]
+                worker.running -= 1
+                parts.append([s.script_id for s in part.scripts])
+            plan.fill(source)
+    finally:
+        workers[0].pool.shutdown(wait=True)
+    assert sorted(sum(parts, []), key=lambda sid: int(sid[1:])) == [s.script_id for s in scripts]
+    assert all(p == sorted(p, key=lambda sid: int(sid[1:])) for p in parts)
+    sizes = sorted(len(p) for p in parts)
+    assert sizes[-1] == CHUNK_SIZE and len(parts) > 80 // CHUNK_SIZE + 1
+    assert sizes[0] >= TAIL_CHUNK and sizes[:2] == [TAIL_CHUNK, TAIL_CHUNK]
 
 
 START_METHOD_HERE = """

@@ -21,8 +21,9 @@ import pytest
 from typer.testing import CliRunner
 
 from marker.batch import run_batch
+from marker.chunks import CHUNK_SIZE, iter_chunks
 from marker.cli import app
-from marker.engines import AHEAD_PER_WORKER, CHUNK_SIZE, MarkerSource, in_pool, in_process, iter_chunks
+from marker.engines import AHEAD_PER_WORKER, MarkerSource, in_pool, in_process
 from marker.errors import MarkerError, ScriptsError
 from marker.ingest import ingest, ingest_stream
 from marker.jobstore import JobStore, StoredResult
