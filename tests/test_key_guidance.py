@@ -25,6 +25,12 @@ def _answers(question: str, key: str, max_mark: int = 2) -> list[str]:
     return [text for _name, text, _mark, _level in read.answers]
 
 
+def _built(nlp, question: str, key: str):
+    """The question a 2-mark spec with this key imports as (the real import path)."""
+    (spec,) = parse_specs(f"id: q\nquestion: {question}\nmax_mark: 2\nmodel_answers: [{json.dumps(key)}]\n")
+    return build(spec, nlp)
+
+
 # --------------------------------------------------------------------------- reading (unit)
 
 
@@ -154,11 +160,7 @@ def test_key_guidance_allocations_and_acceptance_leave_the_model_answer():
 def test_key_guidance_choice_key_stays_a_coverage_question(nlp):
     # "a choice out of: A, B or C" is one part answered by any of them: not a list of points
     key = "0.5 P for a sensible choice out of: Token Ring, CSMA/CD or TDMA 1P for the drawback and 1P for an advantage."
-    (spec,) = parse_specs(
-        "id: q\nquestion: Which procedure would you recommend? Give 2 reasons.\nmax_mark: 2\n"
-        f"model_answers: [{json.dumps(key)}]\n"
-    )
-    built = build(spec, nlp)
+    built = _built(nlp, "Which procedure would you recommend? Give 2 reasons.", key)
     assert built.question.kind == "coverage"
     assert [m.text for m in built.model_answers] == [
         "Token Ring\nthe drawback and an advantage.",
@@ -170,11 +172,7 @@ def test_key_guidance_choice_key_stays_a_coverage_question(nlp):
 def test_key_guidance_possible_answers_of_which_two_are_asked_are_points(nlp):
     # "Possible causes:" heads a list, not an answer; "name two" asks for two of its items
     key = "Possible causes:\n- the alliance system\n- militarism\n- the assassination of Franz Ferdinand"
-    (spec,) = parse_specs(
-        "id: q\nquestion: Name two causes of the First World War.\nmax_mark: 2\n"
-        f"model_answers: [{json.dumps(key)}]\n"
-    )
-    built = build(spec, nlp)
+    built = _built(nlp, "Name two causes of the First World War.", key)
     assert built.question.kind == "points"
     assert [p.label for p in built.question.points] == [
         "the alliance system",
