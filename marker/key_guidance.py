@@ -22,8 +22,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-#: "0.5 P for", "1P for", "2 marks for" (the allocation and its "for").
-_ALLOCATION_FOR = re.compile(r"\s*\b\d+(?:[.,]\d+)?\s*(?:P|pts?|points?|marks?)\s+for\s+", re.I)
+#: "0.5 P for", "1P for", "2 marks for" (the allocation and its "for"). Not "points for", which
+#: is as often history as guidance ("Wilson's 14 points for peace").
+_ALLOCATION_FOR = re.compile(r"\s*\b\d+(?:[.,]\d+)?\s*(?:P|pts?|marks?)\s+for\s+", re.I)
 #: "(0.25)", "(0.25p)", "(1 mark)", "(2 marks)", "(0.5 P)": a bracket holding only an allocation.
 _ALLOCATION_BRACKET = re.compile(
     r"\s*\(\s*(?:\d*[.,]\d+\s*(?:P|pts?|points?|marks?)?|\d+\s*(?:P|pts?|points?|marks?))\s*\)", re.I

@@ -132,6 +132,7 @@ def test_key_guidance_also_acceptable_is_an_accepted_wording(key, kept, accepted
         "The gas is allowed to expand, so the pressure falls.",
         "Lenin judged that peace on German terms was acceptable and it is acceptable to historians.",
         "The treaty may be allowed to lapse.",
+        "Wilson's 14 points for peace were set aside at Versailles.",  # points, not marks
     ],
 )
 def test_key_guidance_a_key_without_guidance_is_left_alone(key):
