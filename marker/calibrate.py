@@ -342,9 +342,10 @@ def _near_and_shared(X: np.ndarray, near, max_mark: int, text_model, meaning_mod
     if near is None:
         return None, None
     near = _near_columns(near, max_mark, meaning_model is not None)
-    words, meaning = text_model is not None, meaning_model is not None
-    view = stacking.shared_view(np.column_stack([X, near]), FEATURE_NAMES, words, meaning)
-    return near, view if max_mark == 1 else None
+    if max_mark != 1:  # the shared stacker is for 0/1 questions only: no view to make
+        return near, None
+    has = text_model is not None, meaning_model is not None
+    return near, stacking.shared_view(np.column_stack([X, near]), FEATURE_NAMES, *has)
 
 
 def _stacked(
