@@ -28,12 +28,13 @@ import sklearn
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold, cross_val_predict
 
+from . import neighbours as near_model
 from . import stacking
 from .atomic import write_atomically
 from .calibrator import MarkCalibrator
 from .errors import CalibrationError
 from .feedback import ENGINE_VERSION, Feedback
-from .fitted import Logistic, load_defaults, neighbour_inputs, word_similarities
+from .fitted import load_defaults
 from .meaning import answer_vectors
 from .pairs import PAIR_WEIGHT, pair_block
 from .stacking import fit_meaning_model, fit_text_model, meaning_scores, text_scores
@@ -47,8 +48,10 @@ TEXT_MIN = 30
 #: compare each answer with its question's closest model answer in meaning; 6: a 0/1 question's
 #: own calibrator from :data:`TEXT_MIN` scripts also stacks the answers' meaning
 #: (:mod:`marker.stacking`) and the neighbours' whole mark; 7: it may also hold the stacker shared
-#: by the teacher's 0/1 questions and its scripts' inputs of it (formats 3-7: issue 11).
-FORMAT_VERSION = 7
+#: by the teacher's 0/1 questions and its scripts' inputs of it; 8: a 0/1 question kept as neighbours
+#: may hold the correction shared by such questions (:mod:`marker.neighbours`) and its scripts'
+#: inputs of it (formats 3-8: issue 11).
+FORMAT_VERSION = 8
 JUDGEMENT_RANK = {"none": 0.0, "stated": 1 / 3, "supported": 2 / 3, "substantiated": 1.0}
 
 FEATURE_NAMES = (
@@ -166,6 +169,10 @@ class Calibration:
     #: has fitted it (the mark: the mean of the two probabilities).
     shared_inputs: np.ndarray | None = None
     shared: LogisticRegression | None = None
+    #: The same for a 0/1 question kept as neighbours: its scripts' inputs of the correction shared by
+    #: such questions (:mod:`marker.neighbours`), and the correction once ``share_stacker`` fitted it.
+    correction_inputs: np.ndarray | None = None
+    correction: near_model.OffsetLogistic | None = None
 
     @property
     def pooled(self) -> bool:
@@ -174,10 +181,15 @@ class Calibration:
     def describe(self) -> str:
         what = "all questions" if self.pooled else "this question"
         if self.model is None:
+            other = (
+                ""
+                if self.correction is None
+                else ", averaged with a correction fitted on the teacher's other questions"
+            )
             return (
                 f"calibrated to a teacher's marks on {self.n_scripts} scripts of {what} (how close each "
-                "answer is to the teacher's marked scripts and how the teacher marks beside the rubric's "
-                "estimate)"
+                f"answer is to the teacher's marked scripts and how the teacher marks beside the rubric's "
+                f"estimate{other})"
             )
         words = " and the answers' words" if self.text_model is not None else ""
         words += " and meaning" if self.meaning_model is not None else ""
@@ -190,8 +202,14 @@ class Calibration:
     ) -> np.ndarray:
         """The neighbours model's share of full credit for each answer, against the marked scripts
         (``vectors``: the answers' meaning vectors, when the caller has them already)."""
+        return near_model.shares_of(self.neighbour_rows(feedbacks, answers, vectors))
+
+    def neighbour_rows(
+        self, feedbacks: Sequence[Feedback], answers: Sequence[str], vectors: np.ndarray | None = None
+    ) -> list[dict[str, float]]:
+        """The neighbours model's inputs of each answer, against the marked scripts."""
         assert self.memory is not None and self.memory_shares is not None
-        return _neighbour_shares(
+        return near_model.neighbour_rows(
             answer_vectors(list(answers)) if vectors is None else vectors,
             self.memory.astype(np.float32),
             self.memory_shares,
@@ -231,9 +249,14 @@ class Calibration:
         references: Sequence[Sequence[str]] | None = None,
     ) -> np.ndarray:
         if self.model is None:
-            neighbours = _neighbours_model()
-            shares = self.neighbour_shares(feedbacks, answers)
-            return np.array([neighbours.mark(float(p), self.max_mark) for p in shares], dtype=int)
+            rows = self.neighbour_rows(feedbacks, answers)
+            if self.correction is not None:
+                inputs = near_model.correction_inputs(rows, feature_matrix(feedbacks, POOLED_FEATURES))
+                return near_model.corrected_marks(self.correction, inputs)
+            neighbours = near_model.neighbours_model()
+            return np.array(
+                [neighbours.mark(float(p), self.max_mark) for p in near_model.shares_of(rows)], dtype=int
+            )
         X = self.features(feedbacks, answers, references)
         if self.shared is None:
             return self.model.predict_mark(X)
@@ -299,17 +322,20 @@ def fit_calibration(
     # Short answers all marked alike still say something (this teacher gives this question's
     # answers full marks, or none): the neighbours model uses them; nothing else can be fitted.
     _check_fittable(question_id, y, min_scripts, one_mark_ok=neighbours_only)
-    memory, memory_zero_shot, near = (
-        _memory(feedbacks, answers, y / max_mark) if neighbours_only else (None,) * 3
+    memory, memory_zero_shot, rows = (
+        near_model.memory_of(feedbacks, answers, y / max_mark) if neighbours_only else (None,) * 3
     )
+    near = None if rows is None else near_model.shares_of(rows)
     X, text_model, meaning_model = _stacked(
         feature_matrix(feedbacks, feature_names), answers, memory, y, max_mark, text_min
     )
     model: MarkCalibrator | None = None
-    shared_in = None  # a 0/1 own calibrator's inputs of the shared stacker
+    shared_in = correction_in = None  # inputs of the models shared by the teacher's 0/1 questions
     if near is not None and (len(y) < text_min or len(np.unique(y)) < 2):
         # Few scripts: the neighbours model (fitted on public data) uses them as they are.
         cv = _agreement_if_enough(y, _near_columns(near, max_mark, whole_mark=True)[:, 1])
+        if max_mark == 1:
+            correction_in = near_model.correction_inputs(rows, feature_matrix(feedbacks, POOLED_FEATURES))
     else:
         pairs = None if references is None else pair_block(feedbacks, answers, references)
         near, shared_in = _near_and_shared(X, near, max_mark, text_model, meaning_model)
@@ -333,6 +359,7 @@ def fit_calibration(
         memory_zero_shot=memory_zero_shot,
         meaning_pairs=model is not None and references is not None,
         shared_inputs=shared_in,
+        correction_inputs=correction_in,
     )
 
 
@@ -394,32 +421,13 @@ def _fit_model(
     return model.fit(X, y), cv
 
 
-def _memory(
-    feedbacks: Sequence[Feedback], answers: Sequence[str], shares: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The marked scripts kept as neighbours: their meaning vectors, their zero-shot shares, and
-    each one's neighbours share with itself left out (as a new answer would not be among them)."""
-    memory = answer_vectors(list(answers))
-    memory_zero_shot = _zero_shot_shares(feedbacks)
-    near = _neighbour_shares(
-        memory,
-        memory,
-        shares,
-        feedbacks,
-        leave_out_self=True,
-        texts=(list(answers), list(answers)),
-        memory_zero_shot=memory_zero_shot,
-    )
-    return memory, memory_zero_shot, near
-
-
 def _near_columns(shares: np.ndarray, max_mark: int, whole_mark: bool) -> np.ndarray:
     """The neighbours model's columns of a question's own calibrator: its share of full credit and,
     with ``whole_mark`` (a 0/1 question whose meaning model is stacked in), the whole mark it gives,
     which carries its cut point (chosen on public data) into the calibrator."""
     if not whole_mark:
         return np.asarray(shares, dtype=float).reshape(-1, 1)
-    neighbours = _neighbours_model()
+    neighbours = near_model.neighbours_model()
     marks = [neighbours.mark(float(p), max_mark) for p in shares]
     return np.column_stack([shares, np.asarray(marks, dtype=float)])
 
@@ -442,60 +450,6 @@ def _short_answers(feedbacks: Sequence[Feedback]) -> bool:
         and all(fb.features.meaning_estimate is not None for fb in marked)
         and defaults is not None
         and defaults.neighbours is not None
-    )
-
-
-def _neighbours_model() -> Logistic:
-    defaults = load_defaults()
-    if defaults is None or defaults.neighbours is None:
-        raise CalibrationError(
-            "This calibration needs marker's fitted defaults, which are missing: reinstall marker."
-        )
-    return defaults.neighbours
-
-
-def _neighbour_shares(
-    vectors: np.ndarray,
-    memory: np.ndarray,
-    shares: np.ndarray,
-    feedbacks: Sequence[Feedback],
-    leave_out_self: bool = False,
-    texts: tuple[list[str], list[str]] = ([], []),
-    memory_zero_shot: np.ndarray | None = None,
-) -> np.ndarray:
-    """The neighbours model's shares; ``texts`` (the marked scripts' answers, then the answers')
-    give the closeness in words, and ``memory_zero_shot`` (the marked scripts' zero-shot shares)
-    how this teacher marks beside the rubric, when the shipped model uses them."""
-    zero_shot = _zero_shot_shares(feedbacks)
-    neighbours = _neighbours_model()
-    if any(name.startswith("teacher_") for name in neighbours.inputs) and (
-        memory_zero_shot is None or len(memory_zero_shot) != len(memory)
-    ):
-        raise CalibrationError(
-            "This calibration was saved without its scripts' zero-shot marks: run 'marker calibrate' again."
-        )
-    words = None
-    if any(name.startswith("words_") for name in neighbours.inputs):
-        if len(texts[0]) != len(memory):
-            raise CalibrationError(
-                "This calibration was saved without its scripts' words: run 'marker calibrate' again."
-            )
-        words = word_similarities(*texts)
-    rows = neighbour_inputs(
-        vectors, memory, np.asarray(shares, dtype=float), zero_shot, leave_out_self, words, memory_zero_shot
-    )
-    return np.array([neighbours.share(r) for r in rows])
-
-
-def _zero_shot_shares(feedbacks: Sequence[Feedback]) -> np.ndarray:
-    """Each answer's zero-shot share (its meaning estimate; 0 for an empty answer)."""
-    return np.array(
-        [
-            fb.features.meaning_estimate
-            if fb.features is not None and fb.features.meaning_estimate is not None
-            else 0.0
-            for fb in feedbacks
-        ]
     )
 
 
