@@ -315,17 +315,15 @@ def fit_calibration(
 
     With ``references`` (each script's question's full-mark model answers; a pooled calibrator)
     the features hold each answer's meaning pair with the closest (:func:`~marker.pairs.pair_block`).
-    ``cross_validate`` False leaves :attr:`Calibration.cv` empty (a fold of a check: five fits fewer).
-    """
+    ``cross_validate`` False leaves :attr:`Calibration.cv` empty (a fold of a check: five fits fewer)."""
     y = np.asarray(marks, dtype=float)
     neighbours_only = tuple(feature_names) == FEATURE_NAMES and _short_answers(feedbacks)
     # Short answers all marked alike still say something (this teacher gives this question's
     # answers full marks, or none): the neighbours model uses them; nothing else can be fitted.
     _check_fittable(question_id, y, min_scripts, one_mark_ok=neighbours_only)
-    memory, memory_zero_shot, rows = (
-        near_model.memory_of(feedbacks, answers, y / max_mark) if neighbours_only else (None,) * 3
+    memory, memory_zero_shot, rows, near = (
+        near_model.memory_of(feedbacks, answers, y / max_mark) if neighbours_only else (None,) * 4
     )
-    near = None if rows is None else near_model.shares_of(rows)
     X, text_model, meaning_model = _stacked(
         feature_matrix(feedbacks, feature_names), answers, memory, y, max_mark, text_min
     )
@@ -333,9 +331,7 @@ def fit_calibration(
     shared_in = correction_in = None  # inputs of the models shared by the teacher's 0/1 questions
     if near is not None and (len(y) < text_min or len(np.unique(y)) < 2):
         # Few scripts: the neighbours model (fitted on public data) uses them as they are.
-        cv = _agreement_if_enough(y, _near_columns(near, max_mark, whole_mark=True)[:, 1])
-        if max_mark == 1:
-            correction_in = near_model.correction_inputs(rows, feature_matrix(feedbacks, POOLED_FEATURES))
+        cv, correction_in = _kept_as_neighbours(feedbacks, rows, near, y, max_mark)
     else:
         pairs = None if references is None else pair_block(feedbacks, answers, references)
         near, shared_in = _near_and_shared(X, near, max_mark, text_model, meaning_model)
@@ -361,6 +357,21 @@ def fit_calibration(
         shared_inputs=shared_in,
         correction_inputs=correction_in,
     )
+
+
+def _kept_as_neighbours(
+    feedbacks: Sequence[Feedback],
+    rows: list[dict[str, float]],
+    near: np.ndarray,
+    y: np.ndarray,
+    max_mark: int,
+) -> tuple[dict, np.ndarray | None]:
+    """A question kept as neighbours: the agreement of the neighbours model's leave-one-out marks
+    and, out of 1, its scripts' inputs of the correction shared by the teacher's questions."""
+    cv = _agreement_if_enough(y, _near_columns(near, max_mark, whole_mark=True)[:, 1])
+    if max_mark != 1:
+        return cv, None
+    return cv, near_model.correction_inputs(rows, feature_matrix(feedbacks, POOLED_FEATURES))
 
 
 def _near_and_shared(X: np.ndarray, near, max_mark: int, text_model, meaning_model) -> tuple:

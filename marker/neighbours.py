@@ -104,14 +104,15 @@ def shares_of(rows: Sequence[dict[str, float]]) -> np.ndarray:
 
 def memory_of(
     feedbacks: Sequence[Feedback], answers: Sequence[str], shares: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, list[dict[str, float]]]:
+) -> tuple[np.ndarray, np.ndarray, list[dict[str, float]], np.ndarray]:
     """The marked scripts kept as neighbours: their meaning vectors, their zero-shot shares, and
-    each one's neighbours inputs with itself left out (as a new answer would not be among them)."""
+    each one's neighbours inputs and share with itself left out (as a new answer would not be
+    among them)."""
     memory = answer_vectors(list(answers))
     memory_zero_shot = zero_shot_shares(feedbacks)
     texts = (list(answers), list(answers))
     rows = neighbour_rows(memory, memory, shares, feedbacks, True, texts, memory_zero_shot)
-    return memory, memory_zero_shot, rows
+    return memory, memory_zero_shot, rows, shares_of(rows)
 
 
 def correction_inputs(rows: Sequence[dict[str, float]], engine: np.ndarray) -> np.ndarray:

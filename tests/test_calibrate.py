@@ -493,10 +493,11 @@ def test_calibrate_short_answer_questions_share_a_stacker_whose_probability_is_a
     assert again.predict_marks(new_fbs, new).tolist() == [1, 0]
 
 
-@pytest.mark.parametrize("older", [5, 6])
+@pytest.mark.parametrize("older", [5, 6, 7])
 def test_calibrate_a_calibration_saved_in_an_older_format_is_not_loaded(tmp_path, import_marker, older):
-    """Format 6 stacks the answers' meaning into a 0/1 calibrator and format 7 may hold the
-    stacker shared by a teacher's 0/1 questions: a file of format 5 or 6 is not used."""
+    """Format 6 stacks the answers' meaning into a 0/1 calibrator, format 7 may hold the stacker
+    shared by a teacher's 0/1 questions and format 8 the correction shared by those kept as
+    neighbours: a file of format 5, 6 or 7 is not used."""
     q = import_marker.bank.question("bulb-circuit")
     texts = list(BULB_RIGHT + BULB_WRONG)
     fbs = import_marker.mark_question(q, texts)
@@ -504,4 +505,45 @@ def test_calibrate_a_calibration_saved_in_an_older_format_is_not_loaded(tmp_path
     cal.versions["format"] = older
     calibrate.save(cal, tmp_path)
     assert calibrate.load(tmp_path, q.id) is None
-    assert calibrate.FORMAT_VERSION == 7
+    assert calibrate.FORMAT_VERSION == 8
+
+
+def test_calibrate_questions_kept_as_neighbours_share_a_correction_averaged_with_the_shipped_model(
+    tmp_path, import_marker
+):
+    """0/1 short-answer questions kept as neighbours (fewer than 30 scripts each) share one
+    correction of the shipped neighbours model, fitted on all their scripts (each left out of its
+    own neighbours): a question's mark is the mean of its probability and the shipped share, and
+    the note on the mark says so; it is saved with the calibration. One question alone, or fewer
+    than fifty scripts in all, keep the shipped model's marks."""
+    from marker.evaluate import share_stacker
+    from marker.neighbours import corrected_marks, correction_inputs
+
+    q = import_marker.bank.question("bulb-circuit")
+    texts, marks = _bulb_scripts()
+    fbs = import_marker.mark_question(q, texts[:60])
+    cals = {
+        f"q{k}": fit_calibration(q.id, q.version, 1, fbs[k : k + 20], texts[k : k + 20], marks[k : k + 20])
+        for k in (0, 20, 40)
+    }
+    one = cals["q0"]
+    assert one.model is None and one.correction_inputs.shape == (20, 22)
+    new = ["A still gets current going round from the cell.", "Bulb B is brighter than bulb A."]
+    new_fbs = import_marker.mark_question(q, new)
+    shipped = one.predict_marks(new_fbs, new).tolist()
+    share_stacker({"q0": one})
+    share_stacker({"q0": one, "q20": cals["q20"]})  # 40 scripts in all
+    assert one.correction is None and "other questions" not in one.describe()
+    share_stacker(cals)
+    assert one.correction is cals["q20"].correction is cals["q40"].correction is not None
+    assert "a correction fitted on the teacher's other questions" in one.describe()
+    inputs = correction_inputs(
+        one.neighbour_rows(new_fbs, new), calibrate.feature_matrix(new_fbs, calibrate.POOLED_FEATURES)
+    )
+    assert np.allclose(1 / (1 + np.exp(-inputs[:, 0])), one.neighbour_shares(new_fbs, new))
+    got = one.predict_marks(new_fbs, new).tolist()
+    assert got == corrected_marks(one.correction, inputs).tolist() == shipped == [1, 0]
+    assert "correction fitted" in one.apply(new_fbs, new)[0].summary
+    calibrate.save(one, tmp_path)
+    again = calibrate.load(tmp_path, q.id)
+    assert again.correction is not None and again.predict_marks(new_fbs, new).tolist() == [1, 0]
