@@ -10,7 +10,8 @@ Incorrect 0, Partially correct 1, Correct 2), in one run:
 - **marker calibrated 10 / 20 / 50**: calibrators (``marker.evaluate.fit_calibrations``) fitted on
   the first N training scripts of each training question of the dataset: one per question, and a
   pooled one (question-independent features) on all of them. Below 30 scripts a question's own
-  calibrator keeps its scripts as neighbours (the shipped neighbours model); from 30 it is fitted
+  calibrator keeps its scripts as neighbours (the shipped neighbours model, with a correction
+  shared by the dataset's 0/1 questions: ``marker.neighbours``); from 30 it is fitted
   on the engine's features, the answers' words and the neighbours' share. Unseen questions and
   domains have no scripts of their own, so they get the pooled calibrator if it passes its check
   (on training questions left out in turn it must beat the rubric's QWK by 0.02 and not lose

@@ -34,7 +34,7 @@ from .fitted import Logistic, load_defaults, logit, neighbour_inputs, word_simil
 from .meaning import answer_vectors
 
 #: Inverse strength of the correction's pull to the shipped model (on the summed log loss of all
-#: the teacher's scripts): chosen on the SemEval training splits among 0.01 to 1 (README).
+#: the teacher's scripts): chosen on the SemEval training splits (README, "Stop 28").
 CORRECTION_C = 0.1
 #: Fewest questions, and scripts in all, that share a correction (fewer keep the shipped model): on
 #: the training splits, teachers of two questions with ten scripts each (20 in all) were marked no
