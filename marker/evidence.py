@@ -511,7 +511,7 @@ def gather(doc: Doc, index: QuestionIndex) -> Evidence:
 
     Reads the Doc (the only stage that does) and the question's index; writes the
     :class:`Evidence`, with copied and filler sentences flagged and the match with the closest
-    full-mark model answer.
+    full-mark model answer (and with each part of a key written in parts).
     """
     evidence = against_question(extract(doc), index)
     if not index.model_set:

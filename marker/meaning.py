@@ -11,7 +11,8 @@ model answers and question (from the :class:`~marker.index.QuestionIndex`); writ
 - :class:`Meaning` (:func:`understand`): for short answers marked by their match (the scheme's
   ``short_answers``), the answer's cosine with the closest model answer and with the question,
   and a word-by-word alignment: each content word piece of the model answer against its
-  closest in the answer (recall), and the reverse (precision).
+  closest in the answer (recall), and the reverse (precision); for a key written in parts
+  (``CoverageMarking.parts``), the same against each part alone (``Meaning.parts``).
 
 The vectors of the model answers, the points' wordings and the question are made once per
 rubric version and kept with the index (``QuestionIndex.cache``), and on disk between
