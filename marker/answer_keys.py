@@ -30,6 +30,10 @@ Reading rules (the numbers are in ``TUNING.keys``):
   a question of more than one mark a points question only when every listed answer is a phrase
   of at most ``points_item_max_words`` words; a key listing explanatory sentences stays a
   coverage question.
+- **Parts** (:func:`key_parts`): a key written in two or more labelled or numbered parts
+  ("Purpose: ...", "Reverse Path Broadcast: ...", "1. ...") for a question of more than one mark
+  is read as parts a full-mark answer must each say, unless the question asks for fewer answers
+  than it lists ("give two reasons").
 - **Key idea** (:func:`key_idea`): a teacher's ``**bold**`` words, else (in a key of one
   sentence) the first clause that says something the question does not, cut at "because",
   "so", or a comma before "which", "as", "since", "therefore", "meaning".
@@ -86,6 +90,9 @@ _PROSE_OR = re.compile(r"\beither\b.*\bor\b|\bwhether\s+or\b|\bor\s+(?:not|so|mo
 #: A full stop, then a new sentence (a capital letter): "bulb A" inside a sentence is not one.
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9])")
 _WORDS = re.compile(r"\w+(?:['\u2019]\w+)?")
+#: A line that starts a part of a key: "1." / "(2)" / "3)", or a capitalised label and its colon
+#: ("Purpose:", "Slow start (cwnd < ss_thresh):"; not "http://").
+_PART_HEAD = re.compile(r"^\s*(?:\(?\d{1,2}[.)](?!\d)|(?P<label>[A-Z][^:\n.!?;]*?)\s*:+(?!//))")
 
 
 @dataclass
@@ -265,6 +272,42 @@ def _items(lines: list[tuple[str, bool]]) -> list[KeyItem]:
     return [KeyItem([w]) for w in split_alternatives(lines[0][0])]
 
 
+def key_parts(text: str, question: str = "") -> list[str]:
+    """The parts of a key written in labelled or numbered parts, each of which a full answer says.
+
+    A line starting with a number ("1.", "2)") or a short capitalised label and its colon
+    (at most ``part_label_max_words`` words: "Purpose:", "Advantage:") starts a part; the lines
+    after it, until the next such line, belong to it, and text before the first is a part of its
+    own. Two or more such lines are needed, and the question must not ask for fewer answers than
+    the parts ("Give two reasons" over five numbered reasons lists alternatives). Empty when the
+    key is not written in parts.
+
+    >>> key_parts("Cause: the harvest failed.\nEffect: grain prices rose and people starved.")
+    ['Cause: the harvest failed.', 'Effect: grain prices rose and people starved.']
+    >>> key_parts("1. lack of money\n2. poor harvests\n3. war with Poland", "Give two reasons.")
+    []
+    """
+    limit = TUNING.keys.part_label_max_words
+    parts: list[str] = []
+    heads = 0
+    for line in (raw.strip() for raw in text.splitlines()):
+        if not line:
+            continue
+        head = _PART_HEAD.match(line)
+        if head and head.group("label") is not None and _n_words(head.group("label")) > limit:
+            head = None
+        if head or not parts:
+            parts.append(line)
+            heads += bool(head)
+        else:
+            parts[-1] += " " + line
+    parts = [p for p in parts if _n_words(p) >= 3]
+    count = asked_count(text, question)
+    if heads < 2 or len(parts) < 2 or (count is not None and count < len(parts)):
+        return []
+    return parts
+
+
 def point_wordings(text: str) -> KeyItem:
     """One point as a teacher writes it: every alternative is a wording of it (lines, bullets, / or ;).
 
@@ -343,6 +386,9 @@ class ReadKeys:
     answers: list[Named]
     items: list[KeyItem]
     count: int | None
+    #: The parts of a full-mark key written in parts (:func:`key_parts`), for a question of more
+    #: than one mark; empty otherwise.
+    parts: list[str] = field(default_factory=list)
 
     @property
     def lists_phrases(self) -> bool:
@@ -381,6 +427,7 @@ def read_model_answers(
     top = max((m for _t, m, _lv in answers), default=0)
     out: list[Named] = []
     items: list[KeyItem] = []
+    parts: list[str] = []
     count = asked_count("", question)
     question_terms = content_terms(nlp(question)) if max_mark == 1 else frozenset()
     for i, (text, mark, level) in enumerate(answers):
@@ -394,6 +441,8 @@ def read_model_answers(
             continue
         key = read_key(text, question)
         count = key.count or count
+        if max_mark > 1 and not parts:
+            parts = key_parts(text, question)
         if key.is_list:
             items += key.items
         if key.is_list and max_mark > 1 and len(key.items) > 1:
@@ -410,7 +459,7 @@ def read_model_answers(
                 (f"{name}-key-idea" + (f"-{k + 1}" if k else ""), idea, mark, level)
                 for k, idea in enumerate(ideas)
             ]
-    return ReadKeys(out, items, count)
+    return ReadKeys(out, items, count, parts)
 
 
 def _guided(text: str, question: str, items: list[KeyItem]) -> list[str] | None:

@@ -331,7 +331,12 @@ def _marking(spec: QuestionSpec, keys: ReadKeys) -> dict[str, Any]:
             marking["thresholds"] = dict(marking_spec.thresholds)
         return marking
     if kind == "coverage":
-        return {"kind": "coverage", **({"full_at": marking_spec.full_at} if marking_spec.full_at else {})}
+        coverage: dict[str, Any] = {"kind": "coverage"}
+        if marking_spec.full_at:
+            coverage["full_at"] = marking_spec.full_at
+        if keys.parts:
+            coverage["parts"] = list(keys.parts)
+        return coverage
     if not marking_spec.levels:
         return even_levels(spec.max_mark)
     levels = [

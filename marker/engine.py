@@ -26,6 +26,7 @@ from spacy.tokens import Doc
 
 from . import rubric_cache
 from .advice import build_feedback, empty_feedback
+from .answer_keys import read_model_answers
 from .bank import QuestionBank, concept_entry, cue_prefix, point_entries
 from .errors import MAX_ANSWER_CHARS, AnswerTooLongError, MarkerError
 from .evidence import Evidence, gather, terms_of
@@ -38,7 +39,7 @@ from .meaning import NO_MEANING, Meaning, point_similarity, prepare, understand,
 from .nlp import build_pipeline
 from .placement import scheme_for
 from .points import score_points
-from .rubric import ModelAnswer, Question, Topic
+from .rubric import CoverageMarking, ModelAnswer, Question, Topic
 from .similarity import ModelAnswerSet
 from .structure import Structure, analyse
 
@@ -269,4 +270,19 @@ def build_index(nlp: Language, question: Question, topic: Topic, answers: list[M
         scheme=scheme_for(question, model_set),
         model_set=model_set,
         wording_terms=[[terms_of(next(wording_docs)) for _ in ws] for ws in wordings],
+        part_sets=_part_sets(nlp, question, docs[-1]),
     )
+
+
+def _part_sets(nlp: Language, question: Question, question_doc: Doc) -> tuple[ModelAnswerSet, ...]:
+    """Each part of a key written in parts, read as the key of a 1-mark question (its alternatives
+    and key idea), prepared as that part's full-mark answers."""
+    marking = question.marking
+    if not isinstance(marking, CoverageMarking) or not marking.parts:
+        return ()
+    out = []
+    for part in marking.parts:
+        read = read_model_answers(question.question, 1, [(part, 1, None)], 1, nlp)
+        texts = [text for _name, text, _mark, _level in read.answers] or [part]
+        out.append(ModelAnswerSet.build(rubric_cache.parse(nlp, texts), question_doc))
+    return tuple(out)

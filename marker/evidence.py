@@ -152,6 +152,8 @@ class Evidence:
     stopword_share: float
     #: Set against a question (:func:`gather`): the match with the closest full-mark model answer.
     match: Match = NO_MATCH
+    #: The match with each part of a key written in parts (``CoverageMarking.parts``), in order.
+    part_matches: tuple[Match, ...] = ()
 
     def argued_sentences(self) -> list[Sentence]:
         """The sentences that count, in paragraphs that say something about the question.
@@ -509,12 +511,17 @@ def gather(doc: Doc, index: QuestionIndex) -> Evidence:
 
     Reads the Doc (the only stage that does) and the question's index; writes the
     :class:`Evidence`, with copied and filler sentences flagged and the match with the closest
-    full-mark model answer.
+    full-mark model answer (and with each part of a key written in parts).
     """
     evidence = against_question(extract(doc), index)
     if not index.model_set:
         return evidence
-    return replace(evidence, match=index.model_set.match(_unrejected_words(doc, evidence, index)))
+    words = _unrejected_words(doc, evidence, index)
+    return replace(
+        evidence,
+        match=index.model_set.match(words),
+        part_matches=tuple(part.match(words) for part in index.part_sets),
+    )
 
 
 def _unrejected_words(doc: Doc, evidence: Evidence, index: QuestionIndex) -> AnswerWords:

@@ -72,6 +72,10 @@ class Features:
     #: Share of full credit estimated by the defaults fitted on public data (:mod:`marker.fitted`)
     #: from the match in words and in meaning; None where the meaning stage did not run.
     meaning_estimate: float | None = None
+    #: The parts of a key written in parts (``CoverageMarking.parts``) that the answer does not say:
+    #: each part's share of full credit, as the defaults estimate it against that part alone,
+    #: is below their cut point for a 1-mark answer.
+    parts_unsaid: tuple[str, ...] = ()
     #: Developed, relevant explanation in sentence units (:func:`developed_explanation`): distinct
     #: analytic sentences counted by length, in full when they make a point of the mark scheme.
     development: float = 0.0
@@ -132,6 +136,7 @@ def compute_features(
         question_similarity=meaning.question_similarity,
         length_ratio=meaning.length_ratio,
         meaning_estimate=short_answer_estimate(match, index, meaning),
+        parts_unsaid=parts_unsaid(evidence, index, meaning),
     )
 
 
@@ -150,6 +155,27 @@ def short_answer_estimate(match: Match, index: QuestionIndex, meaning: Meaning) 
         meaning.as_features(),
     )
     return round(defaults.zero_shot.share(inputs), 4)
+
+
+def parts_unsaid(evidence: Evidence, index: QuestionIndex, meaning: Meaning) -> tuple[str, ...]:
+    """The parts of a key written in parts that the answer does not say: each part is marked as
+    the key of a 1-mark question (the defaults' share against it alone, cut where they cut
+    1-mark answers)."""
+    defaults = load_defaults()
+    marking = index.question.marking
+    n = len(index.part_sets)
+    if defaults is None or not n or len(meaning.parts) != n or len(evidence.part_matches) != n:
+        return ()
+    unsaid = []
+    for text, part, match, part_meaning in zip(
+        marking.parts, index.part_sets, evidence.part_matches, meaning.parts, strict=True
+    ):
+        inputs = zero_shot_inputs(
+            match.score, part.full_at, 1, match.recall, match.char_similarity, part_meaning.as_features()
+        )
+        if defaults.zero_shot.mark(defaults.zero_shot.share(inputs), 1) < 1:
+            unsaid.append(text)
+    return tuple(unsaid)
 
 
 def development(analytic: list[Sentence]) -> float:

@@ -66,6 +66,9 @@ class QuestionIndex:
     question_runs: frozenset[tuple[str, ...]] = frozenset()
     #: The full-mark model answers, for coverage marking and the match features.
     model_set: ModelAnswerSet | None = None
+    #: Per part of a key written in parts (``CoverageMarking.parts``), its wordings prepared as
+    #: full-mark answers of that part alone.
+    part_sets: tuple[ModelAnswerSet, ...] = ()
     #: Per point, the content words of each of its wordings (label and aliases), cut to the stem length.
     point_wordings: tuple[tuple[frozenset[str], ...], ...] = ()
     #: Whether a sentence saying most of a point's own words credits it (see :mod:`marker.points`).
@@ -86,6 +89,7 @@ class QuestionIndex:
         scheme: Scheme,
         model_set: ModelAnswerSet | None = None,
         wording_terms: list[list[tuple[str, ...]]] | None = None,
+        part_sets: tuple[ModelAnswerSet, ...] = (),
     ) -> QuestionIndex:
         """Fit the TF-IDF space on the mark scheme's own words and the model answers."""
         tuning = TUNING.evidence
@@ -119,6 +123,7 @@ class QuestionIndex:
             ),
             question_runs=frozenset(word_runs(words_of(question.question), tuning.question_run)),
             model_set=model_set,
+            part_sets=part_sets,
             point_wordings=wordings,
             # Short-answer questions with no period (a science question, one built from model
             # answers) also credit a sentence that says most of a point's own words. History

@@ -11,7 +11,8 @@ model answers and question (from the :class:`~marker.index.QuestionIndex`); writ
 - :class:`Meaning` (:func:`understand`): for short answers marked by their match (the scheme's
   ``short_answers``), the answer's cosine with the closest model answer and with the question,
   and a word-by-word alignment: each content word piece of the model answer against its
-  closest in the answer (recall), and the reverse (precision).
+  closest in the answer (recall), and the reverse (precision); for a key written in parts
+  (``CoverageMarking.parts``), the same against each part alone (``Meaning.parts``).
 
 The vectors of the model answers, the points' wordings and the question are made once per
 rubric version and kept with the index (``QuestionIndex.cache``), and on disk between
@@ -26,7 +27,7 @@ import math
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -55,6 +56,8 @@ class Meaning:
     question_similarity: float
     #: log of (answer words + 1) / (model answer words + 1): a short fragment or a long essay.
     length_ratio: float
+    #: The same against each part of a key written in parts (``CoverageMarking.parts``).
+    parts: tuple[Meaning, ...] = ()
 
     @property
     def f1(self) -> float:
@@ -141,6 +144,16 @@ def forget_recent() -> None:
         _RECENT.clear()
 
 
+def part_indexes(index: QuestionIndex) -> tuple[MeaningIndex, ...]:
+    """Each part of a key written in parts as vectors (its wordings, and the question), made on
+    first use and kept with the index."""
+    if "meaning_parts" not in index.cache:
+        index.cache["meaning_parts"] = tuple(
+            MeaningIndex.build(list(part.texts), index.question.question) for part in index.part_sets
+        )
+    return index.cache["meaning_parts"]
+
+
 def answer_vectors(texts: list[str]) -> np.ndarray:
     """The unit meaning vectors of texts (those met lately in this process are not encoded again)."""
     with _RECENT_LOCK:
@@ -219,6 +232,7 @@ def prepare(index: QuestionIndex) -> None:
         question_vector(index)
     if index.scheme.short_answers:
         meaning_index(index)
+        part_indexes(index)
 
 
 def understand(text: str, index: QuestionIndex) -> Meaning:
@@ -229,6 +243,7 @@ def understand(text: str, index: QuestionIndex) -> Meaning:
 def understand_many(texts: list[str], index: QuestionIndex) -> list[Meaning]:
     """:func:`understand` for many answers to one question, encoded together (faster)."""
     refs = meaning_index(index)
+    parts = part_indexes(index) if refs is not None else ()
     todo = [t for t in texts if t.strip()] if refs is not None else []
     encoded = dict(zip(todo, load_encoder().encode_tokens(todo), strict=True)) if todo else {}
     out = []
@@ -239,7 +254,8 @@ def understand_many(texts: list[str], index: QuestionIndex) -> list[Meaning]:
         answer = _prepared(encoded[text], text)
         _remember(text, answer.vector)
         _remember(text.strip(), answer.vector)  # a one-sentence answer is its own sentence
-        out.append(_compare(answer, refs))
+        whole = _compare(answer, refs)
+        out.append(replace(whole, parts=tuple(_compare(answer, part) for part in parts)) if parts else whole)
     return out
 
 

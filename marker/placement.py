@@ -447,6 +447,12 @@ def place_coverage(
     return Placement(mark, None, None, [], text + f": {mark}/{question.max_mark}.")
 
 
+def _opening(text: str, words: int = 8) -> str:
+    """The first words of a part of a key, to name it in the feedback."""
+    kept = text.split()
+    return " ".join(kept[:words]) + (" ..." if len(kept) > words else "")
+
+
 def place_meaning(
     question: Question, match: Match, features: Features, cap_mark: int | None = None
 ) -> Placement:
@@ -467,6 +473,11 @@ def place_meaning(
     if match.negation_mismatch:
         text += "; it negates what the model answer states (or the reverse)"
     text += f"; estimated {share:.0%} of full credit"
+    if features.parts_unsaid and mark == question.max_mark:
+        # A key written in parts: full marks need every part ("Purpose: ...", "How: ...").
+        mark -= 1
+        shown = "; ".join(_opening(p) for p in features.parts_unsaid)
+        text += f"; it does not say this part of the answer: {shown}"
     if cap_mark is not None and mark > cap_mark:
         mark = cap_mark
         text += f"; held at {cap_mark} by an advisory"

@@ -307,6 +307,10 @@ class CoverageMarking(_Strict):
 
     kind: Literal["coverage"]
     full_at: float | None = Field(default=None, gt=0, le=1)
+    #: The parts of the key a full-mark answer must each say (a key written in labelled or
+    #: numbered parts, :func:`marker.answer_keys.key_parts`): an answer that leaves one out is
+    #: held below full marks. Empty: the closest model answer alone decides.
+    parts: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list)
 
     def mark_for(self, score: float, full_at: float, max_mark: int) -> int:
         """Whole marks for a match score, full marks from ``full_at``.

@@ -30,6 +30,14 @@ class KeysTuning(_Section):
         description="Lines of a key without bullets are separate answers only when each has at most this many "
         "words; longer lines are paragraphs of one model answer.",
     )
+    part_label_max_words: int = Field(
+        6,
+        ge=1,
+        le=20,
+        description="A line of a key starting with a capitalised label of at most this many words and a colon "
+        '("Purpose:", "Slow start (cwnd below ss_thresh):") starts a part of the key: with two or more such '
+        "labelled or numbered lines, a full-mark answer must say every part (see answer_keys.key_parts).",
+    )
     points_item_max_words: int = Field(
         12,
         ge=1,
