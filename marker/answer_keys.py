@@ -301,11 +301,20 @@ def key_parts(text: str, question: str = "") -> list[str]:
             heads += bool(head)
         else:
             parts[-1] += " " + line
-    parts = [p for p in parts if _n_words(p) >= 3]
+    # A heading over the parts ("The answer should mention:") says nothing an answer must say.
+    said = [p for p in parts if not _heading_only(p)]
+    heads -= len(parts) - len(said)
+    parts = [p for p in said if _n_words(p) >= 3]
     count = asked_count(text, question)
     if heads < 2 or len(parts) < 2 or (count is not None and count < len(parts)):
         return []
     return parts
+
+
+def _heading_only(part: str) -> bool:
+    """Whether a part of a key is a label and its colon with nothing after it."""
+    head = _PART_HEAD.match(part)
+    return head is not None and not part[head.end() :].strip()
 
 
 def point_wordings(text: str) -> KeyItem:

@@ -53,6 +53,18 @@ def parts_marker():
                 "2) It travels up the xylem to the leaves.",
             ],
         ),
+        # a heading over the parts is not a part an answer must say; a label alone on its line
+        # heads the lines below it
+        (
+            f"The answer should mention:\n{PLAN}\n{FAILURE}",
+            "",
+            [PLAN, FAILURE],
+        ),
+        (
+            "Plan:\nGermany would march through Belgium.\nFailure:\nBelgium resisted the advance.",
+            "",
+            ["Plan: Germany would march through Belgium.", "Failure: Belgium resisted the advance."],
+        ),
         # one label is no parts: "Note: ..." under a model answer
         ("The Reds held the railways.\nNote: accept the Bolsheviks for the Reds.", "", []),
         # alternatives, not parts: the question asks for fewer answers than are listed
