@@ -31,9 +31,9 @@ Reading rules (the numbers are in ``TUNING.keys``):
   of at most ``points_item_max_words`` words; a key listing explanatory sentences stays a
   coverage question.
 - **Parts** (:func:`key_parts`): a key written in two or more labelled or numbered parts
-  ("Purpose: ...", "Reverse Path Broadcast: ...", "1. ...") for a question of more than one mark
-  is read as parts a full-mark answer must each say, unless the question asks for fewer answers
-  than it lists ("give two reasons").
+  ("Purpose: ...", "Reverse Path Broadcast: ...", "1. ...", or inside a line "Hop 1 : ... Hop 2 :
+  ...") for a question of more than one mark is read as parts a full-mark answer must each say,
+  unless the question asks for fewer answers than it lists ("give two reasons").
 - **Key idea** (:func:`key_idea`): a teacher's ``**bold**`` words, else (in a key of one
   sentence) the first clause that says something the question does not, cut at "because",
   "so", or a comma before "which", "as", "since", "therefore", "meaning".
@@ -44,6 +44,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -91,8 +92,17 @@ _PROSE_OR = re.compile(r"\beither\b.*\bor\b|\bwhether\s+or\b|\bor\s+(?:not|so|mo
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9])")
 _WORDS = re.compile(r"\w+(?:['\u2019]\w+)?")
 #: A line that starts a part of a key: "1." / "(2)" / "3)", or a capitalised label and its colon
-#: ("Purpose:", "Slow start (cwnd < ss_thresh):"; not "http://").
-_PART_HEAD = re.compile(r"^\s*(?:\(?\d{1,2}[.)](?!\d)|(?P<label>[A-Z][^:\n.!?;]*?)\s*:+(?!//))")
+#: ("Purpose:", "Slow start (cwnd < ss_thresh):"; not "http://", nor a time "At 10:30").
+_PART_HEAD = re.compile(r"^\s*(?:\(?\d{1,2}[.)](?!\d)|(?P<label>[A-Z][^:\n.!?;]*?)\s*:+(?![\d/]))")
+#: Labels of words for the marker, not parts of the answer ("Note: accept the Bolsheviks").
+_ASIDE_LABEL = re.compile(r"(?:notes?|n\.?b|accept|also accept|do not accept|reject)\W*$", re.I)
+#: A numbered label and its colon inside a line ("Hop 2 :", "Step 3:"); not a time ("At 10:30"), a
+#: ratio ("Ratio 1:2") or an address.
+_NUMBERED_LABEL = re.compile(r"(?<![\w-])(?P<word>[A-Z][a-z]+)[ \t]?(?P<n>\d{1,2})[ \t]*:(?![\d/])")
+#: A capitalised phrase, every word capitalised, and its colon ("Congestion Avoidance:", "Effect:").
+_TITLE_LABEL = re.compile(r"(?<!\S)(?P<label>[A-Z][\w-]*(?:[ \t]+[A-Z][\w-]*)*)[ \t]*:(?![\d/])")
+_LAST_WORD = re.compile(r"(\w+)[ \t]+$")
+_AFTER_SENTENCE = re.compile(r"[.!?][\"'\u2019\u201d)]?[ \t]+$")
 
 
 @dataclass
@@ -278,33 +288,35 @@ def key_parts(text: str, question: str = "") -> list[str]:
     A line starting with a number ("1.", "2)") or a short capitalised label and its colon
     (at most ``part_label_max_words`` words: "Purpose:", "Advantage:") starts a part; the lines
     after it, until the next such line, belong to it, and text before the first is a part of its
-    own. Two or more such lines are needed, and the question must not ask for fewer answers than
-    the parts ("Give two reasons" over five numbered reasons lists alternatives). Empty when the
-    key is not written in parts.
+    own. A label may also start a part inside a line (:func:`_cut_at_labels`: "Hop 1 : ... Hop 2 :
+    ...", "... it is cheap. Disadvantage: ..."). A "Note:" or "Accept:" label starts no part. Two
+    or more labels are needed, and the question must not ask for fewer answers than the parts
+    ("Give two reasons" over five numbered reasons lists alternatives). Empty when the key is not
+    written in parts.
 
-    >>> key_parts("Cause: the harvest failed.\nEffect: grain prices rose and people starved.")
+    >>> key_parts("Cause: the harvest failed.\\nEffect: grain prices rose and people starved.")
     ['Cause: the harvest failed.', 'Effect: grain prices rose and people starved.']
-    >>> key_parts("1. lack of money\n2. poor harvests\n3. war with Poland", "Give two reasons.")
+    >>> key_parts("1. lack of money\\n2. poor harvests\\n3. war with Poland", "Give two reasons.")
     []
     """
     limit = TUNING.keys.part_label_max_words
-    parts: list[str] = []
-    heads = 0
-    for line in (raw.strip() for raw in text.splitlines()):
+    parts: list[list] = []  # [text, whether a label starts it]
+    numbered = _numbered_labels(text)
+    for line in (piece for raw in text.splitlines() for piece in _cut_at_labels(raw.strip(), numbered)):
         if not line:
             continue
         head = _PART_HEAD.match(line)
-        if head and head.group("label") is not None and _n_words(head.group("label")) > limit:
+        label = head.group("label") if head else None
+        if label is not None and (_n_words(label) > limit or _ASIDE_LABEL.match(label)):
             head = None
         if head or not parts:
-            parts.append(line)
-            heads += bool(head)
+            parts.append([line, head is not None])
         else:
-            parts[-1] += " " + line
+            parts[-1][0] += " " + line
     # A heading over the parts ("The answer should mention:") says nothing an answer must say.
-    said = [p for p in parts if not _heading_only(p)]
-    heads -= len(parts) - len(said)
-    parts = [p for p in said if _n_words(p) >= 3]
+    kept = [(p, headed) for p, headed in parts if not _heading_only(p)]
+    heads = sum(headed for _p, headed in kept)
+    parts = [p for p, _headed in kept if _n_words(p) >= 3]
     count = asked_count(text, question)
     if heads < 2 or len(parts) < 2 or (count is not None and count < len(parts)):
         return []
@@ -315,6 +327,58 @@ def _heading_only(part: str) -> bool:
     """Whether a part of a key is a label and its colon with nothing after it."""
     head = _PART_HEAD.match(part)
     return head is not None and not part[head.end() :].strip()
+
+
+def _numbered_labels(text: str) -> frozenset[str]:
+    """The numbered labels of a key that run 1, 2, ... in order under one word ("Hop 1 :", "Hop 2 :").
+
+    >>> sorted(_numbered_labels("Hop 1 :(A, B) Hop 2 :(B, E) Hop 3 :(E, G)"))
+    ['Hop']
+    >>> sorted(_numbered_labels("Table 1: the results. At 10:30 the ratio was 1:2."))
+    []
+    """
+    seen: dict[str, list[int]] = {}
+    for m in _NUMBERED_LABEL.finditer(text):
+        seen.setdefault(m.group("word"), []).append(int(m.group("n")))
+    return frozenset(w for w, ns in seen.items() if len(ns) >= 2 and ns == list(range(1, len(ns) + 1)))
+
+
+def _cut_at_labels(line: str, numbered: frozenset[str]) -> list[str]:
+    """A line of a key cut before each label inside it that clearly starts a part of the key.
+
+    A label inside a line is a numbered label of the key's own run (``numbered``), or a phrase
+    of at most ``part_label_max_words`` capitalised words and its colon after a sentence end,
+    or, on a line that itself starts with a label, after a word that is not a stop word
+    ("... increase of cwnd Congestion Avoidance: ..."). Bulleted lines are alternatives and are
+    never cut; prose ("The reason is simple:", "e.g.:", "the Western Front:") is not cut.
+
+    >>> _cut_at_labels("Advantage: it is cheap. Disadvantage: it is slow.", frozenset())
+    ['Advantage: it is cheap.', 'Disadvantage: it is slow.']
+    """
+    if _BULLET.match(line):
+        return [line]
+    cuts = {m.start() for m in _NUMBERED_LABEL.finditer(line) if m.group("word") in numbered}
+    head = _PART_HEAD.match(line)
+    labelled = head is not None and head.group("label") is not None
+    for m in _TITLE_LABEL.finditer(line):
+        before = line[: m.start()]
+        label = m.group("label")
+        if not before or _n_words(label) > TUNING.keys.part_label_max_words or _ASIDE_LABEL.match(label):
+            continue
+        if _AFTER_SENTENCE.search(before) or (
+            labelled and _n_words(m.group("label")) >= 2 and _plain_word_before(before)
+        ):
+            cuts.add(m.start())
+    cuts.discard(0)
+    bounds = [0, *sorted(cuts), len(line)]
+    return [line[a:b].strip() for a, b in zip(bounds, bounds[1:], strict=False)]
+
+
+def _plain_word_before(before: str) -> bool:
+    """Whether the text before a capitalised phrase ends with a word that is not a stop word
+    ("cwnd", not "the" or "of"): a proper name after "the", "in" or "at" is not a label."""
+    last = _LAST_WORD.search(before)
+    return last is not None and last.group(1).lower() not in STOP_WORDS
 
 
 def point_wordings(text: str) -> KeyItem:

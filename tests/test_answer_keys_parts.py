@@ -85,6 +85,67 @@ def test_answer_keys_key_parts(text, question, expected):
     assert key_parts(text, question) == expected
 
 
+# Labels inside a line: a key written in parts on one line, as SAF's 5.7 and 6.3 are.
+SLOW = "Slow start: cwnd doubles every round trip until ss_thresh is reached"
+AVOID = "Congestion Avoidance: cwnd grows by one segment per round trip"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # a numbered run of labels ("Hop 1 :", "Hop 2 :"), even with no space or sentence end before one
+        (
+            "Hop 1 :(A, B, forward), (A, C, forward) Hop 2 :(B, E, forward), (C, F, drop)Hop 3 :(E, G, forward)",
+            [
+                "Hop 1 :(A, B, forward), (A, C, forward)",
+                "Hop 2 :(B, E, forward), (C, F, drop)",
+                "Hop 3 :(E, G, forward)",
+            ],
+        ),
+        # a capitalised label after a sentence end
+        (
+            "Advantage: the frames are sent together. Disadvantage: frames wait in the buffer.",
+            ["Advantage: the frames are sent together.", "Disadvantage: frames wait in the buffer."],
+        ),
+        # on a labelled line, a Title Case label after a plain word, with no full stop before it
+        (f"{SLOW} {AVOID}", [SLOW, AVOID]),
+        (
+            "Cause: the harvest failed in 1921! Effect: grain prices rose.",
+            ["Cause: the harvest failed in 1921!", "Effect: grain prices rose."],
+        ),
+    ],
+)
+def test_answer_keys_key_parts_labels_inside_a_line(text, expected):
+    assert key_parts(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # prose with a colon
+        "The reason is simple: the army was too weak. Russia could not fight on: the Tsar abdicated.",
+        # a proper name and a colon after "the" is not a label, even on a labelled line
+        "Cause: the war went badly on the Western Front: the army broke and the men deserted.",
+        # Title Case after a plain word only counts on a line that starts with a label
+        "Germany attacked through Belgium to reach Paris quickly Schlieffen Plan: the attack failed.",
+        # times, ratios and "e.g.:" are not labels; "Note:" is words for the marker
+        "At 10:30 the troops attacked.\nResult: the line held.",
+        "Mix the acid and water in the ratio 1:2. Note: accept 1 to 2.",
+        "Sound travels as a wave, e.g.: Music. Note: accept vibration.",
+        "Purpose: fewer duplicate packets. Note: accept less flooding.",
+        # numbered labels that do not run 1, 2, ... under one word
+        "Table 1: the results of the test. Figure 3: the apparatus used.",
+        # one label inside a line
+        "The bulb stays lit because it is in a closed circuit. Bulb A: still connected.",
+        # bulleted lines are alternatives
+        "- Slow start: cwnd doubles. Congestion Avoidance: cwnd grows by one\n- cwnd is halved",
+        "Bulb A is still in a closed circuit with the battery.",
+    ],
+)
+def test_answer_keys_key_parts_prose_with_colons_is_not_cut(text):
+    assert key_parts(text) == []
+
+
 # --------------------------------------------------------------------------- import
 
 
@@ -118,3 +179,13 @@ def test_answer_keys_parts_full_marks_need_every_part(parts_marker):
     assert "does not say this part" in one.summary
     # the same answer against the key in prose: covering one half earns everything
     assert parts_marker.mark("schlieffen-prose", PLAN_ONLY).mark == 2
+
+
+def test_answer_keys_parts_labels_inside_one_line_are_parts_too(parts_marker):
+    # the same key as "schlieffen", its two labelled parts written on one line
+    assert [p.split(":")[0] for p in parts_marker.bank.question("schlieffen-one-line").marking.parts] == [
+        "Plan",
+        "Failure",
+    ]
+    assert parts_marker.mark("schlieffen-one-line", BOTH).mark == 2
+    assert parts_marker.mark("schlieffen-one-line", PLAN_ONLY).mark == 1
