@@ -60,6 +60,12 @@ def parts_marker():
             "",
             [PLAN, FAILURE],
         ),
+        # a heading too long to be a label still leaves the two labels below it
+        (
+            f"A full answer should mention both of the following points:\n{PLAN}\n{FAILURE}",
+            "",
+            [PLAN, FAILURE],
+        ),
         (
             "Plan:\nGermany would march through Belgium.\nFailure:\nBelgium resisted the advance.",
             "",
