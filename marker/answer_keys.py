@@ -299,7 +299,6 @@ def key_parts(text: str, question: str = "") -> list[str]:
     >>> key_parts("1. lack of money\\n2. poor harvests\\n3. war with Poland", "Give two reasons.")
     []
     """
-    limit = TUNING.keys.part_label_max_words
     parts: list[list] = []  # [text, whether a label starts it]
     numbered = _numbered_labels(text)
     for line in (piece for raw in text.splitlines() for piece in _cut_at_labels(raw.strip(), numbered)):
@@ -307,7 +306,7 @@ def key_parts(text: str, question: str = "") -> list[str]:
             continue
         head = _PART_HEAD.match(line)
         label = head.group("label") if head else None
-        if label is not None and (_n_words(label) > limit or _ASIDE_LABEL.match(label)):
+        if label is not None and not _part_label(label):
             head = None
         if head or not parts:
             parts.append([line, head is not None])
@@ -321,6 +320,12 @@ def key_parts(text: str, question: str = "") -> list[str]:
     if heads < 2 or len(parts) < 2 or (count is not None and count < len(parts)):
         return []
     return parts
+
+
+def _part_label(label: str) -> bool:
+    """Whether a label may start a part of a key: at most ``part_label_max_words`` words, and not
+    an aside ("Note:", "Accept:")."""
+    return _n_words(label) <= TUNING.keys.part_label_max_words and not _ASIDE_LABEL.match(label)
 
 
 def _heading_only(part: str) -> bool:
@@ -363,10 +368,10 @@ def _cut_at_labels(line: str, numbered: frozenset[str]) -> list[str]:
     for m in _TITLE_LABEL.finditer(line):
         before = line[: m.start()]
         label = m.group("label")
-        if not before or _n_words(label) > TUNING.keys.part_label_max_words or _ASIDE_LABEL.match(label):
+        if not before or not _part_label(label):
             continue
         if _AFTER_SENTENCE.search(before) or (
-            labelled and _n_words(m.group("label")) >= 2 and _plain_word_before(before)
+            labelled and _n_words(label) >= 2 and _plain_word_before(before)
         ):
             cuts.add(m.start())
     cuts.discard(0)
