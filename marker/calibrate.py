@@ -9,7 +9,8 @@ leak; :mod:`marker.stacking`). It works from :data:`MIN_SCRIPTS` scripts (strong
 and loosens as scripts are added.
 
 A fitted calibrator is saved with the question's rubric version, the fingerprint of the data
-it was fitted on and the library versions. It is used only while the rubric is unchanged.
+it was fitted on, the library versions and the fingerprint of marker's marking
+(:mod:`marker.marking_version`). It is used only while the rubric and the marking are unchanged.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from .calibrator import MarkCalibrator
 from .errors import CalibrationError
 from .feedback import ENGINE_VERSION, Feedback
 from .fitted import load_defaults
+from .marking_version import fingerprint
 from .meaning import answer_vectors
 from .pairs import PAIR_WEIGHT, pair_block
 from .stacking import fit_meaning_model, fit_text_model, meaning_scores, text_scores
@@ -347,7 +349,12 @@ def fit_calibration(
         meaning_model=meaning_model,
         feature_names=tuple(feature_names),
         fitted_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        versions={"engine": ENGINE_VERSION, "sklearn": sklearn.__version__, "format": FORMAT_VERSION},
+        versions={
+            "engine": ENGINE_VERSION,
+            "marking": fingerprint(),
+            "sklearn": sklearn.__version__,
+            "format": FORMAT_VERSION,
+        },
         cv=cv,
         memory=None if memory is None else memory.astype(np.float16),
         memory_shares=None if memory is None else y / max_mark,
@@ -544,6 +551,12 @@ def usable(cal: Calibration | None, rubric_version: str) -> tuple[Calibration | 
         return None, (
             f"a saved calibration of '{cal.question_id}' was fitted to rubric version {cal.rubric_version}, "
             f"but the rubric is now {rubric_version}: marking uncalibrated (run 'marker calibrate' again)"
+        )
+    if cal.versions.get("marking") != fingerprint():
+        return None, (
+            f"the saved calibration of '{cal.question_id}' was fitted to another version of marker's "
+            f"marking (engine {cal.versions.get('engine')}, tuning or shipped models since changed): "
+            "marking uncalibrated (run 'marker calibrate' again)"
         )
     if cal.versions.get("sklearn") != sklearn.__version__:
         return None, (

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from marker import calibrate
+from marker import calibrate, marking_version
 from marker.calibrate import MarkCalibrator, fit_calibration, usable
 from marker.errors import CalibrationError
 from marker.evaluate import figures
+from marker.feedback import ENGINE_VERSION
+from marker.tuning import TUNING
 from marker.validation import load_validation
 
 
@@ -140,6 +145,41 @@ def test_calibrate_stale_rubric_is_not_used(tmp_path, shipped_marker, harsh_teac
     cal = fit_calibration(q.id, "old-version", q.max_mark, fbs, [a.text for a in answers], marks)
     used, why = usable(cal, q.version)
     assert used is None and "old-version" in why and "marker calibrate" in why
+
+
+def test_calibrate_fitted_to_another_marking_is_not_used(shipped_marker, harsh_teacher):
+    """After an upgrade that moves marks (tuning, shipped models, engine code), a calibration fitted
+    on the old features is set aside, saying why, until the teacher calibrates again."""
+    answers, fbs, marks = harsh_teacher
+    q = shipped_marker.bank.question("rapallo-significance")
+    cal = fit_calibration(q.id, q.version, q.max_mark, fbs, [a.text for a in answers], marks)
+    assert cal.versions["marking"] == marking_version.fingerprint()
+    assert usable(cal, q.version) == (cal, "")
+    old = replace(cal, versions={**cal.versions, "marking": "0123456789abcdef"})
+    used, why = usable(old, q.version)
+    assert used is None and "another version of marker's marking" in why and "marker calibrate" in why
+
+
+def test_marking_fingerprint_follows_tuning_models_and_engine():
+    tuning = TUNING.model_dump(mode="json", exclude={"access"})
+    models = marking_version.shipped_models()
+    assert models and "zero_shot" in models and "provenance" not in models
+    today = marking_version.digest(ENGINE_VERSION, tuning, models)
+    assert today == marking_version.fingerprint()
+    moved = json.loads(json.dumps(tuning))
+    moved["placement"][next(iter(moved["placement"]))] = "changed"
+    refit = {**models, "zero_shot": {**models["zero_shot"], "intercept": 9.0}}
+    assert (
+        len(
+            {
+                today,
+                marking_version.digest(ENGINE_VERSION, moved, models),
+                marking_version.digest(ENGINE_VERSION, tuning, refit),
+                marking_version.digest("9.9.9", tuning, models),
+            }
+        )
+        == 4
+    )
 
 
 def test_calibrate_damaged_file_gives_a_clear_error(tmp_path):

@@ -1,0 +1,53 @@
+"""Which marking a saved result was made under, so that one made under another is not reused.
+
+A calibration is fitted on the engine's features and marks. When marker's marking changes (an
+upgrade with other tuning values, a refitted shipped model or new engine code), the same answer
+gives other features, and a calibration fitted on the old ones would correct marks it never saw.
+:func:`fingerprint` names the marking: a digest of
+
+- :data:`marker.feedback.ENGINE_VERSION`, bumped by hand when a change of code moves marks;
+- every tuning value (:data:`marker.tuning.TUNING`, the ``access`` section left out: it hashes
+  students' codes and moves no mark);
+- the shipped short-answer models (:mod:`marker.fitted`), their provenance left out.
+
+:func:`marker.calibrate.usable` sets aside a calibration saved under another fingerprint and
+says so.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import lru_cache
+from importlib import resources
+
+from .feedback import ENGINE_VERSION
+from .fitted import DEFAULTS_FILE
+from .tuning import TUNING
+
+
+def shipped_models() -> dict:
+    """The shipped short-answer models as saved (without their provenance), or {} when absent."""
+    path = resources.files("marker").joinpath("shipped", "fitted", DEFAULTS_FILE)
+    if not path.is_file():
+        return {}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data.pop("provenance", None)
+    return data
+
+
+def digest(engine: str, tuning: dict, models: dict) -> str:
+    """The fingerprint of one marking (16 hex digits)."""
+    text = json.dumps({"engine": engine, "tuning": tuning, "models": models}, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@lru_cache(maxsize=1)
+def fingerprint() -> str:
+    """The fingerprint of the marking this process does.
+
+    >>> len(fingerprint()) == 16 and fingerprint() == fingerprint()
+    True
+    """
+    tuning = TUNING.model_dump(mode="json", exclude={"access"})
+    return digest(ENGINE_VERSION, tuning, shipped_models())
