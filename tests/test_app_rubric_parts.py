@@ -96,11 +96,13 @@ def test_app_rubric_parts_are_shown_edited_saved_and_marked_with(data):
 
 def test_app_rubric_parts_problem_is_named_and_nothing_typed_is_lost(data):
     at = rubrics_page()
-    typed = f"Plan:\nGermany would march through Belgium.\n{FAILURE}"
+    typed = f"**Plan** <b>:\nGermany would march through Belgium.\n{FAILURE}"
     at.text_area(key=KEY + "parts").input(typed)
     at.run()
     assert not at.exception
-    assert "Parts of the key, line 1" in at.error[0].value and "ends with a colon" in at.error[0].value
+    shown = at.error[0].value
+    assert "Parts of the key, line 1" in shown and "ends with a colon" in shown
+    assert "\\*\\*Plan\\*\\* \\<b\\>:" in shown  # the teacher's words are escaped
     at = save(at, "labels on their own lines")
     assert any("Not saved" in e.value for e in at.error)
     assert at.text_area(key=KEY + "parts").value == typed
