@@ -268,10 +268,13 @@ _FIELD_NAMES = {
 
 
 def where(field: str | None) -> str:
-    """A schema error's field path in the words of the Rubrics page.
+    """A schema error's field path in the words of the Rubrics page (``marking.parts.N``: line N+1
+    of the parts box, see :func:`parts_problems`).
 
     >>> where("points.2.weight"), where("marking.levels.0.marks.1"), where("max_mark"), where(None)
     ('Points table, row 3, column ‘weight’', 'Levels table, row 1, column ‘marks’', 'Maximum mark', 'Rubric')
+    >>> where("marking.parts.2")
+    'Parts of the key, line 3'
     """
     if not field:
         return "Rubric"
