@@ -33,7 +33,8 @@ Reading rules (the numbers are in ``TUNING.keys``):
 - **Parts** (:func:`key_parts`): a key written in two or more labelled or numbered parts
   ("Purpose: ...", "Reverse Path Broadcast: ...", "1. ...", or inside a line "Hop 1 : ... Hop 2 :
   ...") for a question of more than one mark is read as parts a full-mark answer must each say,
-  unless the question asks for fewer answers than it lists ("give two reasons").
+  unless the question asks for fewer answers than it lists ("give two reasons"). Prose before a
+  colon is no label ("The reason is simple:", "For example:"; :func:`_prose_label`).
 - **Key idea** (:func:`key_idea`): a teacher's ``**bold**`` words, else (in a key of one
   sentence) the first clause that says something the question does not, cut at "because",
   "so", or a comma before "which", "as", "since", "therefore", "meaning".
@@ -101,6 +102,7 @@ _ASIDE_LABEL = re.compile(r"(?:notes?|n\.?b|accept|also accept|do not accept|rej
 _NUMBERED_LABEL = re.compile(r"(?<![\w-])(?P<word>[A-Z][a-z]+)[ \t]?(?P<n>\d{1,2})[ \t]*:(?![\d/])")
 #: A capitalised phrase, every word capitalised, and its colon ("Congestion Avoidance:", "Effect:").
 _TITLE_LABEL = re.compile(r"(?<!\S)(?P<label>[A-Z][\w-]*(?:[ \t]+[A-Z][\w-]*)*)[ \t]*:(?![\d/])")
+_IN_BRACKETS = re.compile(r"\([^()]*\)")
 _LAST_WORD = re.compile(r"(\w+)[ \t]+$")
 _AFTER_SENTENCE = re.compile(r"[.!?][\"'\u2019\u201d)]?[ \t]+$")
 
@@ -323,9 +325,32 @@ def key_parts(text: str, question: str = "") -> list[str]:
 
 
 def _part_label(label: str) -> bool:
-    """Whether a label may start a part of a key: at most ``part_label_max_words`` words, and not
-    an aside ("Note:", "Accept:")."""
-    return _n_words(label) <= TUNING.keys.part_label_max_words and not _ASIDE_LABEL.match(label)
+    """Whether a label may start a part of a key: at most ``part_label_max_words`` words, not an
+    aside ("Note:", "Accept:"), and not running prose (:func:`_prose_label`)."""
+    short = _n_words(label) <= TUNING.keys.part_label_max_words
+    return short and not _ASIDE_LABEL.match(label) and not _prose_label(label)
+
+
+def _prose_label(label: str) -> bool:
+    """Whether the words before a colon are running prose, not a label: a clause with a finite verb
+    or a subject ("No single stage is large", "It works like this"), or words carrying prose on
+    ("For example", "Two things matter here"); brackets aside. A case or a question is a label.
+
+    >>> [_prose_label(t) for t in ("The reason is simple", "Slow start (cwnd is low)", "When it is low")]
+    [True, False, False]
+    """
+    tuning = TUNING.keys
+    words = _WORDS.findall(_IN_BRACKETS.sub(" ", label).replace("\u2019", "'"))
+    low = f" {' '.join(words).lower()} "
+    if not words or words[0].lower() in tuning.case_label_openers:
+        return False
+    if any(low.startswith(f" {p} ") for p in tuning.prose_label_openers):
+        return True
+    return any(low.endswith(f" {p} ") for p in tuning.prose_label_closers) or any(
+        (w.islower() and w in tuning.prose_label_verbs)
+        or (not w.isupper() and w.lower() in tuning.prose_label_subjects)
+        for w in words
+    )
 
 
 def _heading_only(part: str) -> bool:

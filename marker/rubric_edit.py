@@ -1,14 +1,17 @@
 """Editing a rubric as tables (the app's Rubrics page), with no UI toolkit.
 
-A question becomes rows a table editor can show (:func:`point_rows`, :func:`level_rows`),
-the edited rows become rubric data again (:func:`rubric_from_rows`), and a schema error's
-field path is put in words a teacher recognises on the page (:func:`where`).
+A question becomes rows a table editor can show (:func:`point_rows`, :func:`level_rows`) and
+a coverage question's key parts one per line (:func:`parts_text`), the edited rows become rubric
+data again (:func:`rubric_from_rows`), and a schema error's field path is put in words a teacher
+recognises on the page (:func:`where`).
 """
 
 from __future__ import annotations
 
 import math
 from typing import Any
+
+from .errors import RubricError
 
 LIST_SEPARATOR = ";"
 
@@ -77,6 +80,52 @@ def parse_thresholds(text: str) -> dict[int, int] | str | None:
         return text
 
 
+def parts_text(question: dict) -> str:
+    """A coverage question's key parts for the editor's text box, one part per line.
+
+    >>> parts_text({"marking": {"kind": "coverage", "parts": ["Plan: go through\\n Belgium.", "Failure: Russia."]}})
+    'Plan: go through Belgium.\\nFailure: Russia.'
+    """
+    return "\n".join(" ".join(part.split()) for part in question["marking"].get("parts") or [])
+
+
+def parse_parts(text: str, base: dict) -> list[str]:
+    """The parts typed in the editor's text box, one per line, blank lines left out (none: no parts).
+
+    While the box still shows the rubric's own parts, they are kept exactly as saved (a part
+    written over several lines in the YAML is shown on one).
+
+    >>> parse_parts("Plan: go through Belgium.\\n\\n  Failure: Russia. ", {"marking": {"kind": "coverage"}})
+    ['Plan: go through Belgium.', 'Failure: Russia.']
+    """
+    if text == parts_text(base):
+        return list(base["marking"].get("parts") or [])
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def parts_problems(text: str) -> list[RubricError]:
+    """What keeps the typed parts from being used, each named by its line of the box: a label and
+    its colon with the part on the next line (each line is a part of its own), or a repeated part.
+
+    >>> [e.reason for e in parts_problems("Plan:\\nGermany would go through Belgium.")]
+    ['‘Plan:’ ends with a colon: write its part on the same line, after the label']
+    """
+    out, seen = [], {}
+    for i, line in enumerate(text.splitlines()):
+        part = line.strip()
+        if not part:
+            continue
+        field = f"marking.parts.{i}"
+        if part.endswith(":"):
+            reason = f"\u2018{part}\u2019 ends with a colon: write its part on the same line, after the label"
+            out.append(RubricError("the edited rubric", reason, field=field))
+        elif part.lower() in seen:
+            reason = f"repeats line {seen[part.lower()] + 1}: remove one of them"
+            out.append(RubricError("the edited rubric", reason, field=field))
+        seen.setdefault(part.lower(), i)
+    return out
+
+
 def _int(value: Any) -> Any:
     if _blank(value):
         return None
@@ -87,34 +136,21 @@ def _int(value: Any) -> Any:
 
 
 def rubric_from_rows(
-    base: dict, fields: dict, points: list[dict], levels: list[dict], thresholds: str
+    base: dict,
+    fields: dict,
+    points: list[dict],
+    levels: list[dict],
+    thresholds: str,
+    parts: str | None = None,
 ) -> dict:
     """The rubric data from the edited fields and tables, ready for ``validate_question``.
 
-    ``fields`` holds ``question``, ``command_word``, ``start``, ``end`` and ``max_mark``. Level
-    criteria and the indicative content, which the tables do not show, are kept from ``base``;
-    the level bands are the table's, never evened out.
+    ``fields`` holds ``question``, ``command_word``, ``start``, ``end`` and ``max_mark``;
+    ``parts`` is a coverage question's parts box (:func:`parse_parts`; ``None``: kept from
+    ``base``). Level criteria and the indicative content, which the tables do not show, are kept
+    from ``base``; the level bands are the table's, never evened out.
     """
-    if base["marking"]["kind"] == "levels":
-        criteria = {lv["level"]: lv.get("criteria") for lv in base["marking"]["levels"]}
-        marking: dict = {"kind": "levels", "levels": []}
-        for row in levels:
-            level = _int(row.get("level"))
-            entry = {
-                "level": level,
-                "marks": [_int(row.get("low")), _int(row.get("high"))],
-                "descriptor": "" if _blank(row.get("descriptor")) else str(row["descriptor"]),
-            }
-            if criteria.get(level):
-                entry["criteria"] = criteria[level]
-            marking["levels"].append(entry)
-    elif base["marking"]["kind"] == "coverage":
-        marking = dict(base["marking"])
-    else:
-        marking = {"kind": "points"}
-        table = parse_thresholds(thresholds)
-        if table is not None:
-            marking["thresholds"] = table
+    marking = _marking(base, levels, thresholds, parts)
     kept = {"indicative_content": list(base["indicative_content"])} if base.get("indicative_content") else {}
     return {
         "schema_version": 1,
@@ -142,6 +178,34 @@ def rubric_from_rows(
         ],
         **kept,
     }
+
+
+def _marking(base: dict, levels: list[dict], thresholds: str, parts: str | None) -> dict:
+    """The edited marking: the levels table's bands, the points' mark table, or coverage with its parts."""
+    if base["marking"]["kind"] == "levels":
+        criteria = {lv["level"]: lv.get("criteria") for lv in base["marking"]["levels"]}
+        marking: dict = {"kind": "levels", "levels": []}
+        for row in levels:
+            level = _int(row.get("level"))
+            entry = {
+                "level": level,
+                "marks": [_int(row.get("low")), _int(row.get("high"))],
+                "descriptor": "" if _blank(row.get("descriptor")) else str(row["descriptor"]),
+            }
+            if criteria.get(level):
+                entry["criteria"] = criteria[level]
+            marking["levels"].append(entry)
+    elif base["marking"]["kind"] == "coverage":
+        # The parts box replaces the parts (an empty box: none); no box keeps them.
+        marking = {k: v for k, v in base["marking"].items() if parts is None or k != "parts"}
+        if parts is not None and (listed := parse_parts(parts, base)):
+            marking["parts"] = listed
+    else:
+        marking = {"kind": "points"}
+        table = parse_thresholds(thresholds)
+        if table is not None:
+            marking["thresholds"] = table
+    return marking
 
 
 def even_levels(max_mark: int, descriptor: str = "Level {n}.") -> dict:
@@ -204,10 +268,13 @@ _FIELD_NAMES = {
 
 
 def where(field: str | None) -> str:
-    """A schema error's field path in the words of the Rubrics page.
+    """A schema error's field path in the words of the Rubrics page (``marking.parts.N``: line N+1
+    of the parts box, see :func:`parts_problems`).
 
     >>> where("points.2.weight"), where("marking.levels.0.marks.1"), where("max_mark"), where(None)
     ('Points table, row 3, column ‘weight’', 'Levels table, row 1, column ‘marks’', 'Maximum mark', 'Rubric')
+    >>> where("marking.parts.2")
+    'Parts of the key, line 3'
     """
     if not field:
         return "Rubric"
@@ -215,6 +282,8 @@ def where(field: str | None) -> str:
     if parts[0] == "points" and len(parts) > 1 and parts[1].isdigit():
         column = f", column \u2018{parts[2]}\u2019" if len(parts) > 2 else ""
         return f"Points table, row {int(parts[1]) + 1}{column}"
+    if parts[:2] == ["marking", "parts"] and len(parts) > 2 and parts[2].isdigit():
+        return f"Parts of the key, line {int(parts[2]) + 1}"
     if parts[:2] == ["marking", "levels"] and len(parts) > 2 and parts[2].isdigit():
         column = f", column \u2018{parts[3]}\u2019" if len(parts) > 3 else ""
         return f"Levels table, row {int(parts[2]) + 1}{column}"

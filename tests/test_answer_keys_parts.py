@@ -152,6 +152,51 @@ def test_answer_keys_key_parts_prose_with_colons_is_not_cut(text):
     assert key_parts(text) == []
 
 
+# Prose with a colon at the start of a line is no label: an imported prose key with two such
+# colons was read as two parts on main, so an answer saying both in other words lost its full mark.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "No single stage is large: each step adds only a little to the cost.\n"
+        "The reason is simple: the small costs add up over the whole process.",
+        "It works like this: the enzyme binds to its substrate.\nThe result can be seen: the reaction is faster.",
+        "Water moves into the cell by osmosis.\nFor example: a raisin left in water swells up.\n"
+        "In other words: water moves to where there is less of it.",
+        "Two things matter here: the harvest failed and the army took the grain.\n"
+        "The main causes include: war, drought and requisitioning.",
+        "There are two stages: the light reactions come first.\nThey're followed by: the Calvin cycle.",
+    ],
+)
+def test_answer_keys_key_parts_prose_lines_with_colons_are_not_parts(text):
+    assert key_parts(text) == []
+
+
+@pytest.mark.parametrize(
+    "first, second",
+    [
+        ("Purpose", "Advantage"),
+        ("Hop 1", "Hop 2"),
+        ("Step 1", "Step 2"),
+        ("Reason 1", "Reason 2"),
+        ("Slow start phase", "Congestion Avoidance"),
+        ("Advantage", "Disadvantage"),
+        ("Cause", "Explanation"),
+        ("Slow start (cwnd is low)", "Congestion avoidance (cwnd is high)"),
+        # a case or a question is a heading, not a sentence
+        ("When the switch is closed", "When the switch is open"),
+        ("How it works", "Why it matters"),
+        # a month, a Roman numeral and an acronym are not "may", "I" and "it"
+        ("May 1940", "June 1940"),
+        ("Phase I", "Phase II"),
+        ("IT systems", "Paper records"),
+    ],
+)
+def test_answer_keys_key_parts_real_labels_still_start_parts(first, second):
+    one = f"{first}: the frames wait in the buffer until the window opens."
+    two = f"{second}: the sender halves its window after a loss."
+    assert key_parts(f"{one}\n{two}") == [one, two]
+
+
 # --------------------------------------------------------------------------- import
 
 
@@ -162,6 +207,8 @@ def test_answer_keys_parts_become_the_coverage_marking_parts(parts_marker):
     assert len(parts_marker.bank.question("osmosis").marking.parts) == 2
     # the same key in prose has no parts: the closest model answer alone decides
     assert parts_marker.bank.question("schlieffen-prose").marking.parts == []
+    # prose whose lines have colons ("The plan was simple: ...") has no parts either
+    assert parts_marker.bank.question("schlieffen-colons").marking.parts == []
 
 
 # --------------------------------------------------------------------------- marking (golden)

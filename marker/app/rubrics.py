@@ -11,7 +11,16 @@ from marker.app.shared import ICON, md, resources, teacher_gate, workspace
 from marker.bank import cross_check
 from marker.errors import MarkerError, RubricError, RubricErrors
 from marker.rubric import ModelAnswer, Question, Theme, validate_question
-from marker.rubric_edit import level_rows, point_rows, rubric_from_rows, skeleton, thresholds_text, where
+from marker.rubric_edit import (
+    level_rows,
+    parts_problems,
+    parts_text,
+    point_rows,
+    rubric_from_rows,
+    skeleton,
+    thresholds_text,
+    where,
+)
 from marker.store import StoreError
 from marker.userbank import question_yaml
 
@@ -106,6 +115,21 @@ if base.get("indicative_content"):
     with st.expander("Indicative content (from the mark scheme)"):
         st.markdown("\n".join(f"- {item}" for item in base["indicative_content"]))
 
+parts: str | None = None
+if base["marking"]["kind"] == "coverage":
+    # A key in parts (read from "Purpose: ... / How: ..." at import): one part per line.
+    st.subheader("Parts of the key")
+    parts = st.text_area(
+        "Parts a full-mark answer must each say (one per line)",
+        value=parts_text(base),
+        key=key + "parts",
+        height=160,
+        help="A full mark needs every part: an answer that leaves one out is held one mark below full "
+        "marks, and its feedback names the part. Write each part on one line, its label first "
+        "(‘Purpose: ...’). Leave the box empty for no parts: the closest model answer alone "
+        "decides.",
+    )
+
 edited_levels = pd.DataFrame()
 thresholds = ""
 if is_levels:
@@ -132,15 +156,16 @@ candidate = rubric_from_rows(
     edited_points.to_dict("records"),
     edited_levels.to_dict("records"),
     thresholds,
+    parts,
 )
 
-problems: list[RubricError] = []
+problems: list[RubricError] = parts_problems(parts) if parts is not None else []
 question: Question | None = None
 try:
     question = validate_question(candidate, "the edited rubric")
-    problems = cross_check(question, bank.topics, None)
+    problems += cross_check(question, bank.topics, None)
 except RubricErrors as exc:
-    problems = exc.errors
+    problems += exc.errors
 if problems:
     question = None
     st.error(
@@ -190,6 +215,12 @@ if st.button("Preview the mark under these edits", key=key + "preview", disabled
                 hide_index=True,
                 width="stretch",
             )
+            unsaid = edited_fb.features.parts_unsaid if edited_fb.features else ()
+            if unsaid:
+                st.markdown(
+                    "**Parts of the key this answer does not say:**\n\n"
+                    + "\n".join(f"- {md(part)}" for part in unsaid)
+                )
 
 st.subheader("Save")
 note = st.text_input("What changed (kept with the version)", key=key + "note")

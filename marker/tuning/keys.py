@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from .base import _Section, _word_list
+from .base import _phrase_list, _Section, _word_list
 
 
 class KeysTuning(_Section):
@@ -37,6 +37,44 @@ class KeysTuning(_Section):
         description="A line of a key starting with a capitalised label of at most this many words and a colon "
         '("Purpose:", "Slow start (cwnd below ss_thresh):") starts a part of the key: with two or more such '
         "labelled or numbered lines, a full-mark answer must say every part (see answer_keys.key_parts).",
+    )
+    prose_label_verbs: frozenset[str] = Field(
+        frozenset(
+            _word_list(
+                "is are was were am isn't aren't wasn't weren't has have had hasn't haven't hadn't does do did "
+                "doesn't don't didn't can cannot can't could couldn't will won't would wouldn't shall should "
+                "shouldn't may might must include includes"
+            )
+        ),
+        description="Finite verbs that make the words before a colon a clause of running prose, not a part's "
+        'label ("No single stage is large:", "The answers may include:"); counted only in lower case, so '
+        'that "May 1940:" stays a label.',
+    )
+    prose_label_subjects: frozenset[str] = Field(
+        frozenset(
+            _word_list("we you he she it they it's that's there's here's what's let's we're you're they're")
+        ),
+        description='Subject pronouns that make the words before a colon a clause ("It works like this:"); '
+        'counted in lower case or capitalised, not in capitals ("IT systems:"); "I" is left out (a Roman '
+        'numeral: "Phase I:").',
+    )
+    prose_label_openers: tuple[str, ...] = Field(
+        _phrase_list(
+            "and, but, or, so, because, therefore, however, thus, hence, also, for example, for instance, "
+            "in other words, that is, in short, in summary, in conclusion"
+        ),
+        description='Words that carry running prose on when they open the words before a colon ("For '
+        'example:", "In other words:"): not a label.',
+    )
+    prose_label_closers: tuple[str, ...] = Field(
+        _phrase_list("follows, following, such as, namely, including, like, here, below"),
+        description='Words that lead into what follows when they close the words before a colon ("Two '
+        'things matter here:", "The main causes are as follows:"): not a label.',
+    )
+    case_label_openers: frozenset[str] = Field(
+        frozenset(_word_list("if when whenever while once unless until before after where how why")),
+        description="Words that open a heading of a case or a question, not a sentence, however it goes on: "
+        '"When the switch is closed:", "How it works:" are labels.',
     )
     points_item_max_words: int = Field(
         12,
