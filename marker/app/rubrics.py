@@ -113,7 +113,7 @@ edited_points = st.data_editor(
 if base.get("indicative_content"):
     # The examiners' content list as imported: kept with the rubric, shown beside the points.
     with st.expander("Indicative content (from the mark scheme)"):
-        st.markdown("\n".join(f"- {item}" for item in base["indicative_content"]))
+        st.markdown("\n".join(f"- {md(item)}" for item in base["indicative_content"]))
 
 parts: str | None = None
 if base["marking"]["kind"] == "coverage":
