@@ -349,12 +349,7 @@ def fit_calibration(
         meaning_model=meaning_model,
         feature_names=tuple(feature_names),
         fitted_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        versions={
-            "engine": ENGINE_VERSION,
-            "marking": fingerprint(),
-            "sklearn": sklearn.__version__,
-            "format": FORMAT_VERSION,
-        },
+        versions=_versions(),
         cv=cv,
         memory=None if memory is None else memory.astype(np.float16),
         memory_shares=None if memory is None else y / max_mark,
@@ -527,6 +522,16 @@ def save(calibration: Calibration, data_dir: Path) -> Path:
     crash (or another process saving at the same moment) never leaves half a file under the name."""
     path = calibration_path(data_dir, calibration.question_id)
     return write_atomically(path, lambda fh: joblib.dump(calibration, fh))
+
+
+def _versions() -> dict:
+    """What a calibration is saved with, for :func:`usable` to check against this process."""
+    return {
+        "engine": ENGINE_VERSION,
+        "marking": fingerprint(),
+        "sklearn": sklearn.__version__,
+        "format": FORMAT_VERSION,
+    }
 
 
 def load(data_dir: Path, question_id: str) -> Calibration | None:
