@@ -16,6 +16,7 @@ from marker.evaluate import figures
 from marker.feedback import ENGINE_VERSION
 from marker.tuning import TUNING
 from marker.validation import load_validation
+from marker.workspace import Workspace
 
 
 def _name(check) -> str:
@@ -158,6 +159,22 @@ def test_calibrate_fitted_to_another_marking_is_not_used(shipped_marker, harsh_t
     old = replace(cal, versions={**cal.versions, "marking": "0123456789abcdef"})
     used, why = usable(old, q.version)
     assert used is None and "another version of marker's marking" in why and "marker calibrate" in why
+
+
+def test_calibrate_fitted_to_another_marking_is_named_where_marking_happens(
+    tmp_path, shipped_marker, harsh_teacher
+):
+    """The workspace (app, CLI, batch) marks without it and says why."""
+    answers, fbs, marks = harsh_teacher
+    q = shipped_marker.bank.question("rapallo-significance")
+    cal = fit_calibration(q.id, q.version, q.max_mark, fbs, [a.text for a in answers], marks)
+    calibrate.save(replace(cal, versions={**cal.versions, "marking": "0123456789abcdef"}), tmp_path)
+    ws = Workspace(tmp_path)
+    assert ws.calibration(q.id)[0] is None
+    assert "another version of marker's marking" in ws.calibration_note(q.id)
+    calibrate.save(cal, tmp_path)
+    used, why = ws.calibration(q.id)  # calibrated again under this marking: used
+    assert used is not None and used.versions["marking"] == marking_version.fingerprint() and why == ""
 
 
 def test_marking_fingerprint_follows_tuning_models_and_engine():
