@@ -3,18 +3,15 @@ Markdown in it is escaped, not rendered (real app, Streamlit's AppTest)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import yaml
-from streamlit.testing.v1 import AppTest
 
 from marker.authoring import build, parse_specs
 from marker.new_question import save_new_question
 from marker.workspace import Workspace
 
 from .conftest import IMPORT_DIR
+from .test_app_rubric_parts import rubrics_page
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 QID = "content-escaped"
 CONTENT = "*Treaty* of <b>Brest-Litovsk</b> [link](http://x) signed in 1918"
 
@@ -33,11 +30,6 @@ def test_app_rubric_indicative_content_is_escaped(tmp_path, monkeypatch):
     save_new_question(ws, built, built.question)
     monkeypatch.setenv("MARKER_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("MARKER_TEACHER_PASSCODE", raising=False)
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.switch_page("marker/app/rubrics.py")
-    at.run()
-    at.selectbox(key="rubric_qid").select(QID)
-    at.run()
-    assert not at.exception
+    at = rubrics_page(QID)
     shown = next(m.value for m in at.markdown if "Brest" in m.value)
     assert "\\*Treaty\\* of \\<b\\>Brest" in shown and "\\[link\\]" in shown

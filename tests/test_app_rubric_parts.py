@@ -53,11 +53,12 @@ def data(folder, tmp_path, monkeypatch) -> Path:
     return copy
 
 
-def rubrics_page() -> AppTest:
+def rubrics_page(qid: str = QID) -> AppTest:
+    """The real app's Rubrics page with the question chosen (the data folder from MARKER_DATA_DIR)."""
     at = AppTest.from_file(APP, default_timeout=120)
     at.switch_page("marker/app/rubrics.py")
     at.run()
-    at.selectbox(key="rubric_qid").select(QID)
+    at.selectbox(key="rubric_qid").select(qid)
     at.run()
     assert not at.exception
     return at
