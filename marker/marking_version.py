@@ -20,6 +20,7 @@ import hashlib
 import json
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
 from .feedback import ENGINE_VERSION
 from .fitted import DEFAULTS_FILE
@@ -36,10 +37,26 @@ def shipped_models() -> dict:
     return data
 
 
+def canonical(value: Any) -> Any:
+    """A value as JSON can hold it, the same in every process: sets (word lists) become sorted lists,
+    since a set of strings is iterated in another order in each process (hash randomisation).
+
+    >>> canonical({"words": frozenset({"b", "a"}), "cuts": (0.5, 0.25)})
+    {'words': ['a', 'b'], 'cuts': [0.5, 0.25]}
+    """
+    if isinstance(value, dict):
+        return {str(k): canonical(v) for k, v in value.items()}
+    if isinstance(value, (set, frozenset)):
+        return sorted((canonical(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True))
+    if isinstance(value, (list, tuple)):
+        return [canonical(v) for v in value]
+    return value
+
+
 def digest(engine: str, tuning: dict, models: dict) -> str:
     """The fingerprint of one marking (16 hex digits)."""
-    text = json.dumps({"engine": engine, "tuning": tuning, "models": models}, sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    data = canonical({"engine": engine, "tuning": tuning, "models": models})
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
 
 @lru_cache(maxsize=1)
@@ -49,5 +66,5 @@ def fingerprint() -> str:
     >>> len(fingerprint()) == 16 and fingerprint() == fingerprint()
     True
     """
-    tuning = TUNING.model_dump(mode="json", exclude={"access"})
+    tuning = TUNING.model_dump(exclude={"access"})
     return digest(ENGINE_VERSION, tuning, shipped_models())

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-import json
+import copy
+import os
+import subprocess
+import sys
 from dataclasses import replace
 
 import numpy as np
@@ -178,12 +181,12 @@ def test_calibrate_fitted_to_another_marking_is_named_where_marking_happens(
 
 
 def test_marking_fingerprint_follows_tuning_models_and_engine():
-    tuning = TUNING.model_dump(mode="json", exclude={"access"})
+    tuning = TUNING.model_dump(exclude={"access"})
     models = marking_version.shipped_models()
     assert models and "zero_shot" in models and "provenance" not in models
     today = marking_version.digest(ENGINE_VERSION, tuning, models)
     assert today == marking_version.fingerprint()
-    moved = json.loads(json.dumps(tuning))
+    moved = copy.deepcopy(tuning)
     moved["placement"][next(iter(moved["placement"]))] = "changed"
     refit = {**models, "zero_shot": {**models["zero_shot"], "intercept": 9.0}}
     assert (
@@ -197,6 +200,23 @@ def test_marking_fingerprint_follows_tuning_models_and_engine():
         )
         == 4
     )
+
+
+def test_marking_fingerprint_is_the_same_in_every_process():
+    """A calibration saved by one process is checked by another (the app after a restart, a batch
+    worker): the tuning's word lists are sets, iterated in another order under each hash seed."""
+    code = "from marker.marking_version import fingerprint; print(fingerprint())"
+    seen = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        for seed in ("1", "2", "3")
+    }
+    assert seen == {marking_version.fingerprint()}
 
 
 def test_calibrate_damaged_file_gives_a_clear_error(tmp_path):
