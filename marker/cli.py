@@ -458,7 +458,8 @@ def validate(
 #: Settings ``marker app`` gives Streamlit (the same as the repository's .streamlit/config.toml,
 #: which an installed wheel does not have): serve this computer only, send no usage statistics,
 #: open no browser, show no Deploy button or developer menu items, no full garbage collection after
-#: every run (it walked spaCy's objects on every click). Streamlit ranks flags over its
+#: every run (it walked spaCy's objects on every click), no "magic" (no page uses it, and its
+#: ast.parse races on CPython 3.11.0-3.11.7, gh-106905). Streamlit ranks flags over its
 #: STREAMLIT_* environment variables over its config files, so each is passed as a flag only
 #: when the user set it in none of those: a flag
 #: (``marker app --server.address 0.0.0.0``), a variable (STREAMLIT_SERVER_ADDRESS=...) or a key
@@ -469,6 +470,7 @@ APP_SETTINGS = {
     "browser.gatherUsageStats": "false",
     "client.toolbarMode": "viewer",
     "runner.postScriptGC": "false",
+    "runner.magicEnabled": "false",
 }
 
 

@@ -46,3 +46,22 @@ def test_cli_app_settings_match_the_repositorys_streamlit_config():
         section, option = key.split(".", 1)
         assert str(config[section][option]).lower() == value, key
     assert APP_SETTINGS["client.toolbarMode"] in ("viewer", "minimal")
+
+
+def test_no_page_relies_on_streamlit_magic():
+    """Magic is off (runner.magicEnabled): a page that wrote a bare expression would show nothing."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    pages = [root / "app.py", *sorted((root / "marker" / "app").glob("*.py"))]
+    pages = [p for p in pages if p.name not in ("__init__.py", "shared.py", "icons.py")]
+    bare = [
+        f"{p.name}:{node.lineno}"
+        for p in pages
+        for node in ast.walk(ast.parse(p.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Expr)
+        and not isinstance(node.value, ast.Call | ast.Await | ast.Yield | ast.YieldFrom)
+        and not (isinstance(node.value, ast.Constant) and isinstance(node.value.value, str))
+    ]
+    assert len(pages) > 5 and not bare, bare
