@@ -112,14 +112,17 @@ def logit(p: float) -> float:
     return math.log(p / (1 - p))
 
 
+def read_defaults() -> dict | None:
+    """The shipped defaults file as saved, or None when it is not there."""
+    path = resources.files("marker").joinpath("shipped", "fitted", DEFAULTS_FILE)
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
 @lru_cache(maxsize=1)
 def load_defaults() -> Defaults | None:
     """The shipped defaults, or None when the file is not there (marking falls back to words)."""
-    path = resources.files("marker").joinpath("shipped", "fitted", DEFAULTS_FILE)
-    if not path.is_file():
-        return None
-    data = json.loads(path.read_text(encoding="utf-8"))
-    if data.get("format") != FORMAT_VERSION:
+    data = read_defaults()
+    if data is None or data.get("format") != FORMAT_VERSION:
         return None
     neighbours = data.get("neighbours")
     return Defaults(

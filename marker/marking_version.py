@@ -19,20 +19,16 @@ from __future__ import annotations
 import hashlib
 import json
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 from .feedback import ENGINE_VERSION
-from .fitted import DEFAULTS_FILE
+from .fitted import read_defaults
 from .tuning import TUNING
 
 
 def shipped_models() -> dict:
     """The shipped short-answer models as saved (without their provenance), or {} when absent."""
-    path = resources.files("marker").joinpath("shipped", "fitted", DEFAULTS_FILE)
-    if not path.is_file():
-        return {}
-    data = json.loads(path.read_text(encoding="utf-8"))
+    data = read_defaults() or {}
     data.pop("provenance", None)
     return data
 
