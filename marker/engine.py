@@ -215,6 +215,7 @@ def structure_of(evidence: Evidence, index: QuestionIndex) -> Structure:
         (question.period.start, question.period.end) if question.period else None,
         frozenset(prefix + p.id for p in question.points),
         frozenset(c for p in question.points for c in p.concepts),
+        essay=index.scheme.essay,
     )
 
 

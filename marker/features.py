@@ -21,7 +21,7 @@ from .meaning import NO_MEANING, Meaning
 from .points import CREDITED, MISSING, PARTIAL, PointResult
 from .roles import COUNTER, EVALUATION, is_conclusion_opener
 from .similarity import Match, copied_share, words_of
-from .structure import Structure
+from .structure import Structure, closing
 from .tuning import TUNING
 
 if TYPE_CHECKING:
@@ -289,6 +289,9 @@ def judgement_status(evidence: Evidence, by_length: bool = False) -> tuple[str, 
     - "substantiated": the conclusion is a developed weighing: at least two analytic
       sentences, three distinct pieces of evidence and some fifty words.
 
+    The conclusion is :func:`~marker.structure.closing`'s: the last paragraph, or the last sentences
+    of an answer in one paragraph, from an essay's late "In conclusion, ..." if that comes earlier.
+
     With ``by_length`` (essays marked by levels) the conclusion's analytic sentences count by
     length, as development does (:func:`development`): a pupil's one long run-on sentence can
     weigh as much as two. Short answers keep the count of sentences, which their fitted
@@ -299,13 +302,7 @@ def judgement_status(evidence: Evidence, by_length: bool = False) -> tuple[str, 
     counting = evidence.argued_sentences()
     if not counting:
         return "none", ()
-    last_para = counting[-1].paragraph
-    one_paragraph = len({s.paragraph for s in counting}) == 1
-    tail = (
-        counting[-tuning.closing_sentences :]
-        if one_paragraph
-        else [s for s in counting if s.paragraph == last_para]
-    )
+    tail = closing(evidence, tuning.closing_sentences, essay=by_length)
     candidates = _judgement_candidates(evidence, counting, tail)
     if not candidates:
         return "none", ()

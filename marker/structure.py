@@ -124,20 +124,58 @@ class _Ends:
     inconsistent: bool
 
 
+def closing(evidence: Evidence, fallback: int, essay: bool = False) -> list[Sentence]:
+    """The argued sentences an answer concludes with.
+
+    Its last paragraph, or in an answer of one paragraph its last ``fallback`` sentences (a
+    one-paragraph answer states its judgement, if any, in its last sentences). In an essay, a late
+    sentence that opens a conclusion as a whole ("In conclusion, ...", "Overall, ...":
+    ``TUNING.structure.conclusion_markers``, after ``TUNING.features.late_opener_share`` of the
+    answer) starts it instead when it comes earlier: the same words keep the same conclusion
+    however the pupil paragraphed them, in one block or with the conclusion cut into short
+    paragraphs.
+    """
+    sents = evidence.argued_sentences()
+    if not sents:
+        return []
+    if len({s.paragraph for s in sents}) > 1:
+        tail = [s for s in sents if s.paragraph == sents[-1].paragraph]
+    else:
+        tail = sents[-fallback:]
+    if essay:
+        late = len(evidence.sentences) * TUNING.features.late_opener_share
+        may_judge = evidence.may_judge()
+        opened = [
+            s.index for s in sents if s.index >= late and s.index in may_judge and _opens_conclusion(s.text)
+        ]
+        if opened and opened[-1] < tail[0].index:
+            tail = [s for s in sents if s.index >= opened[-1]]
+    return tail
+
+
+def _opens_conclusion(sent_text: str) -> bool:
+    """Whether a sentence opens a whole conclusion (``TUNING.structure.conclusion_markers``).
+
+    >>> _opens_conclusion("In conclusion, the view is valid."), _opens_conclusion("Therefore the Whites lost.")
+    (True, False)
+    """
+    head = " ".join(sent_text.lower().split()[:2]).strip(",.:;")
+    return head.startswith(_T.conclusion_markers)
+
+
 def _ends(
     sents: list[Sentence],
+    outro: list[Sentence],
     by_para: dict[int, list[Sentence]],
     paragraphs: list[int],
     on_focus: set[int],
     wanted: frozenset[str],
     may_judge: frozenset[int],
 ) -> _Ends:
-    """Thesis (argued, on-focus sentences of the first paragraph) and conclusion (the last
-    paragraph's judgements), whether the conclusion answers the demand, and whether the two
-    lean opposite ways."""
+    """Thesis (argued, on-focus sentences of the first paragraph) and conclusion (the judgements of
+    the closing sentences, :func:`closing`), whether the conclusion answers the demand, and
+    whether the two lean opposite ways."""
     intro = by_para[paragraphs[0]] if paragraphs else []
-    # A one-paragraph answer states its judgement, if any, in its last sentences.
-    outro = by_para[paragraphs[-1]] if len(paragraphs) > 1 else sents[-_T.conclusion_fallback_sentences :]
     thesis = tuple(s.index for s in intro if s.role in ANALYTIC_ROLES and s.index in on_focus)
     # A filler sentence is no judgement, nor quoted as one on the ladder (Evidence.may_judge).
     conclusion = tuple(
@@ -200,12 +238,15 @@ def analyse(
     period: tuple[int, int] | None,
     scheme_keys: frozenset[str],
     scheme_concepts: frozenset[str],
+    essay: bool = False,
 ) -> Structure:
     """The structure of one answer.
 
     Args:
         scheme_keys: matcher keys of this question's cue phrases (a hit keeps a paragraph on focus).
         scheme_concepts: concept ids the mark scheme's points name.
+        essay: the question is marked by levels (its conclusion may open before its last paragraph:
+            :func:`closing`).
     """
     sents = evidence.argued_sentences()
     demand = question_demand(question_text, command_word)
@@ -214,7 +255,8 @@ def analyse(
     by_para = {p: [s for s in sents if s.paragraph == p] for p in paragraphs}
     on_focus = _on_focus(evidence, sents, focus, scheme_keys, scheme_concepts)
     wanted = EXTENT_WORDS | DEMAND_WORDS.get(demand, frozenset())
-    ends = _ends(sents, by_para, paragraphs, on_focus, wanted, evidence.may_judge())
+    outro = closing(evidence, _T.conclusion_fallback_sentences, essay)
+    ends = _ends(sents, outro, by_para, paragraphs, on_focus, wanted, evidence.may_judge())
     # The body is what lies between an introduction and a conclusion, so it needs three paragraphs.
     body = paragraphs[1:-1] if len(paragraphs) > 2 else []
     linked = [p for p in body if by_para[p][0].index in on_focus or by_para[p][-1].index in on_focus]

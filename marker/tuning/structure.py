@@ -120,6 +120,21 @@ class StructureTuning(_Section):
             "in the narrative before it."
         ),
     )
+    conclusion_markers: tuple[str, ...] = Field(
+        default=_phrase_list(
+            "in conclusion, to conclude, overall, in summary, to sum up, to summarise, on balance,"
+            " all in all, on the whole, taken together, taking everything"
+        ),
+        min_length=1,
+        description=(
+            "How an essay's conclusion is opened as a whole, matched on the first two lower-cased words "
+            "of a sentence late in the answer (``TUNING.features.late_opener_share``). From such a "
+            "sentence to the end is the conclusion however the pupil paragraphed it: the same words "
+            "unparagraphed, or with the conclusion cut into short paragraphs, keep the same conclusion. "
+            "Narrower than ``roles.conclusion_openers``: 'therefore', 'thus', 'clearly' and 'in the end' "
+            "also open sentences inside the body."
+        ),
+    )
     drift_min_sentences: int = Field(
         default=2,
         ge=1,
