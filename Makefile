@@ -46,6 +46,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_marking.py
 	$(BIN)/python benchmarks/validate_levels.py
 	$(BIN)/python benchmarks/pupils.py
+	$(BIN)/python benchmarks/paragraphing.py
 	$(BIN)/python benchmarks/bench_batch.py --repeat 3
 	$(BIN)/python benchmarks/bench_cohort.py
 	$(BIN)/python benchmarks/load.py
