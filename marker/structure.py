@@ -175,7 +175,10 @@ def _ends(
     """Thesis (argued, on-focus sentences of the first paragraph) and conclusion (the judgements of
     the closing sentences, :func:`closing`), whether the conclusion answers the demand, and
     whether the two lean opposite ways."""
-    intro = by_para[paragraphs[0]] if paragraphs else []
+    # An answer in one paragraph has no introduction to set against its conclusion: read as one, the
+    # whole answer (its conclusion too) was its thesis, and a nuanced essay in one block was told
+    # that its conclusion leans the opposite way to its introduction.
+    intro = by_para[paragraphs[0]] if len(paragraphs) > 1 else []
     thesis = tuple(s.index for s in intro if s.role in ANALYTIC_ROLES and s.index in on_focus)
     # A filler sentence is no judgement, nor quoted as one on the ladder (Evidence.may_judge).
     conclusion = tuple(

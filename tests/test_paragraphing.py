@@ -97,3 +97,16 @@ def test_paragraphing_closing_is_not_stretched_by_a_body_word_or_an_early_opener
     assert _closing_words(shipped_marker, early) == ["The", "They"]
     # Short answers keep their last two sentences (their fitted calibrators read them so).
     assert _closing_words(shipped_marker, f"{BODY} {VERDICT}", essay=False) == ["It", "The"]
+
+
+def test_paragraphing_essay_in_one_block_is_not_told_its_conclusion_contradicts_its_introduction(
+    shipped_marker,
+):
+    """An answer in one paragraph has no introduction: read as one, the whole answer (conclusion
+    included) was its thesis, and this exemplar, with no advisory as written, was told in one block
+    that "the conclusion leans the opposite way to the introduction" (main at 79edacd)."""
+    a = VALIDATION["allied-intervention/01-exemplar"]
+    as_written = {x.code for x in shipped_marker.mark(a.question, a.text).advisories}
+    block = shipped_marker.mark(a.question, _one_block(a.text))
+    assert "inconsistent" not in as_written
+    assert {x.code for x in block.advisories} == as_written and not block.structure.thesis
