@@ -164,7 +164,6 @@ def _opens_conclusion(sent_text: str) -> bool:
 
 
 def _ends(
-    sents: list[Sentence],
     outro: list[Sentence],
     by_para: dict[int, list[Sentence]],
     paragraphs: list[int],
@@ -259,7 +258,7 @@ def analyse(
     on_focus = _on_focus(evidence, sents, focus, scheme_keys, scheme_concepts)
     wanted = EXTENT_WORDS | DEMAND_WORDS.get(demand, frozenset())
     outro = closing(evidence, _T.conclusion_fallback_sentences, essay)
-    ends = _ends(sents, outro, by_para, paragraphs, on_focus, wanted, evidence.may_judge())
+    ends = _ends(outro, by_para, paragraphs, on_focus, wanted, evidence.may_judge())
     # The body is what lies between an introduction and a conclusion, so it needs three paragraphs.
     body = paragraphs[1:-1] if len(paragraphs) > 2 else []
     linked = [p for p in body if by_para[p][0].index in on_focus or by_para[p][-1].index in on_focus]
