@@ -36,7 +36,7 @@ def _conclusion_cut(text: str) -> str:
 
 
 VALIDATION = {f"{a.question}/{a.name}": a for a in load_validation()}
-#: Each lost a level on main at 79edacd in one block (and most with the conclusion cut):
+#: Each lost a level on main at 79edacd in one block and with its conclusion cut after two sentences:
 #: L5 -> L4 (judgement "stated") or L5 -> L3 (no judgement found at all).
 MOVED_ON_MAIN = [
     "allied-intervention/01-exemplar",
