@@ -108,6 +108,16 @@ def sentence_role(sent: Span, has_fact: bool, tokens: list | None = None) -> Rol
     return Role(OTHER, (), True)
 
 
+def opens_with(sent_text: str, phrases: tuple[str, ...]) -> bool:
+    """Whether a sentence's first two lower-cased words start with one of ``phrases``.
+
+    >>> opens_with("In conclusion, it failed.", ("in conclusion",)), opens_with("It failed.", ("in",))
+    (True, False)
+    """
+    head = " ".join(sent_text.lower().split()[:2]).strip(",.:;")
+    return head.startswith(phrases)
+
+
 def is_conclusion_opener(sent_text: str) -> bool:
     """Whether a sentence opens like a conclusion ("Overall, ...", "So the view is ...").
 
@@ -115,7 +125,6 @@ def is_conclusion_opener(sent_text: str) -> bool:
     (True, False)
     """
     words = sent_text.strip().lower().split()
-    head = " ".join(words[:2]).strip(",.:;")
-    return head.startswith(_R.conclusion_openers) or (
+    return opens_with(sent_text, _R.conclusion_openers) or (
         bool(words) and words[0].strip(",") in _R.conclusion_first_words
     )

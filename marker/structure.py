@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .evidence import ANALYTIC_ROLES, Evidence, Sentence
-from .roles import EVALUATION, is_conclusion_opener
+from .roles import EVALUATION, is_conclusion_opener, opens_with
 from .tuning import TUNING
 
 _T = TUNING.structure
@@ -146,21 +146,13 @@ def closing(evidence: Evidence, fallback: int, essay: bool = False) -> list[Sent
         late = len(evidence.sentences) * TUNING.features.late_opener_share
         may_judge = evidence.may_judge()
         opened = [
-            s.index for s in sents if s.index >= late and s.index in may_judge and _opens_conclusion(s.text)
+            s.index
+            for s in sents
+            if s.index >= late and s.index in may_judge and opens_with(s.text, _T.conclusion_markers)
         ]
         if opened and opened[-1] < tail[0].index:
             tail = [s for s in sents if s.index >= opened[-1]]
     return tail
-
-
-def _opens_conclusion(sent_text: str) -> bool:
-    """Whether a sentence opens a whole conclusion (``TUNING.structure.conclusion_markers``).
-
-    >>> _opens_conclusion("In conclusion, the view is valid."), _opens_conclusion("Therefore the Whites lost.")
-    (True, False)
-    """
-    head = " ".join(sent_text.lower().split()[:2]).strip(",.:;")
-    return head.startswith(_T.conclusion_markers)
 
 
 def _ends(
