@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import calibrate
+from . import calibrate, pooled
 from .bank import QuestionBank
 from .calibrate import MIN_SCRIPTS, Calibration
 from .engine import Marker
@@ -159,7 +159,7 @@ def measure(
         # A script id names a pupil's paper: it repeats across questions, so the key is both.
         position = {(s.question_id, s.script_id): i for i, s in enumerate(scripts)}
         train_fb = [feedbacks[position[s.question_id, s.script_id]] for s in train]
-        cals, fit_notes = fit_calibrations(marker, train, train_fb, pooled=False)
+        cals, fit_notes = fit_calibrations(marker, train, train_fb)
         label = (
             f"fitted on {len(train)} scripts, measured on {len(test)} others held out"
             if cals
@@ -177,10 +177,12 @@ def measure(
 def save_calibrations(
     marker: Marker, measurement: Measurement, data_dir: Path, progress: Progress | None = None
 ) -> tuple[list[Calibration], list[str]]:
-    """Fit on every uploaded script and save one calibration per question, all or nothing.
+    """Fit on every uploaded script and save one calibration per question, and a pooled one per
+    maximum mark where it passes its check (:mod:`marker.pooled`), all or nothing.
 
     A rubric changed since the scripts were marked: they are marked again with the rubric in use,
-    so a calibration always fits the version it is saved for.
+    so a calibration always fits the version it is saved for. Returns what was saved and notes,
+    each a whole sentence (what was not calibrated and why, a pooled calibration removed).
 
     Raises:
         CalibrationError: no question had enough marked scripts (nothing is saved).
@@ -189,17 +191,37 @@ def save_calibrations(
     scripts, feedbacks = measurement.scripts, measurement.feedbacks
     if any(marker.bank.question(q).version != v for q, v in measurement.versions.items()):
         feedbacks = mark_scripts(marker, scripts, _counter(len(scripts), progress))
-    cals, notes = fit_calibrations(marker, scripts, feedbacks, pooled=False)
+    cals, notes = fit_calibrations(marker, scripts, feedbacks)
     if not cals:
         raise CalibrationError(
             "No question had enough marked scripts to calibrate (at least "
             f"{MIN_SCRIPTS} each, with different marks); nothing was saved.\n" + "\n".join(notes)
         )
+    removed = write_calibrations(cals, data_dir, pooled.refused(marker, scripts, cals))
+    return [cals[q] for q in sorted(cals)], [f"Not calibrated: {n}" for n in notes] + removed
+
+
+def write_calibrations(cals: dict[str, Calibration], data_dir: Path, remove: Sequence[str] = ()) -> list[str]:
+    """Save the calibrations and remove the saved pooled ones of ``remove`` (keys these scripts
+    decided against: :func:`marker.pooled.refused`), all or nothing; a note for each removed.
+
+    Raises:
+        OSError: a file could not be written or removed (the folder is put back as it was).
+    """
     folder = calibrate.calibration_dir(data_dir)
     before = {p: p.read_bytes() for p in folder.glob("*.joblib")} if folder.is_dir() else {}
+    notes = []
     try:
         for qid in sorted(cals):
             calibrate.save(cals[qid], data_dir)
+        for key in remove:
+            path = calibrate.calibration_path(data_dir, key)
+            if path.exists():
+                path.unlink()
+                notes.append(
+                    f"The pooled calibration saved before for {pooled.describe_key(key)} ({path.name}) "
+                    "was removed: these scripts say it would not mark such questions better than the rubric."
+                )
     except BaseException:
         # Put the folder back as it was: no question is left with a new calibration while another failed.
         for p in folder.glob("*.joblib"):
@@ -208,14 +230,14 @@ def save_calibrations(
         for p, blob in before.items():
             p.write_bytes(blob)
         raise
-    return [cals[q] for q in sorted(cals)], notes
+    return notes
 
 
 def saved_table(cals: Sequence[Calibration]) -> list[dict]:
     """One row per saved calibration: what it fits and how well it did cross-validated."""
     return [
         {
-            "question_id": c.question_id,
+            "question_id": pooled.describe_key(c.question_id),
             "rubric version": c.rubric_version,
             "data fingerprint": c.data_fingerprint,
             "scripts": c.n_scripts,

@@ -181,7 +181,7 @@ class Calibration:
         return self.question_id.startswith("*")
 
     def describe(self) -> str:
-        what = "all questions" if self.pooled else "this question"
+        what = f"other questions out of {self.max_mark}" if self.pooled else "this question"
         if self.model is None:
             other = (
                 ""

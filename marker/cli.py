@@ -205,8 +205,15 @@ def calibrate(
     ] = ...,
     data_dir: DataDirOpt = None,
 ) -> None:
-    """Fit each question's marking to a teacher's marks and save it (used by 'marker mark' and 'marker batch')."""
+    """Fit each question's marking to a teacher's marks and save it (used by 'marker mark' and 'marker batch').
+
+    Questions of the same maximum mark also get a pooled calibration, for questions without scripts
+    of their own, when it marks each question left out closer to the teacher than the rubric does.
+    """
+    from .agreement_report import write_calibrations
+    from .calibrate import calibration_path
     from .evaluate import blank_fit_note, copy_notes, fit_calibrations, mark_scripts
+    from .pooled import describe_key, refused
 
     ws = _workspace(data_dir, file)
     marker = ws.marker
@@ -216,19 +223,21 @@ def calibrate(
         if note:
             typer.echo(f"Note: {note}", err=True)
     feedbacks = _with_progress(marker, marked, "Marking the scripts", mark_scripts)
-    cals, notes = fit_calibrations(marker, marked, feedbacks, pooled=False)
+    cals, notes = fit_calibrations(marker, marked, feedbacks)
     for note in notes:
         typer.echo(f"Not calibrated: {note}", err=True)
     if not cals:
         raise MarkerError("No question had enough marked scripts to calibrate; nothing was saved.")
-    for qid, cal in cals.items():
-        path = ws.save_calibration(cal)
+    for note in write_calibrations(cals, ws.data_dir, refused(marker, marked, cals)):
+        typer.echo(f"Note: {note}", err=True)
+    for qid, cal in sorted(cals.items()):
         cv = cal.cv
         fig = f"; cross-validated QWK {cv['qwk']:.3f}, exact {cv['exact']:.0%}" if cv else ""
+        what = f"rubric {cal.rubric_version}, " if not cal.pooled else ""
         typer.echo(
-            f"{qid}: fitted on {cal.n_scripts} scripts (rubric {cal.rubric_version}, data {cal.data_fingerprint}){fig}"
+            f"{describe_key(qid)}: fitted on {cal.n_scripts} scripts ({what}data {cal.data_fingerprint}){fig}"
         )
-        typer.echo(f"  saved {path}")
+        typer.echo(f"  saved {calibration_path(ws.data_dir, qid)}")
 
 
 def _progress_bar(auto_refresh: bool = True):
@@ -299,7 +308,13 @@ def evaluate(
         notes += fit_notes
     elif use_saved:
         cals = ws.saved_calibrations()
-        label = f"saved calibrations ({len(cals)} question(s))" if cals else "none saved (the rubric alone)"
+        n_pooled = sum(c.pooled for c in cals.values())
+        pooled = f", {n_pooled} pooled by maximum mark" if n_pooled else ""
+        label = (
+            f"saved calibrations ({len(cals) - n_pooled} question(s){pooled})"
+            if cals
+            else "none saved (the rubric alone)"
+        )
     report = _with_progress(
         marker, test, "Marking", lambda m, s, p: run(m, s, cals, label, progress=p, notes=notes)
     )

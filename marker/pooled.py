@@ -64,6 +64,27 @@ def fit_pooled(
     return cals, notes
 
 
+def refused(marker: Marker, scripts: Sequence[Script], cals: dict[str, Calibration]) -> list[str]:
+    """The pooled keys (``"*<max_mark>"``) these scripts decided against: two or more of their
+    questions are out of that maximum, so a pooled calibrator was checked on them, and none was
+    kept (:func:`fit_pooled`'s check or fit failed). A pooled calibration saved before from
+    other scripts must not outlive that verdict (``marker calibrate`` removes it)."""
+    by_max: dict[int, set[str]] = defaultdict(set)
+    for s in scripts:
+        if s.text.strip():
+            by_max[marker.bank.question(s.question_id or "").max_mark].add(s.question_id or "")
+    return [f"*{m}" for m, qids in sorted(by_max.items()) if len(qids) >= 2 and f"*{m}" not in cals]
+
+
+def describe_key(key: str) -> str:
+    """What a calibration key covers, as a teacher reads it.
+
+    >>> describe_key("*1"), describe_key("bulb-circuit")
+    ('questions out of 1 with no calibration of their own', 'bulb-circuit')
+    """
+    return f"questions out of {key[1:]} with no calibration of their own" if key.startswith("*") else key
+
+
 def _fit_on(
     name: str,
     scripts: Sequence[Script],

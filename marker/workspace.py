@@ -298,9 +298,11 @@ class Workspace:
         return path
 
     def saved_calibrations(self) -> dict[str, Calibration]:
-        """The saved calibrations of the bank's questions (whether or not they fit the rubric now)."""
+        """The saved calibrations of the bank's questions (whether or not they fit the rubric now),
+        and the pooled ones (``"*<max_mark>"``) of their maximum marks."""
         out = {}
-        for qid in self.bank.questions:
+        pooled = sorted({f"*{q.max_mark}" for q in self.bank.questions.values()})
+        for qid in [*self.bank.questions, *pooled]:
             cal = calibrate.load(self.data_dir, qid)
             if cal is not None:
                 out[qid] = cal

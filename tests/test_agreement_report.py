@@ -145,3 +145,30 @@ def test_agreement_report_figures_as_text(held_out):
     assert text is None or "resampling the 5 measured scripts" in text
     assert "Exact agreement" in ar.intervals_line(report)
     assert ar.lean(-0.5) == "harsher" and ar.lean(0) == "even" and not math.isnan(report.overall["mae"])
+
+
+def test_agreement_report_save_keeps_a_pooled_calibration_the_app_then_marks_with(tmp_path):
+    """Save calibration on the page saves the pooled calibration too (questions without scripts of
+    their own, out of the same maximum), names it for a teacher in the saved table, and the
+    workspace marks a new question with it."""
+    from marker.workspace import Workspace
+
+    from .test_evaluate import NEW_POOLED_QUESTION, POOLED_QUESTIONS, _pooled_scripts
+
+    questions = tmp_path / "questions.yaml"
+    questions.write_text(POOLED_QUESTIONS + NEW_POOLED_QUESTION, encoding="utf-8")
+    ws = Workspace(tmp_path / "data", questions)
+    measurement = ar.measure(ws.marker, _pooled_scripts(teacher_agrees=False), holdout=True, share=0.3)
+    cals, notes = ar.save_calibrations(ws.marker, measurement, ws.data_dir)
+    rows = {r["question_id"]: r for r in ar.saved_table(cals)}
+    assert set(rows) == {
+        "circuit",
+        "magnet",
+        "melting",
+        "questions out of 1 with no calibration of their own",
+    }
+    assert rows["questions out of 1 with no calibration of their own"]["scripts"] == 36
+    cal, why = ws.calibration("photo")
+    assert cal is not None and cal.pooled and why == ""
+    fb = ws.mark("photo", "Plants make their food by photosynthesis, using light.")
+    assert fb.calibrated and fb.mark == 0

@@ -401,6 +401,53 @@ def test_pooled_calibration_must_be_ahead_on_every_group_of_left_out_questions()
     assert pooled_helps(*together, [ahead, level_exact_lost]) is False
 
 
+def _scripts_csv(path, scripts) -> str:
+    import csv
+
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        out = csv.writer(fh)
+        out.writerow(["script_id", "question_id", "answer", "mark"])
+        out.writerows([s.script_id, s.question_id, s.text, s.mark] for s in scripts)
+    return str(path)
+
+
+def test_calibrate_cli_saves_a_pooled_calibration_that_marks_a_question_without_scripts(data_env, tmp_path):
+    """`marker calibrate` saves what the agreement benchmark's unseen-question rows measure: a
+    pooled calibration per maximum mark, kept only where it passes its check, and used for a
+    question with no scripts of its own. A later upload whose check fails removes it, so an old
+    verdict never outlives a newer one."""
+    questions = tmp_path / "questions.yaml"
+    questions.write_text(POOLED_QUESTIONS + NEW_POOLED_QUESTION, encoding="utf-8")
+    answer = tmp_path / "a.txt"
+    answer.write_text("Plants make their food by photosynthesis, using light.", encoding="utf-8")
+
+    def mark_new() -> dict:
+        result = run("mark", "-q", "photo", "--questions", str(questions), str(answer), "--json")
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+
+    assert mark_new()["calibrated"] is False
+    opposed = _scripts_csv(tmp_path / "opposed.csv", _pooled_scripts(teacher_agrees=False))
+    result = run("calibrate", str(questions), "--scripts", opposed)
+    assert result.exit_code == 0, result.output
+    assert "questions out of 1 with no calibration of their own: fitted on 36 scripts" in result.output
+    assert (data_env / "calibrations" / "pooled-1.joblib").exists()
+    pooled = mark_new()
+    # The teacher marks against the rubric: the model answer itself is marked 0 on the new question.
+    assert pooled["calibrated"] is True and pooled["mark"] == 0
+    assert "other questions out of 1" in pooled["summary"]
+    saved = run("evaluate", str(questions), "--scripts", opposed, "--use-saved-calibration", "--json")
+    assert "3 question(s), 1 pooled by maximum mark" in json.loads(saved.stdout)["calibration"]
+
+    agreeing = _scripts_csv(tmp_path / "agreeing.csv", _pooled_scripts(teacher_agrees=True))
+    result = run("calibrate", str(questions), "--scripts", agreeing)
+    assert result.exit_code == 0, result.output
+    assert "No pooled calibration for questions out of 1" in result.output
+    assert "pooled-1.joblib) was removed" in result.output
+    assert not (data_env / "calibrations" / "pooled-1.joblib").exists()
+    assert mark_new()["calibrated"] is False
+
+
 def test_calibrate_short_answer_question_marked_all_alike_gets_its_own_calibration(tmp_path):
     """Every script of a short-answer question given full marks: the question keeps its scripts
     as neighbours instead of being refused (and left to a pooled calibrator or the rubric)."""

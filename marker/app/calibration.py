@@ -385,7 +385,9 @@ def show_save(measurement: ar.Measurement) -> None:
     st.caption(
         f"Fits each question with at least {MIN_SCRIPTS} marked scripts on all "
         f"{len(measurement.scripts)} uploaded scripts (the held-out ones too) and saves it to the data folder. "
-        "A saved calibration is used only while the question's rubric stays at this version."
+        "A saved calibration is used only while the question's rubric stays at this version. With two "
+        "or more questions out of the same maximum mark, questions without scripts of their own get a "
+        "pooled calibration too, if it marks each question left out closer to you than the rubric does."
     )
     if st.button("Save calibration", key="cal_save"):
         st.session_state.pop("cal_saved", None)
@@ -413,7 +415,7 @@ def show_save(measurement: ar.Measurement) -> None:
         )
         st.dataframe(pd.DataFrame(saved["rows"]), hide_index=True, width="stretch")
         for note in saved["notes"]:
-            st.info(f"Not calibrated: {md(note)}")
+            st.info(md(note))
 
 
 st.header("Agreement with your marks")
