@@ -289,14 +289,6 @@ class Workspace:
             self._stamp = self.data_stamp()
         return path
 
-    def save_calibration(self, calibration: Calibration) -> Path:
-        """Save a fitted calibration; marking of its question uses it from now on."""
-        with self._lock:
-            path = calibrate.save(calibration, self.data_dir)
-            self._calibrations.pop(calibration.question_id, None)
-            self._stamp = self.data_stamp()
-        return path
-
     def saved_calibrations(self) -> dict[str, Calibration]:
         """The saved calibrations of the bank's questions (whether or not they fit the rubric now),
         and the pooled ones (``"*<max_mark>"``) of their maximum marks."""
