@@ -242,6 +242,7 @@ def saved_table(cals: Sequence[Calibration]) -> list[dict]:
             "data fingerprint": c.data_fingerprint,
             "scripts": c.n_scripts,
             "cross-validated QWK": c.cv.get("qwk"),
+            "checked on other questions": pooled.check_text(c),
         }
         for c in cals
     ]

@@ -155,6 +155,8 @@ class Calibration:
     versions: dict = field(default_factory=dict)
     #: Cross-validated agreement on the fitting scripts (never the scripts later measured).
     cv: dict = field(default_factory=dict)
+    #: A pooled calibrator's check: its and the rubric's agreement on the questions left out in turn.
+    left_out: dict | None = None
     #: The marked scripts' meaning vectors (float16) and marks as shares of the maximum: a new
     #: answer is compared with them (:func:`marker.fitted.neighbour_inputs`). Short answers only.
     memory: np.ndarray | None = None

@@ -213,7 +213,7 @@ def calibrate(
     from .agreement_report import write_calibrations
     from .calibrate import calibration_path
     from .evaluate import blank_fit_note, copy_notes, fit_calibrations, mark_scripts
-    from .pooled import describe_key, refused
+    from .pooled import check_text, describe_key, refused
 
     ws = _workspace(data_dir, file)
     marker = ws.marker
@@ -233,6 +233,7 @@ def calibrate(
     for qid, cal in sorted(cals.items()):
         cv = cal.cv
         fig = f"; cross-validated QWK {cv['qwk']:.3f}, exact {cv['exact']:.0%}" if cv else ""
+        fig += f"; {check_text(cal)}" if cal.pooled else ""
         what = f"rubric {cal.rubric_version}, " if not cal.pooled else ""
         typer.echo(
             f"{describe_key(qid)}: fitted on {cal.n_scripts} scripts ({what}data {cal.data_fingerprint}){fig}"

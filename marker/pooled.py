@@ -51,16 +51,25 @@ def fit_pooled(
     for max_mark, idx in by_max.items():
         if len({scripts[i].question_id for i in idx}) < 2:
             continue  # one question: its own calibrator says it all
-        pairs, why_not = pooled_choice(scripts, feedbacks, references, idx, max_mark, min_scripts)
+        pairs, why_not, check = pooled_choice(scripts, feedbacks, references, idx, max_mark, min_scripts)
         if why_not:
             notes.append(why_not)
             continue
         try:
-            cals[f"*{max_mark}"] = _fit_on(
+            cal = _fit_on(
                 f"*{max_mark}", scripts, feedbacks, idx, max_mark, min_scripts, references if pairs else None
             )
         except CalibrationError as exc:
             notes.append(str(exc))
+            continue
+        cal.left_out = {
+            "qwk": check[0]["qwk"],
+            "exact": check[0]["exact"],
+            "rubric_qwk": check[1]["qwk"],
+            "rubric_exact": check[1]["exact"],
+            "groups": len(check[2]),
+        }
+        cals[cal.question_id] = cal
     return cals, notes
 
 
@@ -83,6 +92,18 @@ def describe_key(key: str) -> str:
     ('questions out of 1 with no calibration of their own', 'bulb-circuit')
     """
     return f"questions out of {key[1:]} with no calibration of their own" if key.startswith("*") else key
+
+
+def check_text(cal: Calibration) -> str:
+    """How a pooled calibration did on the questions left out in turn, beside the rubric ("" for a
+    question's own calibration)."""
+    lo = cal.left_out
+    if not lo:
+        return ""
+    return (
+        f"on questions left out in turn ({lo['groups']} groups) QWK {lo['qwk']:.3f}, exact {lo['exact']:.0%}; "
+        f"the rubric alone QWK {lo['rubric_qwk']:.3f}, exact {lo['rubric_exact']:.0%}"
+    )
 
 
 def _fit_on(
@@ -124,10 +145,11 @@ def pooled_choice(
     idx: list[int],
     max_mark: int,
     min_scripts: int,
-) -> tuple[bool, str | None]:
+) -> tuple[bool, str | None, tuple | None]:
     """Whether a pooled calibrator for questions out of ``max_mark`` should compare answers with
-    their questions' model answers in meaning (:func:`~marker.calibrate.pair_block`), and why no
-    pooled calibrator should be fitted at all (None if one should).
+    their questions' model answers in meaning (:func:`~marker.calibrate.pair_block`), why no
+    pooled calibrator should be fitted at all (None if one should), and the check it passed
+    (:func:`pooled_transfer`'s figures; None if none).
 
     A pooled calibrator is for questions it has not seen. Both kinds, with and without the meaning
     pairs (``references``: each script's question's full-mark model answers), are checked on the
@@ -137,17 +159,26 @@ def pooled_choice(
     domain (SemEval's Beetle) and not across domains (SciEntsBank): each teacher's scripts say which.
     """
     plain = pooled_transfer(scripts, feedbacks, idx, max_mark, min_scripts)
-    if plain is None:
-        return False, None  # too few questions to leave any out: fitted as before
+    if plain is None:  # unchecked, it would mark new questions on no evidence that it helps them
+        return False, _unchecked_note(max_mark, min_scripts), None
     pairs = pooled_transfer(scripts, feedbacks, idx, max_mark, min_scripts, references)
     passed = [
-        (check[0]["qwk"], with_pairs)
+        (check[0]["qwk"], with_pairs, check)
         for with_pairs, check in ((False, plain), (True, pairs))
         if check is not None and pooled_helps(*check)
     ]
     if passed:
-        return max(passed, key=lambda p: p[0])[1], None  # a tie keeps the plainer calibrator
-    return False, _unhelpful_note(max_mark, *plain)
+        _, with_pairs, check = max(passed, key=lambda p: p[0])  # a tie keeps the plainer calibrator
+        return with_pairs, None, check
+    return False, _unhelpful_note(max_mark, *plain), None
+
+
+def _unchecked_note(max_mark: int, min_scripts: int) -> str:
+    return (
+        f"No pooled calibration for questions out of {max_mark}: with each question left out in turn, "
+        f"the others had too few marked scripts (at least {min_scripts}, with different marks) to fit "
+        "one and check it, so unseen questions keep the rubric's marks."
+    )
 
 
 def _unhelpful_note(max_mark: int, cal: dict, rubric: dict, folds: Sequence[tuple[dict, dict]]) -> str:

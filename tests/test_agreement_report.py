@@ -168,6 +168,10 @@ def test_agreement_report_save_keeps_a_pooled_calibration_the_app_then_marks_wit
         "questions out of 1 with no calibration of their own",
     }
     assert rows["questions out of 1 with no calibration of their own"]["scripts"] == 36
+    assert rows["questions out of 1 with no calibration of their own"][
+        "checked on other questions"
+    ].startswith("on questions left out in turn (3 groups) QWK")
+    assert rows["circuit"]["checked on other questions"] == ""
     cal, why = ws.calibration("photo")
     assert cal is not None and cal.pooled and why == ""
     fb = ws.mark("photo", "Plants make their food by photosynthesis, using light.")

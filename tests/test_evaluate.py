@@ -357,7 +357,7 @@ def test_a_pooled_calibrator_compares_answers_with_model_answers_only_where_left
         scripts = _pooled_scripts(teacher_agrees)
         feedbacks = mark_scripts(marker, scripts)
         refs = [model_answers(marker, marker.bank.question(s.question_id)) for s in scripts]
-        pairs, why_not = pooled_choice(scripts, feedbacks, refs, list(range(len(scripts))), 1, 2)
+        pairs, why_not, _ = pooled_choice(scripts, feedbacks, refs, list(range(len(scripts))), 1, 2)
         cals, notes = fit_calibrations(marker, scripts, feedbacks, min_scripts=2)
         if teacher_agrees:  # neither kind beats the rubric on left-out questions
             assert not pairs and why_not and "*1" not in cals
@@ -369,6 +369,24 @@ def test_a_pooled_calibrator_compares_answers_with_model_answers_only_where_left
         ]
         done, _ = apply_calibrations(marker, new, mark_scripts(marker, new), cals)
         assert all(fb.calibrated for fb in done)
+
+
+def test_a_pooled_calibration_that_cannot_be_checked_on_left_out_questions_is_not_fitted(tmp_path):
+    """Twelve scripts of one question and three of another: left out in turn, the other question's
+    three scripts are too few to fit on, so nothing says a pooled calibrator would help a new
+    question, and none is fitted (before, it was fitted on all fifteen unchecked)."""
+    from marker.engine import load_marker
+
+    path = tmp_path / "questions.yaml"
+    path.write_text(POOLED_QUESTIONS, encoding="utf-8")
+    marker = load_marker(path)
+    opposed = _pooled_scripts(teacher_agrees=False)
+    scripts = [s for s in opposed if s.question_id == "circuit"] + [
+        s for s in opposed if s.question_id == "melting"
+    ][:3]
+    cals, notes = fit_calibrations(marker, scripts)
+    assert "*1" not in cals and "circuit" in cals
+    assert any("too few marked scripts" in n and "to fit one and check it" in n for n in notes), notes
 
 
 @pytest.mark.parametrize(
@@ -431,6 +449,7 @@ def test_calibrate_cli_saves_a_pooled_calibration_that_marks_a_question_without_
     result = run("calibrate", str(questions), "--scripts", opposed)
     assert result.exit_code == 0, result.output
     assert "questions out of 1 with no calibration of their own: fitted on 36 scripts" in result.output
+    assert "on questions left out in turn (3 groups) QWK 1.000" in result.output
     assert (data_env / "calibrations" / "pooled-1.joblib").exists()
     pooled = mark_new()
     # The teacher marks against the rubric: the model answer itself is marked 0 on the new question.
