@@ -29,7 +29,7 @@ from .features import Features
 from .index import Scheme
 from .nlp import MODEL_NAMES
 from .rubric import Question
-from .structure import Structure
+from .structure import Structure, leaning_words, stance
 from .tuning import TUNING
 
 _G = TUNING.guards
@@ -309,14 +309,30 @@ def _structure(a: _Answer) -> list[Advisory]:
             )
         )
     if s.inconsistent:
-        out.append(
-            Advisory(
-                "inconsistent",
-                "The conclusion leans the opposite way to the introduction. Keep one line of argument, or "
-                "explain why your view changed.",
-            )
-        )
+        out.append(Advisory("inconsistent", _inconsistent_text(a.evidence, s)))
     return out
+
+
+#: How many leaning words the "inconsistent" advisory quotes from each end (display only: kept out of
+#: TUNING, whose every value is part of the marking's fingerprint that saved calibrations check).
+_LEANING_SHOWN = 3
+
+
+def _inconsistent_text(evidence: Evidence, s: Structure) -> str:
+    """The advisory for a conclusion that leans the other way to the introduction, quoting the
+    words that lean each way, so the pupil can judge whether they really contradict each other."""
+    by_index = {x.index: x for x in evidence.sentences}
+
+    def quoted(indices: tuple[int, ...]) -> str:
+        words = leaning_words([by_index[i] for i in indices if i in by_index])
+        lean = stance([by_index[i] for i in indices if i in by_index])
+        shown = list(dict.fromkeys(w for w, sign in words if sign == lean))[:_LEANING_SHOWN]
+        return ", ".join(f"\u2018{w}\u2019" for w in shown)
+
+    return (
+        f"The conclusion ({quoted(s.conclusion)}) leans the opposite way to the introduction "
+        f"({quoted(s.thesis)}). Keep one line of argument, or explain why your view changed."
+    )
 
 
 def _too_short(a: _Answer) -> list[Advisory]:

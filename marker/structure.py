@@ -85,16 +85,33 @@ def stance(sentences: list[Sentence]) -> int:
     >>> stance([s])
     -1
     """
-    score = 0
+    score = sum(sign for _, sign in leaning_words(sentences))
+    return (score > 0) - (score < 0)
+
+
+def leaning_words(sentences: list[Sentence]) -> list[tuple[str, int]]:
+    """The words that give the sentences their :func:`stance`, each shown with the words either side
+    of it as the pupil wrote them (from the negation that turns it round, if any), and which way it
+    leans (+1 or -1).
+
+    >>> from marker.evidence import Sentence
+    >>> s = Sentence(0, 0, 0, "It wasn't the main reason, only a minor one.", 0, 10, True, False, "analysis", (), False, (), ())
+    >>> leaning_words([s])
+    [("wasn't the main reason", -1), ('a minor one', -1)]
+    """
+    out = []
     for s in sentences:
-        words = s.text.lower().replace("n't", " n't").split()
-        words = [w.strip(".,;:!?()\"'‘’“”") for w in words]
+        words = [w.strip(".,;:!?()\"'‘’“”") for w in s.text.lower().replace("n't", " n't").split()]
         for i, w in enumerate(words):
             sign = 1 if w in POSITIVE else -1 if w in LIMITING else 0
-            if sign and _NEGATORS & set(words[max(0, i - _T.negation_window) : i]):
-                sign = -sign
-            score += sign
-    return (score > 0) - (score < 0)
+            if not sign:
+                continue
+            start = max(0, i - _T.negation_window)
+            negator = next((k for k in range(start, i) if words[k] in _NEGATORS), None)
+            first = max(0, i - 1) if negator is None else negator - (words[negator] == "n't" and negator > 0)
+            shown = " ".join(words[first : i + 2]).replace(" n't", "n't")  # "wasn't", as written
+            out.append((shown, sign if negator is None else -sign))
+    return out
 
 
 def _on_focus(

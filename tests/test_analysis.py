@@ -88,6 +88,12 @@ def test_analysis_inconsistent_judgement_is_noted(shipped_marker):
     flip = ESSAY.replace("had a limited impact on the outcome", "was the decisive factor in the outcome")
     fb = shipped_marker.mark("allied-intervention", flip)
     assert fb.structure.inconsistent and "inconsistent" in {a.code for a in fb.advisories}
+    # The note quotes the words that lean each way, so the pupil can judge whether they clash.
+    note = next(a.message for a in fb.advisories if a.code == "inconsistent")
+    assert note.startswith(
+        "The conclusion (\u2018a secondary impact\u2019) leans the opposite way to the introduction "
+        "(\u2018the decisive factor\u2019)."
+    )
 
 
 def test_analysis_conclusion_that_ignores_the_question_is_not_a_judgement(shipped_marker):
