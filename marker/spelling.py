@@ -4,8 +4,10 @@ Pupils misspell ("goverment", "intervension", "In conlusion", "Lennin") and drop
 ("Lloyd Georges"). A word that is no English word (the lemmas of the English model's
 lemmatizer) may be read as the known word it is closest to, among a small vocabulary the caller
 gives: the words of the knowledge base's names and the mark scheme's cue phrases
-(:mod:`marker.concepts`), or the words that open a conclusion (:mod:`marker.roles`). An English
-word is never read as another: a pupil who writes "interaction" or "confusion" means it.
+(:mod:`marker.concepts`), the words that open a conclusion (:mod:`marker.roles`), or the
+question's own words (:func:`marker.placement.goes_beyond_question`). An English word is never
+read as another: a pupil who writes "interaction" or "confusion" means it. Only essays marked by
+levels are read this way (:func:`marker.engine.reading`); short answers are read as written.
 
 Pure functions; how close is close enough is ``TUNING.concepts`` (the same rule as misspelt
 names: a rapidfuzz ratio of ``fuzzy_cutoff`` with the first letter agreeing, from

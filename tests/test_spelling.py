@@ -164,3 +164,25 @@ def test_spelling_short_answer_is_read_as_written(shipped_marker):
     doc = shipped_marker.nlp(SHORT)
     assert [t.lemma_ for t in doc][1] == "Zinovief"
     assert not [s for s in doc.spans[SPANS_KEY] if s.label_ == "c:zinoviev-letter"]
+
+
+@pytest.mark.parametrize(
+    ("question_id", "text", "slip"),
+    [
+        (
+            "allied-intervention",
+            "The allied intervention had an impact on the outcome of the russian civil war because",
+            ("intervention", "intervension"),
+        ),
+        (
+            "rapallo-significance",
+            "The Rapallo Treaty was significant for Soviet foreign relations because",
+            ("Rapallo", "Rapalo"),
+        ),
+    ],
+)
+def test_spelling_misspelt_restatement_of_the_question_earns_nothing(shipped_marker, question_id, text, slip):
+    """An essay that only restates the question gets 0 (level 0), misspelt or not: a name found
+    through a misspelling is read as the words it misspells, which are the question's own."""
+    written, slipped = shipped_marker.mark_many(question_id, [text, text.replace(*slip)])
+    assert (slipped.mark, slipped.level) == (written.mark, written.level) == (0, 0)
