@@ -4,15 +4,26 @@ Matching is spaCy's own PhraseMatcher twice over, on ``LOWER`` (exact wording, w
 spellings that drop diacritics generated automatically: "Pilsudski" for "Piłsudski") and
 on ``LEMMA`` ("broke isolation" for "break isolation"); a loose pass that lets a few
 words fall between a phrase's content words ("ended Soviet isolation" for "end
-isolation"); and a fuzzy pass with rapidfuzz for misspelt proper names ("Rapalo",
-"Zinovev") that none of these catches.
+isolation"); a fuzzy pass with rapidfuzz for misspelt proper names ("Rapalo",
+"Zinovev") that none of these catches; and, in essays only, a spelling pass for the rest of what
+pupils misspell: a word that is no English word (the pipeline's own lemmatizer lexicon) is read as the entry word
+it is closest to ("goverment", "intervension", "lennin") or, ending in a plain "s", as the name
+it is the possessive of ("Lloyd Georges"), and the phrases are matched again over the words so
+read ("the first Labour goverment", "Zinovief letter"). Such a word's lemma becomes the word it
+is read as, connectives included ("becuase", "therfore": :data:`ARGUMENT_WORDS`), so that the
+later stages read a misspelt answer as they read its tidy twin (:mod:`marker.spelling`). The
+spelling pass runs only when the caller asks for it (``spelling=True`` through spaCy's
+``component_cfg``: the engine does for questions marked by levels): short answers, and every other
+text the pipeline parses, are read as written, since on the public short-answer sets the pass moved
+agreement (SciEntsBank unseen answers down at every row).
 
 The pure helpers (:func:`fold`, :func:`name_variants`, :func:`fuzzy_vocabulary`) are
 tested without a pipeline; :class:`ConceptMatcher` is the thin Pipe around them. How loose
 the loose and fuzzy passes are is ``TUNING.concepts`` in ``marker/tuning.py``.
 
 Reads: a parsed spaCy ``Doc`` and the entries of the topic's concepts and the mark scheme's
-cue phrases. Writes: ``doc.spans["marker_concepts"]``, which the evidence stage reads.
+cue phrases. Writes: ``doc.spans["marker_concepts"]``, which the evidence stage reads, and the
+lemma of each misspelt word it reads as another.
 """
 
 from __future__ import annotations
@@ -24,9 +35,10 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 
+from .spelling import read_misspelt
 from .tuning import TUNING
 
 SPANS_KEY = "marker_concepts"
@@ -39,8 +51,27 @@ LOOSE = "loose"
 LOOSE_GAP = TUNING.concepts.loose_gap
 #: Shortest name, and shortest word of an answer, that fuzzy matching considers.
 FUZZY_MIN_LETTERS = TUNING.concepts.fuzzy_min_letters
+_ROLES = TUNING.roles
 #: The components that lemmatise a phrase; the rest of the pipeline is not run on phrases.
 LEMMA_PIPES = ("tok2vec", "tagger", "attribute_ruler", "lemmatizer")
+#: The connectives that make a sentence argue, and the first words that open a conclusion
+#: (``TUNING.roles``): a misspelt one ("becuase", "therfore", "signifcant", "Overal") is read as the
+#: word too, so that the sentence's role does not change.
+ARGUMENT_WORDS = frozenset(
+    w
+    for w in (
+        *(
+            w
+            for p in (*_ROLES.causal_phrases, *_ROLES.evaluation_phrases, *_ROLES.counter_phrases)
+            for w in p
+        ),
+        *_ROLES.causal_words,
+        *_ROLES.evaluation_words,
+        *_ROLES.counter_words,
+        *_ROLES.conclusion_lemmas,
+    )
+    if w.isalpha()
+)
 #: Makes the Docs of a matcher's phrases: :func:`lemmatise`, or the same read from a cache.
 Lemmatiser = Callable[[Language, list[str]], list[Doc]]
 
@@ -165,6 +196,36 @@ def fuzzy_lookup(word: str, vocab: dict[str, str], choices: Sequence[str], cutof
     return vocab[hit[0]]
 
 
+def entry_words(entries: Iterable[Entry]) -> set[str]:
+    """The words of every phrase (folded, lower case) that a misspelt word may be read as.
+
+    "Do not accept" wordings (``r:`` keys) are left out: they must match as written.
+
+    >>> sorted(entry_words([Entry("c:x", ("Allied intervention",)), Entry("r:q:y", ("genuine",))]))
+    ['allied', 'intervention']
+    """
+    return {
+        w
+        for entry in entries
+        if not entry.key.startswith("r:")
+        for phrase in entry.phrases
+        for w in fold(phrase).lower().replace("-", " ").split()
+        if w.isalpha()
+    }
+
+
+def lemma_lexicon(nlp: Language) -> frozenset[str]:
+    """The English words the pipeline's own lemmatizer knows (about 83,000 lemmas, from WordNet).
+
+    Empty when the pipeline has no lemmatizer with a lemma index (a blank pipeline): then no
+    word can be told misspelt, and the spelling pass does nothing.
+    """
+    lookups = getattr(nlp.get_pipe("lemmatizer"), "lookups", None) if "lemmatizer" in nlp.pipe_names else None
+    if lookups is None or not lookups.has_table("lemma_index"):
+        return frozenset()
+    return frozenset(w.lower() for ws in lookups.get_table("lemma_index").values() for w in ws)
+
+
 def lemmatise(nlp: Language, texts: list[str]) -> list[Doc]:
     """The phrases tokenised, tagged and lemmatised by the pipeline's own components
     (:data:`LEMMA_PIPES`), as the matcher's lemma patterns need them.
@@ -201,6 +262,10 @@ class ConceptMatcher:
         self.entries: dict[str, Entry] = {}
         self._fuzzy: dict[str, str] = {}
         self._choices: list[str] = []
+        #: Entry words a misspelt word may be read as (:func:`entry_words`).
+        self._words: set[str] = set()
+        self._word_choices: list[str] = []
+        self._lexicon: frozenset[str] | None = None
         self.lemmatiser: Lemmatiser = lemmatise
 
     def add_entries(self, entries: Iterable[Entry]) -> None:
@@ -232,6 +297,8 @@ class ConceptMatcher:
             self.entries[entry.key] = entry
         self._fuzzy = fuzzy_vocabulary(self.entries.values())
         self._choices = sorted(self._fuzzy)
+        self._words = entry_words(self.entries.values()) | ARGUMENT_WORDS
+        self._word_choices = sorted(w for w in self._words if len(w) >= FUZZY_MIN_LETTERS)
 
     def remove(self, key: str) -> None:
         for matcher in (self.lower, self.lemma):
@@ -245,7 +312,9 @@ class ConceptMatcher:
                 del self.loose[first]
         self.entries.pop(key, None)
 
-    def __call__(self, doc: Doc) -> Doc:
+    def __call__(self, doc: Doc, spelling: bool = False) -> Doc:
+        """Match the entries in ``doc``; with ``spelling`` (essays marked by levels, passed as
+        ``component_cfg={"marker_concepts": {"spelling": True}}``), misspelt words too."""
         found: dict[tuple[int, int, str], Span] = {}
         for matcher in (self.lower, self.lemma):
             for match_id, start, end in matcher(doc):
@@ -271,6 +340,8 @@ class ConceptMatcher:
                     found[(token.i, token.i + 1, key)] = Span(
                         doc, token.i, token.i + 1, label=key, kb_id=FUZZY
                     )
+        if spelling:
+            self._match_misspelt(doc, found)
         by_key: dict[str, list[Span]] = {}
         for span in found.values():
             by_key.setdefault(span.label_, []).append(span)
@@ -278,16 +349,56 @@ class ConceptMatcher:
         doc.spans[SPANS_KEY] = sorted(spans, key=lambda s: (s.start, -s.end, s.label_))
         return doc
 
+    def _misspelt(self, token: Token, covered: set[int], lexicon: frozenset[str]) -> str | None:
+        """The entry word an unmatched, misspelt word of the answer stands for, or None."""
+        if token.i in covered or not token.is_alpha or token.lemma_.lower() in lexicon:
+            return None
+        return read_misspelt(fold(token.lower_), self._words, self._word_choices, lexicon, self.fuzzy_cutoff)
+
+    def _match_misspelt(self, doc: Doc, found: dict[tuple[int, int, str], Span]) -> None:
+        """Add the phrases that match once the answer's misspelt words are read as entry words.
+
+        The phrase matchers run again over a copy of the answer's words with those words
+        replaced; a match counts (as ``fuzzy``) only when it takes in a replaced word. Each
+        replaced word's lemma becomes the word it was read as, so that the later stages'
+        content words (similarity to the points and model answers) read it too.
+        """
+        if self._lexicon is None:
+            self._lexicon = lemma_lexicon(self.nlp)
+        lexicon = self._lexicon
+        if not lexicon or not self._words:
+            return
+        # A word the fuzzy name pass read ("Zinovief") may still start a longer phrase ("Zinovief letter").
+        covered = {i for (s, e, _k), span in found.items() if span.kb_id_ != FUZZY for i in range(s, e)}
+        fixes = {t.i: w for t in doc if (w := self._misspelt(t, covered, lexicon))}
+        if not fixes:
+            return
+        read = Doc(
+            self.nlp.vocab,
+            words=[fixes.get(t.i, t.text) for t in doc],
+            spaces=[bool(t.whitespace_) for t in doc],
+            lemmas=[fixes.get(t.i, t.lemma_) for t in doc],
+        )
+        for matcher in (self.lower, self.lemma):
+            for match_id, start, end in matcher(read):
+                if any(i in fixes for i in range(start, end)):
+                    key = self.nlp.vocab.strings[match_id]
+                    found.setdefault((start, end, key), Span(doc, start, end, label=key, kb_id=FUZZY))
+        for i, word in fixes.items():
+            doc[i].lemma_ = word
+
 
 @Language.factory(
     "marker_concepts",
-    assigns=["doc.spans"],
+    assigns=["doc.spans", "token.lemma"],
     default_config={"fuzzy_cutoff": TUNING.concepts.fuzzy_cutoff},
 )
 def make_concept_matcher(nlp: Language, name: str, fuzzy_cutoff: float) -> ConceptMatcher:
     """Factory of the concept matcher. Entries are added after construction with ``add_entries``.
 
     Writes ``doc.spans["marker_concepts"]``: one Span per match, ``label_`` the entry key,
-    ``kb_id_`` ``"exact"`` or ``"fuzzy"``. Declares no Doc or Span extensions.
+    ``kb_id_`` ``"exact"`` or ``"fuzzy"``; and, when called with ``spelling=True``, ``token.lemma_``
+    of a misspelt word read as an entry word ("goverment" -> "government"). Declares no Doc or Span
+    extensions.
     """
     return ConceptMatcher(nlp, name, fuzzy_cutoff)

@@ -28,6 +28,7 @@ from . import rubric_cache
 from .advice import build_feedback, empty_feedback
 from .answer_keys import read_model_answers
 from .bank import QuestionBank, concept_entry, cue_prefix, point_entries
+from .concepts import SPANS_KEY
 from .errors import MAX_ANSWER_CHARS, AnswerTooLongError, MarkerError
 from .evidence import Evidence, gather, terms_of
 from .factcheck import check_facts
@@ -160,7 +161,12 @@ class Marker:
             chunk = todo[start : start + step]
             with self._lock:
                 docs = list(
-                    self.nlp.pipe((texts[i] for i in chunk), batch_size=batch_size, n_process=n_process)
+                    self.nlp.pipe(
+                        (texts[i] for i in chunk),
+                        batch_size=batch_size,
+                        n_process=n_process,
+                        component_cfg=reading(index),
+                    )
                 )
             meanings = understand_many([texts[i] for i in chunk], index) if index.scheme.short_answers else []
             with _trusted_inputs():
@@ -169,7 +175,8 @@ class Marker:
         return [fb for fb in out if fb is not None]
 
     def mark_doc(self, index: QuestionIndex, doc: Doc, meaning: Meaning | None = None) -> Feedback:
-        """Mark an already-parsed answer (the Doc must come from this marker's pipeline).
+        """Mark an already-parsed answer (the Doc must come from this marker's pipeline, parsed
+        with :func:`reading` of the question's index, as :meth:`mark_question` parses).
 
         One pass per stage, in order; each reads what the earlier ones wrote. ``meaning`` is
         the meaning stage's result when it was worked out for many answers together.
@@ -187,6 +194,19 @@ class Marker:
         return build_feedback(
             question, index.topic, placement, points, facts, advisories, features, evidence, structure
         )
+
+
+def reading(index: QuestionIndex) -> dict[str, dict[str, bool]]:
+    """spaCy's ``component_cfg`` for parsing answers to a question: in an essay marked by levels a
+    misspelt word is read as the name, cue word or connective it misspells (``spelling``,
+    :mod:`marker.concepts`); a short answer is read as written (on the public short-answer sets the
+    spelling pass moved agreement). A new dict each time: spaCy's ``pipe`` adds keys to it.
+
+    >>> from types import SimpleNamespace as NS
+    >>> reading(NS(scheme=NS(essay=True))), reading(NS(scheme=NS(essay=False)))
+    ({'marker_concepts': {'spelling': True}}, {})
+    """
+    return {SPANS_KEY: {"spelling": True}} if index.scheme.essay else {}
 
 
 def _trusted_inputs():

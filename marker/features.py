@@ -303,7 +303,7 @@ def judgement_status(evidence: Evidence, by_length: bool = False) -> tuple[str, 
     if not counting:
         return "none", ()
     tail = closing(evidence, tuning.closing_sentences, essay=by_length)
-    candidates = _judgement_candidates(evidence, counting, tail)
+    candidates = _judgement_candidates(evidence, counting, tail, essay=by_length)
     if not candidates:
         return "none", ()
     ids = tuple(sorted({s.index for s in candidates}))
@@ -331,24 +331,26 @@ def judgement_status(evidence: Evidence, by_length: bool = False) -> tuple[str, 
 
 
 def _judgement_candidates(
-    evidence: Evidence, counting: list[Sentence], tail: list[Sentence]
+    evidence: Evidence, counting: list[Sentence], tail: list[Sentence], essay: bool = False
 ) -> list[Sentence]:
     """Sentences that state a judgement: evaluative or concluding sentences of the closing
     paragraph, and evaluative conclusion openers late in the answer. A filler sentence ("Overall
-    there were many reasons...") is none of them (:meth:`~marker.evidence.Evidence.may_judge`)."""
+    there were many reasons...") is none of them (:meth:`~marker.evidence.Evidence.may_judge`). In an
+    essay a misspelt opener ("In conlusion") opens a conclusion too."""
     late = len(evidence.sentences) * TUNING.features.late_opener_share
     may_judge = evidence.may_judge()
     candidates = [
         s
         for s in tail
-        if s.index in may_judge and (s.role == EVALUATION or (s.is_claim and is_conclusion_opener(s.text)))
+        if s.index in may_judge
+        and (s.role == EVALUATION or (s.is_claim and is_conclusion_opener(s.text, essay)))
     ]
     return candidates + [
         s
         for s in counting
         if s not in tail
         and s.index in may_judge
-        and is_conclusion_opener(s.text)
+        and is_conclusion_opener(s.text, essay)
         and s.role == EVALUATION
         and s.index >= late
     ]

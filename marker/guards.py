@@ -12,15 +12,10 @@ Writes: a list of :class:`Advisory`. Pure functions; every threshold and cap is
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
-
-import spacy
-from spacy.lookups import Lookups
 
 from .bank import cue_prefix
 from .concepts import LOOSE
@@ -29,6 +24,7 @@ from .features import Features
 from .index import Scheme
 from .nlp import MODEL_NAMES
 from .rubric import Question
+from .spelling import english_words
 from .structure import Structure, leaning_words, stance
 from .tuning import TUNING
 
@@ -84,30 +80,13 @@ def _name_words(evidence: Evidence, question: Question, sentences: set[int] | No
     return words
 
 
-@functools.lru_cache(maxsize=1)
-def english_words() -> frozenset[str]:
-    """The English lemmas of the installed spaCy model's lemmatizer (about 90,000, from WordNet).
-
-    Empty when no model package is found (then :func:`english_share` cannot tell).
-    """
-    for name in MODEL_NAMES:
-        try:
-            root = Path(spacy.util.get_package_path(name))
-        except (ImportError, OSError):
-            continue
-        for folder in sorted(root.glob("*/lemmatizer/lookups")):
-            index = Lookups().from_disk(folder).get_table("lemma_index", {})
-            return frozenset(w.lower() for words in index.values() for w in words)
-    return frozenset()
-
-
 def english_share(evidence: Evidence) -> float:
     """Share of the answer's words that are English: its stopwords, and the content words that are
     English lemmas. Acronyms (``TSAP``, ``CSMA``, ``IPv6``: two capitals or more) are left
     out: they are no language's words. 0.0 when it cannot tell (no lexicon, no words), so that
     the stopword share alone decides.
     """
-    lexicon = english_words()
+    lexicon = english_words(MODEL_NAMES)
     if not lexicon:
         return 0.0
     acronyms = {w.lower() for w in re.findall(r"\b\w*[A-Z]\w*[A-Z]\w*\b", evidence.text)}

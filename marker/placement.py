@@ -20,13 +20,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from .evidence import ANALYTIC_ROLES, Evidence
+from .concepts import FUZZY
+from .evidence import ANALYTIC_ROLES, Evidence, Mention
 from .features import JUDGEMENT_ORDER, Features, substantive_sentences
 from .fitted import load_defaults
+from .nlp import MODEL_NAMES
 from .points import CREDITED, PointResult, Quote
 from .roles import COUNTER
 from .rubric import CoverageMarking, Level, LevelCriteria, LevelsMarking, Question
 from .similarity import Match, ModelAnswerSet, full_marks_at, words_of
+from .spelling import english_words, read_word
 from .structure import Structure
 from .tuning import TUNING
 
@@ -207,12 +210,20 @@ def goes_beyond_question(evidence: Evidence, question: str) -> bool:
     An answer that only restates the question ("The allied intervention had an impact on the
     outcome because"), or says it cannot remember, shows no knowledge: the level descriptors'
     level 0, "nothing worthy of credit". A wrong name or date still goes beyond the question (it
-    is an attempt at knowledge), so only an answer with nothing of its own is held at 0.
+    is an attempt at knowledge), so only an answer with nothing of its own is held at 0. A name
+    found through a misspelling is read as the words it misspells ("The allied intervension had an
+    impact ... because" restates the question as its tidy twin does: :mod:`marker.spelling`).
     """
-    asked = set(words_of(question))
+    asked = frozenset(words_of(question))
+    lexicon = english_words(MODEL_NAMES)
+
+    def own_words(m: Mention) -> set[str]:
+        words = words_of(m.text)
+        return {read_word(w, asked, lexicon) for w in words} if m.how == FUZZY else set(words)
+
     counting = {s.index for s in evidence.sentences if s.counts}
     return any(
-        m.concept and m.sent in counting and not set(words_of(m.text)) <= asked for m in evidence.mentions
+        m.concept and m.sent in counting and not own_words(m) <= asked for m in evidence.mentions
     ) or any(d.sent in counting and str(d.year) not in asked for d in evidence.dates)
 
 

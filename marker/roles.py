@@ -12,11 +12,14 @@ the only one that reads spaCy objects). Writes: a :class:`Role` per sentence.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from spacy.tokens import Span
 
+from .nlp import MODEL_NAMES
+from .spelling import english_words, read_word
 from .tuning import TUNING
 
 NARRATIVE, ANALYSIS, EVALUATION, COUNTER, OTHER = (
@@ -108,23 +111,44 @@ def sentence_role(sent: Span, has_fact: bool, tokens: list | None = None) -> Rol
     return Role(OTHER, (), True)
 
 
-def opens_with(sent_text: str, phrases: tuple[str, ...]) -> bool:
-    """Whether a sentence's first two lower-cased words start with one of ``phrases``.
+@functools.lru_cache(maxsize=8)
+def _words_of(phrases: tuple[str, ...]) -> frozenset[str]:
+    """The words of ``phrases``, which a misspelt opening word may be read as."""
+    return frozenset(w for p in phrases for w in p.split() if w.isalpha())
+
+
+def _head(sent_text: str, phrases: tuple[str, ...], misspelt: bool) -> list[str]:
+    """A sentence's first two lower-cased words; with ``misspelt``, each word that is no English
+    word read as the word of ``phrases`` it misspells ("In conlusion", "Overal": essays only)."""
+    words = sent_text.lower().split()[:2]
+    if not misspelt:
+        return words
+    return [read_word(w, _words_of(phrases), english_words(MODEL_NAMES)) for w in words]
+
+
+def opens_with(sent_text: str, phrases: tuple[str, ...], misspelt: bool = False) -> bool:
+    """Whether a sentence's first two lower-cased words start with one of ``phrases``, read through
+    a misspelling of the phrases' words when ``misspelt`` (:func:`marker.spelling.read_word`).
 
     >>> opens_with("In conclusion, it failed.", ("in conclusion",)), opens_with("It failed.", ("in",))
     (True, False)
+    >>> opens_with("In conlusion, it failed.", ("in conclusion",), misspelt=True)
+    True
     """
-    head = " ".join(sent_text.lower().split()[:2]).strip(",.:;")
+    head = " ".join(_head(sent_text, phrases, misspelt)).strip(",.:;")
     return head.startswith(phrases)
 
 
-def is_conclusion_opener(sent_text: str) -> bool:
-    """Whether a sentence opens like a conclusion ("Overall, ...", "So the view is ...").
+def is_conclusion_opener(sent_text: str, misspelt: bool = False) -> bool:
+    """Whether a sentence opens like a conclusion ("Overall, ...", "So the view is ..."); with
+    ``misspelt`` (essays), its first words read through a misspelling ("In conlusion", "Overal").
 
     >>> is_conclusion_opener("So the view is only partly valid."), is_conclusion_opener("Soviet troops left.")
     (True, False)
+    >>> is_conclusion_opener("In conlusion, it failed.", True), is_conclusion_opener("In confusion, they fled.", True)
+    (True, False)
     """
     words = sent_text.strip().lower().split()
-    return opens_with(sent_text, _R.conclusion_openers) or (
+    return opens_with(sent_text, _R.conclusion_openers, misspelt) or (
         bool(words) and words[0].strip(",") in _R.conclusion_first_words
     )

@@ -150,7 +150,7 @@ def closing(evidence: Evidence, fallback: int, essay: bool = False) -> list[Sent
     ``TUNING.structure.conclusion_markers``, after ``TUNING.features.late_opener_share`` of the
     answer) starts it instead when it comes earlier: the same words keep the same conclusion
     however the pupil paragraphed them, in one block or with the conclusion cut into short
-    paragraphs.
+    paragraphs; a misspelt one ("In conlusion", "Overal") counts too (:mod:`marker.spelling`).
     """
     sents = evidence.argued_sentences()
     if not sents:
@@ -165,7 +165,9 @@ def closing(evidence: Evidence, fallback: int, essay: bool = False) -> list[Sent
         opened = [
             s.index
             for s in sents
-            if s.index >= late and s.index in may_judge and opens_with(s.text, _T.conclusion_markers)
+            if s.index >= late
+            and s.index in may_judge
+            and opens_with(s.text, _T.conclusion_markers, misspelt=True)
         ]
         if opened and opened[-1] < tail[0].index:
             tail = [s for s in sents if s.index >= opened[-1]]
@@ -179,10 +181,12 @@ def _ends(
     on_focus: set[int],
     wanted: frozenset[str],
     may_judge: frozenset[int],
+    essay: bool = False,
 ) -> _Ends:
     """Thesis (argued, on-focus sentences of the first paragraph) and conclusion (the judgements of
     the closing sentences, :func:`closing`), whether the conclusion answers the demand, and
-    whether the two lean opposite ways."""
+    whether the two lean opposite ways. An essay's misspelt conclusion opener ("In conlusion") opens
+    one too (:func:`~marker.roles.is_conclusion_opener`)."""
     # An answer in one paragraph has no introduction to set against its conclusion: read as one, the
     # whole answer (its conclusion too) was its thesis, and a nuanced essay in one block was told
     # that its conclusion leans the opposite way to its introduction.
@@ -192,7 +196,8 @@ def _ends(
     conclusion = tuple(
         s.index
         for s in outro
-        if s.index in may_judge and (s.role == EVALUATION or (s.is_claim and is_conclusion_opener(s.text)))
+        if s.index in may_judge
+        and (s.role == EVALUATION or (s.is_claim and is_conclusion_opener(s.text, essay)))
     )
     concl_sents = [s for s in outro if s.index in conclusion] or outro
     concl_terms = {t for s in concl_sents for t in s.terms}
@@ -267,7 +272,7 @@ def analyse(
     on_focus = _on_focus(evidence, sents, focus, scheme_keys, scheme_concepts)
     wanted = EXTENT_WORDS | DEMAND_WORDS.get(demand, frozenset())
     outro = closing(evidence, _T.conclusion_fallback_sentences, essay)
-    ends = _ends(outro, by_para, paragraphs, on_focus, wanted, evidence.may_judge())
+    ends = _ends(outro, by_para, paragraphs, on_focus, wanted, evidence.may_judge(), essay)
     # The body is what lies between an introduction and a conclusion, so it needs three paragraphs.
     body = paragraphs[1:-1] if len(paragraphs) > 2 else []
     linked = [p for p in body if by_para[p][0].index in on_focus or by_para[p][-1].index in on_focus]

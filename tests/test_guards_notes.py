@@ -144,12 +144,13 @@ def test_guards_english_share_tells_notes_from_another_language(notes_marker):
     """Terse English notes are poor in stopwords but rich in English words; German is neither."""
     from marker.evidence import gather
     from marker.guards import english_share, english_words
+    from marker.nlp import MODEL_NAMES
 
     def evidence(text):
         index = notes_marker.index(notes_marker.bank.question("link-services"))
         return gather(notes_marker.nlp(text), index)
 
-    assert len(english_words()) > 50_000
+    assert len(english_words(MODEL_NAMES)) > 50_000
     notes = evidence(RIGHT_NOTES["terse service notes"][1])
     german = evidence(
         "Jeder Rahmen wird bestätigt und nach einer Zeitüberschreitung erneut gesendet, ohne Verluste."
