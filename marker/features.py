@@ -302,7 +302,8 @@ def judgement_status(evidence: Evidence, by_length: bool = False) -> tuple[str, 
     counting = evidence.argued_sentences()
     if not counting:
         return "none", ()
-    tail = closing(evidence, tuning.closing_sentences, essay=by_length)
+    # The same closing sentences the structure reads as the conclusion (one setting for both).
+    tail = closing(evidence, TUNING.structure.conclusion_fallback_sentences, essay=by_length)
     candidates = _judgement_candidates(evidence, counting, tail, essay=by_length)
     if not candidates:
         return "none", ()

@@ -35,12 +35,6 @@ class FeaturesTuning(_Section):
         frozenset({"person", "place", "organisation", "group", "event", "treaty"}),
         description="Kinds of concept that count as specific evidence (a name, not a general idea).",
     )
-    closing_sentences: int = Field(
-        2,
-        ge=1,
-        le=10,
-        description="In a one-paragraph answer, the last this many argued sentences are its conclusion.",
-    )
     late_opener_share: float = Field(
         0.6,
         ge=0,
