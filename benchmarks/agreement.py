@@ -219,18 +219,19 @@ KEY_READING = ("answer_keys.py", "key_guidance.py")
 
 def marking_stamp() -> str:
     """What marked answers depend on beyond the code: the engine version, the shipped zero-shot
-    model (not the neighbours model, which only calibration uses), the tuning files and the code
-    that reads answer keys; a cache made under other ones is not reused."""
+    model (not the neighbours model, which only calibration uses), the tuning values that move
+    marks and the code that reads answer keys; a cache made under other ones is not reused."""
     from marker.feedback import ENGINE_VERSION
+    from marker.marking_version import canonical, marking_tuning
 
     digest = hashlib.sha256(ENGINE_VERSION.encode())
     defaults = ROOT / "marker" / "shipped" / "fitted" / "short_answers.json"
     if defaults.exists():
         zero_shot = json.loads(defaults.read_text(encoding="utf-8")).get("zero_shot")
         digest.update(json.dumps(zero_shot, sort_keys=True).encode())
-    for path in sorted((ROOT / "marker" / "tuning").rglob("*")):
-        if path.is_file() and path.suffix in (".json", ".yaml", ".py"):
-            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    # Every tuning value that can move a mark (not the advisories' word lists, as the marking's
+    # fingerprint that saved calibrations check).
+    digest.update(json.dumps(canonical(marking_tuning()), sort_keys=True).encode())
     # How an imported question's key is read decides its model answers, hence every mark.
     for name in KEY_READING:
         digest.update(name.encode() + b"\0" + (ROOT / "marker" / name).read_bytes())

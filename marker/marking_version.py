@@ -6,8 +6,9 @@ gives other features, and a calibration fitted on the old ones would correct mar
 :func:`fingerprint` names the marking: a digest of
 
 - :data:`marker.feedback.ENGINE_VERSION`, bumped by hand when a change of code moves marks;
-- every tuning value (:data:`marker.tuning.TUNING`, the ``access`` section left out: it hashes
-  students' codes and moves no mark);
+- every tuning value (:data:`marker.tuning.TUNING`), but for those that move no mark: the
+  ``access`` section (it hashes students' codes) and fields tagged
+  :data:`~marker.tuning.base.ADVISORY_ONLY` (an advisory's word lists);
 - the shipped short-answer models (:mod:`marker.fitted`), their provenance left out.
 
 :func:`marker.calibrate.usable` sets aside a calibration saved under another fingerprint and
@@ -23,7 +24,8 @@ from typing import Any
 
 from .feedback import ENGINE_VERSION
 from .fitted import read_defaults
-from .tuning import TUNING
+from .tuning import TUNING, Tuning
+from .tuning.base import ADVISORY_ONLY
 
 
 def shipped_models() -> dict:
@@ -62,5 +64,16 @@ def fingerprint() -> str:
     >>> len(fingerprint()) == 16 and fingerprint() == fingerprint()
     True
     """
-    tuning = TUNING.model_dump(exclude={"access"})
-    return digest(ENGINE_VERSION, tuning, shipped_models())
+    return digest(ENGINE_VERSION, marking_tuning(), shipped_models())
+
+
+def marking_tuning(tuning: Tuning = TUNING) -> dict:
+    """The tuning values that can move a mark: ``tuning`` without the ``access`` section and the
+    fields tagged :data:`~marker.tuning.base.ADVISORY_ONLY`."""
+    exclude: dict = {"access": True}
+    for name in type(tuning).model_fields:
+        section = getattr(tuning, name)
+        quiet = {f for f, i in type(section).model_fields.items() if i.json_schema_extra == ADVISORY_ONLY}
+        if quiet and name != "access":
+            exclude[name] = quiet
+    return tuning.model_dump(exclude=exclude)

@@ -29,6 +29,9 @@ LIMITING = frozenset(_T.limiting_words)
 #: Question words that say what kind of answer is wanted rather than what it is about.
 _NOT_FOCUS = frozenset(_T.not_focus_words)
 _NEGATORS = frozenset(_T.negators)
+#: Words that set one side of a judgement against the other, and phrases of a qualified verdict.
+CONTRASTS = frozenset(_T.contrast_words)
+HEDGES = tuple(_T.hedge_phrases)
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,9 @@ def focus_terms(question_terms: frozenset[str] | tuple[str, ...]) -> tuple[str, 
 def stance(sentences: list[Sentence]) -> int:
     """+1 when the sentences lean to "significant / decisive", -1 to "limited / secondary", 0 mixed.
 
-    A negation just before the word turns it round ("not the main reason" leans to limited).
+    A negation just before the word turns it round ("not the main reason" leans to limited), and so
+    does "too ... to" ("too divided to have a decisive impact"). A sentence that weighs both sides
+    (:func:`weighs_both_sides`: "significant but limited", "only partly valid") leans neither way.
 
     >>> from marker.evidence import Sentence
     >>> s = Sentence(0, 0, 0, "It was not the main reason.", 0, 6, True, False, "analysis", (), False, (), ())
@@ -92,7 +97,7 @@ def stance(sentences: list[Sentence]) -> int:
 def leaning_words(sentences: list[Sentence]) -> list[tuple[str, int]]:
     """The words that give the sentences their :func:`stance`, each shown with the words either side
     of it as the pupil wrote them (from the negation that turns it round, if any), and which way it
-    leans (+1 or -1).
+    leans (+1 or -1). A sentence that weighs both sides gives none.
 
     >>> from marker.evidence import Sentence
     >>> s = Sentence(0, 0, 0, "It wasn't the main reason, only a minor one.", 0, 10, True, False, "analysis", (), False, (), ())
@@ -101,17 +106,71 @@ def leaning_words(sentences: list[Sentence]) -> list[tuple[str, int]]:
     """
     out = []
     for s in sentences:
-        words = [w.strip(".,;:!?()\"'‘’“”") for w in s.text.lower().replace("n't", " n't").split()]
-        for i, w in enumerate(words):
-            sign = 1 if w in POSITIVE else -1 if w in LIMITING else 0
-            if not sign:
-                continue
-            start = max(0, i - _T.negation_window)
-            negator = next((k for k in range(start, i) if words[k] in _NEGATORS), None)
-            first = max(0, i - 1) if negator is None else negator - (words[negator] == "n't" and negator > 0)
-            shown = " ".join(words[first : i + 2]).replace(" n't", "n't")  # "wasn't", as written
-            out.append((shown, sign if negator is None else -sign))
+        words = _words(s.text)
+        lean = _leaning(words)
+        if not weighs_both_sides(words, lean):
+            out.extend((shown, sign) for _, shown, sign in lean)
     return out
+
+
+def _words(text: str) -> list[str]:
+    return [w.strip(".,;:!?()\"'‘’“”") for w in text.lower().replace("n't", " n't").split()]
+
+
+def _leaning(words: list[str]) -> list[tuple[int, str, int]]:
+    """(position, the word shown with its neighbours, +1 or -1) of each judgement word."""
+    out = []
+    for i, w in enumerate(words):
+        sign = 1 if w in POSITIVE else -1 if w in LIMITING else 0
+        if not sign:
+            continue
+        start = max(0, i - _T.negation_window)
+        negator = next((k for k in range(start, i) if words[k] in _NEGATORS), None)
+        too = next(
+            (
+                k
+                for k in range(max(0, i - _T.too_window), i)
+                if words[k] == "too" and "to" in words[k + 1 : i]
+            ),
+            None,
+        )
+        first = max(0, i - 1)
+        if negator is not None:
+            first = negator - (words[negator] == "n't" and negator > 0)
+        elif too is not None:
+            first = too
+        shown = " ".join(words[first : i + 2]).replace(" n't", "n't")  # "wasn't", as written
+        out.append((i, shown, -sign if (negator is None) == (too is not None) else sign))
+    return out
+
+
+def weighs_both_sides(words: list[str], lean: list[tuple[int, str, int]]) -> bool:
+    """Whether a sentence weighs both sides rather than taking one: its judgement words lean both
+    ways, it qualifies its verdict ("only partly valid", "up to a point": ``hedge_phrases``), or a
+    contrast ("but", "although": ``contrast_words``) has a judgement word on one side and a
+    judgement word or a negator on the other ("significant in prolonging it, but not in deciding it").
+
+    >>> weighs_both_sides(_words("It was significant but limited."), _leaning(_words("It was significant but limited.")))
+    True
+    """
+    if not lean:
+        return False
+    if len({sign for *_, sign in lean}) > 1:
+        return True
+    text = f" {' '.join(words)} "
+    if any(f" {h} " in text for h in HEDGES):
+        return True
+    near = _T.negation_window + 1
+    for c, w in enumerate(words):
+        if w not in CONTRASTS:
+            continue
+        before = [i for i, *_ in lean if i < c]
+        after = [i for i, *_ in lean if i > c]
+        negated_before = any(words[k] in _NEGATORS for k in range(max(0, c - near), c))
+        negated_after = any(words[k] in _NEGATORS for k in range(c + 1, min(len(words), c + 1 + near)))
+        if (before and (after or negated_after)) or (after and negated_before):
+            return True
+    return False
 
 
 def _on_focus(

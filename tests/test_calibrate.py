@@ -181,7 +181,8 @@ def test_calibrate_fitted_to_another_marking_is_named_where_marking_happens(
 
 
 def test_marking_fingerprint_follows_tuning_models_and_engine():
-    tuning = TUNING.model_dump(exclude={"access"})
+    tuning = marking_version.marking_tuning()
+    assert "access" not in tuning and "conclusion_markers" in tuning["structure"]
     models = marking_version.shipped_models()
     assert models and "zero_shot" in models and "provenance" not in models
     today = marking_version.digest(ENGINE_VERSION, tuning, models)
@@ -200,6 +201,23 @@ def test_marking_fingerprint_follows_tuning_models_and_engine():
         )
         == 4
     )
+
+
+def test_marking_fingerprint_leaves_out_advisory_word_lists():
+    """A word list that only an advisory reads (the inconsistent-judgement advisory's hedges) moves no
+    mark, so changing it keeps the fingerprint, and the teachers' saved calibrations with it; a value
+    that moves marks (the conclusion's fallback sentences) changes it."""
+    models = marking_version.shipped_models()
+
+    def fingerprint_with(**values) -> str:
+        changed = TUNING.model_copy(update={"structure": TUNING.structure.model_copy(update=values)})
+        return marking_version.digest(ENGINE_VERSION, marking_version.marking_tuning(changed), models)
+
+    today = marking_version.fingerprint()
+    assert fingerprint_with() == today
+    assert fingerprint_with(hedge_phrases=("more or less",), contrast_words=("but",), too_window=3) == today
+    assert fingerprint_with(conclusion_fallback_sentences=3) != today
+    assert "hedge_phrases" not in marking_version.marking_tuning()["structure"]
 
 
 def test_marking_fingerprint_is_the_same_in_every_process():

@@ -16,6 +16,12 @@ Count = Annotated[int, Field(ge=0, le=500)]
 Judgement = Literal["none", "stated", "supported", "substantiated"]
 
 
+#: Marks a tuning field that moves no mark (an advisory's word list): left out of the marking's
+#: fingerprint (:func:`marker.marking_version.fingerprint`), so changing it keeps teachers' saved
+#: calibrations, which were fitted on features it does not touch.
+ADVISORY_ONLY = {"moves_marks": False}
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 

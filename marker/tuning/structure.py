@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from .base import _lemma_seqs, _phrase_list, _Section, _word_list
+from .base import ADVISORY_ONLY, _lemma_seqs, _phrase_list, _Section, _word_list
 
 
 class StructureTuning(_Section):
@@ -96,6 +96,41 @@ class StructureTuning(_Section):
             "How many words before a judgement word a negator may stand and still turn it round: "
             "enough for 'not the main' and 'was not in fact decisive', short enough that a 'not' in "
             "an earlier clause does not reach it."
+        ),
+    )
+    contrast_words: tuple[str, ...] = Field(
+        default=_word_list("but yet however although though whereas"),
+        min_length=1,
+        json_schema_extra=ADVISORY_ONLY,
+        description=(
+            "Words that set one side of a judgement against the other. A sentence with a judgement "
+            "word on one side of them and a judgement word or a negator on the other ('significant "
+            "in prolonging the war, but not in deciding it') weighs both sides, so it gives no one "
+            "stance to its end of the essay (the inconsistent-judgement advisory only)."
+        ),
+    )
+    hedge_phrases: tuple[str, ...] = Field(
+        default=_phrase_list(
+            "partly, partially, in part, to some extent, to an extent, to a certain extent,"
+            " up to a point, to a degree"
+        ),
+        min_length=1,
+        json_schema_extra=ADVISORY_ONLY,
+        description=(
+            "Phrases of a qualified verdict ('the view is only partly valid', 'convincing up to a "
+            "point'). A sentence holding one weighs both sides, so it gives no one stance to its end "
+            "of the essay. Of the 120 validation essays, 4 were told their conclusion contradicted "
+            "their introduction only because 'partly valid' read as 'limited' (the advisory only)."
+        ),
+    )
+    too_window: int = Field(
+        default=6,
+        ge=2,
+        le=12,
+        json_schema_extra=ADVISORY_ONLY,
+        description=(
+            "How many words before a judgement word 'too ... to' may start and still turn it round: "
+            "'too divided to have a decisive impact' leans to limited (the advisory only)."
         ),
     )
     not_focus_words: tuple[str, ...] = Field(
