@@ -142,8 +142,9 @@ def _wrong_dates(evidence: Evidence, facts: _Facts) -> list[FactIssue]:
     """Dates said of an event or treaty, or said in the words of a fact's phrasing ("the
     Comintern was founded in 1921"), that do not fit it; each date is flagged once.
 
-    A date is never flagged when another event named in its sentence fits it, nor when it is a
-    bound ("by 1923", ``TUNING.facts.relative_prepositions``) rather than the date of anything.
+    A date is never flagged when another event named in its sentence fits it (in its own clause,
+    for a date said in a fact's phrasing), nor when it is a bound ("by 1923",
+    ``TUNING.facts.relative_prepositions``) rather than the date of anything.
     """
     issues: list[FactIssue] = []
     for date in evidence.dates:
@@ -153,10 +154,15 @@ def _wrong_dates(evidence: Evidence, facts: _Facts) -> list[FactIssue]:
         fitting = [f for c in in_sentence for f in facts.by_concept.get(c, []) if fits(date, f)]
         checkable = next((facts.defining(key[2:]) for key in date.linked if facts.defining(key[2:])), [])
         phrased = [f for said in date.said for f in facts.phrased(said, evidence.sentences[date.sent].text)]
+        # Words that state a fact date it in their own clause: an event named in another clause of
+        # a run-on sentence ("... the intervention ..., denikin got to orel in 1920") is no alibi.
+        in_clause = {c for said in date.said for c in said.of}
         if checkable and not fitting:  # no fact of anything named here fits the date
             fact = next((f for f in checkable if f in phrased), checkable[0])  # the one the words say
             issues.append(_wrong_date(date, evidence, facts, fact))
-        elif phrased and not any(fits(date, f) for f in phrased + facts.events(fitting)):
+        elif phrased and not any(
+            fits(date, f) for f in phrased + facts.events([f for f in fitting if f.concept in in_clause])
+        ):
             issues.append(_wrong_date(date, evidence, facts, phrased[0]))
     return issues
 

@@ -141,3 +141,16 @@ def test_pupils_tuning_stock_comment_after_every_sentence_does_not_climb(shipped
     }[a.question]
     plain = shipped_marker.mark(a.question, a.text).mark
     assert shipped_marker.mark(a.question, _stock_after_every_sentence(a.text, stock)).mark <= plain
+
+
+def test_pupils_tuning_wrong_date_said_with_got_to_is_flagged(shipped_marker):
+    """TUNING half, stop 32: the teacher's note on this run-on answer names its slip (Denikin
+    reached Orel in October 1919, not 1920), written the way pupils say "reached": "denikin got
+    to orel in 1920". The knowledge base's phrasing of the fact knew "reach", "take", "capture" and
+    "seize" only, so the slip went unflagged (main at 5d41a01)."""
+    a = {a.name: a for a in load_validation(PUPILS / "tuning")}["ai-analytical-nopara"]
+    assert "Orel" in a.note
+    fb = shipped_marker.mark(a.question, a.text)
+    errors = [f for f in fb.fact_issues if f.severity == "error"]
+    assert [a.text[f.start : f.end] for f in errors] == ["1920"]
+    assert "orel in 1920" in errors[0].sentence and "1919" in errors[0].message
