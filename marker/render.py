@@ -311,9 +311,11 @@ def _marks_bar_html(feedback: Feedback) -> str:
 
 
 TICK = {True: "\u2713", False: "\u2717"}
+#: The essay's shape. The first two are paragraphs of their own: an answer in one block has neither,
+#: yet its last sentences can still be a conclusion that answers the question (the third).
 SHAPE_CHECKS = (
-    ("an introduction with a line of argument", lambda s: s.has_introduction),
-    ("a conclusion", lambda s: s.has_conclusion),
+    ("an opening paragraph with a line of argument", lambda s: s.has_introduction),
+    ("a concluding paragraph", lambda s: s.has_conclusion),
     ("a conclusion that answers the question set", lambda s: s.answers_demand),
     ("every paragraph linked to the question", lambda s: not s.drifting),
 )
@@ -433,8 +435,8 @@ def _shape_lines(fb: Feedback) -> list[str]:
     if fb.structure is not None and fb.marking_kind == "levels":
         st = fb.structure
         ticks = [
-            ("introduction with a line of argument", st.has_introduction),
-            ("conclusion", st.has_conclusion),
+            ("opening paragraph with a line of argument", st.has_introduction),
+            ("concluding paragraph", st.has_conclusion),
             ("conclusion answers the question", st.answers_demand),
             ("every paragraph on the question", not st.drifting),
         ]

@@ -257,7 +257,29 @@ def test_render_argument_ticks_the_essay_shape():
     html = argument_html(text, fb)
     assert html.count('title="') == 2 and "How your answer argues</h3>" in html
     assert (
-        "\u2713 an introduction" in html
-        and "\u2717 a conclusion<" in html
+        "\u2713 an opening paragraph with a line of argument" in html
+        and "\u2717 a concluding paragraph<" in html
         and "\u2717 every paragraph" in html
     )
+
+
+def test_render_essay_in_one_block_has_no_concluding_paragraph_but_a_conclusion(shipped_marker):
+    """A pupil's answer in one block (tests/pupils/tuning) ends "Overall the intervention prolonged
+    the war but it was the red army and white divisions that decided the outcome." Its shape said
+    "✗ a conclusion" above "✓ a conclusion that answers the question set" (main at 5630e79): the
+    first tick is about a paragraph of its own."""
+    from pathlib import Path
+
+    from marker.validation import load_validation
+
+    pupils = Path(__file__).resolve().parent / "pupils" / "tuning"
+    a = {a.name: a for a in load_validation(pupils)}["ai-analytical-nopara"]
+    fb = shipped_marker.mark(a.question, a.text)
+    assert fb.structure.n_paragraphs == 1 and fb.structure.answers_demand
+    html = argument_html(a.text, fb)
+    assert (
+        "\u2717 a concluding paragraph<" in html
+        and "\u2713 a conclusion that answers the question set" in html
+    )
+    assert "\u2717 an opening paragraph with a line of argument" in html
+    assert "no: concluding paragraph; yes: conclusion answers the question" in render_text(fb)
