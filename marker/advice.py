@@ -51,7 +51,15 @@ def build_feedback(
         points=points,
         fact_issues=facts,
         advisories=advisories,
-        next_steps=next_steps(question, topic, placement, points, facts, advisories),
+        next_steps=next_steps(
+            question,
+            topic,
+            placement,
+            points,
+            facts,
+            advisories,
+            one_block=question.kind == "levels" and _one_block(structure, features),
+        ),
         ladder=placement.ladder,
         features=features,
         sentences=[
@@ -76,6 +84,23 @@ def empty_feedback(index: QuestionIndex) -> Feedback:
     return fb
 
 
+def _one_block(structure: Structure | None, features: Features | None) -> bool:
+    """Whether an essay long enough to need paragraphs is written in one block."""
+    return (
+        structure is not None
+        and structure.n_paragraphs == 1
+        and features is not None
+        and features.n_words >= TUNING.feedback.one_block_words
+    )
+
+
+#: The step for an essay in one block (see ``TUNING.feedback.one_block_words``).
+PARAGRAPHS_STEP = (
+    "Set your answer out in paragraphs: an opening that answers the question, a paragraph for each "
+    "main point, and a conclusion that weighs them."
+)
+
+
 def next_steps(
     question: Question,
     topic: Topic,
@@ -83,8 +108,10 @@ def next_steps(
     points: list[PointResult],
     facts: list[FactIssue],
     advisories: list[Advisory],
+    one_block: bool = False,
 ) -> list[str]:
-    """Two to four concrete steps for the redraft, most valuable first."""
+    """Two to four concrete steps for the redraft, most valuable first; an essay written in one
+    block (``one_block``) is told, last, to set itself out in paragraphs."""
     tuning = TUNING.feedback
     missing = sorted((p for p in points if p.status == MISSING), key=lambda p: -p.weight)
     partial = sorted((p for p in points if p.status == PARTIAL), key=lambda p: -p.weight)
@@ -104,7 +131,10 @@ def next_steps(
     for step in _fillers(question, topic):
         if len(steps) < tuning.min_steps:
             steps.append(step)
-    return _without_repeats(steps)[: tuning.max_steps]
+    steps = _without_repeats(steps)
+    if one_block:
+        return [*steps[: tuning.max_steps - 1], PARAGRAPHS_STEP]
+    return steps[: tuning.max_steps]
 
 
 def _mentioned(point: PointResult, explanation: str, steps: list[str]) -> bool:

@@ -93,3 +93,35 @@ def test_advice_precision_step_is_worded_for_the_subject(import_marker, shipped_
     assert not any(HISTORY_WORDS.search(s) for s in science)
     dated, history = steps(shipped_marker, "rapallo-significance")
     assert dated and "dates, names and figures" in history[0]
+
+
+def _one_block(text: str) -> str:
+    return " ".join(p.strip() for p in text.split("\n\n"))
+
+
+def test_advice_essay_in_one_block_is_told_to_use_paragraphs_last(shipped_marker):
+    """An essay long enough to need paragraphs, written in one block, is told to set itself out in
+    paragraphs, as its last step (its first are what it needs for its next level); the same essay in
+    paragraphs, a short answer in one block and a points question are not (main at 1f3b3fe: never)."""
+    from pathlib import Path
+
+    from marker.advice import PARAGRAPHS_STEP
+
+    pupils = Path(__file__).resolve().parent / "pupils" / "tuning"
+    block = {a.name: a for a in load_validation(pupils)}["ai-analytical-nopara"]
+    steps = shipped_marker.mark(block.question, block.text).next_steps
+    assert steps[-1] == PARAGRAPHS_STEP and 2 <= len(steps) <= 4
+    assert steps[0].startswith("Correct the date")  # the wrong Orel date still comes first
+
+    exemplar = next(a for a in load_validation(question="allied-intervention") if a.name == "01-exemplar")
+    assert exemplar.text.count("\n\n") >= 3
+    assert PARAGRAPHS_STEP not in shipped_marker.mark(exemplar.question, exemplar.text).next_steps
+    one_block = shipped_marker.mark(exemplar.question, _one_block(exemplar.text)).next_steps
+    assert one_block[-1] == PARAGRAPHS_STEP and len(one_block) <= 4
+    short = "The Allies sent troops to Archangel in 1918, but they were few and soon withdrew."
+    assert PARAGRAPHS_STEP not in shipped_marker.mark(exemplar.question, short).next_steps
+    # A question marked by points (british-recognition) is answered in a block: no such step.
+    long_points = " ".join([short] * 12)
+    fb = shipped_marker.mark("british-recognition", long_points)
+    assert fb.marking_kind == "points" and fb.features.n_words >= 150
+    assert PARAGRAPHS_STEP not in fb.next_steps
