@@ -26,6 +26,7 @@ EXTENT_WORDS = frozenset(_T.extent_words)
 DEMAND_WORDS = {demand: frozenset(words) for demand, words in _T.demand_words.items()}
 POSITIVE = frozenset(_T.positive_words)
 LIMITING = frozenset(_T.limiting_words)
+_LEANING = POSITIVE | LIMITING
 #: Question words that say what kind of answer is wanted rather than what it is about.
 _NOT_FOCUS = frozenset(_T.not_focus_words)
 _NEGATORS = frozenset(_T.negators)
@@ -81,8 +82,9 @@ def focus_terms(question_terms: frozenset[str] | tuple[str, ...]) -> tuple[str, 
 def stance(sentences: list[Sentence]) -> int:
     """+1 when the sentences lean to "significant / decisive", -1 to "limited / secondary", 0 mixed.
 
-    A negation just before the word turns it round ("not the main reason" leans to limited), and so
-    does "too ... to" ("too divided to have a decisive impact"). A sentence that weighs both sides
+    A judgement word's adverb leans as the word does ("decisively", "partially"). A negation just
+    before the word turns it round ("not the main reason" leans to limited), and so does
+    "too ... to" ("too divided to have a decisive impact"). A sentence that weighs both sides
     (:func:`weighs_both_sides`: "significant but limited", "only partly valid") leans neither way.
 
     >>> from marker.evidence import Sentence
@@ -121,6 +123,8 @@ def _leaning(words: list[str]) -> list[tuple[int, str, int]]:
     """(position, the word shown with its neighbours, +1 or -1) of each judgement word."""
     out = []
     for i, w in enumerate(words):
+        if w.endswith("ly") and w not in _LEANING:
+            w = w[:-2]  # "decisively", "successfully", "partially": the judgement word's adverb
         sign = 1 if w in POSITIVE else -1 if w in LIMITING else 0
         if not sign:
             continue

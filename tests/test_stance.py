@@ -39,6 +39,9 @@ def _sentence(text: str) -> Sentence:
             -1,
         ),
         ("It was a major reason, but historians still argue about its timing.", 1),
+        # Adverbs lean as their adjectives do.
+        ("British supplies shaped the war decisively.", 1),
+        ("It achieved its aims very successfully, but its wider significance was limited.", 0),
     ],
 )
 def test_stance_of_one_sentence(text, lean):
@@ -65,7 +68,7 @@ def test_stance_quotes_only_the_words_of_one_sided_sentences():
 )
 def test_stance_nuanced_essay_is_not_told_its_judgement_is_inconsistent(shipped_marker, name):
     """Each of these was told "The conclusion leans the opposite way to the introduction" before the
-    stance read sentences that weigh both sides (11 of the 120 validation essays were; now 3)."""
+    stance read sentences that weigh both sides (11 of the 120 validation essays were; now 2)."""
     a = VALIDATION[name]
     fb = shipped_marker.mark(a.question, a.text)
     assert fb.structure.conclusion and fb.structure.thesis  # both ends were read, and agree
