@@ -205,3 +205,33 @@ def test_agreement_bench_cache_marks_each_answer_once_and_reuses_it(converted, t
     data["stamp"] = "other"
     path.write_bytes(pickle.dumps(data))
     assert bench.MarkCache(path).feedbacks == {}
+
+
+def test_agreement_bench_remark_cached_finds_a_changed_answer_and_restamps_only_when_none(
+    converted, tmp_path
+):
+    """benchmarks/remark_cached.py: the cached answers marked again by this code are the same; one
+    whose cached Feedback is altered is found; the cache is restamped only when none differs."""
+    import pickle
+    from dataclasses import replace
+
+    remark = _load("remark_cached")
+    marker, _ = bench.build_marker(converted)
+    scripts = bench.read_scripts(converted[1].training["saf"], 0)
+    path = tmp_path / "marked.pkl"
+    bench.MarkCache(path).mark(marker, scripts)
+    data = pickle.loads(path.read_bytes())
+    data["stamp"] = "made by older code"
+    keys, differ = remark.remark(data, converted, n=0)
+    assert len(keys) == len(data["feedbacks"]) and differ == []
+    out = tmp_path / "restamped.pkl"
+    remark.restamp(data, differ, out)
+    assert bench.MarkCache(out).feedbacks.keys() == data["feedbacks"].keys()  # read back under this stamp
+
+    changed = keys[0]
+    fb = data["feedbacks"][changed]
+    data["feedbacks"][changed] = replace(fb, mark=fb.mark + 1)
+    assert remark.remark(data, converted, n=0)[1] == [changed]
+    with pytest.raises(SystemExit, match="not restamped"):
+        remark.restamp(data, [changed], tmp_path / "refused.pkl")
+    assert not (tmp_path / "refused.pkl").exists()
