@@ -213,7 +213,9 @@ def closing(evidence: Evidence, fallback: int, essay: bool = False) -> list[Sent
     ``TUNING.structure.conclusion_markers``, after ``TUNING.features.late_opener_share`` of the
     answer) starts it instead when it comes earlier: the same words keep the same conclusion
     however the pupil paragraphed them, in one block or with the conclusion cut into short
-    paragraphs; a misspelt one ("In conlusion", "Overal") counts too (:mod:`marker.spelling`).
+    paragraphs; a misspelt one ("In conlusion", "Overal") counts too (:mod:`marker.spelling`). A
+    verdict on the question's claim after it, on a line of its own ("So I agree with the statement."),
+    closes it (:attr:`~marker.evidence.Sentence.verdict`).
     """
     sents = evidence.argued_sentences()
     if not sents:
@@ -234,7 +236,16 @@ def closing(evidence: Evidence, fallback: int, essay: bool = False) -> list[Sent
         ]
         if opened and opened[-1] < tail[0].index:
             tail = [s for s in sents if s.index >= opened[-1]]
+        # A verdict on the question's claim on a line of its own after the conclusion ("So I agree with
+        # the statement.") closes it, though its paragraph names nothing and is not argued.
+        tail += [s for s in evidence.sentences if s.verdict and s.counts and s.index > tail[-1].index]
     return tail
+
+
+def judges(s: Sentence, essay: bool = False) -> bool:
+    """Whether a closing sentence states a judgement: evaluation, a claim opened as a conclusion
+    ("So the treaty mattered."), or a verdict on the question's claim (:attr:`Sentence.verdict`)."""
+    return s.role == EVALUATION or s.verdict or (s.is_claim and is_conclusion_opener(s.text, essay))
 
 
 def _ends(
@@ -255,17 +266,16 @@ def _ends(
     # that its conclusion leans the opposite way to its introduction.
     intro = by_para[paragraphs[0]] if len(paragraphs) > 1 else []
     thesis = tuple(s.index for s in intro if s.role in ANALYTIC_ROLES and s.index in on_focus)
-    # A filler sentence is no judgement, nor quoted as one on the ladder (Evidence.may_judge).
-    conclusion = tuple(
-        s.index
-        for s in outro
-        if s.index in may_judge
-        and (s.role == EVALUATION or (s.is_claim and is_conclusion_opener(s.text, essay)))
-    )
+    # A filler sentence is no judgement, nor quoted as one on the ladder (Evidence.may_judge), but a
+    # verdict on the question's claim ("So I agree with the statement.") is one, and it is about the
+    # question even though it names nothing of the history.
+    conclusion = tuple(s.index for s in outro if s.index in may_judge and judges(s, essay))
     concl_sents = [s for s in outro if s.index in conclusion] or outro
     concl_terms = {t for s in concl_sents for t in s.terms}
     answers = (
-        bool(conclusion) and bool(concl_terms & wanted) and any(s.index in on_focus for s in concl_sents)
+        bool(conclusion)
+        and bool(concl_terms & wanted)
+        and any(s.index in on_focus or s.verdict for s in concl_sents)
     )
     thesis_sents = [s for s in intro if s.index in thesis]
     inconsistent = bool(thesis_sents) and bool(conclusion) and stance(thesis_sents) * stance(concl_sents) < 0

@@ -309,6 +309,50 @@ class RolesTuning(_Section):
             "Whole words only, so that 'Soviet troops left' is not one."
         ),
     )
+    verdict_claims: tuple[str, ...] = Field(
+        default=_word_list("view statement interpretation claim assertion assumption proposition"),
+        min_length=1,
+        description=(
+            "Nouns by which an answer names the question's own claim, after one of verdict_determiners "
+            "('the view', 'this statement'; not 'their claims'). With a verdict_words lemma a sentence "
+            "gives a verdict on the question ('In conclusion, the view is valid.'): it names nothing of "
+            "the history, so it stays filler for points and development, but in an essay it may state "
+            "the conclusion's judgement (issue 11)."
+        ),
+    )
+    verdict_determiners: tuple[str, ...] = Field(
+        default=_word_list("the this that"),
+        min_length=1,
+        description="Words before one of verdict_claims that make it the question's claim ('my view' is the "
+        "pupil's own, 'their claims' a demand for money).",
+    )
+    verdict_words: tuple[str, ...] = Field(
+        default=_word_list(
+            "valid invalid validity accurate inaccurate convincing unconvincing convince persuasive"
+            " unpersuasive right wrong correct incorrect true untrue justified unjustified fair hold"
+            " overstate exaggerate agree disagree accept reject"
+        ),
+        min_length=1,
+        description=(
+            "Lemmas that pass a verdict on a claim ('valid', 'convincing', 'holds', 'overstates'): "
+            "said of one of verdict_claims they make a verdict sentence. Adjectives of extent alone "
+            "('largely') are not enough: 'the view' must be judged true, right or valid, more or less."
+        ),
+    )
+    agreement_words: tuple[str, ...] = Field(
+        default=_word_list("agree disagree"),
+        min_length=1,
+        description=(
+            "Lemmas of agreeing: with a first-person word (first_person_words) a sentence gives a verdict "
+            "on the question's claim without naming it ('So I agree with the statement.', 'I disagree "
+            "to a large extent.'); 'the Allies could not agree' is no verdict."
+        ),
+    )
+    first_person_words: tuple[str, ...] = Field(
+        default=_word_list("i we i'd i'm"),
+        min_length=1,
+        description="Words (lower case, as written) by which a pupil speaks for themself: see agreement_words.",
+    )
 
 
 class ConceptsTuning(_Section):
