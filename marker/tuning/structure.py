@@ -170,6 +170,34 @@ class StructureTuning(_Section):
             "also open sentences inside the body."
         ),
     )
+    summing_up_verbs: tuple[str, ...] = Field(
+        default=_word_list("balancing weighing looking considering taking given having bearing judging"),
+        min_length=1,
+        description=(
+            "First words (lower case) of an opening clause that weighs the whole argument ('Balancing "
+            "these points, ...', 'Looking at all this, ...'). With one of summing_up_references in the "
+            "same clause, before its comma, the sentence opens an essay's conclusion as "
+            "conclusion_markers do: a conclusion opened so was found only as a last paragraph."
+        ),
+    )
+    summing_up_references: tuple[str, ...] = Field(
+        default=_word_list("this these that those everything all both"),
+        min_length=1,
+        description=(
+            "Words of an opening clause that refer back to the argument as a whole ('these points', "
+            "'all this', 'everything', 'both sides'): see summing_up_verbs. 'Looking at the treaty, ...' "
+            "has none and opens nothing."
+        ),
+    )
+    summing_up_clause_words: int = Field(
+        default=6,
+        ge=2,
+        le=20,
+        description=(
+            "Longest opening clause (words before the first comma) read as summing up: 'Taking all of "
+            "this into account,' is six; a longer one is a sentence of the argument, not its close."
+        ),
+    )
     drift_min_sentences: int = Field(
         default=2,
         ge=1,
