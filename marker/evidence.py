@@ -22,7 +22,7 @@ from .bank import cue_prefix, reject_key
 from .clauses import Said, preposition, said_with
 from .concepts import EXACT, SPANS_KEY
 from .figures import find_figures
-from .roles import ANALYSIS, COUNTER, EVALUATION, sentence_role
+from .roles import ANALYSIS, COUNTER, EVALUATION, is_verdict, sentence_role
 from .similarity import (
     NO_MATCH,
     AnswerWords,
@@ -131,6 +131,9 @@ class Sentence:
     copied: bool = False
     #: Set against a question: says nothing about it (no name, date, figure or term of the question).
     filler: bool = False
+    #: Set against an essay question: a verdict on the question's own claim ("So I agree with the
+    #: statement.", :func:`~marker.roles.is_verdict`). Filler or not, it may state the judgement.
+    verdict: bool = False
 
     @property
     def counts(self) -> bool:
@@ -166,18 +169,20 @@ class Evidence:
         return [s for s in self.sentences if s.counts and s.paragraph in content]
 
     def may_judge(self) -> frozenset[int]:
-        """Indices of the argued sentences that may state the answer's judgement.
+        """Indices of the sentences that may state the answer's judgement: argued sentences, and
+        verdicts on the question's claim wherever they stand.
 
         A filler sentence is never the judgement ("Overall this shows that there were many
         reasons..." added at the end), unless it opens a verdict that its own paragraph then
-        argues ("In conclusion, the view is valid." followed by the reasons): a verdict in the
-        question's own words names nothing, yet it is the judgement an examiner reads.
+        argues, or is a verdict on the question's own claim ("In conclusion, the view is valid.",
+        "So I agree with the statement.": :attr:`Sentence.verdict`), wherever it stands: a verdict
+        in the question's own words names nothing, yet it is the judgement an examiner reads.
         """
         argued = self.argued_sentences()
         last_content = {s.paragraph: s.index for s in argued if not s.filler}  # the last one wins
         return frozenset(
             s.index for s in argued if not s.filler or s.index < last_content.get(s.paragraph, -1)
-        )
+        ) | {s.index for s in self.sentences if s.verdict and s.counts}
 
     def concept_ids(self, in_claims: bool = False) -> set[str]:
         claims = {s.index for s in self.sentences if s.is_claim and not s.is_list}
@@ -543,7 +548,8 @@ def _unrejected_words(doc: Doc, evidence: Evidence, index: QuestionIndex) -> Ans
 
 
 def against_question(evidence: Evidence, index: QuestionIndex) -> Evidence:
-    """Mark the sentences that are copied or say nothing about this question."""
+    """Mark the sentences that are copied, say nothing about this question, or (in an essay) give a
+    verdict on its claim."""
     tuning = TUNING.evidence
     cue = cue_prefix(index.question)
     anchored = {m.sent for m in evidence.mentions if m.concept or m.key.startswith(cue)}
@@ -560,5 +566,8 @@ def against_question(evidence: Evidence, index: QuestionIndex) -> Evidence:
             s.index not in anchored
             and len(set(s.terms) & index.scheme_terms) < tuning.filler_min_scheme_terms
         )
-        sentences.append(replace(s, copied=copied, filler=filler) if (copied or filler) else s)
+        verdict = index.scheme.essay and is_verdict(s.text, s.terms)
+        if copied or filler or verdict:
+            s = replace(s, copied=copied, filler=filler, verdict=verdict)
+        sentences.append(s)
     return replace(evidence, sentences=tuple(sentences))

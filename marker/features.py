@@ -21,7 +21,7 @@ from .meaning import NO_MEANING, Meaning
 from .points import CREDITED, MISSING, PARTIAL, PointResult
 from .roles import COUNTER, EVALUATION, is_conclusion_opener
 from .similarity import Match, copied_share, words_of
-from .structure import Structure, closing
+from .structure import Structure, closing, judges
 from .tuning import TUNING
 
 if TYPE_CHECKING:
@@ -340,12 +340,7 @@ def _judgement_candidates(
     essay a misspelt opener ("In conlusion") opens a conclusion too."""
     late = len(evidence.sentences) * TUNING.features.late_opener_share
     may_judge = evidence.may_judge()
-    candidates = [
-        s
-        for s in tail
-        if s.index in may_judge
-        and (s.role == EVALUATION or (s.is_claim and is_conclusion_opener(s.text, essay)))
-    ]
+    candidates = [s for s in tail if s.index in may_judge and judges(s, essay)]
     return candidates + [
         s
         for s in counting

@@ -13,6 +13,7 @@ the only one that reads spaCy objects). Writes: a :class:`Role` per sentence.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -41,6 +42,12 @@ _COUNTER_WORDS = frozenset(_R.counter_words)
 _CONCLUSION_OPENERS = frozenset(_R.conclusion_lemmas)
 _MARK_CONNECTIVES = frozenset(_R.mark_connectives)
 _VERB_CONNECTIVES = frozenset(_R.verb_connectives)
+_CLAIMS = frozenset(_R.verdict_claims)
+_CLAIM_DETERMINERS = frozenset(_R.verdict_determiners)
+#: Verdict words other than the claim nouns themselves ("the view" alone judges nothing).
+_VERDICT_WORDS = frozenset(_R.verdict_words) - _CLAIMS
+_AGREEMENT = frozenset(_R.agreement_words)
+_FIRST_PERSON = frozenset(_R.first_person_words)
 
 
 @dataclass(frozen=True)
@@ -152,3 +159,30 @@ def is_conclusion_opener(sent_text: str, misspelt: bool = False) -> bool:
     return opens_with(sent_text, _R.conclusion_openers, misspelt) or (
         bool(words) and words[0].strip(",") in _R.conclusion_first_words
     )
+
+
+def is_verdict(sent_text: str, terms: Sequence[str]) -> bool:
+    """Whether a sentence gives a verdict on the question's own claim: it says that "the view" (or
+    "this statement", "the interpretation": ``TUNING.roles.verdict_claims`` after one of
+    ``verdict_determiners``) is valid, right, convincing, holds... (``verdict_words``), or it says
+    "I agree", "I disagree" (``agreement_words`` with a first-person word). ``terms`` are the
+    sentence's content lemmas. Such a sentence names nothing of the history (it is usually filler),
+    yet in an essay it may state the judgement (:attr:`marker.evidence.Sentence.verdict`).
+
+    >>> is_verdict("In conclusion, the view is valid.", ("conclusion", "view", "valid"))
+    True
+    >>> is_verdict("So I agree only a little.", ("agree", "little"))
+    True
+    >>> is_verdict("The Allies could not agree.", ("ally", "agree"))
+    False
+    >>> is_verdict("They agreed to cancel their claims.", ("agree", "cancel", "claim"))
+    False
+    >>> is_verdict("Overall there were many reasons why this happened.", ("overall", "reason", "happen"))
+    False
+    """
+    lemmas = set(terms)
+    words = re.findall(r"[a-z']+", sent_text.lower())
+    if lemmas & _AGREEMENT and set(words) & _FIRST_PERSON:
+        return True
+    named = any(w in _CLAIMS and words[i - 1] in _CLAIM_DETERMINERS for i, w in enumerate(words) if i)
+    return named and bool(lemmas & _VERDICT_WORDS)

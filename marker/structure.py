@@ -33,6 +33,8 @@ _NEGATORS = frozenset(_T.negators)
 #: Words that set one side of a judgement against the other, and phrases of a qualified verdict.
 CONTRASTS = frozenset(_T.contrast_words)
 HEDGES = tuple(_T.hedge_phrases)
+_SUMMING_UP_VERBS = frozenset(_T.summing_up_verbs)
+_SUMMING_UP_REFERENCES = frozenset(_T.summing_up_references)
 
 
 @dataclass(frozen=True)
@@ -210,10 +212,13 @@ def closing(evidence: Evidence, fallback: int, essay: bool = False) -> list[Sent
     Its last paragraph, or in an answer of one paragraph its last ``fallback`` sentences (a
     one-paragraph answer states its judgement, if any, in its last sentences). In an essay, a late
     sentence that opens a conclusion as a whole ("In conclusion, ...", "Overall, ...":
-    ``TUNING.structure.conclusion_markers``, after ``TUNING.features.late_opener_share`` of the
+    ``TUNING.structure.conclusion_markers``, or a clause that weighs the whole argument, "Balancing
+    these points, ...": :func:`sums_up`; after ``TUNING.features.late_opener_share`` of the
     answer) starts it instead when it comes earlier: the same words keep the same conclusion
     however the pupil paragraphed them, in one block or with the conclusion cut into short
-    paragraphs; a misspelt one ("In conlusion", "Overal") counts too (:mod:`marker.spelling`).
+    paragraphs; a misspelt one ("In conlusion", "Overal") counts too (:mod:`marker.spelling`). A
+    verdict on the question's claim after it, on a line of its own ("So I agree with the statement."),
+    closes it (:attr:`~marker.evidence.Sentence.verdict`).
     """
     sents = evidence.argued_sentences()
     if not sents:
@@ -230,11 +235,39 @@ def closing(evidence: Evidence, fallback: int, essay: bool = False) -> list[Sent
             for s in sents
             if s.index >= late
             and s.index in may_judge
-            and opens_with(s.text, _T.conclusion_markers, misspelt=True)
+            and (opens_with(s.text, _T.conclusion_markers, misspelt=True) or sums_up(s.text))
         ]
         if opened and opened[-1] < tail[0].index:
             tail = [s for s in sents if s.index >= opened[-1]]
+        # A verdict on the question's claim on a line of its own after the conclusion ("So I agree with
+        # the statement.") closes it, though its paragraph names nothing and is not argued.
+        tail += [s for s in evidence.sentences if s.verdict and s.counts and s.index > tail[-1].index]
     return tail
+
+
+def judges(s: Sentence, essay: bool = False) -> bool:
+    """Whether a closing sentence states a judgement: evaluation, a claim opened as a conclusion
+    ("So the treaty mattered."), or a verdict on the question's claim (:attr:`Sentence.verdict`)."""
+    return s.role == EVALUATION or s.verdict or (s.is_claim and is_conclusion_opener(s.text, essay))
+
+
+def sums_up(sent_text: str) -> bool:
+    """Whether a sentence opens with a clause that weighs the whole argument, without a conclusion
+    marker: ``TUNING.structure.summing_up_verbs`` then ``summing_up_references``, before a comma.
+
+    >>> sums_up("Balancing these points, Rapallo was significant."), sums_up("Looking at all this, it mattered.")
+    (True, True)
+    >>> sums_up("Looking at the treaty, it mattered."), sums_up("Given the famine of 1921 and the rising, it ended.")
+    (False, False)
+    """
+    clause, comma, _ = sent_text.partition(",")
+    words = clause.lower().split()
+    return (
+        bool(comma)
+        and 0 < len(words) <= _T.summing_up_clause_words
+        and words[0] in _SUMMING_UP_VERBS
+        and any(w in _SUMMING_UP_REFERENCES for w in words[1:])
+    )
 
 
 def _ends(
@@ -255,17 +288,16 @@ def _ends(
     # that its conclusion leans the opposite way to its introduction.
     intro = by_para[paragraphs[0]] if len(paragraphs) > 1 else []
     thesis = tuple(s.index for s in intro if s.role in ANALYTIC_ROLES and s.index in on_focus)
-    # A filler sentence is no judgement, nor quoted as one on the ladder (Evidence.may_judge).
-    conclusion = tuple(
-        s.index
-        for s in outro
-        if s.index in may_judge
-        and (s.role == EVALUATION or (s.is_claim and is_conclusion_opener(s.text, essay)))
-    )
+    # A filler sentence is no judgement, nor quoted as one on the ladder (Evidence.may_judge), but a
+    # verdict on the question's claim ("So I agree with the statement.") is one, and it is about the
+    # question even though it names nothing of the history.
+    conclusion = tuple(s.index for s in outro if s.index in may_judge and judges(s, essay))
     concl_sents = [s for s in outro if s.index in conclusion] or outro
     concl_terms = {t for s in concl_sents for t in s.terms}
     answers = (
-        bool(conclusion) and bool(concl_terms & wanted) and any(s.index in on_focus for s in concl_sents)
+        bool(conclusion)
+        and bool(concl_terms & wanted)
+        and any(s.index in on_focus or s.verdict for s in concl_sents)
     )
     thesis_sents = [s for s in intro if s.index in thesis]
     inconsistent = bool(thesis_sents) and bool(conclusion) and stance(thesis_sents) * stance(concl_sents) < 0

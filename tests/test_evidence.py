@@ -66,3 +66,29 @@ def test_evidence_gather_flags_copied_text_and_filler_and_matches_the_model_answ
     # extract alone knows nothing of the question: no flags, no match
     plain = extract(doc)
     assert not any(s.copied or s.filler for s in plain.sentences) and plain.match.score == 0
+
+
+@pytest.mark.parametrize(
+    ("sentence", "verdict"),
+    [
+        ("In conclusion, the view is valid.", True),
+        ("So I agree with the statement.", True),
+        ("Overall the view is mostly right.", True),
+        ("This interpretation is only partly convincing.", True),
+        ("I disagree to a large extent.", True),
+        ("To conclude, the view holds only in part.", True),
+        ("Overall there were many reasons why this happened.", False),
+        ("The Allies could not agree on what they wanted.", False),
+        ("They agreed to cancel their claims against each other.", False),
+        ("My view is that it mattered a great deal.", False),
+    ],
+)
+def test_evidence_verdict_on_the_question_claim_in_essays_only(mini_marker, sentence, verdict):
+    """A verdict on the question's claim is flagged in an essay (it may state the judgement), never
+    in a short answer, whose marking must not move."""
+    doc = mini_marker.nlp("Rapallo broke Soviet isolation in 1922.\n\n" + sentence)
+    essay = gather(doc, mini_marker.index(mini_marker.bank.question("mini-essay")))
+    points = gather(doc, mini_marker.index(mini_marker.bank.question("mini-points")))
+    assert essay.sentences[-1].verdict is verdict
+    assert not points.sentences[-1].verdict
+    assert (essay.sentences[-1].index in essay.may_judge()) is (verdict or not essay.sentences[-1].filler)

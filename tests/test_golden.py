@@ -64,6 +64,23 @@ def test_golden_keyword_salad_held_at_level_two(shipped_marker, question_id, kin
     assert {a.code for a in fb.advisories} & {"keyword-salad", "formulaic"}
 
 
+@pytest.mark.parametrize("question_id", ESSAYS)
+@pytest.mark.parametrize(
+    "kind", ["comma list", "list with every cue", "one per line", "was important", "template"]
+)
+def test_golden_keyword_salad_gains_no_level_from_a_bare_verdict(shipped_marker, question_id, kind):
+    """A verdict on the question's claim may state a judgement, but it argues nothing: "I agree." after
+    keyword salad leaves it where it was, at level two at most (a verdict on its own line adds no mark)."""
+    salad = _salads(question_id)[kind]
+    base, *agreed = shipped_marker.mark_many(
+        question_id, [salad, salad + " I agree.", salad + "\n\nIn conclusion, I agree with the view."]
+    )
+    for fb in agreed:
+        assert (fb.level or 0) <= min(2, base.level or 0)
+        assert {a.code for a in fb.advisories} & {"keyword-salad", "formulaic"}
+    assert agreed[-1].mark <= base.mark
+
+
 @pytest.mark.parametrize("question_id", sorted(set(BANK.questions) - set(ESSAYS)))
 def test_golden_keyword_salad_on_short_questions_earns_at_most_half(shipped_marker, question_id):
     q = BANK.questions[question_id]

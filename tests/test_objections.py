@@ -113,6 +113,81 @@ def test_golden_verdict_sentence_before_its_reasons_still_judges(shipped_marker)
     assert fb.features.judgement != "none" and fb.structure.conclusion
 
 
+# --------------------------------------------------------------------------- verdicts on the question's claim
+
+#: The verdict of validation essay export-of-revolution/05-exemplar, which opens its last paragraph.
+VERDICT = "In conclusion, the view is valid."
+#: Verdicts as pupils write them: each names the question's claim or agrees with it, and nothing else.
+VERDICTS = (
+    VERDICT,
+    "So I agree with the statement.",
+    "Overall the view is mostly right.",
+    "This interpretation is only partly convincing.",
+    "I disagree to a large extent.",
+    "To conclude, the view holds only in part.",
+)
+
+
+def _verdict_exemplar():
+    (answer,) = [a for a in load_validation(question="export-of-revolution") if a.name == "05-exemplar"]
+    assert VERDICT in answer.text
+    return answer
+
+
+def _said(fb, text: str, sentence: str) -> set[int]:
+    """Indices of the feedback's sentences that are ``sentence``."""
+    return {i for i, s in enumerate(fb.sentences) if text[s.start : s.end].strip() == sentence}
+
+
+def test_golden_verdict_on_the_view_is_the_judgement_that_answers_the_question(shipped_marker):
+    """export-of-revolution/05-exemplar ends on "In conclusion, the view is valid." and its reasons: the
+    verdict is filler (it names nothing of the history) yet it is the judgement, and it answers the
+    question's demand, so the developed conclusion after it is a substantiated judgement (level 5)."""
+    answer = _verdict_exemplar()
+    fb = shipped_marker.mark(answer.question, answer.text)
+    (verdict,) = _said(fb, answer.text, VERDICT)
+    assert fb.sentences[verdict].filler and verdict in fb.structure.conclusion
+    assert fb.features.answers_demand and fb.features.judgement == "substantiated"
+    (top,) = [c for c in fb.ladder[-1].criteria if c.name == "judgement"]
+    assert top.status == "met" and VERDICT in {answer.text[q.start : q.end] for q in top.evidence}
+    assert fb.level == 5
+
+
+@pytest.mark.parametrize("verdict", VERDICTS)
+@pytest.mark.parametrize("where", ["opening", "last sentence", "own line"])
+def test_golden_verdict_phrasings_state_the_judgement(shipped_marker, verdict, where):
+    """The exemplar's verdict said as pupils say it, where they put it: opening the last paragraph,
+    closing it, or on a line of its own after it. Each is the judgement and answers the question."""
+    text = _verdict_exemplar().text
+    if where == "opening":
+        text = text.replace(VERDICT, verdict)
+    else:
+        text = text.replace(VERDICT + " ", "") + ("\n\n" if where == "own line" else " ") + verdict
+    fb = shipped_marker.mark("export-of-revolution", text)
+    (i,) = _said(fb, text, verdict)
+    assert i in fb.structure.conclusion
+    assert fb.features.answers_demand and fb.features.judgement == "substantiated"
+
+
+#: Stock sentences that say nothing about the question: never a verdict, never the judgement.
+STOCK = (
+    "Overall there were many reasons why this happened.",
+    "Overall this shows that there were many reasons and all of them mattered in different ways.",
+    "In conclusion, there were many different factors.",
+)
+
+
+@pytest.mark.parametrize("stock", STOCK)
+@pytest.mark.parametrize("where", ["last sentence", "own line"])
+def test_golden_stock_filler_is_never_the_judgement(shipped_marker, stock, where):
+    question, text = _weak_without_judgement(shipped_marker)
+    base = shipped_marker.mark(question, text)
+    padded = text + ("\n\n" if where == "own line" else " ") + stock
+    fb = shipped_marker.mark(question, padded)
+    assert fb.features.judgement == "none" and not _said(fb, padded, stock) & set(fb.structure.conclusion)
+    assert fb.mark <= base.mark
+
+
 # --------------------------------------------------------------------------- background
 
 

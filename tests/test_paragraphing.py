@@ -99,6 +99,37 @@ def test_paragraphing_closing_is_not_stretched_by_a_body_word_or_an_early_opener
     assert _closing_words(shipped_marker, f"{BODY} {VERDICT}", essay=False) == ["It", "The"]
 
 
+@pytest.mark.parametrize(
+    "opener",
+    [
+        "Balancing these points, the",
+        "Looking at all this, the",
+        "Weighing up both sides, the",
+        "Considering all of this, the",
+    ],
+)
+def test_paragraphing_closing_runs_from_a_clause_that_weighs_the_whole_argument(shipped_marker, opener):
+    """A conclusion opened without a marker phrase ("Balancing these points, ...") was found only as
+    a last paragraph: in one block, or cut in two, it is found from that sentence to the end too."""
+    verdict = VERDICT.replace("In conclusion, the", opener)
+    assert _closing_words(shipped_marker, f"{BODY} {verdict}")[0] == opener.split()[0]
+    cut = f"{BODY}\n\n{verdict.replace(' The Red', chr(10) * 2 + 'The Red')}"
+    assert _closing_words(shipped_marker, cut)[0] == opener.split()[0]
+    # A clause about one thing ("Looking at the treaty,") weighs nothing: the last two sentences stay.
+    one_thing = VERDICT.replace("In conclusion, the", "Looking at the Whites, the")
+    assert _closing_words(shipped_marker, f"{BODY} {one_thing}") == ["It", "The"]
+
+
+def test_paragraphing_summing_up_conclusion_keeps_its_level_in_one_block(shipped_marker):
+    """rapallo-significance/09-factual-slip ends on "Balancing these points, Rapallo was significant
+    ...": on main, in one block or with its conclusion cut, no judgement was found (level 4 -> 3)."""
+    a = VALIDATION["rapallo-significance/09-factual-slip"]
+    plain = shipped_marker.mark(a.question, a.text)
+    for rewrite in (_one_block, _conclusion_cut):
+        fb = shipped_marker.mark(a.question, rewrite(a.text))
+        assert (fb.level, fb.features.judgement) == (plain.level, plain.features.judgement), rewrite.__name__
+
+
 def test_paragraphing_essay_in_one_block_is_not_told_its_conclusion_contradicts_its_introduction(
     shipped_marker,
 ):

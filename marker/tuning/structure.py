@@ -170,6 +170,34 @@ class StructureTuning(_Section):
             "also open sentences inside the body."
         ),
     )
+    summing_up_verbs: tuple[str, ...] = Field(
+        default=_word_list("balancing weighing looking considering taking given having bearing judging"),
+        min_length=1,
+        description=(
+            "First words (lower case) of an opening clause that weighs the whole argument ('Balancing "
+            "these points, ...', 'Looking at all this, ...'). With one of summing_up_references in the "
+            "same clause, before its comma, the sentence opens an essay's conclusion as "
+            "conclusion_markers do: a conclusion opened so was found only as a last paragraph."
+        ),
+    )
+    summing_up_references: tuple[str, ...] = Field(
+        default=_word_list("this these that those everything all both"),
+        min_length=1,
+        description=(
+            "Words of an opening clause that refer back to the argument as a whole ('these points', "
+            "'all this', 'everything', 'both sides'): see summing_up_verbs. 'Looking at the treaty, ...' "
+            "has none and opens nothing."
+        ),
+    )
+    summing_up_clause_words: int = Field(
+        default=6,
+        ge=2,
+        le=20,
+        description=(
+            "Longest opening clause (words before the first comma) read as summing up: 'Taking all of "
+            "this into account,' is six; a longer one is a sentence of the argument, not its close."
+        ),
+    )
     drift_min_sentences: int = Field(
         default=2,
         ge=1,
@@ -308,6 +336,50 @@ class RolesTuning(_Section):
             "Single first words that also open a conclusion ('So the view is only partly valid'). "
             "Whole words only, so that 'Soviet troops left' is not one."
         ),
+    )
+    verdict_claims: tuple[str, ...] = Field(
+        default=_word_list("view statement interpretation claim assertion assumption proposition"),
+        min_length=1,
+        description=(
+            "Nouns by which an answer names the question's own claim, after one of verdict_determiners "
+            "('the view', 'this statement'; not 'their claims'). With a verdict_words lemma a sentence "
+            "gives a verdict on the question ('In conclusion, the view is valid.'): it names nothing of "
+            "the history, so it stays filler for points and development, but in an essay it may state "
+            "the conclusion's judgement (issue 11)."
+        ),
+    )
+    verdict_determiners: tuple[str, ...] = Field(
+        default=_word_list("the this that"),
+        min_length=1,
+        description="Words before one of verdict_claims that make it the question's claim ('my view' is the "
+        "pupil's own, 'their claims' a demand for money).",
+    )
+    verdict_words: tuple[str, ...] = Field(
+        default=_word_list(
+            "valid invalid validity accurate inaccurate convincing unconvincing convince persuasive"
+            " unpersuasive right wrong correct incorrect true untrue justified unjustified fair hold"
+            " overstate exaggerate agree disagree accept reject"
+        ),
+        min_length=1,
+        description=(
+            "Lemmas that pass a verdict on a claim ('valid', 'convincing', 'holds', 'overstates'): "
+            "said of one of verdict_claims they make a verdict sentence. Adjectives of extent alone "
+            "('largely') are not enough: 'the view' must be judged true, right or valid, more or less."
+        ),
+    )
+    agreement_words: tuple[str, ...] = Field(
+        default=_word_list("agree disagree"),
+        min_length=1,
+        description=(
+            "Lemmas of agreeing: with a first-person word (first_person_words) a sentence gives a verdict "
+            "on the question's claim without naming it ('So I agree with the statement.', 'I disagree "
+            "to a large extent.'); 'the Allies could not agree' is no verdict."
+        ),
+    )
+    first_person_words: tuple[str, ...] = Field(
+        default=_word_list("i we i'd i'm"),
+        min_length=1,
+        description="Words (lower case, as written) by which a pupil speaks for themself: see agreement_words.",
     )
 
 
