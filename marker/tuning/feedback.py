@@ -11,10 +11,18 @@ class FeedbackTuning(_Section):
     """How many next steps, quotes and examples the feedback gives."""
 
     max_steps: int = Field(
-        4, ge=1, le=10, description="At most this many next steps: more is a list a student does not act on."
+        4,
+        ge=1,
+        le=10,
+        json_schema_extra=ADVISORY_ONLY,
+        description="At most this many next steps: more is a list a student does not act on.",
     )
     min_steps: int = Field(
-        2, ge=0, le=10, description="At least this many next steps (generic ones fill in)."
+        2,
+        ge=0,
+        le=10,
+        json_schema_extra=ADVISORY_ONLY,
+        description="At least this many next steps (generic ones fill in).",
     )
     one_block_words: int = Field(
         150,
@@ -29,6 +37,7 @@ class FeedbackTuning(_Section):
         2,
         ge=0,
         le=10,
+        json_schema_extra=ADVISORY_ONLY,
         description="A partly covered point becomes a step only while there are fewer steps than this: "
         "missing points come first.",
     )

@@ -61,6 +61,7 @@ class StructureTuning(_Section):
         ),
     )
     positive_words: tuple[str, ...] = Field(
+        json_schema_extra=ADVISORY_ONLY,
         default=_word_list(
             "significant decisive crucial major vital main largely successful key considerable"
             " fundamental greatest primarily mainly breakthrough"
@@ -73,6 +74,7 @@ class StructureTuning(_Section):
         ),
     )
     limiting_words: tuple[str, ...] = Field(
+        json_schema_extra=ADVISORY_ONLY,
         default=_word_list(
             "limited minor secondary partly little marginal unsuccessful exaggerated overstated"
             " failed partial modest"
@@ -81,6 +83,7 @@ class StructureTuning(_Section):
         description="Words that lean a judgement towards 'it mattered little' (the other side of positive_words).",
     )
     negators: tuple[str, ...] = Field(
+        json_schema_extra=ADVISORY_ONLY,
         default=_word_list("not no never hardly nor n't"),
         min_length=1,
         description=(
@@ -89,6 +92,7 @@ class StructureTuning(_Section):
         ),
     )
     negation_window: int = Field(
+        json_schema_extra=ADVISORY_ONLY,
         default=3,
         ge=1,
         le=10,
