@@ -213,15 +213,18 @@ def feedback_css() -> str:
 
 def role_strip_html(text: str, feedback: Feedback) -> str:
     """One block per sentence, in order, coloured and lettered by what the sentence does;
-    hovering shows the sentence (escaped). Paragraph breaks leave a gap.
+    hovering shows the sentence (escaped). Paragraph breaks leave a gap. Sentences that earn
+    nothing (repeats, copied text, filler) are faded, but not the conclusion's judgement: a verdict
+    on the question's claim ("In conclusion, the view is valid.") names nothing, yet it judges.
     """
+    judged = set(feedback.structure.conclusion or ()) if feedback.structure is not None else set()
     blocks, last_para = [], None
-    for s in feedback.sentences:
+    for i, s in enumerate(feedback.sentences):
         role = s.role if s.role in ROLE_STYLE else "other"
         _, letter, name = ROLE_STYLE[role]
         gap = " marker-gap" if last_para is not None and s.paragraph != last_para else ""
         last_para = s.paragraph
-        muted = " marker-muted" if not s.counts or s.filler else ""
+        muted = " marker-muted" if (not s.counts or s.filler) and i not in judged else ""
         tip = escape(f"{name}: {text[s.start : s.end]}")
         blocks.append(f'<span class="marker-role-{role}{gap}{muted}" title="{tip}">{letter}</span>')
     return '<div class="marker-roles">' + "".join(blocks) + "</div>"

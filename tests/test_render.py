@@ -283,3 +283,26 @@ def test_render_essay_in_one_block_has_no_concluding_paragraph_but_a_conclusion(
     )
     assert "\u2717 an opening paragraph with a line of argument" in html
     assert "no: concluding paragraph; yes: conclusion answers the question" in render_text(fb)
+
+
+def test_render_role_strip_does_not_fade_a_verdict_that_judges(shipped_marker):
+    """export-of-revolution/05-exemplar concludes "In conclusion, the view is valid." and then argues
+    it: a verdict on the question's claim, filler (it names nothing) yet the conclusion's judgement.
+    The role strip faded it as it fades sentences that earn nothing (main at c9fdf9b)."""
+    from marker.validation import load_validation
+
+    a = next(a for a in load_validation(question="export-of-revolution") if a.name == "05-exemplar")
+    fb = shipped_marker.mark(a.question, a.text)
+    verdict = next(
+        i for i, s in enumerate(fb.sentences) if a.text[s.start : s.end].startswith("In conclusion")
+    )
+    assert fb.sentences[verdict].filler and verdict in fb.structure.conclusion
+    blocks = re.findall(r'<span class="([^"]*)" title="([^"]*)"', role_strip_html(a.text, fb))
+    assert len(blocks) == len(fb.sentences)
+    assert "marker-muted" not in blocks[verdict][0] and "In conclusion" in blocks[verdict][1]
+    # Sentences that earn nothing and judge nothing are still faded.
+    padded = shipped_marker.mark(
+        a.question, a.text + "\n\nOverall there were many reasons why this happened."
+    )
+    last = re.findall(r'<span class="([^"]*)"', role_strip_html(a.text, padded))[-1]
+    assert padded.sentences[-1].filler and "marker-muted" in last
