@@ -450,8 +450,8 @@ def _near_columns(shares: np.ndarray, max_mark: int, whole_mark: bool) -> np.nda
 def _calibrator(max_mark: int, alpha: float, short_answers: bool) -> MarkCalibrator:
     """A question's own calibrator. A short-answer question's, out of 1, weighs every script alike:
     with balanced classes it agreed less with the teachers on the public training sets (each
-    question fitted on its first 30 or 50 scripts, its other scripts measured; README, "Agreement
-    on public data"). Essays' and the pooled calibrator keep balanced classes (not measured so)."""
+    question fitted on its first 30 or 50 scripts, its other scripts measured; docs/agreement-history.md,
+    "A question's own calibrator out of 1"). Essays' and the pooled calibrator keep balanced classes (not measured so)."""
     return MarkCalibrator(max_mark=max_mark, alpha=alpha, class_weight=None if short_answers else "balanced")
 
 

@@ -13,8 +13,8 @@ not among them; :func:`correction_inputs`): the shipped model's log-odds, its fo
 the engine's question-independent features. It is a logistic regression whose base is the
 shipped model's log-odds (:class:`OffsetLogistic`), its weights held close to nothing
 (:data:`CORRECTION_C`: with few scripts it changes little), and the mark is the mean of its
-probability and the shipped share. Chosen on the SemEval training splits only (README,
-"Agreement on public data"); one question alone, fewer than fifty scripts in all, or marks out
+probability and the shipped share. Chosen on the SemEval training splits only (docs/agreement-history.md,
+"Stop 28"); one question alone, fewer than fifty scripts in all, or marks out
 of more than 1, keep the shipped model's marks.
 """
 
@@ -34,11 +34,11 @@ from .fitted import Logistic, load_defaults, logit, neighbour_inputs, word_simil
 from .meaning import answer_vectors
 
 #: Inverse strength of the correction's pull to the shipped model (on the summed log loss of all
-#: the teacher's scripts): chosen on the SemEval training splits (README, "Stop 28").
+#: the teacher's scripts): chosen on the SemEval training splits (docs/agreement-history.md, "Stop 28").
 CORRECTION_C = 0.1
 #: Fewest questions, and scripts in all, that share a correction (fewer keep the shipped model): on
 #: the training splits, teachers of two questions with ten scripts each (20 in all) were marked no
-#: better than by the shipped model, teachers of five (50) a little better (README).
+#: better than by the shipped model, teachers of five (50) a little better (docs/agreement-history.md).
 MIN_QUESTIONS = 2
 MIN_SCRIPTS = 50
 

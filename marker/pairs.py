@@ -18,7 +18,7 @@ from .meaning import answer_vectors
 #: Weight of a pooled calibrator's meaning-pair columns after standardising (see :func:`pair_block`):
 #: their 768 coefficients are penalised 1/weight² = 400 times as much as the engine features', so
 #: they move a mark only where many questions' answers agree. Chosen on the SemEval training
-#: splits only (README, "Agreement on public data": nested cross-validation by training
+#: splits only (docs/agreement-history.md, "Meaning pairs for the pooled calibrator": nested cross-validation by training
 #: question, 0.02 to 0.2 tried).
 PAIR_WEIGHT = 0.05
 

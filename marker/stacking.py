@@ -10,8 +10,8 @@ one more feature each.
 - **meaning** (0/1 marks only, from the same number of scripts): a logistic regression on the
   answers' sentence vectors (:func:`marker.meaning.answer_vectors`), which sees that two answers
   say the same thing in other words. Chosen on the public training splits (question by question,
-  fitted on its first 30 or 50 scripts, its other scripts measured; README, "Agreement on public
-  data"); not for marks out of more than 1, where it was not measured.
+  fitted on its first 30 or 50 scripts, its other scripts measured; docs/agreement-history.md,
+  "Stop 26"); not for marks out of more than 1, where it was not measured.
 
 A teacher's 0/1 short-answer questions that each have their own calibrator also share a
 **stacker** (:func:`fit_shared`): one logistic regression, fitted on all their scripts, from the
@@ -19,7 +19,7 @@ words', meaning and neighbours models' out-of-fold scores and the engine's and r
 (:func:`shared_inputs`) to the mark. A question's mark is then the mean of its own calibrator's
 probability and the shared stacker's: thirty-odd scripts fit a calibrator of two dozen columns
 loosely, and the same few scores read the same way on every question. Chosen on the SemEval
-training splits only (README, "Agreement on public data").
+training splits only (docs/agreement-history.md, "Stop 27").
 """
 
 from __future__ import annotations
