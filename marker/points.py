@@ -10,11 +10,13 @@ sentence that claims nothing earns a share.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .bank import cue_prefix, reject_key
 from .evidence import Evidence, Mention, Sentence
+from .similarity import tfidf_rows
 from .tuning import TUNING
 
 if TYPE_CHECKING:
@@ -66,7 +68,7 @@ def score_points(
     sents = evidence.sentences
     if not sents:
         return missing_points(index)
-    sim = (index.vectorizer.transform([s.terms for s in sents]) @ index.point_matrix.T).toarray()
+    sim = (tfidf_rows(index.vectorizer, [Counter(s.terms) for s in sents]) @ index.point_matrix.T).toarray()
     by_sent: dict[int, list[Mention]] = {}
     for m in evidence.mentions:
         by_sent.setdefault(m.sent, []).append(m)
