@@ -32,6 +32,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import chain
 
 import numpy as np
 from scipy import sparse
@@ -293,11 +294,8 @@ def char_ngram_counts(vectorizer: TfidfVectorizer, text: str) -> Counter[str]:
     if vectorizer.analyzer != "char_wb":
         raise ValueError(f"char_ngram_counts reads char_wb vectorizers, not {vectorizer.analyzer!r}")
     low, high = vectorizer.ngram_range
-    counts: Counter[str] = Counter()
-    for word, n in Counter(vectorizer.build_preprocessor()(text).split()).items():
-        for gram in _word_ngrams(word, low, high):
-            counts[gram] += n
-    return counts
+    words = Counter(vectorizer.build_preprocessor()(text).split())
+    return Counter(chain.from_iterable(_word_ngrams(word, low, high) * n for word, n in words.items()))
 
 
 @lru_cache(maxsize=50_000)
