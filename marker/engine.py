@@ -226,7 +226,7 @@ def _trusted_inputs():
 def structure_of(evidence: Evidence, index: QuestionIndex) -> Structure:
     """The structure stage (:mod:`marker.structure`), given what it needs of the question."""
     question = index.question
-    prefix = cue_prefix(question)  # once: it fingerprints the whole rubric
+    prefix = cue_prefix(question, index.version)
     return analyse(
         evidence,
         index.question_terms,
