@@ -410,7 +410,9 @@ def _dates_and_figures(
     figures: list[str],
 ) -> list:
     """Append the sentence's dates (with the concepts they are said of) and figures; return its dates."""
-    found = find_dates(sent, i)
+    # Most sentences have no digit, so neither a date nor a figure: no token is looked at.
+    digits = any(map(str.isdigit, sent.text))
+    found = find_dates(sent, i) if digits else []
     date_tokens = set()
     for ref, s, e in found:
         date_tokens.update(range(s, e))
@@ -420,7 +422,7 @@ def _dates_and_figures(
         dates.append(
             DateRef(ref.year, ref.month, ref.day, ref.start, ref.end, ref.text, i, linked, said, prep)
         )
-    if any(map(str.isdigit, sent.text)):  # most sentences have no number: no token is looked at
+    if digits:
         figures.extend(find_figures(sent, date_tokens | _days(sent)))
     return found
 
