@@ -110,18 +110,23 @@ def concept_entry(concept) -> Entry:
     return Entry(f"c:{concept.id}", tuple(concept.names), fuzzy=proper)
 
 
-def cue_prefix(question: Question) -> str:
+def cue_prefix(question: Question, version: str | None = None) -> str:
     """Matcher keys of a question's cue phrases start with this; the rubric version is part of
-    it, so an edited rubric (a preview, a new version) never disturbs the one in use."""
-    return f"p:{question.id}@{question.version}:"
+    it, so an edited rubric (a preview, a new version) never disturbs the one in use.
+
+    ``version`` is the question's ``version`` when the caller has it already (a question
+    index keeps it: :attr:`marker.index.QuestionIndex.version`); working it out again
+    fingerprints the whole rubric.
+    """
+    return f"p:{question.id}@{version or question.version}:"
 
 
 def cue_key(question: Question, point_id: str) -> str:
     return cue_prefix(question) + point_id
 
 
-def reject_key(question: Question, point_id: str) -> str:
-    return f"r:{question.id}@{question.version}:{point_id}"
+def reject_key(question: Question, point_id: str, version: str | None = None) -> str:
+    return f"r:{question.id}@{version or question.version}:{point_id}"
 
 
 def point_entries(question: Question) -> list[Entry]:

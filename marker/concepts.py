@@ -33,9 +33,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
+from spacy.attrs import IS_ALPHA, IS_PUNCT, LEMMA, LOWER, ORTH, POS
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
-from spacy.tokens import Doc, Span, Token
+from spacy.symbols import PROPN
+from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from .spelling import read_misspelt
@@ -214,6 +216,43 @@ def entry_words(entries: Iterable[Entry]) -> set[str]:
     }
 
 
+@dataclass(frozen=True)
+class _Tokens:
+    """What the matcher's passes read of each token of an answer, by token index: its lemma
+    and its text in lower case, its text, and whether it is a proper noun, alphabetic, punctuation.
+
+    Read from the Doc's arrays at once (:func:`_tokens`), not a token object at a time: the
+    same values as ``token.lemma_.lower()``, ``token.lower_``, ``token.text``, ``token.pos_ ==
+    "PROPN"``, ``token.is_alpha`` and ``token.is_punct``.
+    """
+
+    lemmas: list[str]
+    lower: list[str]
+    text: list[str]
+    propn: list[bool]
+    alpha: list[bool]
+    punct: list[bool]
+
+
+def _tokens(doc: Doc) -> _Tokens:
+    rows = doc.to_array([LEMMA, LOWER, ORTH, POS, IS_ALPHA, IS_PUNCT]).tolist() if len(doc) else []
+    strings, names = doc.vocab.strings, {}
+
+    def name(key: int) -> str:
+        if key not in names:
+            names[key] = strings[key]
+        return names[key]
+
+    return _Tokens(
+        [name(r[0]).lower() for r in rows],
+        [name(r[1]) for r in rows],
+        [name(r[2]) for r in rows],
+        [r[3] == PROPN for r in rows],
+        [bool(r[4]) for r in rows],
+        [bool(r[5]) for r in rows],
+    )
+
+
 def lemmatise(nlp: Language, texts: list[str]) -> list[Doc]:
     """The phrases tokenised, tagged and lemmatised by the pipeline's own components
     (:data:`LEMMA_PIPES`), as the matcher's lemma patterns need them.
@@ -310,28 +349,25 @@ class ConceptMatcher:
             for match_id, start, end in matcher(doc):
                 key = self.nlp.vocab.strings[match_id]
                 found.setdefault((start, end, key), Span(doc, start, end, label=key, kb_id=EXACT))
+        tokens = _tokens(doc)
         if self.loose:
-            lemmas = [t.lemma_.lower() for t in doc]
-            punct = [t.is_punct for t in doc]
-            for key, start, end in find_loose(lemmas, punct, self.loose):
+            for key, start, end in find_loose(tokens.lemmas, tokens.punct, self.loose):
                 found.setdefault((start, end, key), Span(doc, start, end, label=key, kb_id=LOOSE))
         if self._choices:
             covered = {i for (s, e, _k) in found for i in range(s, e)}
-            for token in doc:
+            for i, text in enumerate(tokens.text):
                 if (
-                    token.i in covered
-                    or len(token) < FUZZY_MIN_LETTERS
-                    or not token.is_alpha
-                    or not (token.text[:1].isupper() or token.pos_ == "PROPN")
+                    i in covered
+                    or len(text) < FUZZY_MIN_LETTERS
+                    or not tokens.alpha[i]
+                    or not (text[:1].isupper() or tokens.propn[i])
                 ):
                     continue
-                key = fuzzy_lookup(token.text, self._fuzzy, self._choices, self.fuzzy_cutoff)
+                key = fuzzy_lookup(text, self._fuzzy, self._choices, self.fuzzy_cutoff)
                 if key:
-                    found[(token.i, token.i + 1, key)] = Span(
-                        doc, token.i, token.i + 1, label=key, kb_id=FUZZY
-                    )
+                    found[(i, i + 1, key)] = Span(doc, i, i + 1, label=key, kb_id=FUZZY)
         if spelling:
-            self._match_misspelt(doc, found)
+            self._match_misspelt(doc, tokens, found)
         by_key: dict[str, list[Span]] = {}
         for span in found.values():
             by_key.setdefault(span.label_, []).append(span)
@@ -339,13 +375,15 @@ class ConceptMatcher:
         doc.spans[SPANS_KEY] = sorted(spans, key=lambda s: (s.start, -s.end, s.label_))
         return doc
 
-    def _misspelt(self, token: Token, covered: set[int], lexicon: frozenset[str]) -> str | None:
-        """The entry word an unmatched, misspelt word of the answer stands for, or None."""
-        if token.i in covered or not token.is_alpha or token.lemma_.lower() in lexicon:
+    def _misspelt(self, tokens: _Tokens, i: int, covered: set[int], lexicon: frozenset[str]) -> str | None:
+        """The entry word an unmatched, misspelt word of the answer (token ``i``) stands for, or None."""
+        if i in covered or not tokens.alpha[i] or tokens.lemmas[i] in lexicon:
             return None
-        return read_misspelt(fold(token.lower_), self._words, self._word_choices, lexicon, self.fuzzy_cutoff)
+        return read_misspelt(
+            fold(tokens.lower[i]), self._words, self._word_choices, lexicon, self.fuzzy_cutoff
+        )
 
-    def _match_misspelt(self, doc: Doc, found: dict[tuple[int, int, str], Span]) -> None:
+    def _match_misspelt(self, doc: Doc, tokens: _Tokens, found: dict[tuple[int, int, str], Span]) -> None:
         """Add the phrases that match once the answer's misspelt words are read as entry words.
 
         The phrase matchers run again over a copy of the answer's words with those words
@@ -358,7 +396,7 @@ class ConceptMatcher:
             return
         # A word the fuzzy name pass read ("Zinovief") may still start a longer phrase ("Zinovief letter").
         covered = {i for (s, e, _k), span in found.items() if span.kb_id_ != FUZZY for i in range(s, e)}
-        fixes = {t.i: w for t in doc if (w := self._misspelt(t, covered, lexicon))}
+        fixes = {i: w for i in range(len(doc)) if (w := self._misspelt(tokens, i, covered, lexicon))}
         if not fixes:
             return
         read = Doc(

@@ -212,13 +212,14 @@ def reading(index: QuestionIndex) -> dict[str, dict[str, bool]]:
 def _trusted_inputs():
     """scikit-learn without its checks of arguments and of NaN in arrays, for marking's own calls.
 
-    Marking transforms each answer with the question's fitted TF-IDF vectorizers three times
-    (its char n-grams against the model answers, its sentences' terms against the points, its
-    terms against the model answers), on inputs marker builds itself. scikit-learn checks each
-    call's parameters and arrays first: about 1.4 ms of a 4 ms ``transform`` of an essay,
-    measured on this project's 2-core machine, 0.5 s of CPU in 120 essays. The results are the
-    same with or without the checks; the setting is scikit-learn's thread-local configuration,
-    so other threads keep theirs.
+    Marking makes three TF-IDF rows per answer (its char n-grams against the model answers, its
+    sentences' terms against the points, its terms against the model answers) and normalises
+    each with scikit-learn's ``normalize`` (:func:`marker.similarity.tfidf_rows`), on arrays
+    marker builds itself. scikit-learn checks each call's parameters and arrays first (when
+    marking still called the vectorizers' ``transform``: about 1.4 ms of a 4 ms ``transform``
+    of an essay, measured on this project's 2-core machine, 0.5 s of CPU in 120 essays). The
+    results are the same with or without the checks; the setting is scikit-learn's thread-local
+    configuration, so other threads keep theirs.
     """
     return config_context(assume_finite=True, skip_parameter_validation=True)
 
@@ -226,7 +227,7 @@ def _trusted_inputs():
 def structure_of(evidence: Evidence, index: QuestionIndex) -> Structure:
     """The structure stage (:mod:`marker.structure`), given what it needs of the question."""
     question = index.question
-    prefix = cue_prefix(question)  # once: it fingerprints the whole rubric
+    prefix = cue_prefix(question, index.version)
     return analyse(
         evidence,
         index.question_terms,

@@ -410,7 +410,9 @@ def _dates_and_figures(
     figures: list[str],
 ) -> list:
     """Append the sentence's dates (with the concepts they are said of) and figures; return its dates."""
-    found = find_dates(sent, i)
+    # Most sentences have no digit, so neither a date nor a figure: no token is looked at.
+    digits = any(map(str.isdigit, sent.text))
+    found = find_dates(sent, i) if digits else []
     date_tokens = set()
     for ref, s, e in found:
         date_tokens.update(range(s, e))
@@ -420,7 +422,7 @@ def _dates_and_figures(
         dates.append(
             DateRef(ref.year, ref.month, ref.day, ref.start, ref.end, ref.text, i, linked, said, prep)
         )
-    if any(c.isdigit() for c in sent.text):  # most sentences have no number: no token is looked at
+    if digits:
         figures.extend(find_figures(sent, date_tokens | _days(sent)))
     return found
 
@@ -537,7 +539,7 @@ def _unrejected_words(doc: Doc, evidence: Evidence, index: QuestionIndex) -> Ans
     """
     if not index.scheme.short_answers or not any(p.reject for p in index.question.points):
         return answer_words(doc)
-    prefix = reject_key(index.question, "")
+    prefix = reject_key(index.question, "", index.version)
     rejected = {m.sent for m in evidence.mentions if m.key.startswith(prefix)}
     if not rejected:
         return answer_words(doc)
@@ -551,7 +553,7 @@ def against_question(evidence: Evidence, index: QuestionIndex) -> Evidence:
     """Mark the sentences that are copied, say nothing about this question, or (in an essay) give a
     verdict on its claim."""
     tuning = TUNING.evidence
-    cue = cue_prefix(index.question)
+    cue = cue_prefix(index.question, index.version)
     anchored = {m.sent for m in evidence.mentions if m.concept or m.key.startswith(cue)}
     anchored |= {d.sent for d in evidence.dates}
     sentences = []

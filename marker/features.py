@@ -10,6 +10,7 @@ nothing here, so padding an answer cannot raise any measure. Numbers in ``TUNING
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -20,7 +21,7 @@ from .fitted import load_defaults, zero_shot_inputs
 from .meaning import NO_MEANING, Meaning
 from .points import CREDITED, MISSING, PARTIAL, PointResult
 from .roles import COUNTER, EVALUATION, is_conclusion_opener
-from .similarity import Match, copied_share, words_of
+from .similarity import Match, copied_share, tfidf_rows, words_of
 from .structure import Structure, closing, judges
 from .tuning import TUNING
 
@@ -358,7 +359,7 @@ def model_similarity(evidence: Evidence, index: QuestionIndex) -> tuple[float, f
     terms = [t for s in evidence.sentences if s.counts and not s.filler for t in s.terms]
     if index.model_matrix is None or not terms:
         return 0.0, None
-    sims = (index.vectorizer.transform([terms]) @ index.model_matrix.T).toarray()[0]
+    sims = (tfidf_rows(index.vectorizer, [Counter(terms)]) @ index.model_matrix.T).toarray()[0]
     order = np.argsort(-sims, kind="stable")[: TUNING.features.estimate_neighbours]
     top = sims[order]
     if top.sum() <= 0:

@@ -77,6 +77,19 @@ class QuestionIndex:
     #: model-answer vectors), by stage name. Filled under the marker's lock.
     cache: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def version(self) -> str:
+        """The question's rubric version (``Question.version``), worked out once per index.
+
+        An index is built for one version of its question (:meth:`marker.engine.Marker.index`
+        keys it by the version), and the stages read the version several times per answer
+        (the matcher's keys of its cue phrases carry it): each time it fingerprints the whole
+        rubric, 0.25 ms.
+        """
+        if "version" not in self.cache:
+            self.cache["version"] = self.question.version
+        return self.cache["version"]
+
     @classmethod
     def build(
         cls,

@@ -10,11 +10,13 @@ sentence that claims nothing earns a share.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .bank import cue_prefix, reject_key
 from .evidence import Evidence, Mention, Sentence
+from .similarity import tfidf_rows
 from .tuning import TUNING
 
 if TYPE_CHECKING:
@@ -66,11 +68,19 @@ def score_points(
     sents = evidence.sentences
     if not sents:
         return missing_points(index)
-    sim = (index.vectorizer.transform([s.terms for s in sents]) @ index.point_matrix.T).toarray()
+    # As nested lists: each cell is read once per point and sentence, and a list's float is
+    # read much faster than a numpy scalar (the same value: float32 cells widen exactly).
+    sim = (
+        (tfidf_rows(index.vectorizer, [Counter(s.terms) for s in sents]) @ index.point_matrix.T)
+        .toarray()
+        .tolist()
+    )
+    near = meaning.tolist() if meaning is not None else None
+    counting = [s for s in sents if s.counts]
     by_sent: dict[int, list[Mention]] = {}
     for m in evidence.mentions:
         by_sent.setdefault(m.sent, []).append(m)
-    prefix, reject_prefix = cue_prefix(q), reject_key(q, "")
+    prefix, reject_prefix = cue_prefix(q, index.version), reject_key(q, "", index.version)
     stem, tuning = TUNING.evidence.stem, TUNING.points
     said = [frozenset(t[:stem] for t in s.terms) for s in sents] if index.credit_wordings else []
     given = frozenset(t[:stem] for t in index.question_terms)
@@ -79,15 +89,13 @@ def score_points(
         key, rejected = prefix + point.id, reject_prefix + point.id
         concepts = set(point.concepts)
         best, best_sents = 0.0, []
-        for s in sents:
-            if not s.counts:
-                continue
+        for s in counting:
             ms = by_sent.get(s.index, [])
-            if any(m.key == rejected for m in ms):
+            if ms and any(m.key == rejected for m in ms):
                 continue
-            score = _strength(s, ms, key, concepts, float(sim[s.index, j]))
-            if meaning is not None:
-                score = max(score, _meaning_strength(float(meaning[s.index, j])))
+            score = _strength(s, ms, key, concepts, sim[s.index][j])
+            if near is not None:
+                score = max(score, _meaning_strength(near[s.index][j]))
             if not s.is_claim:
                 score *= tuning.unclaimed_factor  # named but not used to claim anything
             if said:
@@ -120,6 +128,14 @@ def _meaning_strength(cosine: float) -> float:
 def _strength(s: Sentence, ms: list[Mention], key: str, concepts: set[str], similarity: float) -> float:
     """What one sentence earns towards a point from its cue phrases, concepts and wording."""
     tuning = TUNING.points
+    if not ms:  # most sentences name nothing: no hits (the same sum, term by term)
+        return (
+            tuning.cue * False
+            + tuning.second_cue * False
+            + tuning.concept * False
+            + tuning.second_concept * False
+            + min(tuning.similarity_cap, similarity)
+        )
     cue_hits = {m.text.lower() for m in ms if m.key == key}
     concept_hits = {m.concept for m in ms if m.concept in concepts}
     return (

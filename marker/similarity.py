@@ -28,12 +28,16 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import chain
 
 import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.preprocessing import normalize
 from spacy.tokens import Doc, Span, Token
 
 from .tuning import TUNING
@@ -212,7 +216,8 @@ class ModelAnswerSet:
                 clause_recall = max(clause_recall, len(answer & wanted) / len(wanted))
         chars = 0.0
         if self.vectorizer is not None:
-            chars = float(np.max((self.vectorizer.transform([words.text]) @ self.matrix.T).toarray()))
+            row = tfidf_rows(self.vectorizer, [char_ngram_counts(self.vectorizer, words.text)])
+            chars = float(np.max((row @ self.matrix.T).toarray()))
         score = (
             tuning.w_recall * best_recall
             + tuning.w_chars * chars
@@ -229,6 +234,88 @@ class ModelAnswerSet:
             said=tuple(sorted(self.words.get(t, t) for t in ref_terms & answer)),
             unsaid=tuple(sorted(self.words.get(t, t) for t in ref_terms - answer)),
         )
+
+
+# --------------------------------------------------------------------------- TF-IDF rows
+
+
+def tfidf_rows(vectorizer: TfidfVectorizer, counts: Sequence[Mapping[str, int]]) -> sparse.csr_matrix:
+    """``vectorizer.transform(documents)`` from each document's features already counted.
+
+    The same matrix, value for value, as scikit-learn's (the counts become the same sparse
+    rows, then its TF-IDF steps run in its order: ``tests/test_similarity_tfidf.py``), without
+    its pass over every feature of every document in Python and its checks of each call:
+    marking transforms each answer three times (its characters against the model answers, its
+    sentences' terms against the points, its terms against the model answers). A feature
+    outside the fitted vocabulary counts for nothing, as in scikit-learn.
+    """
+    vocabulary = vectorizer.vocabulary_
+    indices: list[int] = []
+    values: list[int] = []
+    indptr = [0]
+    for row in counts:
+        for feature, n in row.items():
+            j = vocabulary.get(feature)
+            if j is not None:
+                indices.append(j)
+                values.append(n)
+        indptr.append(len(indices))
+    x = sparse.csr_matrix(
+        (
+            np.array(values, dtype=np.intc),
+            np.array(indices, dtype=np.int32),
+            np.array(indptr, dtype=np.int32),
+        ),
+        shape=(len(indptr) - 1, len(vocabulary)),
+        dtype=vectorizer.dtype,
+    )
+    x.sort_indices()
+    if vectorizer.binary:
+        x.data.fill(1)
+    if vectorizer.sublinear_tf:
+        np.log(x.data, x.data)
+        x.data += 1.0
+    if vectorizer.use_idf:
+        x.data *= vectorizer.idf_[x.indices]
+    return normalize(x, norm=vectorizer.norm, copy=False) if vectorizer.norm is not None else x
+
+
+def char_ngram_counts(vectorizer: TfidfVectorizer, text: str) -> Counter[str]:
+    """The counts of the character n-grams a ``char_wb`` vectorizer reads in ``text``.
+
+    scikit-learn's own ``_char_wb_ngrams`` lists every n-gram of every word; an answer says
+    most of its words more than once, so each distinct word's n-grams are made once (and kept
+    for the next answer, :func:`_word_ngrams`) and counted as often as the word is said.
+
+    >>> v = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 4)).fit(["ab"])
+    >>> dict(char_ngram_counts(v, "Ab  ab"))
+    {' ab': 2, 'ab ': 2, ' ab ': 2}
+    """
+    if vectorizer.analyzer != "char_wb":
+        raise ValueError(f"char_ngram_counts reads char_wb vectorizers, not {vectorizer.analyzer!r}")
+    low, high = vectorizer.ngram_range
+    words = Counter(vectorizer.build_preprocessor()(text).split())
+    return Counter(chain.from_iterable(_word_ngrams(word, low, high) * n for word, n in words.items()))
+
+
+@lru_cache(maxsize=50_000)
+def _word_ngrams(word: str, low: int, high: int) -> tuple[str, ...]:
+    """A word's character n-grams, padded with a space each side, as scikit-learn's ``char_wb``
+    analyser makes them: a word no longer than ``n`` gives itself once, and no longer n-grams.
+
+    >>> _word_ngrams("ab", 3, 5)
+    (' ab', 'ab ', ' ab ')
+    >>> _word_ngrams("abc", 3, 4)
+    (' ab', 'abc', 'bc ', ' abc', 'abc ')
+    """
+    padded = f" {word} "
+    out: list[str] = []
+    for n in range(low, high + 1):
+        if len(padded) <= n:
+            out.append(padded)
+            break
+        out.extend(padded[i : i + n] for i in range(len(padded) - n + 1))
+    return tuple(out)
 
 
 # --------------------------------------------------------------------------- copied text

@@ -111,3 +111,32 @@ def test_concepts_reject_wordings_match_only_as_written(mini_marker):
 def test_concepts_shipped_knowledge_base_tolerates_spellings(shipped_marker, sentence, concept):
     doc = shipped_marker.nlp(sentence)
     assert concept in {s.label_ for s in doc.spans[SPANS_KEY]}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The Treaty of Rapallo (1922) ended Soviet isolation; Chicherin and Rathenau signed it.",
+        "In conlusion the goverment of Lloyd Georges was intrested in trade, becuase of Zinovief.",
+        "",
+        "   \n\n  ",
+        "A",
+    ],
+)
+def test_concepts_tokens_read_as_the_token_attributes(shipped_marker, text):
+    """The matcher reads each token's attributes from the Doc's arrays (``_tokens``): the same
+    values, token by token, as the token objects give (so the same matches and lemmas)."""
+    from marker.concepts import _tokens
+
+    with shipped_marker.pipeline() as nlp:
+        doc = nlp.make_doc(text)
+        for _name, pipe in nlp.pipeline:
+            if _name != "marker_concepts":
+                doc = pipe(doc)
+    tokens = _tokens(doc)
+    assert tokens.lemmas == [t.lemma_.lower() for t in doc]
+    assert tokens.lower == [t.lower_ for t in doc]
+    assert tokens.text == [t.text for t in doc]
+    assert tokens.propn == [t.pos_ == "PROPN" for t in doc]
+    assert tokens.alpha == [t.is_alpha for t in doc]
+    assert tokens.punct == [t.is_punct for t in doc]
