@@ -33,6 +33,7 @@ _NEGATORS = frozenset(_T.negators)
 #: Words that set one side of a judgement against the other, and phrases of a qualified verdict.
 CONTRASTS = frozenset(_T.contrast_words)
 HEDGES = tuple(_T.hedge_phrases)
+_ANSWERING_OPENERS = frozenset(_T.answering_openers)
 _SUMMING_UP_VERBS = frozenset(_T.summing_up_verbs)
 _SUMMING_UP_REFERENCES = frozenset(_T.summing_up_references)
 
@@ -101,7 +102,8 @@ def stance(sentences: list[Sentence]) -> int:
 def leaning_words(sentences: list[Sentence]) -> list[tuple[str, int]]:
     """The words that give the sentences their :func:`stance`, each shown with the words either side
     of it as the pupil wrote them (from the negation that turns it round, if any), and which way it
-    leans (+1 or -1). A sentence that weighs both sides gives none.
+    leans (+1 or -1). A sentence that weighs both sides gives none, and neither does one that opens
+    by answering the sentence before it ("But ...", "However, ...": ``answering_openers``).
 
     >>> from marker.evidence import Sentence
     >>> s = Sentence(0, 0, 0, "It wasn't the main reason, only a minor one.", 0, 10, True, False, "analysis", (), False, (), ())
@@ -109,8 +111,10 @@ def leaning_words(sentences: list[Sentence]) -> list[tuple[str, int]]:
     [("wasn't the main reason", -1), ('a minor one', -1)]
     """
     out = []
-    for s in sentences:
+    for n, s in enumerate(sentences):
         words = _words(s.text)
+        if n and words and words[0] in _ANSWERING_OPENERS:
+            continue  # "But it was less decisive ...": it weighs itself against the sentence before
         lean = _leaning(words)
         if not weighs_both_sides(words, lean):
             out.extend((shown, sign) for _, shown, sign in lean)

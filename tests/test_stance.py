@@ -42,6 +42,9 @@ def _sentence(text: str) -> Sentence:
         # Adverbs lean as their adjectives do.
         ("British supplies shaped the war decisively.", 1),
         ("It achieved its aims very successfully, but its wider significance was limited.", 0),
+        # "less" turns a judgement word round as "not" does; a verdict in a narrow sense is qualified.
+        ("It was much less successful in ending its isolation as an outsider.", -1),
+        ("Soviet diplomacy was successful in the narrow sense.", 0),
     ],
 )
 def test_stance_of_one_sentence(text, lean):
@@ -55,6 +58,18 @@ def test_stance_quotes_only_the_words_of_one_sided_sentences():
     assert stance([weighed, one_sided]) == -1
 
 
+def test_stance_sentence_answering_the_one_before_weighs_both_sides():
+    """ "It was a real turning point. But it was less decisive than it first seems." is one weighed
+    verdict: the "But" sentence leans against the sentence before it, not for the whole end."""
+    first = _sentence("The treaty was a real turning point in relations with Germany.")
+    answering = _sentence(
+        "But for Soviet foreign relations as a whole it was less decisive than it first seems."
+    )
+    assert stance([answering]) == -1  # alone, it leans to limited
+    assert leaning_words([first, answering]) == []
+    assert stance([first, answering]) == 0
+
+
 @pytest.mark.parametrize(
     "name",
     [
@@ -64,11 +79,13 @@ def test_stance_quotes_only_the_words_of_one_sided_sentences():
         "export-of-revolution/06-exemplar",  # "the view is partly valid"
         "export-of-revolution/11-thin-analysis",  # "only partly valid" against "convincing up to a point"
         "rapallo-significance/01-exemplar",  # "significant but limited"
+        "rapallo-significance/24-factual-slip",  # "a real turning point. But ... less decisive"
+        "recognition-success/20-factual-slip",  # "successful ... in the narrow sense ... much less successful"
     ],
 )
 def test_stance_nuanced_essay_is_not_told_its_judgement_is_inconsistent(shipped_marker, name):
     """Each of these was told "The conclusion leans the opposite way to the introduction" before the
-    stance read sentences that weigh both sides (11 of the 120 validation essays were; now 2)."""
+    stance read sentences that weigh both sides (11 of the 120 validation essays were; 2 after stop 32, 1 after stop 33)."""
     a = VALIDATION[name]
     fb = shipped_marker.mark(a.question, a.text)
     assert fb.structure.conclusion and fb.structure.thesis  # both ends were read, and agree

@@ -84,11 +84,11 @@ class StructureTuning(_Section):
     )
     negators: tuple[str, ...] = Field(
         json_schema_extra=ADVISORY_ONLY,
-        default=_word_list("not no never hardly nor n't"),
+        default=_word_list("not no never hardly nor n't less"),
         min_length=1,
         description=(
-            "Words that turn a judgement word round ('not the main reason' leans to limited), so a "
-            "negated judgement is not read as its opposite."
+            "Words that turn a judgement word round ('not the main reason', 'much less successful' "
+            "lean to limited), so a negated judgement is not read as its opposite."
         ),
     )
     negation_window: int = Field(
@@ -113,10 +113,21 @@ class StructureTuning(_Section):
             "stance to its end of the essay (the inconsistent-judgement advisory only)."
         ),
     )
+    answering_openers: tuple[str, ...] = Field(
+        default=_word_list("but however yet"),
+        min_length=1,
+        json_schema_extra=ADVISORY_ONLY,
+        description=(
+            "Words that open a sentence answering the one before it ('It was a real turning point. "
+            "But it was less decisive than it seems.'). Such a sentence, after another of the same "
+            "introduction or conclusion, weighs both sides, so it gives no one stance to its end of "
+            "the essay (the inconsistent-judgement advisory only)."
+        ),
+    )
     hedge_phrases: tuple[str, ...] = Field(
         default=_phrase_list(
             "partly, partially, in part, to some extent, to an extent, to a certain extent,"
-            " up to a point, to a degree"
+            " up to a point, to a degree, in a narrow sense, in the narrow sense, qualified success"
         ),
         min_length=1,
         json_schema_extra=ADVISORY_ONLY,
