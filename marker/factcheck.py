@@ -188,16 +188,20 @@ def _year_side(year: int, period: Period) -> int:
     return BEFORE if year < period.start - slack else AFTER if year > period.end + slack else INSIDE
 
 
-def relied_on(evidence: Evidence, facts: _Facts, period: Period) -> frozenset[int]:
-    """Paragraphs whose argument relies on evidence from before the period.
+def relied_on(evidence: Evidence, facts: _Facts, period: Period) -> dict[int, frozenset[int]]:
+    """Paragraphs whose argument relies on evidence from outside the period, by side
+    (``BEFORE`` or ``AFTER``).
 
-    A sentence is background when every dated reference in it (a year written, an event or
-    treaty of the topic's facts named) lies before the period. A paragraph relies on the
-    background as evidence when it has at least ``TUNING.facts.reliance_min_sentences`` such
-    sentences, naming at least ``reliance_min_references`` distinct events or years, and they
-    make at least ``reliance_share`` of its sentences with a dated reference. A passing sentence
-    of background ("after the First World War, Germany resented Versailles") is context, which
-    examiners credit, and is not noted.
+    A sentence lies before (after) the period when every dated reference in it (a year written,
+    an event or treaty of the topic's facts named) does. A paragraph relies on that side as
+    evidence when it has at least ``TUNING.facts.reliance_min_sentences`` such sentences,
+    naming at least ``reliance_min_references`` distinct events or years, and they make at least
+    ``reliance_share`` of its sentences with a dated reference. A passing sentence of background
+    ("after the First World War, Germany resented Versailles") is context, which examiners
+    credit, and so is a passing sentence on what came after ("the USA did not recognise the USSR
+    until 1933" in an answer on 1918-1924): neither is noted. An answer that dates nothing within
+    the period relies on whatever it dates outside it ("Germany agreed to train troops in Russia in
+    1925." to a question on 1922).
     """
     tuning = TUNING.facts
     by_sent: dict[int, dict[str, int]] = {}  # sentence -> distinct dated reference -> side of the period
@@ -208,33 +212,45 @@ def relied_on(evidence: Evidence, facts: _Facts, period: Period) -> frozenset[in
         if side is not None:
             by_sent.setdefault(m.sent, {})[f"c{m.concept}"] = side
     dated: dict[int, int] = {}  # paragraph -> sentences with a dated reference
-    background: dict[int, int] = {}
-    refs: dict[int, set[str]] = {}
+    outside: dict[tuple[int, int], int] = {}  # (side, paragraph) -> sentences wholly on that side
+    refs: dict[tuple[int, int], set[str]] = {}
     for sent, sides in by_sent.items():
         para = evidence.sentences[sent].paragraph
         dated[para] = dated.get(para, 0) + 1
-        if all(side == BEFORE for side in sides.values()):
-            background[para] = background.get(para, 0) + 1
-            refs.setdefault(para, set()).update(sides)
-    return frozenset(
-        p
-        for p, n in background.items()
-        if n >= tuning.reliance_min_sentences
-        and len(refs[p]) >= tuning.reliance_min_references
-        and n >= tuning.reliance_share * dated[p]
-    )
+        for side in (BEFORE, AFTER):
+            if all(s == side for s in sides.values()):
+                outside[side, para] = outside.get((side, para), 0) + 1
+                refs.setdefault((side, para), set()).update(sides)
+    # An answer that dates nothing within the period relies on what it dates outside it, however little.
+    nothing_inside = not any(INSIDE in sides.values() for sides in by_sent.values())
+    return {
+        side: frozenset(
+            p
+            for (s, p), n in outside.items()
+            if s == side
+            and (
+                nothing_inside
+                or (
+                    n >= tuning.reliance_min_sentences
+                    and len(refs[s, p]) >= tuning.reliance_min_references
+                    and n >= tuning.reliance_share * dated[p]
+                )
+            )
+        )
+        for side in (BEFORE, AFTER)
+    }
 
 
-def _noted(side: int, paragraph: int, relied: frozenset[int]) -> bool:
-    """Whether a reference is noted: after the period always, before it where the paragraph relies on it."""
-    return side == AFTER or (side == BEFORE and paragraph in relied)
+def _noted(side: int, paragraph: int, relied: dict[int, frozenset[int]]) -> bool:
+    """Whether a reference outside the period is noted: only where its paragraph relies on that side."""
+    return side in relied and paragraph in relied[side]
 
 
 def _events_outside(
-    evidence: Evidence, facts: _Facts, period: Period, relied: frozenset[int]
+    evidence: Evidence, facts: _Facts, period: Period, relied: dict[int, frozenset[int]]
 ) -> list[FactIssue]:
-    """Events named that lie wholly outside the question's period (before it only in paragraphs
-    that rely on them, :func:`relied_on`): noted once each."""
+    """Events named that lie wholly outside the question's period, in paragraphs that rely on
+    that side of it (:func:`relied_on`): noted once each."""
     issues: list[FactIssue] = []
     seen: set[str] = set()
     for mention in evidence.mentions:
@@ -267,10 +283,10 @@ def _events_outside(
 
 
 def _years_outside(
-    evidence: Evidence, period: Period, noted: list[FactIssue], relied: frozenset[int]
+    evidence: Evidence, period: Period, noted: list[FactIssue], relied: dict[int, frozenset[int]]
 ) -> list[FactIssue]:
-    """Years written outside the period (give or take the slack; before it only in paragraphs
-    that rely on them, :func:`relied_on`), once each, and at most one note per sentence (a sentence already
+    """Years written outside the period (give or take the slack), in paragraphs that rely on that
+    side of it (:func:`relied_on`), once each, and at most one note per sentence (a sentence already
     noted for an event outside the period gets none)."""
     noted_sentences = {i.sentence for i in noted if i.kind == OUTSIDE_PERIOD}
     issues: list[FactIssue] = []
@@ -307,7 +323,8 @@ def check_facts(evidence: Evidence, topic: Topic, question: Question) -> list[Fa
     """Every fact issue of one answer.
 
     Wrong dates are errors; when the question has a period, events and years outside it are
-    notes (those before it only where the argument relies on them, :func:`relied_on`), and the whole list is sorted errors first, then by position in the answer.
+    notes where the argument relies on them (:func:`relied_on`), and the whole list is sorted errors
+    first, then by position in the answer.
     """
     facts = _Facts(topic)
     issues = _wrong_dates(evidence, facts)

@@ -228,3 +228,38 @@ def test_golden_paragraph_built_on_the_war_is_noted(shipped_marker, question):
     notes = [f for f in fb.fact_issues if f.kind == OUTSIDE_PERIOD and start <= f.start < end]
     assert len(notes) >= 2 and all(f.severity == "note" for f in notes)
     assert "out-of-period" in {a.code for a in fb.advisories}
+
+
+BUILT_ON_LATER_YEARS = (
+    "In 1933 the United States at last recognised the Soviet Union. "
+    "In 1934 the Soviet Union joined the League of Nations, and in 1935 it signed a pact with France."
+)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "recognition-success/01-exemplar",  # "would not grant it until 1933"
+        "recognition-success/13-exemplar",
+        "recognition-success/22-exemplar",  # "which refused recognition until 1933"
+        "rapallo-significance/18-exemplar",
+        "rapallo-significance/30-exemplar",  # "This cooperation lasted until 1933"
+    ],
+)
+def test_golden_later_event_in_passing_gets_no_period_note(shipped_marker, name):
+    """A passing sentence on what came after the period ("the USA did not recognise the USSR until
+    1933") is evidence of how things stood within it, as examiners read it: no note (each of these
+    exemplars had one before stop 33)."""
+    question, _, stem = name.partition("/")
+    answer = next(a for a in load_validation(question=question) if a.name == stem)
+    fb = shipped_marker.mark(question, answer.text)
+    assert not [f for f in fb.fact_issues if f.kind == OUTSIDE_PERIOD]
+
+
+def test_golden_paragraph_built_on_later_years_is_noted(shipped_marker):
+    answer = _exemplar("recognition-success")
+    text = f"{answer.text}\n\n{BUILT_ON_LATER_YEARS}"
+    fb = shipped_marker.mark("recognition-success", text)
+    start = len(answer.text) + 2
+    notes = [f for f in fb.fact_issues if f.kind == OUTSIDE_PERIOD and f.start >= start]
+    assert len(notes) >= 2 and all(f.severity == "note" for f in notes)

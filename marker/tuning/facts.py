@@ -64,11 +64,12 @@ class FactsTuning(_Section):
         ge=1,
         le=20,
         description=(
-            "An event or year before the question's period is noted only when the argument relies on it "
+            "An event or year outside the question's period is noted only when the argument relies on it "
             "as evidence: its paragraph has at least this many sentences whose dated references all lie "
-            "before the period. One sentence of background ('Germany resented Versailles after the First "
-            "World War') is context, which examiners credit (issue 11's objection). Later events are "
-            "noted as before. Also asked of the structure's out-of-period paragraphs of earlier dates."
+            "on that side of the period. One sentence of background ('Germany resented Versailles after "
+            "the First World War') is context, which examiners credit (issue 11's objection), and so is "
+            "one on what came later ('the USA did not recognise the USSR until 1933'; since stop 33). "
+            "Also asked of the structure's out-of-period paragraphs of earlier dates."
         ),
     )
     reliance_min_references: int = Field(
