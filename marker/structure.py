@@ -121,6 +121,21 @@ def leaning_words(sentences: list[Sentence]) -> list[tuple[str, int]]:
     return out
 
 
+def weighs_anywhere(sentences: list[Sentence]) -> bool:
+    """Whether any of the sentences weighs both sides (:func:`weighs_both_sides`).
+
+    >>> from marker.evidence import Sentence
+    >>> s = Sentence(0, 0, 0, "It was significant but limited.", 0, 5, True, False, "analysis", (), False, (), ())
+    >>> weighs_anywhere([s])
+    True
+    """
+    for s in sentences:
+        words = _words(s.text)
+        if weighs_both_sides(words, _leaning(words)):
+            return True
+    return False
+
+
 def _words(text: str) -> list[str]:
     return [w.strip(".,;:!?()\"'‘’“”") for w in text.lower().replace("n't", " n't").split()]
 
@@ -304,7 +319,15 @@ def _ends(
         and any(s.index in on_focus or s.verdict for s in concl_sents)
     )
     thesis_sents = [s for s in intro if s.index in thesis]
-    inconsistent = bool(thesis_sents) and bool(conclusion) and stance(thesis_sents) * stance(concl_sents) < 0
+    # Opposite only when both ends take one side: an end that weighs both sides in one of its
+    # sentences ("highly significant for relations with Germany, but less so as ...") is nuanced.
+    inconsistent = (
+        bool(thesis_sents)
+        and bool(conclusion)
+        and not weighs_anywhere(thesis_sents)
+        and not weighs_anywhere(concl_sents)
+        and stance(thesis_sents) * stance(concl_sents) < 0
+    )
     return _Ends(thesis, conclusion, answers, inconsistent)
 
 
