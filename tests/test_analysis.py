@@ -204,3 +204,41 @@ def test_analysis_off_question_and_too_short_advisories(shipped_marker):
     assert "off-topic" in {a.code for a in off.advisories} and off.level <= 1
     short = shipped_marker.mark("allied-intervention", ESSAY.split("\n\n")[0])
     assert "too-short" in {a.code for a in short.advisories}
+
+
+VALIDATION = {f"{a.question}/{a.name}": a for a in load_validation()}
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "rapallo-significance/05-thin-analysis",  # one-sided and vague, but about Rapallo throughout
+        "rapallo-significance/11-weak",
+        "allied-intervention/03-weak",
+        "recognition-success/03-weak",
+    ],
+)
+def test_analysis_weak_answer_to_the_question_is_not_called_off_topic(shipped_marker, name):
+    """A weak essay that makes none of the points but is about the question is thin, not about
+    something else: it reads closer to its own question's model answers than to any other
+    question's of the topic (each of these was told "does not seem to address this question"
+    before stop 33)."""
+    a = VALIDATION[name]
+    fb = shipped_marker.mark(a.question, a.text)
+    assert fb.points and not any(p.status == "credited" for p in fb.points)  # still no point made
+    assert "off-topic" not in {x.code for x in fb.advisories}
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "allied-intervention/07-neighbouring-question",  # on the Comintern's risings
+        "allied-intervention/21-neighbouring-question",  # on the Zinoviev letter
+        "allied-intervention/29-neighbouring-question",
+        "recognition-success/26-neighbouring-question",
+    ],
+)
+def test_analysis_answer_to_a_neighbouring_question_is_still_off_topic(shipped_marker, name):
+    a = VALIDATION[name]
+    fb = shipped_marker.mark(a.question, a.text)
+    assert "off-topic" in {x.code for x in fb.advisories} and fb.level <= 1
