@@ -204,15 +204,30 @@ def _on_focus(
     focus: tuple[str, ...],
     scheme_keys: frozenset[str],
     scheme_concepts: frozenset[str],
+    essay: bool = False,
 ) -> set[int]:
-    """Indices of sentences that touch the question: a mark-scheme cue or concept, or a focus term."""
+    """Indices of sentences that touch the question: a mark-scheme cue or concept, or a focus term
+    (in an essay, singular or plural alike; short answers are read as written, as the public
+    short-answer sets were measured)."""
     on_focus = {
         m.sent
         for m in evidence.mentions
         if m.key in scheme_keys or (m.concept and m.concept in scheme_concepts)
     }
-    on_focus.update(s.index for s in sents if set(s.terms) & set(focus))
+    form = _singular if essay else str
+    wanted = {form(t) for t in focus}
+    on_focus.update(s.index for s in sents if any(form(t) in wanted for t in s.terms))
     return on_focus
+
+
+def _singular(term: str) -> str:
+    """A term without a plural "s", so that "Soviets" (a proper noun, which the lemmatizer leaves as
+    written) touches a question on "Soviet foreign relations".
+
+    >>> _singular("soviets"), _singular("soviet"), _singular("gas")
+    ('soviet', 'soviet', 'gas')
+    """
+    return term[:-1] if len(term) > 3 and term.endswith("s") and not term.endswith("ss") else term
 
 
 @dataclass(frozen=True)
@@ -391,7 +406,7 @@ def analyse(
     focus = focus_terms(question_terms)
     paragraphs = sorted({s.paragraph for s in sents})
     by_para = {p: [s for s in sents if s.paragraph == p] for p in paragraphs}
-    on_focus = _on_focus(evidence, sents, focus, scheme_keys, scheme_concepts)
+    on_focus = _on_focus(evidence, sents, focus, scheme_keys, scheme_concepts, essay)
     wanted = EXTENT_WORDS | DEMAND_WORDS.get(demand, frozenset())
     outro = closing(evidence, _T.conclusion_fallback_sentences, essay)
     ends = _ends(outro, by_para, paragraphs, on_focus, wanted, evidence.may_judge(), essay)

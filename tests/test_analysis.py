@@ -242,3 +242,15 @@ def test_analysis_answer_to_a_neighbouring_question_is_still_off_topic(shipped_m
     a = VALIDATION[name]
     fb = shipped_marker.mark(a.question, a.text)
     assert "off-topic" in {x.code for x in fb.advisories} and fb.level <= 1
+
+
+@pytest.mark.parametrize(
+    "name", ["rapallo-significance/10-thin-analysis", "rapallo-significance/17-thin-analysis"]
+)
+def test_analysis_paragraph_on_the_soviets_does_not_drift(shipped_marker, name):
+    """A paragraph on how "the Soviets" fared touches a question on "Soviet foreign relations": the
+    lemmatizer leaves the proper noun's plural as written, and each of these was told its paragraph
+    "never comes back to the question" before stop 33."""
+    a = VALIDATION[name]
+    fb = shipped_marker.mark(a.question, a.text)
+    assert not fb.structure.drifting and "drift" not in {x.code for x in fb.advisories}
