@@ -52,8 +52,9 @@ TEXT_MIN = 30
 #: (:mod:`marker.stacking`) and the neighbours' whole mark; 7: it may also hold the stacker shared
 #: by the teacher's 0/1 questions and its scripts' inputs of it; 8: a 0/1 question kept as neighbours
 #: may hold the correction shared by such questions (:mod:`marker.neighbours`) and its scripts'
-#: inputs of it (formats 3-8: issue 11).
-FORMAT_VERSION = 8
+#: inputs of it; 9: such a question also holds its own shift of the corrected log-odds
+#: (:func:`marker.neighbours.question_offset`) (formats 3-9: issue 11).
+FORMAT_VERSION = 9
 JUDGEMENT_RANK = {"none": 0.0, "stated": 1 / 3, "supported": 2 / 3, "substantiated": 1.0}
 
 FEATURE_NAMES = (
@@ -177,6 +178,8 @@ class Calibration:
     #: such questions (:mod:`marker.neighbours`), and the correction once ``share_stacker`` fitted it.
     correction_inputs: np.ndarray | None = None
     correction: near_model.OffsetLogistic | None = None
+    #: The question's own shift of the corrected log-odds, fitted with the correction on its scripts.
+    correction_offset: float = 0.0
 
     @property
     def pooled(self) -> bool:
@@ -189,6 +192,7 @@ class Calibration:
                 ""
                 if self.correction is None
                 else ", averaged with a correction fitted on the teacher's other questions"
+                + ("" if not self.correction_offset else " and shifted to this question's scripts")
             )
             return (
                 f"calibrated to a teacher's marks on {self.n_scripts} scripts of {what} (how close each "
@@ -256,7 +260,7 @@ class Calibration:
             rows = self.neighbour_rows(feedbacks, answers)
             if self.correction is not None:
                 inputs = near_model.correction_inputs(rows, feature_matrix(feedbacks, POOLED_FEATURES))
-                return near_model.corrected_marks(self.correction, inputs)
+                return near_model.corrected_marks(self.correction, inputs, self.correction_offset)
             neighbours = near_model.neighbours_model()
             return np.array(
                 [neighbours.mark(float(p), self.max_mark) for p in near_model.shares_of(rows)], dtype=int

@@ -22,7 +22,7 @@ from .calibrate import MIN_SCRIPTS, Calibration, calibration_for, fit_calibratio
 from .engine import Marker
 from .errors import CalibrationError
 from .feedback import Feedback
-from .neighbours import fit_correction
+from .neighbours import fit_correction, question_offset
 from .pooled import fit_pooled, model_answers
 from .rubric import Question
 from .scripts import Script
@@ -168,7 +168,7 @@ def share_stacker(cals: dict[str, Calibration]) -> None:
     """Fit the stacker shared by the 0/1 short-answer questions' own calibrators (those that kept
     their scripts' inputs of it, :mod:`marker.stacking`) and give it to each, if there are two or
     more; the same for the correction shared by the 0/1 questions kept as neighbours
-    (:mod:`marker.neighbours`)."""
+    (:mod:`marker.neighbours`), each of these with its own shift of it fitted on its scripts."""
     own = [c for c in cals.values() if c.shared_inputs is not None and c.memory_shares is not None]
     shared = fit_shared([c.shared_inputs for c in own], [np.rint(c.memory_shares) for c in own])
     for c in own if shared is not None else ():
@@ -177,6 +177,7 @@ def share_stacker(cals: dict[str, Calibration]) -> None:
     correction = fit_correction([c.correction_inputs for c in few], [np.rint(c.memory_shares) for c in few])
     for c in few if correction is not None else ():
         c.correction = correction
+        c.correction_offset = question_offset(correction, c.correction_inputs, np.rint(c.memory_shares))
 
 
 def blank_fit_note(scripts: Sequence[Script]) -> str | None:

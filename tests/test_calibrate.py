@@ -588,11 +588,11 @@ def test_calibrate_short_answer_questions_share_a_stacker_whose_probability_is_a
     assert again.predict_marks(new_fbs, new).tolist() == [1, 0]
 
 
-@pytest.mark.parametrize("older", [5, 6, 7])
+@pytest.mark.parametrize("older", [5, 6, 7, 8])
 def test_calibrate_a_calibration_saved_in_an_older_format_is_not_loaded(tmp_path, import_marker, older):
     """Format 6 stacks the answers' meaning into a 0/1 calibrator, format 7 may hold the stacker
-    shared by a teacher's 0/1 questions and format 8 the correction shared by those kept as
-    neighbours: a file of format 5, 6 or 7 is not used."""
+    shared by a teacher's 0/1 questions, format 8 the correction shared by those kept as
+    neighbours and format 9 each one's own shift of it: a file of format 5 to 8 is not used."""
     q = import_marker.bank.question("bulb-circuit")
     texts = list(BULB_RIGHT + BULB_WRONG)
     fbs = import_marker.mark_question(q, texts)
@@ -600,7 +600,7 @@ def test_calibrate_a_calibration_saved_in_an_older_format_is_not_loaded(tmp_path
     cal.versions["format"] = older
     calibrate.save(cal, tmp_path)
     assert calibrate.load(tmp_path, q.id) is None
-    assert calibrate.FORMAT_VERSION == 8
+    assert calibrate.FORMAT_VERSION == 9
 
 
 def test_calibrate_questions_kept_as_neighbours_share_a_correction_averaged_with_the_shipped_model(
@@ -642,3 +642,42 @@ def test_calibrate_questions_kept_as_neighbours_share_a_correction_averaged_with
     calibrate.save(one, tmp_path)
     again = calibrate.load(tmp_path, q.id)
     assert again.correction is not None and again.predict_marks(new_fbs, new).tolist() == [1, 0]
+
+
+def test_calibrate_questions_kept_as_neighbours_each_shift_the_shared_correction_to_their_scripts(
+    tmp_path, import_marker
+):
+    """Each 0/1 question kept as neighbours also gets its own shift of the shared correction's
+    log-odds, fitted on its own scripts (each left out of its own neighbours): a question whose
+    teacher gave every script full marks is shifted up, one who gave none is shifted down, and
+    its marks are the shifted ones; the shift is saved with the calibration."""
+    from marker.evaluate import share_stacker
+    from marker.neighbours import corrected_marks, correction_inputs, question_offset
+
+    q = import_marker.bank.question("bulb-circuit")
+    texts, marks = _bulb_scripts()
+    fbs = import_marker.mark_question(q, texts[:60])
+    cals = {
+        f"q{k}": fit_calibration(q.id, q.version, 1, fbs[k : k + 20], texts[k : k + 20], marks[k : k + 20])
+        for k in (0, 20, 40)
+    }
+    cals["all"] = fit_calibration(q.id, q.version, 1, fbs[:20], texts[:20], [1] * 20)
+    cals["none"] = fit_calibration(q.id, q.version, 1, fbs[20:40], texts[20:40], [0] * 20)
+    share_stacker(cals)
+    one = cals["q0"]
+    assert one.correction_offset == question_offset(
+        one.correction, one.correction_inputs, np.rint(one.memory_shares)
+    )
+    assert cals["all"].correction_offset > 0 > cals["none"].correction_offset
+    assert "shifted to this question's scripts" in cals["all"].describe()
+    new = list(texts[60:])
+    new_fbs = import_marker.mark_question(q, new)
+    for cal in cals.values():
+        inputs = correction_inputs(
+            cal.neighbour_rows(new_fbs, new), calibrate.feature_matrix(new_fbs, calibrate.POOLED_FEATURES)
+        )
+        expected = corrected_marks(cal.correction, inputs, cal.correction_offset)
+        assert cal.predict_marks(new_fbs, new).tolist() == expected.tolist()
+    calibrate.save(cals["all"], tmp_path)
+    again = calibrate.load(tmp_path, q.id)
+    assert again.correction_offset == cals["all"].correction_offset

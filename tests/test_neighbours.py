@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from marker.neighbours import OffsetLogistic, corrected_marks, fit_correction
+from marker.neighbours import (
+    OffsetLogistic,
+    corrected_log_odds,
+    corrected_marks,
+    fit_correction,
+    question_offset,
+)
 
 
 def _scripts(n: int, seed: int = 0, weight: float = 2.0) -> tuple[np.ndarray, np.ndarray]:
@@ -58,3 +64,29 @@ def test_neighbours_corrected_mark_is_the_mean_of_the_correction_and_the_shipped
     model = OffsetLogistic().fit(X, y)
     mean = (model.predict_proba(X)[:, 1] + 1 / (1 + np.exp(-X[:, 0]))) / 2
     assert corrected_marks(model, X).tolist() == (mean >= 0.5).astype(int).tolist()
+
+
+def test_neighbours_question_offset_follows_its_scripts_held_near_nothing_by_its_prior():
+    """A question whose teacher marks above what the shared correction says gets a shift up (one
+    below, a shift down), larger from twenty scripts than from ten, never as far as the scripts
+    alone would put it, and none with a prior variance of nothing."""
+    model = OffsetLogistic().fit(*_scripts(500, weight=0.0))
+    X = np.zeros((20, 2))  # the corrected model says even odds for every script
+    up10, up20 = question_offset(model, X[:10], np.ones(10)), question_offset(model, X, np.ones(20))
+    assert 0 < up10 < up20 < 4.0
+    mixed = np.array([1, 1, 1, 0] * 5)  # three in four at full marks: log(3) from the scripts alone
+    assert 0 < question_offset(model, X, mixed) < np.log(3) - corrected_log_odds(model, X).mean()
+    assert question_offset(model, X, np.zeros(20)) < 0
+    assert question_offset(model, X, np.ones(20), variance=0.0) == 0.0
+
+
+def test_neighbours_corrected_marks_move_with_the_question_offset():
+    X, y = _scripts(200)
+    model = OffsetLogistic().fit(X, y)
+    z = corrected_log_odds(model, X)
+    assert corrected_marks(model, X, 0.5).tolist() == (z + 0.5 >= 0).astype(int).tolist()
+    assert (
+        corrected_marks(model, X, 0.5).sum()
+        > corrected_marks(model, X).sum()
+        > corrected_marks(model, X, -0.5).sum()
+    )
