@@ -55,6 +55,9 @@ TEXT_MIN = 30
 #: inputs of it; 9: such a question also holds its own shift of the corrected log-odds
 #: (:func:`marker.neighbours.question_offset`) (formats 3-9: issue 11).
 FORMAT_VERSION = 9
+#: Older formats still read: a format-8 file holds everything format 9 does but the question's own
+#: shift, so it is read with no shift and marks exactly as it did when it was saved.
+READABLE_FORMATS = (8, FORMAT_VERSION)
 JUDGEMENT_RANK = {"none": 0.0, "stated": 1 / 3, "supported": 2 / 3, "substantiated": 1.0}
 
 FEATURE_NAMES = (
@@ -549,8 +552,10 @@ def load(data_dir: Path, question_id: str) -> Calibration | None:
         cal = joblib.load(path)
     except Exception as exc:  # a damaged or foreign file must not stop marking
         raise CalibrationError(f"{path}: cannot be read ({exc}); run 'marker calibrate' again.") from None
-    if not isinstance(cal, Calibration) or cal.versions.get("format") != FORMAT_VERSION:
+    if not isinstance(cal, Calibration) or cal.versions.get("format") not in READABLE_FORMATS:
         return None
+    if "correction_offset" not in vars(cal):  # format 8: saved before questions had their own shift
+        cal.correction_offset = 0.0
     return cal
 
 
