@@ -360,10 +360,12 @@ def terms_of(span: Span | Doc | list[Token]) -> tuple[str, ...]:
     )
 
 
-def extract(doc: Doc) -> Evidence:
+def extract(doc: Doc, essay: bool = False) -> Evidence:
     """Build the :class:`Evidence` of one parsed answer (one pass over each sentence's tokens).
 
-    Question-independent: :func:`gather` adds what depends on the question.
+    Question-independent but for ``essay`` (an essay marked by levels, whose sentences may explain
+    without a connective: :func:`marker.roles.essay_links`): :func:`gather` adds what depends on the
+    question.
     """
     text = doc.text
     spans = list(doc.spans[SPANS_KEY]) if SPANS_KEY in doc.spans else []
@@ -388,7 +390,7 @@ def extract(doc: Doc) -> Evidence:
         n_alpha += len(alpha)
         n_stop += sum(t.is_stop for t in alpha)
         para = max(j for j, p in enumerate(para_starts) if p <= sent.start_char)
-        sentences.append(_sentence(sent, i, para, own_spans, bool(found), seen_texts))
+        sentences.append(_sentence(sent, i, para, own_spans, bool(found), seen_texts, essay))
     return Evidence(
         text=text,
         sentences=tuple(sentences),
@@ -463,14 +465,20 @@ def core_words(norm: str) -> str:
 
 
 def _sentence(
-    sent: Span, i: int, para: int, own_spans: list[Span], has_date: bool, seen_texts: list[str]
+    sent: Span,
+    i: int,
+    para: int,
+    own_spans: list[Span],
+    has_date: bool,
+    seen_texts: list[str],
+    essay: bool = False,
 ) -> Sentence:
     """One sentence's record: its role, whether it claims or lists, repeats, skeleton and terms."""
     tuning = TUNING.evidence
     n_concept_tokens = sum(len(sp) for sp in own_spans if sp.label_.startswith("c:"))
     toks = list(sent)
     alpha = [t for t in toks if t.is_alpha]
-    role = sentence_role(sent, has_fact=has_date or n_concept_tokens > 0, tokens=toks)
+    role = sentence_role(sent, has_fact=has_date or n_concept_tokens > 0, tokens=toks, essay=essay)
     n_commas = sum(1 for t in toks if t.text in {",", ";"})
     is_list = (
         (not role.finite and len(alpha) > 0)
@@ -520,7 +528,7 @@ def gather(doc: Doc, index: QuestionIndex) -> Evidence:
     :class:`Evidence`, with copied and filler sentences flagged and the match with the closest
     full-mark model answer (and with each part of a key written in parts).
     """
-    evidence = against_question(extract(doc), index)
+    evidence = against_question(extract(doc, essay=index.scheme.essay), index)
     if not index.model_set:
         return evidence
     words = _unrejected_words(doc, evidence, index)

@@ -20,7 +20,7 @@ from .evidence import ANALYTIC_ROLES, Evidence, Sentence
 from .fitted import load_defaults, zero_shot_inputs
 from .meaning import NO_MEANING, Meaning
 from .points import CREDITED, MISSING, PARTIAL, PointResult
-from .roles import COUNTER, EVALUATION, is_conclusion_opener
+from .roles import COUNTER, EVALUATION, is_conclusion_opener, opens_by_inference
 from .similarity import Match, copied_share, tfidf_rows, words_of
 from .structure import Structure, closing, judges
 from .tuning import TUNING
@@ -295,7 +295,8 @@ def judgement_status(evidence: Evidence, by_length: bool = False) -> tuple[str, 
 
     With ``by_length`` (essays marked by levels) the conclusion's analytic sentences count by
     length, as development does (:func:`development`): a pupil's one long run-on sentence can
-    weigh as much as two. Short answers keep the count of sentences, which their fitted
+    weigh as much as two; and a conclusion of one sentence opened by inference ("Therefore ...")
+    weighs the paragraph it draws from as well (:func:`inferred_from`). Short answers keep the count of sentences, which their fitted
     calibrators read.
     """
     tuning = TUNING.features
@@ -309,9 +310,12 @@ def judgement_status(evidence: Evidence, by_length: bool = False) -> tuple[str, 
     if not candidates:
         return "none", ()
     ids = tuple(sorted({s.index for s in candidates}))
-    tail_ids = {s.index for s in tail} | set(ids)
+    # What the judgement weighs: the conclusion, and in an essay the paragraph that a one-sentence
+    # conclusion opened by inference ("Therefore ...") draws from.
+    weighed = (inferred_from(evidence, tail) if by_length else []) + tail
+    tail_ids = {s.index for s in weighed} | set(ids)
     mentioned = {m.sent for m in evidence.mentions if m.concept} | {d.sent for d in evidence.dates}
-    reasoned = [s for s in tail if s.role in ANALYTIC_ROLES and s.index in mentioned]
+    reasoned = [s for s in weighed if s.role in ANALYTIC_ROLES and s.index in mentioned]
     count = development if by_length else len
     because = any("because" in sents[i].role_cues for i in ids)
     if not (
@@ -321,8 +325,8 @@ def judgement_status(evidence: Evidence, by_length: bool = False) -> tuple[str, 
     evidence_items = {m.concept for m in evidence.mentions if m.concept and m.sent in tail_ids}
     evidence_items |= {str(d.year) for d in evidence.dates if d.sent in tail_ids}
     # Filler in the conclusion neither weighs anything nor makes it longer.
-    analytic = [s for s in tail if s.role in ANALYTIC_ROLES and not s.filler]
-    words = sum(s.n_words for s in tail if not s.filler)
+    analytic = [s for s in weighed if s.role in ANALYTIC_ROLES and not s.filler]
+    words = sum(s.n_words for s in weighed if not s.filler)
     if (
         count(analytic) >= tuning.substantiated_min_analytic
         and len(evidence_items) >= tuning.substantiated_min_items
@@ -330,6 +334,21 @@ def judgement_status(evidence: Evidence, by_length: bool = False) -> tuple[str, 
     ):
         return "substantiated", ids
     return "supported", ids
+
+
+def inferred_from(evidence: Evidence, tail: list[Sentence]) -> list[Sentence]:
+    """The argued sentences of the paragraph a one-sentence conclusion draws from, when it opens by
+    inference ("Therefore the intervention was a secondary factor: ...", "So Rapallo was highly
+    significant ...": :func:`~marker.roles.opens_by_inference`); otherwise none.
+
+    Such a conclusion states what the paragraph before it argued, so that paragraph's weighing is
+    the conclusion's, as it is when a pupil writes the two as one paragraph. A conclusion opened
+    "Overall" or "In conclusion" sums up the whole essay and weighs only its own words.
+    """
+    if len(tail) != 1 or not opens_by_inference(tail[0].text):
+        return []
+    before = [s for s in evidence.argued_sentences() if s.paragraph < tail[0].paragraph]
+    return [s for s in before if s.paragraph == before[-1].paragraph] if before else []
 
 
 def _judgement_candidates(

@@ -48,6 +48,8 @@ _CLAIM_DETERMINERS = frozenset(_R.verdict_determiners)
 _VERDICT_WORDS = frozenset(_R.verdict_words) - _CLAIMS
 _AGREEMENT = frozenset(_R.agreement_words)
 _FIRST_PERSON = frozenset(_R.first_person_words)
+_EXPLAINING_MARKS = frozenset(_R.explaining_marks)
+_INFERENCE_OPENERS = frozenset(_R.inference_openers)
 
 
 @dataclass(frozen=True)
@@ -82,13 +84,33 @@ def has_finite_verb(sent) -> bool:
     )
 
 
-def sentence_role(sent: Span, has_fact: bool, tokens: list | None = None) -> Role:
+def _finite(tokens) -> bool:
+    return any("Fin" in t.morph.get("VerbForm") for t in tokens)
+
+
+def essay_links(tokens: list) -> list[str]:
+    """How a sentence with no connective word may still explain, as pupils write it (essays only):
+    a claim, a colon, then a clause that explains or shows it ("Genoa showed the limits: the
+    Soviets would not pay the debts ..."), a finite verb on both sides of one of
+    ``TUNING.roles.explaining_marks``. A colon before a list ("made peace with the neighbours: the
+    Baltic treaties of 1920, Riga ...") has no finite verb after it and explains nothing.
+    """
+    for k, t in enumerate(tokens):
+        if t.text in _EXPLAINING_MARKS and k > 0 and _finite(tokens[:k]) and _finite(tokens[k + 1 :]):
+            return [t.text]
+    return []
+
+
+def sentence_role(sent: Span, has_fact: bool, tokens: list | None = None, essay: bool = False) -> Role:
     """Label one sentence.
 
     Args:
         sent: the sentence, parsed.
         has_fact: whether it names a concept or a date (narrative needs something to narrate).
         tokens: the sentence's tokens, if the caller already has them as a list.
+        essay: an essay marked by levels: a sentence with no connective may still explain, by a
+            colon before a clause that shows the claim (:func:`essay_links`). Short answers are read
+            without it.
     """
     toks = tokens if tokens is not None else list(sent)
     finite = has_finite_verb(toks)
@@ -111,6 +133,8 @@ def sentence_role(sent: Span, has_fact: bool, tokens: list | None = None) -> Rol
         return Role(EVALUATION, tuple(evaluation + causal), True)
     if counter:
         return Role(COUNTER, tuple(counter), True)
+    if essay and not (causal or evaluation):
+        causal = essay_links(toks)
     if causal or evaluation:
         return Role(ANALYSIS, tuple(causal + evaluation), True)
     if has_fact:
@@ -159,6 +183,22 @@ def is_conclusion_opener(sent_text: str, misspelt: bool = False) -> bool:
     return opens_with(sent_text, _R.conclusion_openers, misspelt) or (
         bool(words) and words[0].strip(",") in _R.conclusion_first_words
     )
+
+
+def opens_by_inference(sent_text: str) -> bool:
+    """Whether a sentence's first word draws it from what came before ("Therefore ...", "So ...":
+    ``TUNING.roles.inference_openers``), read through a misspelling ("Therfore"); whole words only.
+
+    >>> opens_by_inference("Therefore it failed."), opens_by_inference("Therfore, it failed.")
+    (True, True)
+    >>> opens_by_inference("Soviet troops left."), opens_by_inference("Overall it failed.")
+    (False, False)
+    """
+    words = sent_text.strip().lower().split()
+    if not words:
+        return False
+    first = read_word(words[0], _INFERENCE_OPENERS, english_words(MODEL_NAMES)).strip(",.:;")
+    return first in _INFERENCE_OPENERS
 
 
 def is_verdict(sent_text: str, terms: Sequence[str]) -> bool:

@@ -154,3 +154,30 @@ def test_pupils_tuning_wrong_date_said_with_got_to_is_flagged(shipped_marker):
     errors = [f for f in fb.fact_issues if f.severity == "error"]
     assert [a.text[f.start : f.end] for f in errors] == ["1920"]
     assert "orel in 1920" in errors[0].sentence and "1919" in errors[0].message
+
+
+@pytest.mark.parametrize(
+    ("name", "level"), [("ai-thesis-strong", 5), ("rp-strong-slips", 5), ("rs-thesis-strong", 4)]
+)
+def test_pupils_tuning_strong_essays_reach_their_level_or_within_one(shipped_marker, name, level):
+    """TUNING half, stop 33 (issue 11 item 4): two level-5 essays end with a one-sentence paragraph
+    opened "Therefore ..." / "So ..." that draws its judgement from the weighing paragraph before
+    it, and one argues in claims explained after a colon ("Genoa showed the limits: the Soviets
+    would not pay ..."). Main at adb05f8 read the first two's judgement as "stated" (the one
+    sentence weighed alone: level 4, 19 and 18 marks) and the colon sentences as narrative
+    (rs-thesis-strong level 3, 14 marks: analysis 0.27 of 0.35, development 7.3 of 11)."""
+    a = {a.name: a for a in load_validation(PUPILS / "tuning")}[name]
+    assert a.intended_level == 5
+    fb = shipped_marker.mark(a.question, a.text)
+    assert fb.level == level, fb.summary
+
+
+def test_pupils_tuning_one_sentence_summing_up_weighs_only_itself(shipped_marker):
+    """TUNING half, stop 33: the judgement draws on the paragraph before only for a conclusion that
+    opens by inference ("Therefore ..."); the same sentence opened "Overall," sums up the whole essay
+    and weighs its own words, so ai-thesis-strong so rewritten stays at level 4 (as on main)."""
+    a = {a.name: a for a in load_validation(PUPILS / "tuning")}["ai-thesis-strong"]
+    head, _, last = a.text.rpartition("\n\nTherefore ")
+    assert head and last
+    assert shipped_marker.mark(a.question, f"{head}\n\nTherefore {last}").level == 5
+    assert shipped_marker.mark(a.question, f"{head}\n\nOverall, {last}").level == 4

@@ -292,6 +292,17 @@ class RolesTuning(_Section):
             "one 'significant' does not make narrative into judgement."
         ),
     )
+    explaining_marks: tuple[str, ...] = Field(
+        default=(":",),
+        min_length=1,
+        description=(
+            "Punctuation between a claim and a clause that explains or shows it ('Genoa showed the "
+            "limits: the Soviets would not pay the debts ...'): with a finite verb on both sides the "
+            "sentence explains, in essays (stop 33). Over the validation set, 22 of the 24 sentences "
+            "so read (they had no other connective) are in exemplars and factual-slip essays of levels "
+            "4-5, two in thin-analysis essays, none in the narratives."
+        ),
+    )
     counter_phrases: tuple[Annotated[tuple[str, ...], Field(min_length=2)], ...] = Field(
         default=_lemma_seqs(
             "on the other hand, it could be argue, in contrast, even so, other factor, another factor,"
@@ -350,6 +361,17 @@ class RolesTuning(_Section):
         description=(
             "Single first words that also open a conclusion ('So the view is only partly valid'). "
             "Whole words only, so that 'Soviet troops left' is not one."
+        ),
+    )
+    inference_openers: tuple[str, ...] = Field(
+        default=_word_list("therefore thus so hence consequently"),
+        min_length=1,
+        description=(
+            "First words by which a sentence draws its claim from what was just argued. An essay's "
+            "conclusion of one sentence opened so ('Therefore the intervention was a secondary factor: "
+            "...') concludes from the paragraph before it, whose argued sentences its judgement weighs "
+            "(marker.features.judgement_status, stop 33); 'Overall' or 'In conclusion' sums up the whole "
+            "essay instead and weighs only its own words, as before."
         ),
     )
     verdict_claims: tuple[str, ...] = Field(
