@@ -64,7 +64,7 @@ class StructureTuning(_Section):
         json_schema_extra=ADVISORY_ONLY,
         default=_word_list(
             "significant decisive crucial major vital main largely successful key considerable"
-            " fundamental greatest primarily mainly breakthrough"
+            " fundamental greatest primarily mainly breakthrough success"
         ),
         min_length=1,
         description=(
