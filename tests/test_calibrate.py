@@ -604,6 +604,19 @@ def test_calibrate_a_calibration_saved_in_an_older_format_is_not_loaded(tmp_path
     assert calibrate.FORMAT_VERSION == 9
 
 
+def _three_questions_kept_as_neighbours(import_marker):
+    """The bulb-circuit question, its seventy scripts, the first sixty marked, and three calibrations
+    of twenty scripts each (as three 0/1 questions kept as neighbours), by name "q0", "q20", "q40"."""
+    q = import_marker.bank.question("bulb-circuit")
+    texts, marks = _bulb_scripts()
+    fbs = import_marker.mark_question(q, texts[:60])
+    cals = {
+        f"q{k}": fit_calibration(q.id, q.version, 1, fbs[k : k + 20], texts[k : k + 20], marks[k : k + 20])
+        for k in (0, 20, 40)
+    }
+    return q, texts, fbs, cals
+
+
 def test_calibrate_questions_kept_as_neighbours_share_a_correction_averaged_with_the_shipped_model(
     tmp_path, import_marker
 ):
@@ -615,13 +628,7 @@ def test_calibrate_questions_kept_as_neighbours_share_a_correction_averaged_with
     from marker.evaluate import share_stacker
     from marker.neighbours import corrected_marks, correction_inputs
 
-    q = import_marker.bank.question("bulb-circuit")
-    texts, marks = _bulb_scripts()
-    fbs = import_marker.mark_question(q, texts[:60])
-    cals = {
-        f"q{k}": fit_calibration(q.id, q.version, 1, fbs[k : k + 20], texts[k : k + 20], marks[k : k + 20])
-        for k in (0, 20, 40)
-    }
+    q, texts, fbs, cals = _three_questions_kept_as_neighbours(import_marker)
     one = cals["q0"]
     assert one.model is None and one.correction_inputs.shape == (20, 22)
     new = ["A still gets current going round from the cell.", "Bulb B is brighter than bulb A."]
@@ -655,13 +662,7 @@ def test_calibrate_questions_kept_as_neighbours_each_shift_the_shared_correction
     from marker.evaluate import share_stacker
     from marker.neighbours import corrected_marks, correction_inputs, question_offset
 
-    q = import_marker.bank.question("bulb-circuit")
-    texts, marks = _bulb_scripts()
-    fbs = import_marker.mark_question(q, texts[:60])
-    cals = {
-        f"q{k}": fit_calibration(q.id, q.version, 1, fbs[k : k + 20], texts[k : k + 20], marks[k : k + 20])
-        for k in (0, 20, 40)
-    }
+    q, texts, fbs, cals = _three_questions_kept_as_neighbours(import_marker)
     cals["all"] = fit_calibration(q.id, q.version, 1, fbs[:20], texts[:20], [1] * 20)
     cals["none"] = fit_calibration(q.id, q.version, 1, fbs[20:40], texts[20:40], [0] * 20)
     share_stacker(cals)
