@@ -554,9 +554,7 @@ def load(data_dir: Path, question_id: str) -> Calibration | None:
         raise CalibrationError(f"{path}: cannot be read ({exc}); run 'marker calibrate' again.") from None
     if not isinstance(cal, Calibration) or cal.versions.get("format") not in READABLE_FORMATS:
         return None
-    if "correction_offset" not in vars(cal):  # format 8: saved before questions had their own shift
-        cal.correction_offset = 0.0
-    return cal
+    return cal  # a format-8 file has no correction_offset of its own: the field's default, 0.0
 
 
 def usable(cal: Calibration | None, rubric_version: str) -> tuple[Calibration | None, str]:

@@ -78,14 +78,14 @@ def _connective_ok(token, sent_start: int) -> bool:
     return True
 
 
-def has_finite_verb(sent) -> bool:
-    return any(
-        "Fin" in t.morph.get("VerbForm") or (t.dep_ == "ROOT" and t.pos_ in {"VERB", "AUX"}) for t in sent
-    )
-
-
 def _finite(tokens) -> bool:
+    """Whether the tokens hold a verb the tagger marks finite."""
     return any("Fin" in t.morph.get("VerbForm") for t in tokens)
+
+
+def has_finite_verb(sent) -> bool:
+    """A finite verb, or a root verb the tagger left without a verb form."""
+    return _finite(sent) or any(t.dep_ == "ROOT" and t.pos_ in {"VERB", "AUX"} for t in sent)
 
 
 def essay_links(tokens: list) -> list[str]:
