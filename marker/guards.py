@@ -333,10 +333,13 @@ def _too_short(a: _Answer) -> list[Advisory]:
     n_words = a.features.n_words
     if not a.levels or not 0 < n_words < _G.short_essay_words:
         return []
+    # Said as the answer box counts (words between spaces, "Brest-Litovsk," and "1919" each one),
+    # so the pupil reads the number shown under the box; the check itself counts words of letters.
+    shown = len(a.evidence.text.split())
     return [
         Advisory(
             "too-short",
-            f"At {n_words} words this is very short for a {a.question.max_mark}-mark essay; "
+            f"At {shown} words this is very short for a {a.question.max_mark}-mark essay; "
             "the higher levels need developed, supported argument.",
         )
     ]

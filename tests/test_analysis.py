@@ -234,6 +234,19 @@ def test_analysis_off_question_and_too_short_advisories(shipped_marker):
     assert "too-short" in {a.code for a in short.advisories}
 
 
+def test_too_short_advisory_counts_words_as_the_answer_box_does(shipped_marker):
+    # The box under the answer counts words between spaces; the advisory says the same number, not
+    # the engine's count of words of letters (which leaves out "1918" and splits "Brest-Litovsk").
+    text = (
+        "In 1918 the Allies landed at Murmansk after Brest-Litovsk. They sent 70,000 men, but the Red Army "
+        "won by 1920 because it held the railways."
+    )
+    fb = shipped_marker.mark("allied-intervention", text)
+    (advisory,) = [a for a in fb.advisories if a.code == "too-short"]
+    assert advisory.message.startswith(f"At {len(text.split())} words ")
+    assert len(text.split()) != fb.features.n_words
+
+
 VALIDATION = {f"{a.question}/{a.name}": a for a in load_validation()}
 
 
