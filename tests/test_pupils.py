@@ -181,3 +181,15 @@ def test_pupils_tuning_one_sentence_summing_up_weighs_only_itself(shipped_marker
     assert head and last
     assert shipped_marker.mark(a.question, f"{head}\n\nTherefore {last}").level == 5
     assert shipped_marker.mark(a.question, f"{head}\n\nOverall, {last}").level == 4
+
+
+def test_pupils_tuning_narrative_list_of_events_does_not_reach_level_3(shipped_marker):
+    """TUNING half, stop 34: a run-on story of the Comintern, the Spartacists, Hungary and the Polish
+    war ("... the spartacist uprising in berlin in january 1919 but it was crushed by the freikorps
+    ...") is level 2 for the teacher. Main at 913f188 read each "X, but it was crushed" as a
+    counter-argument (balance, and 5 of 6 sentences analytic: development 7.4 of level 3's 6) and
+    placed it at level 3, 13 marks."""
+    a = {a.name: a for a in load_validation(PUPILS / "tuning")}["er-events-list"]
+    assert a.intended_level == 2
+    fb = shipped_marker.mark(a.question, a.text)
+    assert fb.level == 2, fb.summary
