@@ -373,16 +373,23 @@ def place_levels(
         reached = max(cap_level, 0)
     if reached == 0:
         return Placement(0, 0, (0, 0), ladder, "Held at 0 marks by an advisory (see advisories).")
-    return _place_in_band(ladder, reached, capped, f)
+    # Held at the lowest level (off the question, not English, the question restated): the answer
+    # addresses nothing the levels describe, so what its names meet of the next level places nothing.
+    lowest = cap_level is not None and reached == cap_level == ladder[0].level
+    return _place_in_band(ladder, reached, capped or lowest, f, lowest)
 
 
-def _place_in_band(ladder: list[LevelCheck], reached: int, capped: bool, f: Features) -> Placement:
-    """The mark within the band of the level reached: higher the more of the next level is met."""
+def _place_in_band(
+    ladder: list[LevelCheck], reached: int, capped: bool, f: Features, lowest: bool = False
+) -> Placement:
+    """The mark within the band of the level reached: higher the more of the next level is met.
+    ``capped``: held at this level by an advisory (``lowest``: at the lowest level, see
+    ``TUNING.placement.off_question_position``)."""
     tuning = TUNING.placement
     current = ladder[reached - 1]
     low, high = current.marks
     nxt = ladder[reached] if reached < len(ladder) else None
-    frac = tuning.held_position
+    frac = tuning.off_question_position if lowest else tuning.held_position
     reasons = []
     if nxt is not None and not capped:
         credit = {"met": 1.0, "nearly": tuning.nearly_credit}

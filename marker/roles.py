@@ -50,6 +50,17 @@ _AGREEMENT = frozenset(_R.agreement_words)
 _FIRST_PERSON = frozenset(_R.first_person_words)
 _EXPLAINING_MARKS = frozenset(_R.explaining_marks)
 _INFERENCE_OPENERS = frozenset(_R.inference_openers)
+_CLAIM_VERBS = frozenset(_R.claim_verbs)
+_NEGATIVE_WORDS = frozenset(_R.negative_words)
+# Penn tags: the present and past tense of a verb, and comparatives and superlatives (degree).
+_PRESENT, _PAST, _DEGREE = (
+    frozenset({"VBZ", "VBP"}),
+    frozenset({"VBD", "VBN"}),
+    frozenset({"JJR", "JJS", "RBR", "RBS"}),
+)
+#: Dependents by which a clause predicates a complement of what it names, after its verb ("made X
+#: possible", "decided who won"); a clause before the verb is a comma splice the parser joined.
+_PREDICATED = frozenset({"ccomp", "acomp", "oprd"})
 
 
 @dataclass(frozen=True)
@@ -101,6 +112,58 @@ def essay_links(tokens: list) -> list[str]:
     return []
 
 
+def _event_clause(verb) -> bool:
+    """Whether a clause headed by ``verb`` tells an event: a verb of action or a passive in the past
+    tense ("the Poles attacked", "it was crushed", "there was a rising"), not a claim: a copula with
+    its complement ("was too small"), a verb that weighs or links (``TUNING.roles.claim_verbs``:
+    "mattered", "decided who won"), a complement predicated of its object ("made recognition
+    possible", "came away stronger"), a negation, a modal, or the present tense of an argument."""
+    kids = list(verb.children)
+    if verb.pos_ not in {"VERB", "AUX"} or verb.lemma_.lower() in _CLAIM_VERBS:
+        return False
+    if verb.lemma_ == "be" and not any(c.dep_ == "expl" for c in kids):
+        return False
+    if any((c.dep_ in _PREDICATED and c.i > verb.i) or c.dep_ == "neg" or c.tag_ == "MD" for c in kids):
+        return False
+    tensed = [verb] + [c for c in kids if c.dep_ in {"aux", "auxpass"}]
+    return not any(t.tag_ in _PRESENT for t in tensed) and any(t.tag_ in _PAST for t in tensed)
+
+
+def told_events(toks: list) -> list:
+    """The verbs of the events a sentence tells when each "but" in it joins an event and what
+    happened to it ("there was a rising in Berlin but it was crushed by the Freikorps", "the Red
+    Army pushed them back to Warsaw but they lost the battle"); empty when a "but" sets a claim
+    against its limit ("the intervention mattered, but it did not decide who won"). Every clause
+    it joins, and the sentence's main clause, must tell an event (:func:`_event_clause`), the clause
+    after "but" on its own verb ("but was pushed back", not "recognised but distrusted"); and the
+    sentence may not negate ("did nothing"), weigh by degree ("far more", "the largest") or open
+    the sentence with "But", which sets it against what came before.
+    """
+    buts = [t for t in toks if t.lower_ == "but" and t.dep_ == "cc"]
+    if not buts or any(t.dep_ == "neg" or t.tag_ == "MD" or t.tag_ in _DEGREE for t in toks):
+        return []
+    text = "".join(t.text_with_ws for t in toks)
+    if (
+        any(t.lower_ in _NEGATIVE_WORDS for t in toks)
+        or is_conclusion_opener(text)
+        or opens_by_inference(text)
+    ):
+        return []
+    roots = [t for t in toks if t.dep_ == "ROOT"]
+    told = []
+    for b in buts:
+        second = [c for c in b.head.children if c.dep_ == "conj" and c.i > b.i]
+        if b.head.i > b.i or not second:
+            return []
+        own_verb = second[0].tag_ == "VBD" or any(c.dep_ in {"aux", "auxpass"} for c in second[0].children)
+        if not (own_verb and _event_clause(b.head) and _event_clause(second[0])):
+            return []
+        told += [b.head, second[0]]
+    if not all(_event_clause(r) for r in roots):
+        return []
+    return told
+
+
 def sentence_role(sent: Span, has_fact: bool, tokens: list | None = None, essay: bool = False) -> Role:
     """Label one sentence.
 
@@ -109,17 +172,21 @@ def sentence_role(sent: Span, has_fact: bool, tokens: list | None = None, essay:
         has_fact: whether it names a concept or a date (narrative needs something to narrate).
         tokens: the sentence's tokens, if the caller already has them as a list.
         essay: an essay marked by levels: a sentence with no connective may still explain, by a
-            colon before a clause that shows the claim (:func:`essay_links`). Short answers are read
-            without it.
+            colon before a clause that shows the claim (:func:`essay_links`), and a "but" between an
+            event and what happened to it narrates (:func:`told_events`). Short answers are read
+            without either.
     """
     toks = tokens if tokens is not None else list(sent)
     finite = has_finite_verb(toks)
     lemmas = [t.lemma_.lower() for t in toks if not t.is_space]
     joined = f" {' '.join(lemmas)} "
-    words = {t.lemma_.lower() for t in toks if _connective_ok(t, sent.start)}
+    # In an essay, a "but" between an event and what happened to it narrates; the verbs of those
+    # events ("pushed them back ... but they lost the battle") are what is told, not links.
+    told = {t.i for t in told_events(toks)} if essay else set()
+    words = {t.lemma_.lower() for t in toks if _connective_ok(t, sent.start) and t.i not in told}
     evaluation = _has_phrase(joined, _EVALUATION_PHRASES) + sorted(words & _EVALUATION_WORDS)
     counter = _has_phrase(joined, _COUNTER_PHRASES) + sorted(words & _COUNTER_WORDS)
-    if "but" in words and any(t.lower_ == "but" and t.dep_ == "cc" for t in toks):
+    if "but" in words and any(t.lower_ == "but" and t.dep_ == "cc" for t in toks) and not told:
         counter.append("but")
     marks = {t.lower_ for t in toks if t.dep_ == "mark"}
     if marks & {"since", "while"}:

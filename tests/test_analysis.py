@@ -53,6 +53,67 @@ def test_analysis_a_claim_explained_after_a_colon_is_analysis_in_essays(
 
 
 @pytest.mark.parametrize(
+    ("sentence", "essay", "role"),
+    [
+        # an event and what happened to it: narrative in an essay, as the rest of the story is
+        (
+            "In Germany there was the Spartacist uprising in Berlin in January 1919 but it was crushed "
+            "by the Freikorps.",
+            True,
+            NARRATIVE,
+        ),
+        (
+            "In Hungary Bela Kun set up a communist government but it only lasted a few months.",
+            True,
+            NARRATIVE,
+        ),
+        # the verbs of the events told are no causal links ("pushed", "lost")
+        (
+            "The Red Army pushed the Poles back to Warsaw but they lost the battle in August 1920.",
+            True,
+            NARRATIVE,
+        ),
+        # short answers are read as before
+        (
+            "In Germany there was the Spartacist uprising in Berlin in January 1919 but it was crushed "
+            "by the Freikorps.",
+            False,
+            COUNTER,
+        ),
+        # a claim and its limit stays a counter-argument
+        ("The intervention mattered in 1919, but it did not decide who won the Civil War.", True, COUNTER),
+        ("It gave the Whites their chance in 1919, but the Whites' failures decided who won.", True, COUNTER),
+        (
+            "Soviet diplomacy had made recognition possible, but Western politics decided when it came.",
+            True,
+            COUNTER,
+        ),
+        ("Moscow protested loudly in 1923 but did nothing practical.", True, COUNTER),
+        (
+            "By 1924 the USSR was recognised by most of Europe but trusted by very little of it.",
+            True,
+            COUNTER,
+        ),
+        (
+            "But the Spartacist rising in Berlin was crushed in January 1919, and the Poles won at Warsaw.",
+            True,
+            COUNTER,
+        ),
+    ],
+)
+def test_analysis_a_but_between_an_event_and_its_fate_narrates_in_essays(
+    shipped_marker, sentence, essay, role
+):
+    """Stop 34: "X happened, but it was crushed" tells an event and what happened to it; main at
+    913f188 read every "but" joining clauses as a counter-argument, so a pupil's list of events
+    (tests/pupils tuning er-events-list) climbed a level on "balance" and development. A "but"
+    after a claim (a verb that weighs, a copula, a negation, a complement, a sentence opened by
+    "But") still sets the claim against its limit."""
+    doc = shipped_marker.nlp(sentence)
+    assert sentence_role(doc[:], has_fact=True, essay=essay).role == role
+
+
+@pytest.mark.parametrize(
     ("question_id", "demand"),
     [
         ("allied-intervention", "impact"),
@@ -190,12 +251,14 @@ def test_analysis_validation_set_agreement(validation_results):
 def test_analysis_validation_narratives_do_not_climb(validation_results):
     """Stop 33 (issue 11 item 4): the readings that lift the pupils' strong essays (a claim explained
     after a colon; a one-sentence "Therefore ..." conclusion weighing the paragraph before it) lift no
-    validation narrative: their mean level difference stays at main's +0.30 (adb05f8; the attempts of
-    stops 24-29 raised it to +0.35-0.65), and only the one placed two levels high on main is."""
+    validation narrative: their mean level difference stayed at main's +0.30 (adb05f8; the attempts of
+    stops 24-29 raised it to +0.35-0.65), and only the one placed two levels high on main is. Stop 34:
+    a "but" between an event and what happened to it narrates, so two narratives placed a level high
+    on main 913f188 (+0.30) come down to their level: +0.20."""
     narratives = [(a, fb) for a, fb in validation_results if a.kind == "narrative"]
     assert len(narratives) == 20
     diffs = [(fb.level or 0) - a.intended_level for a, fb in narratives]
-    assert sum(d >= 2 for d in diffs) <= 1 and sum(diffs) / len(diffs) <= 0.30 + 1e-9, diffs
+    assert sum(d >= 2 for d in diffs) <= 1 and sum(diffs) / len(diffs) <= 0.20 + 1e-9, diffs
 
 
 def test_analysis_validation_date_slips_flagged_without_false_flags(validation_results):

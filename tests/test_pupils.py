@@ -181,3 +181,26 @@ def test_pupils_tuning_one_sentence_summing_up_weighs_only_itself(shipped_marker
     assert head and last
     assert shipped_marker.mark(a.question, f"{head}\n\nTherefore {last}").level == 5
     assert shipped_marker.mark(a.question, f"{head}\n\nOverall, {last}").level == 4
+
+
+def test_pupils_tuning_narrative_list_of_events_does_not_reach_level_3(shipped_marker):
+    """TUNING half, stop 34: a run-on story of the Comintern, the Spartacists, Hungary and the Polish
+    war ("... the spartacist uprising in berlin in january 1919 but it was crushed by the freikorps
+    ...") is level 2 for the teacher. Main at 913f188 read each "X, but it was crushed" as a
+    counter-argument (balance, and 5 of 6 sentences analytic: development 7.4 of level 3's 6) and
+    placed it at level 3, 13 marks."""
+    a = {a.name: a for a in load_validation(PUPILS / "tuning")}["er-events-list"]
+    assert a.intended_level == 2
+    fb = shipped_marker.mark(a.question, a.text)
+    assert fb.level == 2, fb.summary
+
+
+def test_pupils_tuning_answer_about_another_period_sits_at_the_bottom_of_level_1(shipped_marker):
+    """TUNING half, stop 34: an answer on the Cold War to an essay on 1918-1924 (teacher: level 0) is
+    held at level 1 by the off-topic advisory; main at 913f188 placed it in the middle of the band
+    (3 marks) because its names (Sputnik, the Berlin Wall) meet level 2's precision. Held at the
+    lowest level, it gets that band's lowest mark."""
+    a = {a.name: a for a in load_validation(PUPILS / "tuning")}["er-cold-war"]
+    fb = shipped_marker.mark(a.question, a.text)
+    assert "off-topic" in {x.code for x in fb.advisories}
+    assert (fb.level, fb.mark) == (1, 1), fb.summary

@@ -126,6 +126,15 @@ class PlacementTuning(_Section):
         description="Position in the band of an answer held below the level it reached by an advisory: "
         "the middle, since what it met of the next level no longer says where it sits.",
     )
+    off_question_position: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="Position in the lowest band of an answer an advisory holds there (off the question, "
+        "not in English, the question restated): it addresses nothing the levels describe, so the "
+        "names it gives (the Cold War's, for an essay on 1918-1924) do not lift it within the band "
+        "(stop 34: tuning half er-cold-war, teacher 0 marks, 3 -> 1; validation marks MAE 2.47 -> 2.46).",
+    )
     quotes_per_criterion: int = Field(2, ge=1, le=10, description="Sentences quoted for a ladder criterion.")
     coverage_words_shown: int = Field(
         6, ge=1, le=50, description="Words said and lacking that a coverage summary names."

@@ -374,6 +374,27 @@ class RolesTuning(_Section):
             "essay instead and weighs only its own words, as before."
         ),
     )
+    claim_verbs: tuple[str, ...] = Field(
+        default=_word_list(
+            "matter decide depend owe count mean show prove suggest explain reveal demonstrate reflect"
+            " cause lead result outweigh"
+        ),
+        min_length=1,
+        description=(
+            "Verbs that weigh or link rather than tell an event ('Rapallo mattered', 'the Whites' "
+            "failures decided who won'): a clause headed by one is a claim, so a 'but' after it sets "
+            "the claim against its limit (a counter-argument), not an event against what happened "
+            "to it (essays: marker.roles.told_events)."
+        ),
+    )
+    negative_words: tuple[str, ...] = Field(
+        default=_word_list("no nothing none nobody neither nor never"),
+        min_length=1,
+        description=(
+            "Words that deny, as 'not' does: 'Moscow protested loudly but did nothing practical' "
+            "sets a claim against its limit (marker.roles.told_events)."
+        ),
+    )
     verdict_claims: tuple[str, ...] = Field(
         default=_word_list("view statement interpretation claim assertion assumption proposition"),
         min_length=1,
