@@ -102,6 +102,15 @@ def test_markscheme_towns_and_missed_names_are_specific_places(scheme_marker):
     assert kinds["Trotsky"] == "person"
 
 
+def test_markscheme_board_examples_reach_their_own_level(scheme_left_out):
+    """The board's level-4 example of the 16-mark question (precise: Murmansk, Archangel, Vladivostok,
+    the Black Sea, Trotsky's railways) reaches level 4, and the account's level-2 example (events in
+    order, no connective) level 2. Main held them at level 3 (precision 9 of 17: its towns read as
+    countries) and level 1 (the ladder asked an account's level 2 for analysis)."""
+    assert scheme_left_out.mark(ESSAY, "level-4-example").level == 4
+    assert scheme_left_out.mark(ACCOUNT, "model-2").level == 2
+
+
 def test_markscheme_rubric_new_writes_files_validate_accepts_and_load_back(scheme_marker, tmp_path):
     result = runner.invoke(app, ["rubric", "new", str(SCHEME), "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
