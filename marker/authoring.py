@@ -53,7 +53,7 @@ from typing import Any
 
 import yaml
 from spacy.language import Language
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc, Span, Token
 
 from .answer_keys import KeyItem, ReadKeys, point_wordings, read_model_answers, split_alternatives
 from .bank import QuestionBank
@@ -113,6 +113,13 @@ ENTITY_KINDS = {
 }
 #: Two clauses whose content words overlap this much say the same thing.
 SAME_POINT = 0.5
+#: A people's name shares this many first letters with its country's ("German", "Germany";
+#: "British", "Britain"; "Japanese", "Japan"), which a town's name has no people's name to share.
+DEMONYM_STEM = 4
+#: The tag of a plural proper noun ("Bolsheviks", "Allies"): the name of a people, not of a place.
+PLURAL_NAME = "NNPS"
+#: Prepositions whose object is a person acting ("organised by Trotsky"), not a place.
+AGENT_PREPOSITIONS = frozenset({"by"})
 
 __all__ = [
     "Built",
@@ -201,7 +208,8 @@ def build(spec: QuestionSpec, nlp: Language, source: str = "<questions>") -> Bui
     answers, keys = _read_answers(spec, nlp)
     # Named entities become concepts: the recogniser marking does not run runs here.
     docs = with_entities(nlp, nlp.pipe([a.text for _name, a in answers]))
-    concepts = _concepts(docs)
+    essay = spec.kind == "levels"
+    concepts = _concepts(docs, with_entities(nlp, [nlp(spec.question)])[0] if essay else None, essay)
     topic_id = spec.topic or topic_for_id(spec.id)
     topic = Topic(
         schema_version=1,
@@ -251,9 +259,25 @@ def _read_answers(spec: QuestionSpec, nlp: Language) -> tuple[list[tuple[str, Mo
     return named, keys
 
 
-def _concepts(docs: list[Doc]) -> dict[str, dict[str, Any]]:
-    """The question's concepts: named entities, and the noun chunks that name its ideas."""
+def _concepts(docs: list[Doc], question: Doc | None = None, essay: bool = False) -> dict[str, dict[str, Any]]:
+    """The question's concepts: named entities, and the noun chunks that name its ideas.
+
+    A name is specific evidence (a person, a place) where a general idea is not: the kind decides
+    what counts as a precise detail (:func:`marker.features.precision`) and which names are read
+    through misspellings. The recogniser tags towns and countries alike as places with a
+    government (GPE), so a GPE is a country when the answers make it act (the subject of a verb,
+    or joined to one: "Britain, France and Japan landed troops") or name its people ("German",
+    "Japanese", here or in the question), and a place otherwise ("landed at Murmansk", "an attack
+    on Moscow"). A proper noun the recogniser missed ("troops to Vladivostok", "organised by
+    Trotsky") is a name, not an idea. Both readings are an essay's (``essay``: a question marked by
+    levels, whose precision counts names); a short answer's concepts keep the recogniser's kinds,
+    with which its matching was measured.
+    """
     concepts: dict[str, dict[str, Any]] = {}
+    read = [*docs, question] if question is not None else docs
+    # Capitalised words: a country's people ("Russian", "German") shares its name's first letters.
+    capitalised = {t.lower_ for doc in read for t in doc if t.is_alpha and t.text[:1].isupper()}
+    acting = {ent.text.strip().lower() for doc in docs for ent in doc.ents if _acts(ent.root)}
     for doc in docs:
         for ent in doc.ents:
             kind = ENTITY_KINDS.get(ent.label_)
@@ -261,6 +285,10 @@ def _concepts(docs: list[Doc]) -> dict[str, dict[str, Any]]:
             # A lone capitalised word tagged PERSON is usually a sentence-initial noun ("Glucose").
             if kind == "person" and len(ent) < 2:
                 continue
+            if essay and kind == "country" and name.lower() not in acting:
+                bare = name.lower().removeprefix("the ")
+                people = any(w != bare and w[:DEMONYM_STEM] == bare[:DEMONYM_STEM] for w in capitalised)
+                kind = "country" if people else "place"
             if kind and len(name) > 1:
                 cid = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
                 if cid:
@@ -275,8 +303,34 @@ def _concepts(docs: list[Doc]) -> dict[str, dict[str, Any]]:
             name = chunk.doc[words[0].i : words[-1].i + 1].text.strip()
             cid = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:80].strip("-")
             if cid and len(name) > 3:
-                concepts.setdefault(cid, {"id": cid, "label": name, "kind": "idea"})
+                kind = _chunk_kind(words) if essay else "idea"
+                concepts.setdefault(cid, {"id": cid, "label": name, "kind": kind})
     return concepts
+
+
+def _acts(token: Token) -> bool:
+    """Whether a word is the subject of a verb, or joined by "and" to one that is."""
+    while token.dep_ == "conj" and token.head is not token:
+        token = token.head
+    return token.dep_ in ("nsubj", "nsubjpass")
+
+
+def _chunk_kind(words: list[Token]) -> str:
+    """A noun chunk's kind: a name the recogniser missed (every word a capitalised proper noun, none
+    tagged as an entity) is a people when it is a plural ("the Allies"), a place when it is where
+    something happens ("troops to Vladivostok"), else a person; anything else is an idea."""
+    # A lone name tagged PERSON is no entity concept (see above), so it may be read here.
+    if not all(t.pos_ == "PROPN" and t.text[:1].isupper() and t.ent_type_ in ("", "PERSON") for t in words):
+        return "idea"
+    head = words[-1]
+    if head.tag_ == PLURAL_NAME:
+        return "group"
+    while head.dep_ == "conj" and head.head is not head:
+        head = head.head
+    preposition = head.head if head.dep_ == "pobj" else None
+    if preposition is not None and preposition.lower_ not in AGENT_PREPOSITIONS:
+        return "place"
+    return "person"
 
 
 def _points(

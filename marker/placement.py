@@ -248,10 +248,49 @@ def default_criteria(level: int, n_levels: int, n_points: int, max_mark: int) ->
 
 
 def criteria_for(level: Level, marking: LevelsMarking, question: Question) -> LevelCriteria:
-    """A level's criteria: the defaults, with what the rubric sets for the level."""
+    """A level's criteria: the defaults, as far as the scheme's descriptors ask for them
+    (:func:`descriptors_ask`), with what the rubric sets for the level."""
     base = default_criteria(level.level, len(marking.levels), len(question.points), question.max_mark)
+    judging, explaining_from = descriptors_ask(marking)
+    unasked: dict[str, object] = {}
+    if not judging:
+        unasked |= {"balance": False, "judgement": "none"}
+    if level.level < explaining_from:
+        unasked |= {"min_analysis": 0.0, "min_developed": 0}
     given = level.criteria.model_dump(exclude_none=True)
-    return base.model_copy(update=given)
+    return base.model_copy(update={**unasked, **given})
+
+
+def descriptors_ask(marking: LevelsMarking) -> tuple[bool, int]:
+    """What a scheme's level descriptors ask for: whether any asks for a judgement or a weighing of
+    sides, and the first level whose descriptor (or a lower one's) asks for explanation.
+
+    The ladder's defaults are written for an argued essay. A scheme printed for an account of
+    events ("Developed account: the events are described in order ...") or an "explain why"
+    question asks for no judgement, and an account's lower levels ask for events told with
+    knowledge rather than analysis: the scheme's own example of such a level has no connective.
+    A scheme whose descriptors say nothing of either ("Level 1.") keeps every default.
+
+    >>> from marker.rubric import LevelsMarking
+    >>> account = LevelsMarking(kind="levels", levels=[
+    ...     {"level": 1, "marks": (1, 2), "descriptor": "Basic account: one or two events."},
+    ...     {"level": 2, "marks": (3, 4), "descriptor": "Events in order with links between them."},
+    ...     {"level": 3, "marks": (5, 6), "descriptor": "Explains how one stage led to the next."}])
+    >>> descriptors_ask(account)
+    (False, 3)
+    """
+    tuning = TUNING.placement
+    texts = [" ".join(lv.descriptor.lower().split()) for lv in marking.levels]
+
+    def says(text: str, stems: tuple[str, ...]) -> bool:
+        return any(stem.replace(".", " ") in text for stem in stems)
+
+    judging = any(says(t, tuning.descriptor_judging) for t in texts)
+    explaining = [says(t, tuning.descriptor_explaining) for t in texts]
+    if not judging and not any(explaining):
+        return True, 1
+    first = next((lv.level for lv, e in zip(marking.levels, explaining, strict=True) if e), len(texts) + 1)
+    return judging, first
 
 
 def _numeric(name: str, required: float, actual: float, description: str) -> CriterionResult:

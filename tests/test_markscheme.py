@@ -90,6 +90,27 @@ def test_markscheme_examples_are_ordered_by_level(scheme_marker, scheme_left_out
     assert marks == sorted(marks) and marks[0] < marks[-1]
 
 
+def test_markscheme_towns_and_missed_names_are_specific_places(scheme_marker):
+    """The recogniser tags towns and countries alike as GPE; the import read every GPE as a country
+    (not a precise detail), and names it missed ("Vladivostok", "Trotsky") as general ideas. Now a
+    GPE the answers make act or whose people they name is a country, any other a place."""
+    kinds = {
+        c.label: c.kind for c in scheme_marker.bank.topics[scheme_marker.bank.question(ESSAY).topic].concepts
+    }
+    assert {kinds[n] for n in ("Archangel", "Murmansk", "Moscow", "Vladivostok")} == {"place"}
+    assert {kinds[n] for n in ("Britain", "Japan", "France", "Germany", "Russia")} == {"country"}
+    assert kinds["Trotsky"] == "person"
+
+
+def test_markscheme_board_examples_reach_their_own_level(scheme_left_out):
+    """The board's level-4 example of the 16-mark question (precise: Murmansk, Archangel, Vladivostok,
+    the Black Sea, Trotsky's railways) reaches level 4, and the account's level-2 example (events in
+    order, no connective) level 2. Main held them at level 3 (precision 9 of 17: its towns read as
+    countries) and level 1 (the ladder asked an account's level 2 for analysis)."""
+    assert scheme_left_out.mark(ESSAY, "level-4-example").level == 4
+    assert scheme_left_out.mark(ACCOUNT, "model-2").level == 2
+
+
 def test_markscheme_rubric_new_writes_files_validate_accepts_and_load_back(scheme_marker, tmp_path):
     result = runner.invoke(app, ["rubric", "new", str(SCHEME), "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output

@@ -15,7 +15,7 @@ from marker.placement import (
     place_points,
 )
 from marker.points import CREDITED, MISSING, PointResult
-from marker.rubric import Level, LevelCriteria
+from marker.rubric import Level, LevelCriteria, LevelsMarking
 from marker.similarity import full_marks_at
 from marker.validation import FILLER
 
@@ -50,6 +50,48 @@ def test_placement_default_criteria_rise_with_level():
     assert [c.min_points for c in crit] == sorted(c.min_points for c in crit)
     assert crit[-1].judgement == "substantiated" and crit[0].judgement == "none"
     assert crit[3].balance and not crit[2].balance
+
+
+def test_placement_account_scheme_asks_no_judgement_and_explanation_only_where_described(mini_bank):
+    """A scheme printed for an account of events asks no judgement or balance at any level, and
+    analysis only from the level whose descriptor asks for explanation; the shipped essay schemes,
+    whose descriptors ask for both, keep every default."""
+    q = mini_bank.question("mini-essay")
+    levels = [
+        Level(level=1, marks=(1, 2), descriptor="Basic account: one or two relevant events are mentioned."),
+        Level(
+            level=2,
+            marks=(3, 5),
+            descriptor="Developed account: the events in order with links between them.",
+        ),
+        Level(
+            level=3,
+            marks=(6, 8),
+            descriptor="A well-ordered narrative that explains how one stage led to the next.",
+        ),
+    ]
+    account = q.model_copy(update={"max_mark": 8, "marking": LevelsMarking(kind="levels", levels=levels)})
+    crit = [criteria_for(lv, account.marking, account) for lv in levels]
+    assert all(c.judgement == "none" and not c.balance for c in crit)
+    assert crit[1].min_analysis == 0 and crit[1].min_developed == 0
+    assert crit[2].min_analysis == default_criteria(3, 3, len(q.points), 8).min_analysis > 0
+    placeholder = LevelsMarking(
+        kind="levels", levels=[lv.model_copy(update={"descriptor": f"Level {lv.level}."}) for lv in levels]
+    )
+    assert criteria_for(levels[2], placeholder, account).judgement == "substantiated"
+
+
+def test_placement_shipped_schemes_keep_every_default():
+    from marker.bank import QuestionBank
+
+    for q in QuestionBank.load().questions.values():
+        if isinstance(q.marking, LevelsMarking):
+            n = len(q.marking.levels)
+            for lv in q.marking.levels:
+                expected = default_criteria(lv.level, n, len(q.points), q.max_mark)
+                assert criteria_for(lv, q.marking, q) == expected.model_copy(
+                    update=lv.criteria.model_dump(exclude_none=True)
+                )
 
 
 def test_placement_rubric_criteria_override_defaults(mini_bank):

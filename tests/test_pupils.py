@@ -108,6 +108,18 @@ def test_pupils_tuning_answers_with_nothing_of_their_own_get_0(shipped_marker):
     assert fb.level == 1 and fb.mark >= 1, fb.summary
 
 
+def test_pupils_tuning_account_told_without_connectives_reaches_level_2(gcse_marker):
+    """TUNING half: the 8-mark account told in order with no connective ("the allies handed the
+    whites guns tanks and money so they could fight the reds") makes the scheme's points with some
+    knowledge, which is what its level 2 describes. Main's ladder asked its lower levels for
+    analysis, which no descriptor of an account asks, and gave it the bottom of level 1 (1 mark)
+    as an answer that meets no level (teacher: level 2, 4 marks)."""
+    a = {a.name: a for a in load_validation(PUPILS / "tuning")}["ia-developed-runon"]
+    fb = gcse_marker.mark(a.question, a.text)
+    assert fb.ladder[0].reached, fb.summary
+    assert fb.level == 2 and fb.mark >= 3, fb.summary
+
+
 def _stock_after_every_sentence(text: str, stock: str) -> str:
     """The answer with the same empty comment, in a few wordings, after every sentence: a padding
     route that makes every sentence of evidence stand next to an "explanation"."""

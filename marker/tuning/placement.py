@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from .base import Count, Judgement, Share, _Section
+from .base import Count, Judgement, Share, _Section, _word_list
 
 
 class PlacementTuning(_Section):
@@ -134,6 +134,23 @@ class PlacementTuning(_Section):
         "not in English, the question restated): it addresses nothing the levels describe, so the "
         "names it gives (the Cold War's, for an essay on 1918-1924) do not lift it within the band "
         "(stop 34: tuning half er-cold-war, teacher 0 marks, 3 -> 1; validation marks MAE 2.47 -> 2.46).",
+    )
+    descriptor_judging: tuple[str, ...] = Field(
+        _word_list(
+            "judg conclu verdict agree weigh balanc counter argu assess evaluat extent how.far other.factor"
+        ),
+        min_length=1,
+        description="Word stems (a dot for a space) of a level descriptor that asks for a judgement or a "
+        "weighing of sides. A scheme none of whose descriptors says one of them (an account of events, an "
+        "'explain why') asks no judgement and no balance at any level.",
+    )
+    descriptor_explaining: tuple[str, ...] = Field(
+        _word_list("explain explanat analys analyt evaluat comment argu assess reason weigh judg"),
+        min_length=1,
+        description="Word stems of a level descriptor that asks for explanation: a level asks the ladder's "
+        "analysis and development only from the first level whose descriptor says one of them (an "
+        "account's lower levels ask for events told with knowledge). A scheme whose descriptors say none "
+        "of these nor of descriptor_judging ('Level 1.') keeps every default.",
     )
     quotes_per_criterion: int = Field(2, ge=1, le=10, description="Sentences quoted for a ladder criterion.")
     coverage_words_shown: int = Field(
