@@ -53,11 +53,12 @@ TEXT_MIN = 30
 #: by the teacher's 0/1 questions and its scripts' inputs of it; 8: a 0/1 question kept as neighbours
 #: may hold the correction shared by such questions (:mod:`marker.neighbours`) and its scripts'
 #: inputs of it; 9: such a question also holds its own shift of the corrected log-odds
-#: (:func:`marker.neighbours.question_offset`) (formats 3-9: issue 11).
-FORMAT_VERSION = 9
-#: Older formats still read: a format-8 file holds everything format 9 does but the question's own
-#: shift, so it is read with no shift and marks exactly as it did when it was saved.
-READABLE_FORMATS = (8, FORMAT_VERSION)
+#: (:func:`marker.neighbours.question_offset`) (formats 3-9: issue 11); 10: a short-answer own
+#: calibrator out of more than 1 is ordinal, with a stacker shared by such questions (stop 34).
+FORMAT_VERSION = 10
+#: Older formats still read, each marking as when saved: format 8 has no shift of its own (read as
+#: none), format 9's calibrator out of more than 1 is its ridge regression.
+READABLE_FORMATS = (8, 9, FORMAT_VERSION)
 JUDGEMENT_RANK = {"none": 0.0, "stated": 1 / 3, "supported": 2 / 3, "substantiated": 1.0}
 
 FEATURE_NAMES = (
@@ -272,7 +273,10 @@ class Calibration:
         if self.shared is None:
             return self.model.predict_mark(X)
         has = self.text_model is not None, self.meaning_model is not None
-        shared = stacking.shared_probability(self.shared, stacking.shared_view(X, FEATURE_NAMES, *has))
+        view = stacking.shared_view(X, FEATURE_NAMES, *has, max_mark=self.max_mark)
+        if self.max_mark != 1:  # out of more: the mean of the two ordinal models' marks' probabilities
+            return ((self.model.predict_proba(X) + self.shared.predict_proba(view)) / 2).argmax(axis=1)
+        shared = stacking.shared_probability(self.shared, view)
         return ((self.model.predict(X) + shared) / 2 >= 0.5).astype(int)
 
     def apply(
@@ -386,15 +390,13 @@ def _kept_as_neighbours(
 
 
 def _near_and_shared(X: np.ndarray, near, max_mark: int, text_model, meaning_model) -> tuple:
-    """A short-answer own calibrator's neighbours' columns and, out of 1, its scripts' inputs of the
-    stacker shared by the teacher's questions (:func:`~marker.stacking.shared_view`); else None."""
+    """A short-answer own calibrator's neighbours' columns and its scripts' inputs of the stacker shared
+    by the teacher's questions out of the same mark (:func:`~marker.stacking.shared_view`); else None."""
     if near is None:
         return None, None
     near = _near_columns(near, max_mark, meaning_model is not None)
-    if max_mark != 1:  # the shared stacker is for 0/1 questions only: no view to make
-        return near, None
     has = text_model is not None, meaning_model is not None
-    return near, stacking.shared_view(np.column_stack([X, near]), FEATURE_NAMES, *has)
+    return near, stacking.shared_view(np.column_stack([X, near]), FEATURE_NAMES, *has, max_mark=max_mark)
 
 
 def _stacked(
@@ -458,8 +460,14 @@ def _calibrator(max_mark: int, alpha: float, short_answers: bool) -> MarkCalibra
     """A question's own calibrator. A short-answer question's, out of 1, weighs every script alike:
     with balanced classes it agreed less with the teachers on the public training sets (each
     question fitted on its first 30 or 50 scripts, its other scripts measured; docs/agreement-history.md,
-    "A question's own calibrator out of 1"). Essays' and the pooled calibrator keep balanced classes (not measured so)."""
-    return MarkCalibrator(max_mark=max_mark, alpha=alpha, class_weight=None if short_answers else "balanced")
+    "A question's own calibrator out of 1"). Essays' and the pooled calibrator keep balanced classes (not measured so).
+    Out of more than 1 a short-answer question's is ordinal, not a rounded ridge ("Stop 34")."""
+    return MarkCalibrator(
+        max_mark=max_mark,
+        alpha=alpha,
+        class_weight=None if short_answers else "balanced",
+        ordinal=short_answers and max_mark > 1,
+    )
 
 
 def _short_answers(feedbacks: Sequence[Feedback]) -> bool:

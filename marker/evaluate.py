@@ -26,7 +26,7 @@ from .neighbours import fit_correction, question_offset
 from .pooled import fit_pooled, model_answers
 from .rubric import Question
 from .scripts import Script
-from .stacking import fit_shared
+from .stacking import fit_shared, fit_shared_marks
 
 #: Below this many scripts the figures are reported as uncertain.
 FEW_SCRIPTS = 30
@@ -170,9 +170,12 @@ def share_stacker(cals: dict[str, Calibration]) -> None:
     more; the same for the correction shared by the 0/1 questions kept as neighbours
     (:mod:`marker.neighbours`), each of these with its own shift of it fitted on its scripts."""
     own = [c for c in cals.values() if c.shared_inputs is not None and c.memory_shares is not None]
-    shared = fit_shared([c.shared_inputs for c in own], [np.rint(c.memory_shares) for c in own])
-    for c in own if shared is not None else ():
-        c.shared = shared
+    for max_mark in sorted({c.max_mark for c in own}):
+        alike = [c for c in own if c.max_mark == max_mark]
+        inputs, marks = [c.shared_inputs for c in alike], [np.rint(c.memory_shares * max_mark) for c in alike]
+        shared = fit_shared(inputs, marks) if max_mark == 1 else fit_shared_marks(inputs, marks, max_mark)
+        for c in alike if shared is not None else ():
+            c.shared = shared
     few = [c for c in cals.values() if c.correction_inputs is not None and c.memory_shares is not None]
     correction = fit_correction([c.correction_inputs for c in few], [np.rint(c.memory_shares) for c in few])
     for c in few if correction is not None else ():

@@ -19,7 +19,10 @@ words', meaning and neighbours models' out-of-fold scores and the engine's and r
 (:func:`shared_inputs`) to the mark. A question's mark is then the mean of its own calibrator's
 probability and the shared stacker's: thirty-odd scripts fit a calibrator of two dozen columns
 loosely, and the same few scores read the same way on every question. Chosen on the SemEval
-training splits only (docs/agreement-history.md, "Stop 27").
+training splits only (docs/agreement-history.md, "Stop 27"). Questions out of more than 1 share
+one the same way (:func:`fit_shared_marks`): an ordinal model of the same inputs, whose marks'
+probabilities are averaged with the question's own ordinal calibrator's (docs/agreement-history.md,
+"Stop 34").
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import KFold, StratifiedKFold, cross_val_predict
 from sklearn.pipeline import make_pipeline
+
+from .calibrator import MarkCalibrator
 
 #: Inverse regularisation of the meaning model (on unit vectors of 384 numbers).
 MEANING_C = 10.0
@@ -134,14 +139,16 @@ def shared_inputs(
     )
 
 
-def shared_view(X: np.ndarray, names: Sequence[str], words: bool, meaning: bool) -> np.ndarray:
+def shared_view(
+    X: np.ndarray, names: Sequence[str], words: bool, meaning: bool, max_mark: int = 1
+) -> np.ndarray:
     """:func:`shared_inputs` from an own calibrator's columns ``X``: the engine's features (``names``),
-    then the words' score and the meaning score (each if fitted), then the neighbours' share."""
+    then the words' score and the meaning score (each if fitted), then the neighbours' share. Out of
+    more than 1 the words' score is a mark, read as its share of ``max_mark``."""
     k = len(names) + words + meaning
     engine, zero_shot = (X[:, list(names).index(n)] for n in ("engine_share", "meaning_estimate"))
-    return shared_inputs(
-        X[:, len(names)] if words else None, X[:, k - 1] if meaning else None, X[:, k], engine, zero_shot
-    )
+    words_score = np.clip(X[:, len(names)] / max_mark, 0.0, 1.0) if words else None
+    return shared_inputs(words_score, X[:, k - 1] if meaning else None, X[:, k], engine, zero_shot)
 
 
 def fit_shared(inputs: Sequence[np.ndarray], marks: Sequence[np.ndarray]) -> LogisticRegression | None:
@@ -154,6 +161,21 @@ def fit_shared(inputs: Sequence[np.ndarray], marks: Sequence[np.ndarray]) -> Log
     if len(np.unique(y)) < 2:
         return None
     return LogisticRegression(C=SHARED_C, max_iter=1000).fit(np.vstack(inputs), y)
+
+
+def fit_shared_marks(
+    inputs: Sequence[np.ndarray], marks: Sequence[np.ndarray], max_mark: int
+) -> MarkCalibrator | None:
+    """The stacker shared by a teacher's short-answer questions out of ``max_mark`` (more than 1):
+    an ordinal calibrator (:class:`~marker.calibrator.MarkCalibrator`, standardised inputs, weights
+    penalised as :data:`SHARED_C` says) on every question's :func:`shared_inputs`; None with fewer
+    than two questions or one mark only."""
+    if len(inputs) < 2:
+        return None
+    y = np.concatenate([np.asarray(m, dtype=int) for m in marks])
+    if len(np.unique(y)) < 2:
+        return None
+    return MarkCalibrator(max_mark=max_mark, alpha=1.0 / SHARED_C, ordinal=True).fit(np.vstack(inputs), y)
 
 
 def shared_probability(model: LogisticRegression, inputs: np.ndarray) -> np.ndarray:

@@ -14,6 +14,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from marker import calibrate, marking_version
 from marker.calibrate import MarkCalibrator, fit_calibration, usable
+from marker.calibrator import OrdinalModel
 from marker.errors import CalibrationError
 from marker.evaluate import figures
 from marker.feedback import ENGINE_VERSION
@@ -592,8 +593,9 @@ def test_calibrate_short_answer_questions_share_a_stacker_whose_probability_is_a
 def test_calibrate_a_calibration_saved_in_an_older_format_is_not_loaded(tmp_path, import_marker, older):
     """Format 6 stacks the answers' meaning into a 0/1 calibrator, format 7 may hold the stacker
     shared by a teacher's 0/1 questions, format 8 the correction shared by those kept as
-    neighbours and format 9 each one's own shift of it: a file of format 5 to 7 is not used (format
-    8 is read with no shift, below)."""
+    neighbours, format 9 each one's own shift of it and format 10 ordinal calibrators out of more
+    than 1: a file of format 5 to 7 is not used (format 8 is read with no shift, below; format 9
+    out of 2 as its ridge regression)."""
     q = import_marker.bank.question("bulb-circuit")
     texts = list(BULB_RIGHT + BULB_WRONG)
     fbs = import_marker.mark_question(q, texts)
@@ -601,7 +603,7 @@ def test_calibrate_a_calibration_saved_in_an_older_format_is_not_loaded(tmp_path
     cal.versions["format"] = older
     calibrate.save(cal, tmp_path)
     assert calibrate.load(tmp_path, q.id) is None
-    assert calibrate.FORMAT_VERSION == 9
+    assert calibrate.FORMAT_VERSION == 10 and calibrate.READABLE_FORMATS == (8, 9, 10)
 
 
 def _three_questions_kept_as_neighbours(import_marker):
@@ -698,3 +700,102 @@ def test_calibrate_a_format_8_calibration_is_read_with_no_shift(tmp_path, import
     again = calibrate.load(tmp_path, q.id)
     assert again is not None and again.correction_offset == 0.0
     assert again.predict_marks(fbs, texts).tolist() == cal.predict_marks(fbs, texts).tolist()
+
+
+BULB_HALF = (
+    "Bulb A stays on.",
+    "A stays lit.",
+    "Bulb A keeps shining.",
+    "A is still on.",
+    "Bulb A does not go out.",
+)
+
+
+def _bulb_out_of_two() -> tuple[list[str], list[int]]:
+    """Thirty-six bulb-circuit scripts marked out of 2 as a teacher marks: most answers right (2) or
+    half right (1, the conclusion without the reason), two wrong ones given 0."""
+    texts, marks = [], []
+    for lead in ("", "I think ", "Well, ", "So "):
+        texts += [lead + r for r in BULB_RIGHT] + [lead + h for h in BULB_HALF[: 3 if lead else 5]]
+        marks += [2] * 5 + [1] * (3 if lead else 5)
+    return texts + ["Because switch Y is broken.", "The switch is made of plastic."], marks + [0, 0]
+
+
+def test_calibrate_out_of_two_marks_a_wrong_answer_0_as_the_teacher_does(import_marker):
+    """From 30 scripts, a short-answer question's own calibrator out of 2 is ordinal: a wrong answer,
+    like the two its teacher gave 0 among thirty-four 1s and 2s, is marked 0 (main's rounded ridge
+    regression, pulled towards the commoner marks, gave it 1), and right and half-right answers keep
+    2 and 1."""
+    q = import_marker.bank.question("bulb-circuit")
+    texts, marks = _bulb_out_of_two()
+    cal = fit_calibration(q.id, q.version, 2, import_marker.mark_question(q, texts), texts, marks)
+    assert isinstance(cal.model.model_, OrdinalModel)
+    new = [
+        "It uses less energy.",
+        "Bulb A keeps shining.",
+        "Current still goes round through A back to the cell.",
+    ]
+    assert cal.predict_marks(import_marker.mark_question(q, new), new).tolist() == [0, 1, 2]
+
+
+def test_calibrate_out_of_two_questions_share_an_ordinal_stacker(tmp_path, import_marker):
+    """Short-answer questions out of 2 with their own calibrators share one ordinal stacker of the
+    same inputs as the 0/1 questions' (the words' score read as a share of the mark): a question's
+    mark is the most probable of the mean of its own and the stacker's probabilities of each mark;
+    it is saved with the calibration. A 0/1 question is not among them."""
+    from marker.evaluate import share_stacker
+    from marker.stacking import shared_view
+
+    q = import_marker.bank.question("bulb-circuit")
+    texts, marks = _bulb_out_of_two()
+    fbs = import_marker.mark_question(q, texts)
+    one = fit_calibration(q.id, q.version, 2, fbs, texts, marks)
+    other = fit_calibration(q.id, q.version, 2, fbs[::-1], texts[::-1], marks[::-1])
+    bulb_texts, bulb_marks = _bulb_scripts()
+    binary = fit_calibration(
+        q.id, q.version, 1, import_marker.mark_question(q, bulb_texts[:34]), bulb_texts[:34], bulb_marks[:34]
+    )
+    assert one.shared_inputs.shape == (len(texts), 5)
+    share_stacker({"one": one, "binary": binary})
+    assert one.shared is None and binary.shared is None
+    share_stacker({"one": one, "other": other, "binary": binary})
+    assert one.shared is other.shared is not None and binary.shared is None
+    assert isinstance(one.shared.model_, OrdinalModel)
+    new = [
+        "It uses less energy.",
+        "Bulb A keeps shining.",
+        "Current still goes round through A back to the cell.",
+    ]
+    new_fbs = import_marker.mark_question(q, new)
+    X = one.features(new_fbs, new)
+    view = shared_view(X, calibrate.FEATURE_NAMES, one.text_model is not None, False, max_mark=2)
+    mean = (one.model.predict_proba(X) + one.shared.predict_proba(view)) / 2
+    assert one.predict_marks(new_fbs, new).tolist() == mean.argmax(axis=1).tolist() == [0, 1, 2]
+    calibrate.save(one, tmp_path)
+    again = calibrate.load(tmp_path, q.id)
+    assert again.shared is not None and again.predict_marks(new_fbs, new).tolist() == [0, 1, 2]
+
+
+def test_calibrate_a_format_9_calibration_out_of_two_marks_as_it_did(tmp_path, import_marker):
+    """A calibration saved in format 9 (before ordinal calibrators) holds a ridge regression out of
+    2: it is still read and marks with it, as it did when it was saved."""
+    q = import_marker.bank.question("bulb-circuit")
+    texts, marks = _bulb_out_of_two()
+    cal = fit_calibration(q.id, q.version, 2, import_marker.mark_question(q, texts), texts, marks)
+    X = cal.features(import_marker.mark_question(q, texts), texts)
+    ridge = MarkCalibrator(max_mark=2, alpha=cal.model.alpha, class_weight=None).fit(X, marks)
+    del ridge.ordinal  # as a format-9 file unpickles: the attribute did not exist
+    cal.model, cal.versions["format"] = ridge, 9
+    calibrate.save(cal, tmp_path)
+    again = calibrate.load(tmp_path, q.id)
+    new = [
+        "It uses less energy.",
+        "Bulb A keeps shining.",
+        "Current still goes round through A back to the cell.",
+    ]
+    new_fbs = import_marker.mark_question(q, new)
+    assert again is not None and not isinstance(again.model.model_, OrdinalModel)
+    assert (
+        again.predict_marks(new_fbs, new).tolist()
+        == ridge.predict_mark(again.features(new_fbs, new)).tolist()
+    )
