@@ -61,6 +61,12 @@ class MarkCalibrator(RegressorMixin, BaseEstimator):
         self.block_weight = block_weight
         self.ordinal = ordinal
 
+    def __setstate__(self, state: dict) -> None:
+        # A calibrator saved before ``ordinal`` existed (calibration format 9) is a ridge one: give it
+        # the attribute, so that it prints and reports its parameters like any other.
+        state.setdefault("ordinal", False)
+        super().__setstate__(state)
+
     def _scaled(self, X) -> np.ndarray:
         Z = self.scaler_.transform(X)
         if self.block_start is not None:

@@ -795,6 +795,8 @@ def test_calibrate_a_format_9_calibration_out_of_two_marks_as_it_did(tmp_path, i
     ]
     new_fbs = import_marker.mark_question(q, new)
     assert again is not None and not isinstance(again.model.model_, OrdinalModel)
+    # It reads as a ridge calibrator in every way, its parameters too (they raised AttributeError).
+    assert again.model.get_params()["ordinal"] is False and "MarkCalibrator" in repr(again.model)
     assert (
         again.predict_marks(new_fbs, new).tolist()
         == ridge.predict_mark(again.features(new_fbs, new)).tolist()
