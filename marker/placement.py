@@ -247,11 +247,14 @@ def default_criteria(level: int, n_levels: int, n_points: int, max_mark: int) ->
     )
 
 
-def criteria_for(level: Level, marking: LevelsMarking, question: Question) -> LevelCriteria:
+def criteria_for(
+    level: Level, marking: LevelsMarking, question: Question, asks: tuple[bool, int] | None = None
+) -> LevelCriteria:
     """A level's criteria: the defaults, as far as the scheme's descriptors ask for them
-    (:func:`descriptors_ask`), with what the rubric sets for the level."""
+    (:func:`descriptors_ask`, or ``asks`` when the caller has read them once for every level), with
+    what the rubric sets for the level."""
     base = default_criteria(level.level, len(marking.levels), len(question.points), question.max_mark)
-    judging, explaining_from = descriptors_ask(marking)
+    judging, explaining_from = asks if asks is not None else descriptors_ask(marking)
     unasked: dict[str, object] = {}
     if not judging:
         unasked |= {"balance": False, "judgement": "none"}
@@ -378,7 +381,8 @@ def place_levels(
     """
     marking = question.marking
     assert isinstance(marking, LevelsMarking)
-    ladder = [check_level(lv, criteria_for(lv, marking, question), f, quotes) for lv in marking.levels]
+    asks = descriptors_ask(marking)
+    ladder = [check_level(lv, criteria_for(lv, marking, question, asks), f, quotes) for lv in marking.levels]
     if not beyond_question:
         return Placement(
             0,

@@ -117,13 +117,14 @@ def _event_clause(verb) -> bool:
     tense ("the Poles attacked", "it was crushed", "there was a rising"), not a claim: a copula with
     its complement ("was too small"), a verb that weighs or links (``TUNING.roles.claim_verbs``:
     "mattered", "decided who won"), a complement predicated of its object ("made recognition
-    possible", "came away stronger"), a negation, a modal, or the present tense of an argument."""
+    possible", "came away stronger"), or the present tense of an argument. (A sentence with a
+    negation or a modal anywhere tells no events: :func:`told_events` asks only of others.)"""
     kids = list(verb.children)
     if verb.pos_ not in {"VERB", "AUX"} or verb.lemma_.lower() in _CLAIM_VERBS:
         return False
     if verb.lemma_ == "be" and not any(c.dep_ == "expl" for c in kids):
         return False
-    if any((c.dep_ in _PREDICATED and c.i > verb.i) or c.dep_ == "neg" or c.tag_ == "MD" for c in kids):
+    if any(c.dep_ in _PREDICATED and c.i > verb.i for c in kids):
         return False
     tensed = [verb] + [c for c in kids if c.dep_ in {"aux", "auxpass"}]
     return not any(t.tag_ in _PRESENT for t in tensed) and any(t.tag_ in _PAST for t in tensed)
