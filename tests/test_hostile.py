@@ -7,6 +7,7 @@ a million columns or 200,000 rows) are built here at test time by tests/hostile/
 
 from __future__ import annotations
 
+import logging
 import socket
 import tracemalloc
 from pathlib import Path
@@ -87,6 +88,18 @@ def test_hostile_script_files_are_set_aside_with_their_reason(name, reason):
     text, why = _one(FILES / name)
     assert text is None
     assert reason in why
+
+
+def test_a_damaged_pdf_prints_only_marker_s_reason(tmp_path, caplog):
+    """pypdf's own warnings ("EOF marker not found"), which Python prints on the console when
+    nothing else handles them, are not shown beside marker's reason for the same file."""
+    garbage = tmp_path / "ben.pdf"
+    garbage.write_bytes(b"%PDF-1.4 not really a PDF")
+    with caplog.at_level(logging.DEBUG):
+        for path in (garbage, FILES / "pdf_truncated.pdf"):
+            text, why = _one(path)
+            assert text is None and "corrupt or not a PDF" in why
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("pypdf")] == []
 
 
 @pytest.mark.parametrize(
