@@ -83,16 +83,21 @@ def rewards_something(
     account of the Allied intervention in Russia, names nothing the question or its points ask about
     (a partial match by one shared word alone, not the point's cue phrase or concepts, is not the
     point's substance: ``TUNING.points.similarity_cap``); and an answer whose every year lies outside
-    the topic's years, give or take ``TUNING.facts.period_slack_years``, is set in another period (the
-    space race, for an essay on 1918-1924), whatever actors it shares with the question. A topic
+    the topic's years, give or take ``TUNING.facts.period_slack_years``, in at least
+    ``TUNING.facts.reliance_min_sentences`` sentences is set in another period (the space race, for
+    an essay on 1918-1924), whatever actors it shares with the question; one wrong year is a slip. A topic
     without years (an imported mark scheme) is read by its subject and points alone.
     """
     counting = [s for s in evidence.sentences if s.counts]
     index = {s.index for s in counting}
     if years is not None:
         slack = TUNING.facts.period_slack_years
-        dated = [d.year for d in evidence.dates if d.sent in index]
-        if dated and all(not years.start - slack <= y <= years.end + slack for y in dated):
+        dated = [d for d in evidence.dates if d.sent in index]
+        # Set in another period only when several sentences date it there: one wrong year in an
+        # answer about the question ("the Americans landed at Vladivostok in 1930") is a slip.
+        if len({d.sent for d in dated}) >= TUNING.facts.reliance_min_sentences and all(
+            not years.start - slack <= d.year <= years.end + slack for d in dated
+        ):
             return False
     if any(p.status != MISSING and p.cues for p in points):
         return True

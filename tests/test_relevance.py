@@ -92,3 +92,19 @@ def test_relevance_subject_is_what_the_question_and_its_points_share(shipped_mar
     assert {"interv", "allied", "russia"} <= subject
     assert "assess" not in subject
     assert subject_of(["assess", "impact"], [["impact", "treaty"]]) == frozenset()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The allies sent troops to Russia in 1914 to help the whites but they did not help much and the "
+        "reds won.",
+        "The intervention did not help the whites very much. The British sent some tanks and the "
+        "Americans went to Vladivostok in 1930.",
+    ],
+)
+def test_relevance_one_wrong_year_in_an_answer_about_the_question_is_a_slip(shipped_marker, text):
+    """A weak answer about the intervention whose only year is wrong keeps level 1: one misremembered
+    year does not set it in another period. Failed on low35's first rule (5074c6d: level 0)."""
+    fb = shipped_marker.mark("allied-intervention", text)
+    assert fb.level == 1 and fb.mark >= 1, fb.summary
