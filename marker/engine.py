@@ -50,6 +50,7 @@ from .meaning import (
 from .nlp import build_pipeline
 from .placement import scheme_for
 from .points import score_points
+from .relevance import subject_of
 from .rubric import CoverageMarking, ModelAnswer, Question, Topic
 from .similarity import ModelAnswerSet
 from .structure import Structure, analyse
@@ -330,14 +331,16 @@ def build_index(nlp: Language, question: Question, topic: Topic, answers: list[M
     top = max((a.intended_mark for a in answers), default=0)
     full = [d for a, d in zip(answers, answer_docs, strict=True) if a.intended_mark == top]
     model_set = ModelAnswerSet.build(full, docs[-1])
+    point_terms, question_terms = [terms_of(d) for d in docs[:n]], terms_of(docs[-1])
+    subject = subject_of(question_terms, point_terms)
     return QuestionIndex.build(
         question,
         topic,
         answers,
-        point_terms=[terms_of(d) for d in docs[:n]],
+        point_terms=point_terms,
         answer_terms=[terms_of(d) for d in answer_docs],
-        question_terms=terms_of(docs[-1]),
-        scheme=scheme_for(question, model_set),
+        question_terms=question_terms,
+        scheme=scheme_for(question, model_set, subject, topic.period or question.period),
         model_set=model_set,
         wording_terms=[[terms_of(next(wording_docs)) for _ in ws] for ws in wordings],
         part_sets=_part_sets(nlp, question, docs[-1]),

@@ -19,7 +19,7 @@ from .structure import Structure
 # JSON reader below finds them through the type hints, so moving one to another module needs only
 # its import line changed here.
 
-ENGINE_VERSION = "0.1.3"
+ENGINE_VERSION = "0.1.4"
 
 
 @dataclass(frozen=True)

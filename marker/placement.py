@@ -20,16 +20,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from .concepts import FUZZY
-from .evidence import ANALYTIC_ROLES, Evidence, Mention
+from .evidence import ANALYTIC_ROLES, Evidence
 from .features import JUDGEMENT_ORDER, Features, substantive_sentences
 from .fitted import load_defaults
-from .nlp import MODEL_NAMES
 from .points import CREDITED, PointResult, Quote
+from .relevance import goes_beyond_question, rewards_something
 from .roles import COUNTER
-from .rubric import CoverageMarking, Level, LevelCriteria, LevelsMarking, Question
-from .similarity import Match, ModelAnswerSet, full_marks_at, words_of
-from .spelling import english_words, read_word
+from .rubric import CoverageMarking, Level, LevelCriteria, LevelsMarking, Period, Question
+from .similarity import Match, ModelAnswerSet, full_marks_at
 from .structure import Structure
 from .tuning import TUNING
 
@@ -102,10 +100,23 @@ class Scheme:
 
 
 class LevelsScheme(Scheme):
-    """Levels of response: the ladder, best fit, then a mark within the band."""
+    """Levels of response: the ladder, best fit, then a mark within the band.
+
+    ``subject``: the question's subject, the content words it shares with its mark scheme
+    (:func:`subject_of`); ``years``: the years of the question's topic (its frame), or None. An
+    answer that credits no point needs one of them to have anything to reward
+    (:func:`rewards_something`).
+    """
 
     credits_wordings = False
     essay = True
+
+    def __init__(
+        self, question: Question, subject: frozenset[str] = frozenset(), years: Period | None = None
+    ):
+        super().__init__(question)
+        self.subject = subject
+        self.years = years
 
     def place(
         self,
@@ -118,7 +129,10 @@ class LevelsScheme(Scheme):
         caps = [a.cap_level for a in advisories if a.cap_level is not None]
         quotes = criterion_evidence(evidence, points, structure)
         beyond = features.points_credited > 0 or goes_beyond_question(evidence, self.question.question)
-        return place_levels(self.question, features, min(caps) if caps else None, quotes, beyond)
+        rewardable = features.points_credited > 0 or rewards_something(
+            evidence, points, self.subject, self.years
+        )
+        return place_levels(self.question, features, min(caps) if caps else None, quotes, beyond, rewardable)
 
     def empty(self) -> Placement:
         return replace(super().empty(), level=0)
@@ -160,10 +174,17 @@ class CoverageScheme(Scheme):
         return place_coverage(self.question, evidence.match, self.full_at, _cap_mark(advisories))
 
 
-def scheme_for(question: Question, model_set: ModelAnswerSet | None = None) -> Scheme:
-    """The scheme object of a question's kind of marking (chosen once per rubric version)."""
+def scheme_for(
+    question: Question,
+    model_set: ModelAnswerSet | None = None,
+    subject: frozenset[str] = frozenset(),
+    years: Period | None = None,
+) -> Scheme:
+    """The scheme object of a question's kind of marking (chosen once per rubric version).
+    ``subject`` and ``years`` are what a levels scheme reads to tell an answer with nothing to
+    reward (:class:`LevelsScheme`)."""
     if isinstance(question.marking, LevelsMarking):
-        return LevelsScheme(question)
+        return LevelsScheme(question, subject, years)
     if isinstance(question.marking, CoverageMarking):
         full_at = model_set.full_at if model_set else full_marks_at(0)
         return CoverageScheme(question, full_at)
@@ -201,30 +222,6 @@ def criterion_evidence(
         by_index = {s.index: s for s in evidence.sentences}
         out["judgement"] = tuple(quote(by_index[i]) for i in structure.conclusion[:k])
     return out
-
-
-def goes_beyond_question(evidence: Evidence, question: str) -> bool:
-    """Whether the answer names anything the question does not already say: a concept whose words
-    are not all the question's, or a date the question does not give, in a sentence that counts.
-
-    An answer that only restates the question ("The allied intervention had an impact on the
-    outcome because"), or says it cannot remember, shows no knowledge: the level descriptors'
-    level 0, "nothing worthy of credit". A wrong name or date still goes beyond the question (it
-    is an attempt at knowledge), so only an answer with nothing of its own is held at 0. A name
-    found through a misspelling is read as the words it misspells ("The allied intervension had an
-    impact ... because" restates the question as its tidy twin does: :mod:`marker.spelling`).
-    """
-    asked = frozenset(words_of(question))
-    lexicon = english_words(MODEL_NAMES)
-
-    def own_words(m: Mention) -> set[str]:
-        words = words_of(m.text)
-        return {read_word(w, asked, lexicon) for w in words} if m.how == FUZZY else set(words)
-
-    counting = {s.index for s in evidence.sentences if s.counts}
-    return any(
-        m.concept and m.sent in counting and not own_words(m) <= asked for m in evidence.mentions
-    ) or any(d.sent in counting and str(d.year) not in asked for d in evidence.dates)
 
 
 def default_criteria(level: int, n_levels: int, n_points: int, max_mark: int) -> LevelCriteria:
@@ -373,29 +370,22 @@ def place_levels(
     cap_level: int | None = None,
     quotes: dict[str, tuple[Quote, ...]] | None = None,
     beyond_question: bool = True,
+    rewardable: bool = True,
 ) -> Placement:
     """Start at the lowest level and move up while the answer meets it; then place within the band.
 
     ``beyond_question`` False (no point credited and nothing named beyond the question's own words,
-    :func:`goes_beyond_question`) places the answer at 0: there is nothing to credit.
+    :func:`goes_beyond_question`) places the answer at 0: there is nothing to credit. So does
+    ``rewardable`` False (no point credited and nothing the question asks about, or all of it set
+    outside the topic's years: :func:`rewards_something`).
     """
     marking = question.marking
     assert isinstance(marking, LevelsMarking)
     asks = descriptors_ask(marking)
     ladder = [check_level(lv, criteria_for(lv, marking, question, asks), f, quotes) for lv in marking.levels]
-    if not beyond_question:
-        return Placement(
-            0,
-            0,
-            (0, 0),
-            ladder,
-            "Nothing beyond the question's own words: no point of the mark scheme is made and nothing is "
-            "named that the question does not already give, so there is nothing to credit.",
-        )
-    if f.points_credited + f.points_partial == 0 and f.distinct_concepts == 0:
-        return Placement(
-            0, 0, (0, 0), ladder, "No creditable content: nothing relevant to the question was found."
-        )
+    nothing = _nothing_to_credit(f, beyond_question, rewardable)
+    if nothing:
+        return Placement(0, 0, (0, 0), ladder, nothing)
     reached = 0
     for check in ladder:
         if not check.reached:
@@ -420,6 +410,25 @@ def place_levels(
     # addresses nothing the levels describe, so what its names meet of the next level places nothing.
     lowest = cap_level is not None and reached == cap_level == ladder[0].level
     return _place_in_band(ladder, reached, capped or lowest, f, lowest)
+
+
+def _nothing_to_credit(f: Features, beyond_question: bool, rewardable: bool) -> str | None:
+    """Why an answer gets 0 (the descriptors' "nothing worthy of credit"), or None when it has
+    something to credit (see :func:`place_levels`)."""
+    if not beyond_question:
+        return (
+            "Nothing beyond the question's own words: no point of the mark scheme is made and nothing is "
+            "named that the question does not already give, so there is nothing to credit."
+        )
+    if not rewardable:
+        return (
+            "Nothing the question rewards: no point of the mark scheme is made, and the answer is about "
+            "something else (it names nothing the question asks about, or its dates all lie outside "
+            "the topic's period)."
+        )
+    if f.points_credited + f.points_partial == 0 and f.distinct_concepts == 0:
+        return "No creditable content: nothing relevant to the question was found."
+    return None
 
 
 def _place_in_band(

@@ -5,7 +5,7 @@ Pupils misspell ("goverment", "intervension", "In conlusion", "Lennin") and drop
 lemmatizer) may be read as the known word it is closest to, among a small vocabulary the caller
 gives: the words of the knowledge base's names and the mark scheme's cue phrases
 (:mod:`marker.concepts`), the words that open a conclusion (:mod:`marker.roles`), or the
-question's own words (:func:`marker.placement.goes_beyond_question`). An English word is never
+question's own words (:func:`marker.relevance.goes_beyond_question`). An English word is never
 read as another: a pupil who writes "interaction" or "confusion" means it. Only essays marked by
 levels are read this way (:func:`marker.engine.reading`); short answers are read as written.
 

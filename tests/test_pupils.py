@@ -207,12 +207,19 @@ def test_pupils_tuning_narrative_list_of_events_does_not_reach_level_3(shipped_m
     assert fb.level == 2, fb.summary
 
 
-def test_pupils_tuning_answer_about_another_period_sits_at_the_bottom_of_level_1(shipped_marker):
-    """TUNING half, stop 34: an answer on the Cold War to an essay on 1918-1924 (teacher: level 0) is
-    held at level 1 by the off-topic advisory; main at 913f188 placed it in the middle of the band
-    (3 marks) because its names (Sputnik, the Berlin Wall) meet level 2's precision. Held at the
-    lowest level, it gets that band's lowest mark."""
-    a = {a.name: a for a in load_validation(PUPILS / "tuning")}["er-cold-war"]
-    fb = shipped_marker.mark(a.question, a.text)
-    assert "off-topic" in {x.code for x in fb.advisories}
-    assert (fb.level, fb.mark) == (1, 1), fb.summary
+def test_pupils_tuning_answers_about_something_else_get_0(shipped_marker, gcse_marker):
+    """TUNING half, stop 35: the level-0 answers about something else get 0, the descriptors' "no
+    rewardable material": the Cold War for an essay on 1918-1924 (every year it gives lies outside the
+    topic's; stop 34 held it at the bottom of level 1, 1 mark), the Western Front for an account of
+    the intervention and the Tsar's execution for why the intervention failed (no point made with its
+    cue phrase or concepts, no word of the question's subject; main at f52cc06 gave them 1 and 2 marks)."""
+    tuning = {a.name: a for a in load_validation(PUPILS / "tuning")}
+    for name, m in (
+        ("er-cold-war", shipped_marker),
+        ("ia-nothing", gcse_marker),
+        ("if-nothing", gcse_marker),
+    ):
+        a = tuning[name]
+        assert a.intended_level == 0
+        fb = m.mark(a.question, a.text)
+        assert (fb.level, fb.mark) == (0, 0), (name, fb.summary)
