@@ -464,6 +464,19 @@ def core_words(norm: str) -> str:
     return norm
 
 
+def own_clauses(toks: list[Token]) -> int:
+    """How many main clauses of a sentence, joined by coordination, have their own subject and a
+    finite verb ("the breakthrough had come with the trade agreement, and recognition was due to
+    Labour": two; a relative clause, "which they call the Miracle", is no main clause)."""
+    finite = [t for t in toks if "Fin" in t.morph.get("VerbForm")]
+    heads = {t.i for t in finite} | {t.head.i for t in finite if t.dep_ in {"aux", "auxpass"}}
+    return sum(
+        1
+        for t in toks
+        if t.dep_ in {"nsubj", "nsubjpass", "expl"} and t.head.i in heads and t.head.dep_ in {"ROOT", "conj"}
+    )
+
+
 def _sentence(
     sent: Span,
     i: int,
@@ -485,6 +498,7 @@ def _sentence(
         or (
             n_concept_tokens >= tuning.list_concept_share * max(len(alpha), 1)
             and n_commas >= tuning.list_min_commas
+            and not (essay and role.role in ANALYTIC_ROLES and own_clauses(toks) > tuning.list_max_clauses)
         )
         # fragments strung together with commas: "isolation, trade deals, military cooperation, ..."
         or (

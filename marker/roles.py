@@ -49,6 +49,7 @@ _VERDICT_WORDS = frozenset(_R.verdict_words) - _CLAIMS
 _AGREEMENT = frozenset(_R.agreement_words)
 _FIRST_PERSON = frozenset(_R.first_person_words)
 _EXPLAINING_MARKS = frozenset(_R.explaining_marks)
+_ABSOLUTE_OPENERS = frozenset(_R.absolute_openers)
 _INFERENCE_OPENERS = frozenset(_R.inference_openers)
 _CLAIM_VERBS = frozenset(_R.claim_verbs)
 _NEGATIVE_WORDS = frozenset(_R.negative_words)
@@ -104,12 +105,31 @@ def essay_links(tokens: list) -> list[str]:
     a claim, a colon, then a clause that explains or shows it ("Genoa showed the limits: the
     Soviets would not pay the debts ..."), a finite verb on both sides of one of
     ``TUNING.roles.explaining_marks``. A colon before a list ("made peace with the neighbours: the
-    Baltic treaties of 1920, Riga ...") has no finite verb after it and explains nothing.
+    Baltic treaties of 1920, Riga ...") has no finite verb after it and explains nothing. An absolute
+    clause opening the sentence ("With each country guarding its own corner there was no joint
+    command": :func:`_absolute`) gives the circumstance the main clause follows from, and explains too.
     """
     for k, t in enumerate(tokens):
         if t.text in _EXPLAINING_MARKS and k > 0 and _finite(tokens[:k]) and _finite(tokens[k + 1 :]):
             return [t.text]
+    words = [t for t in tokens if not t.is_punct and not t.is_space]
+    if words and words[0].lower_ in _ABSOLUTE_OPENERS and _absolute(words[0]):
+        return [words[0].lower_]
     return []
+
+
+def _absolute(opener) -> bool:
+    """Whether a sentence's opening preposition ("with") heads an absolute clause, a verb with its own
+    subject before the main clause: "With each country guarding its own corner there was no joint
+    command", "With the armistice signed, the original purpose had gone". "With this help Denikin was
+    able to ..." names a means, not a circumstance the main clause follows from."""
+    verbs = [opener.head] if opener.dep_ == "mark" else [c for c in opener.children if c.dep_ == "pcomp"]
+    return any(
+        v.pos_ in {"VERB", "AUX"}
+        and v.dep_ != "ROOT"
+        and any(c.dep_ in {"nsubj", "nsubjpass"} for c in v.children)
+        for v in verbs
+    )
 
 
 def _event_clause(verb) -> bool:

@@ -247,7 +247,8 @@ def closing(evidence: Evidence, fallback: int, essay: bool = False) -> list[Sent
     one-paragraph answer states its judgement, if any, in its last sentences). In an essay, a late
     sentence that opens a conclusion as a whole ("In conclusion, ...", "Overall, ...":
     ``TUNING.structure.conclusion_markers``, or a clause that weighs the whole argument, "Balancing
-    these points, ...": :func:`sums_up`; after ``TUNING.features.late_opener_share`` of the
+    these points, ...": :func:`sums_up`, or a verdict on the question's claim, "So I agree only a
+    little.", :attr:`~marker.evidence.Sentence.verdict`; after ``TUNING.features.late_opener_share`` of the
     answer) starts it instead when it comes earlier: the same words keep the same conclusion
     however the pupil paragraphed them, in one block or with the conclusion cut into short
     paragraphs; a misspelt one ("In conlusion", "Overal") counts too (:mod:`marker.spelling`). A
@@ -269,7 +270,7 @@ def closing(evidence: Evidence, fallback: int, essay: bool = False) -> list[Sent
             for s in sents
             if s.index >= late
             and s.index in may_judge
-            and (opens_with(s.text, _T.conclusion_markers, misspelt=True) or sums_up(s.text))
+            and (opens_with(s.text, _T.conclusion_markers, misspelt=True) or sums_up(s.text) or s.verdict)
         ]
         if opened and opened[-1] < tail[0].index:
             tail = [s for s in sents if s.index >= opened[-1]]

@@ -55,6 +55,40 @@ def test_analysis_a_claim_explained_after_a_colon_is_analysis_in_essays(
 @pytest.mark.parametrize(
     ("sentence", "essay", "role"),
     [
+        (
+            "With each country guarding its own corner there was no joint command, and the small forces "
+            "sat in ports far from Moscow.",
+            True,
+            "analysis",
+        ),
+        (
+            "With each country guarding its own corner there was no joint command, and the small forces "
+            "sat in ports far from Moscow.",
+            False,
+            NARRATIVE,
+        ),
+        (
+            "With the armistice signed, the original purpose of the landings at Murmansk had gone.",
+            True,
+            "analysis",
+        ),
+        ("With this help Denikin was able to launch his march on Moscow.", True, NARRATIVE),
+        ("Britain sent troops to Archangel, with Japan sending more to Vladivostok.", True, NARRATIVE),
+    ],
+)
+def test_analysis_an_absolute_clause_opening_a_sentence_explains_in_essays(
+    shipped_marker, sentence, essay, role
+):
+    """Stop 35: "With X doing Y, Z" gives the circumstance Z follows from, so in an essay the sentence
+    explains (main at f52cc06 read the first and third as narrative); "with" before a bare noun names a
+    means, a "with" clause after the main clause adds a detail, and short answers are read as before."""
+    doc = shipped_marker.nlp(sentence)
+    assert sentence_role(doc[:], has_fact=True, essay=essay).role == role
+
+
+@pytest.mark.parametrize(
+    ("sentence", "essay", "role"),
+    [
         # an event and what happened to it: narrative in an essay, as the rest of the story is
         (
             "In Germany there was the Spartacist uprising in Berlin in January 1919 but it was crushed "

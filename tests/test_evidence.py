@@ -47,6 +47,34 @@ def test_evidence_repeats_and_lists(mini_marker):
     assert ev.sentences[0].is_claim
 
 
+ARGUED_TWICE = (
+    "The breakthrough with the West had really come with the Anglo-Soviet Trade Agreement in 1921, and "
+    "British recognition in 1924 was due to the Labour government, not Rapallo."
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "essay", "is_list"),
+    [
+        (ARGUED_TWICE, True, False),
+        (ARGUED_TWICE, False, True),
+        # names strung in one clause stay a list, connective or not
+        (
+            "Rapallo, Genoa, Chicherin, Rathenau and the Anglo-Soviet Trade Agreement led to recognition.",
+            True,
+            True,
+        ),
+    ],
+)
+def test_evidence_an_explained_sentence_of_two_clauses_is_no_list_in_essays(
+    shipped_marker, text, essay, is_list
+):
+    """Stop 35: a name-heavy sentence that explains across two main clauses with their own subjects is an
+    argued claim in an essay (main at f52cc06 read it as a list of names, which makes no claim)."""
+    (sentence,) = extract(shipped_marker.nlp(text), essay=essay).sentences
+    assert sentence.is_list is is_list and sentence.is_claim is not is_list
+
+
 def test_evidence_date_linked_to_the_event_it_is_said_of(mini_marker):
     ev = extract(mini_marker.nlp("The Treaty of Rapallo in 1923 helped Germany."))
     (date,) = ev.dates

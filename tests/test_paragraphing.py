@@ -120,6 +120,20 @@ def test_paragraphing_closing_runs_from_a_clause_that_weighs_the_whole_argument(
     assert _closing_words(shipped_marker, f"{BODY} {one_thing}") == ["It", "The"]
 
 
+def test_paragraphing_closing_runs_from_a_late_verdict_on_the_question(shipped_marker):
+    """Stop 35: a verdict on the question's claim late in the answer ("So I agree with the statement
+    only a little.") opens the conclusion as "In conclusion" does, when a paragraph break falls after
+    its reasons; on main at f52cc06 the conclusion was the last paragraph alone."""
+    verdict = VERDICT.replace(
+        "In conclusion, the intervention", "So I agree with the statement only a little: it"
+    )
+    cut = f"{BODY}\n\n{verdict.replace(' The Red', chr(10) * 2 + 'The Red')}"
+    assert _closing_words(shipped_marker, cut) == ["So", "It", "The"]
+    # Early in the answer a verdict states the thesis, and the conclusion stays the last paragraph.
+    early = f"So I agree with the statement only a little. {BODY}\n\nThe Red Army was far more important."
+    assert _closing_words(shipped_marker, early) == ["The"]
+
+
 def test_paragraphing_summing_up_conclusion_keeps_its_level_in_one_block(shipped_marker):
     """rapallo-significance/09-factual-slip ends on "Balancing these points, Rapallo was significant
     ...": on main, in one block or with its conclusion cut, no judgement was found (level 4 -> 3)."""

@@ -223,3 +223,26 @@ def test_pupils_tuning_answers_about_something_else_get_0(shipped_marker, gcse_m
         assert a.intended_level == 0
         fb = m.mark(a.question, a.text)
         assert (fb.level, fb.mark) == (0, 0), (name, fb.summary)
+
+
+@pytest.mark.parametrize(("name", "level"), [("rp-analytical-paras", 4), ("if-complex-paras", 3)])
+def test_pupils_tuning_level_4_essays_argued_without_connectives_are_read_as_arguing(
+    shipped_marker, gcse_marker, name, level
+):
+    """TUNING half, stop 35: two level-4 essays argue in sentences the roles read as narrative or as
+    lists. rp-analytical-paras explains across two clauses full of names ("The breakthrough with the
+    West had really come with the Anglo-Soviet Trade Agreement in 1921, and British recognition in
+    1924 was due to the Labour government, not Rapallo.", read as a list of names: level 3, 14 marks
+    on main at f52cc06, analysis 0.33 of 0.35 and development 6.6 of 11); if-complex-paras (the GCSE
+    16-mark question) opens a sentence with an absolute clause ("With each country guarding its own
+    corner there was no joint command ...": level 2, 7 marks on main, analysis 0.29 of 0.35 and
+    development 4.9 of 7 for its level 3). Its level 4 needs a substantiated judgement it does not
+    write; it keeps level 3 when cut into paragraphs of two sentences, its verdict ("So I agree only
+    a little.") then opening the conclusion paragraph after it."""
+    a = {a.name: a for a in load_validation(PUPILS / "tuning")}[name]
+    assert a.intended_level == 4
+    m = gcse_marker if a.question in gcse_marker.bank.questions else shipped_marker
+    assert m.mark(a.question, a.text).level == level
+    sents = re.split(r"(?<=[.!?])\s+", " ".join(a.text.split()))
+    every_two = "\n\n".join(" ".join(sents[i : i + 2]) for i in range(0, len(sents), 2))
+    assert m.mark(a.question, every_two).level == level

@@ -43,6 +43,17 @@ class EvidenceTuning(_Section):
     list_min_commas: int = Field(
         2, ge=1, le=20, description="Commas (or semicolons) a name-heavy sentence needs to count as a list."
     )
+    list_max_clauses: int = Field(
+        1,
+        ge=1,
+        le=20,
+        description="In an essay, a name-heavy sentence that explains (a connective gives it an analytic role) "
+        "is a list only when at most this many of its main clauses have their own subject and finite verb: "
+        "'The breakthrough with the West had really come with the Anglo-Soviet Trade Agreement in 1921, and "
+        "British recognition in 1924 was due to the Labour government, not Rapallo.' argues two things and "
+        "its names are their evidence (stop 35: pupils' tuning rp-analytical-paras level 3 -> 4, teacher 4; "
+        "no validation essay's mark moved). Keyword salad strings its names in one clause.",
+    )
     fragment_commas: int = Field(
         4,
         ge=1,

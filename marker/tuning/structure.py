@@ -303,6 +303,18 @@ class RolesTuning(_Section):
             "4-5, two in thin-analysis essays, none in the narratives."
         ),
     )
+    absolute_openers: tuple[str, ...] = Field(
+        default=("with",),
+        min_length=1,
+        description=(
+            "Prepositions that open an absolute clause, a circumstance the main clause follows from "
+            "('With each country guarding its own corner there was no joint command', 'With the armistice "
+            "signed, the original purpose had gone'): with a verb of its own subject after it the sentence "
+            "explains, in essays (marker.roles.essay_links, stop 35). Read so: two sentences of validation "
+            "exemplars (no mark moved) and one of the pupils' tuning half (if-complex-paras level 2 -> 3, "
+            "teacher 4); 'With this help Denikin was able to ...' names a means and stays as it was."
+        ),
+    )
     counter_phrases: tuple[Annotated[tuple[str, ...], Field(min_length=2)], ...] = Field(
         default=_lemma_seqs(
             "on the other hand, it could be argue, in contrast, even so, other factor, another factor,"
