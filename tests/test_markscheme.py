@@ -124,6 +124,18 @@ def test_markscheme_parties_peoples_and_a_front_are_not_misread(scheme_marker, q
     assert kinds[name] == kind
 
 
+def test_markscheme_a_people_and_a_front_count_as_precise_knowledge(scheme_marker):
+    """What the kinds above change for a pupil: "the Bolsheviks" (a people) and "the Eastern Front"
+    (a place) are specific knowledge in the 16-mark essay, beside "the Allies"; main read both as
+    countries, which are not (precision 1)."""
+    text = (
+        "The Allies could not agree, so the intervention failed. The Bolsheviks used the landings in "
+        "their propaganda, which helped them win support. Britain wanted to rebuild the Eastern Front "
+        "but Japan wanted land."
+    )
+    assert scheme_marker.mark(ESSAY, text).to_dict()["features"]["precision"] == 3
+
+
 def test_markscheme_board_examples_reach_their_own_level(scheme_left_out):
     """The board's level-4 example of the 16-mark question (precise: Murmansk, Archangel, Vladivostok,
     the Black Sea, Trotsky's railways) reaches level 4, and the account's level-2 example (events in
