@@ -67,10 +67,12 @@ from .import_format import (  # parse_specs, load_specs, is_import_file: the imp
     parse_specs,
     scheme_problems,
 )
-from .nlp import with_entities
+from .nlp import MODEL_NAMES, with_entities
 from .rubric import ModelAnswer, Question, Topic, validate_question
 from .rubric_edit import even_levels
 from .similarity import clauses, content_terms
+from .spelling import english_words
+from .tuning import TUNING
 
 COMMAND_WORDS = (
     "explain",
@@ -111,6 +113,8 @@ ENTITY_KINDS = {
     "WORK_OF_ART": "idea",
     "PRODUCT": "idea",
 }
+#: The kinds of entity that name a place: their words are no people's name ("East" of "the Far East").
+PLACE_KINDS = frozenset({"country", "place"})
 #: Two clauses whose content words overlap this much say the same thing.
 SAME_POINT = 0.5
 #: A people's name shares this many first letters with its country's ("German", "Germany";
@@ -266,18 +270,17 @@ def _concepts(docs: list[Doc], question: Doc | None = None, essay: bool = False)
     what counts as a precise detail (:func:`marker.features.precision`) and which names are read
     through misspellings. The recogniser tags towns and countries alike as places with a
     government (GPE), so a GPE is a country when the answers make it act (the subject of a verb,
-    or joined to one: "Britain, France and Japan landed troops") or name its people ("German",
-    "Japanese", here or in the question), and a place otherwise ("landed at Murmansk", "an attack
-    on Moscow"). A proper noun the recogniser missed ("troops to Vladivostok", "organised by
-    Trotsky") is a name, not an idea. Both readings are an essay's (``essay``: a question marked by
+    or joined to one: "Britain, France and Japan landed troops"), make it a party ("the armistice
+    with Germany") or name its people ("German", "Japanese", here or in the question, but not a
+    word of a place's own name: "Eastern Front"), a people when it is one plural word after "the"
+    ("the Bolsheviks"), and a place otherwise ("landed at Murmansk", "an attack on Moscow"). A
+    proper noun the recogniser missed ("troops to Vladivostok", "organised by Trotsky") is a name,
+    not an idea. Both readings are an essay's (``essay``: a question marked by
     levels, whose precision counts names); a short answer's concepts keep the recogniser's kinds,
     with which its matching was measured.
     """
     concepts: dict[str, dict[str, Any]] = {}
-    read = [*docs, question] if question is not None else docs
-    # Capitalised words: a country's people ("Russian", "German") shares its name's first letters.
-    capitalised = {t.lower_ for doc in read for t in doc if t.is_alpha and t.text[:1].isupper()}
-    acting = {ent.text.strip().lower() for doc in docs for ent in doc.ents if _acts(ent.root)}
+    gpe_kinds = _gpe_kinds(docs, [*docs, question] if question is not None else docs)
     for doc in docs:
         for ent in doc.ents:
             kind = ENTITY_KINDS.get(ent.label_)
@@ -285,10 +288,8 @@ def _concepts(docs: list[Doc], question: Doc | None = None, essay: bool = False)
             # A lone capitalised word tagged PERSON is usually a sentence-initial noun ("Glucose").
             if kind == "person" and len(ent) < 2:
                 continue
-            if essay and kind == "country" and name.lower() not in acting:
-                bare = name.lower().removeprefix("the ")
-                people = any(w != bare and w[:DEMONYM_STEM] == bare[:DEMONYM_STEM] for w in capitalised)
-                kind = "country" if people else "place"
+            if essay and kind == "country":
+                kind = gpe_kinds[name.lower()]
             if kind and len(name) > 1:
                 cid = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
                 if cid:
@@ -308,11 +309,59 @@ def _concepts(docs: list[Doc], question: Doc | None = None, essay: bool = False)
     return concepts
 
 
+def _gpe_kinds(docs: list[Doc], read: list[Doc]) -> dict[str, str]:
+    """The kind of each place with a government the answers ``docs`` name (lower case), as
+    :func:`_concepts` reads them; ``read`` adds the question, whose words may name a people."""
+    # Capitalised words: a country's people ("Russian", "German") shares its name's first letters.
+    # A word of a place's own name ("Eastern Front", "the Far East") is no people's.
+    capitalised = {
+        t.lower_
+        for doc in read
+        for t in doc
+        if t.is_alpha and t.text[:1].isupper() and ENTITY_KINDS.get(t.ent_type_) not in PLACE_KINDS
+    }
+    ents = [ent for doc in docs for ent in doc.ents]
+    names = [ent for ent in ents if ENTITY_KINDS.get(ent.label_) == "country"]
+    # A country acts, or is a party to something ("the armistice with Germany").
+    acting = {ent.text.strip().lower() for ent in ents if _acts(ent.root) or _is_party(ent.root)}
+    # A people's plural name ("the Bolsheviks"), which the recogniser may tag as a place.
+    peoples = {ent.text.strip().lower() for ent in names if _plural_people(ent)}
+    kinds = {}
+    for ent in names:
+        name = ent.text.strip().lower()
+        bare = name.removeprefix("the ")
+        people = any(w != bare and w[:DEMONYM_STEM] == bare[:DEMONYM_STEM] for w in capitalised)
+        kinds[name] = "group" if name in peoples else "country" if name in acting or people else "place"
+    return kinds
+
+
 def _acts(token: Token) -> bool:
     """Whether a word is the subject of a verb, or joined by "and" to one that is."""
     while token.dep_ == "conj" and token.head is not token:
         token = token.head
     return token.dep_ in ("nsubj", "nsubjpass")
+
+
+def _is_party(token: Token) -> bool:
+    """Whether a name is the object of a preposition that takes a party ("the armistice with
+    Germany": ``TUNING.keys.party_prepositions``), or joined by "and" to one that is."""
+    while token.dep_ == "conj" and token.head is not token:
+        token = token.head
+    return token.dep_ == "pobj" and token.head.lower_ in TUNING.keys.party_prepositions
+
+
+def _plural_people(ent: Span) -> bool:
+    """Whether a name is one word in the plural after "the" ("the Bolsheviks": its singular an
+    English word, so "the Netherlands" is not one), which names a people, not a country or town."""
+    word = ent.text.strip()
+    before = ent.doc[ent.start - 1].lower_ if ent.start else ""
+    return (
+        len(ent) == 1
+        and before == "the"
+        and word[:1].isupper()
+        and word.endswith("s")
+        and word[:-1].lower() in english_words(MODEL_NAMES)
+    )
 
 
 def _chunk_kind(words: list[Token]) -> str:

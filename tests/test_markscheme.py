@@ -102,6 +102,40 @@ def test_markscheme_towns_and_missed_names_are_specific_places(scheme_marker):
     assert kinds["Trotsky"] == "person"
 
 
+@pytest.mark.parametrize(
+    ("question_id", "name", "kind"),
+    [
+        (ACCOUNT, "Germany", "country"),  # main: place
+        (ACCOUNT, "Bolsheviks", "group"),  # main: place
+        (ESSAY, "Bolsheviks", "group"),  # main: country
+        (ESSAY, "Eastern Front", "place"),  # main: country
+        (ESSAY, "Germany", "country"),
+        (ACCOUNT, "Vladivostok", "place"),
+        (ACCOUNT, "the Far East", "place"),
+    ],
+)
+def test_markscheme_parties_peoples_and_a_front_are_not_misread(scheme_marker, question_id, name, kind):
+    """Stop 35. The account's answers make Germany neither act nor name its people, but a party
+    ("the armistice with Germany"): a country, not a town. "the Bolsheviks", which the recogniser
+    tags as a place with a government, is a people. "Eastern Front" is no country: its own
+    "Eastern" (like the "East" of "the Far East") is not a people's name."""
+    bank = scheme_marker.bank
+    kinds = {c.label: c.kind for c in bank.topics[bank.question(question_id).topic].concepts}
+    assert kinds[name] == kind
+
+
+def test_markscheme_a_people_and_a_front_count_as_precise_knowledge(scheme_marker):
+    """What the kinds above change for a pupil: "the Bolsheviks" (a people) and "the Eastern Front"
+    (a place) are specific knowledge in the 16-mark essay, beside "the Allies"; main read both as
+    countries, which are not (precision 1)."""
+    text = (
+        "The Allies could not agree, so the intervention failed. The Bolsheviks used the landings in "
+        "their propaganda, which helped them win support. Britain wanted to rebuild the Eastern Front "
+        "but Japan wanted land."
+    )
+    assert scheme_marker.mark(ESSAY, text).to_dict()["features"]["precision"] == 3
+
+
 def test_markscheme_board_examples_reach_their_own_level(scheme_left_out):
     """The board's level-4 example of the 16-mark question (precise: Murmansk, Archangel, Vladivostok,
     the Black Sea, Trotsky's railways) reaches level 4, and the account's level-2 example (events in

@@ -107,3 +107,10 @@ class KeysTuning(_Section):
         'one idea, ", which means" is an elaboration; "such as", "since 1918" and "are therefore carried" '
         "are never breaks.",
     )
+    party_prepositions: frozenset[str] = Field(
+        frozenset(_word_list("with")),
+        description="In an imported levels question, a place with a government that the answers make the "
+        'object of one of these is a party to something ("the armistice with Germany", "a treaty with '
+        'Britain"): a country, which a town never is. Not "against", which also takes a target ("an attack '
+        'against Moscow"), nor "to", which also takes a destination ("troops to Vladivostok").',
+    )
