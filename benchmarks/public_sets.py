@@ -12,6 +12,7 @@ the 3-way verdict as a mark out of 2 (Incorrect 0, Partially correct 1, Correct 
 from __future__ import annotations
 
 import csv
+import math
 import re
 import sys
 from dataclasses import dataclass
@@ -75,6 +76,48 @@ def convert_saf(csv_path: Path, out: Path) -> dict[tuple[str, str], Path]:
                     "mark": SAF_LABELS[r["label"]],
                 }
             )
+    return _write_converted(questions, rows, out)
+
+
+def saf_points_mark(score_norm: float, max_mark: int) -> int:
+    """A SAF tutor's fractional score (``score_norm``, 0..1) as whole marks out of ``max_mark``,
+    halves rounded up (0.375 out of 4 -> 2).
+
+    >>> [saf_points_mark(x, 4) for x in (0.0, 0.125, 0.375, 0.6, 1.0)]
+    [0, 1, 2, 2, 4]
+    """
+    return min(max_mark, int(math.floor(float(score_norm) * max_mark + 0.5)))
+
+
+def convert_saf_points(csv_path: Path, out: Path, max_mark: int) -> dict[tuple[str, str], Path]:
+    """SAF with the tutors' fractional scores as marks out of ``max_mark`` (:func:`saf_points_mark`):
+    ``questions.yaml`` (each question out of ``max_mark``, ids ``saf<max>-...`` so that they can sit
+    in one bank beside the out-of-2 ones) and one scripts CSV per split, as :func:`convert_saf`."""
+    questions: dict[str, dict] = {}
+    rows: dict[tuple[str, str], list[dict]] = {}
+    with Path(csv_path).open(newline="", encoding="utf-8") as fh:
+        for r in csv.DictReader(fh):
+            qid = f"saf{max_mark}-" + saf_question_id(r["question_id"]).removeprefix("saf-")
+            ref = r["reference_answer"].strip()
+            q = questions.setdefault(
+                qid, {"id": qid, "question": r["question"].strip(), "max_mark": max_mark, "model_answers": []}
+            )
+            if ref and ref not in q["model_answers"]:
+                q["model_answers"].append(ref)
+            rows.setdefault(("saf", r["split"]), []).append(
+                {
+                    "script_id": r["answer_id"],
+                    "question_id": qid,
+                    "answer": r["answer"].strip(),
+                    "mark": saf_points_mark(float(r["score_norm"]), max_mark),
+                }
+            )
+    return _write_converted(questions, rows, out)
+
+
+def _write_converted(
+    questions: dict[str, dict], rows: dict[tuple[str, str], list[dict]], out: Path
+) -> dict[tuple[str, str], Path]:
     out.mkdir(parents=True, exist_ok=True)
     (out / "questions.yaml").write_text(
         yaml.safe_dump(list(questions.values()), sort_keys=False, allow_unicode=True), encoding="utf-8"
