@@ -15,6 +15,7 @@ import csv
 import math
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,26 +58,7 @@ def saf_question_id(raw: str) -> str:
 
 def convert_saf(csv_path: Path, out: Path) -> dict[tuple[str, str], Path]:
     """Write ``questions.yaml`` (import format, out of 2) and one scripts CSV per split into ``out``."""
-    questions: dict[str, dict] = {}
-    rows: dict[tuple[str, str], list[dict]] = {}
-    with Path(csv_path).open(newline="", encoding="utf-8") as fh:
-        for r in csv.DictReader(fh):
-            qid = saf_question_id(r["question_id"])
-            ref = r["reference_answer"].strip()
-            q = questions.setdefault(
-                qid, {"id": qid, "question": r["question"].strip(), "max_mark": 2, "model_answers": []}
-            )
-            if ref and ref not in q["model_answers"]:
-                q["model_answers"].append(ref)
-            rows.setdefault(("saf", r["split"]), []).append(
-                {
-                    "script_id": r["answer_id"],
-                    "question_id": qid,
-                    "answer": r["answer"].strip(),
-                    "mark": SAF_LABELS[r["label"]],
-                }
-            )
-    return _write_converted(questions, rows, out)
+    return _convert_saf(csv_path, out, 2, saf_question_id, lambda r: SAF_LABELS[r["label"]])
 
 
 def saf_points_mark(score_norm: float, max_mark: int) -> int:
@@ -93,11 +75,29 @@ def convert_saf_points(csv_path: Path, out: Path, max_mark: int) -> dict[tuple[s
     """SAF with the tutors' fractional scores as marks out of ``max_mark`` (:func:`saf_points_mark`):
     ``questions.yaml`` (each question out of ``max_mark``, ids ``saf<max>-...`` so that they can sit
     in one bank beside the out-of-2 ones) and one scripts CSV per split, as :func:`convert_saf`."""
+    return _convert_saf(
+        csv_path,
+        out,
+        max_mark,
+        lambda raw: f"saf{max_mark}-" + saf_question_id(raw).removeprefix("saf-"),
+        lambda r: saf_points_mark(float(r["score_norm"]), max_mark),
+    )
+
+
+def _convert_saf(
+    csv_path: Path,
+    out: Path,
+    max_mark: int,
+    question_id: Callable[[str], str],
+    mark_of: Callable[[dict], int],
+) -> dict[tuple[str, str], Path]:
+    """SAF's rows as questions out of ``max_mark`` (ids from ``question_id`` of SAF's own) and one
+    scripts CSV per split, each answer's mark from its row (``mark_of``)."""
     questions: dict[str, dict] = {}
     rows: dict[tuple[str, str], list[dict]] = {}
     with Path(csv_path).open(newline="", encoding="utf-8") as fh:
         for r in csv.DictReader(fh):
-            qid = f"saf{max_mark}-" + saf_question_id(r["question_id"]).removeprefix("saf-")
+            qid = question_id(r["question_id"])
             ref = r["reference_answer"].strip()
             q = questions.setdefault(
                 qid, {"id": qid, "question": r["question"].strip(), "max_mark": max_mark, "model_answers": []}
@@ -109,7 +109,7 @@ def convert_saf_points(csv_path: Path, out: Path, max_mark: int) -> dict[tuple[s
                     "script_id": r["answer_id"],
                     "question_id": qid,
                     "answer": r["answer"].strip(),
-                    "mark": saf_points_mark(float(r["score_norm"]), max_mark),
+                    "mark": mark_of(r),
                 }
             )
     return _write_converted(questions, rows, out)

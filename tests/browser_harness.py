@@ -5,24 +5,18 @@ tests drive the app exactly as it does."""
 
 from __future__ import annotations
 
-import importlib.util
 import os
-import sys
-from pathlib import Path
 
 import pytest
 
-BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
+from tests.load_script import load_script
+
 # Debian's chromium: Playwright cannot download its own browsers here.
 INSTALL_CHROMIUM = "apt-get install chromium fonts-dejavu-core"
 
 
 def _load_harness():
-    spec = importlib.util.spec_from_file_location("bench_load", BENCH / "load.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while it loads
-    spec.loader.exec_module(module)
-    return module
+    return load_script("benchmarks/load.py", "bench_load")
 
 
 load = _load_harness()

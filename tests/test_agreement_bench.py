@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import importlib.util
-import sys
 import zipfile
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -13,16 +10,12 @@ import pytest
 import yaml
 
 from marker.encoder import load_encoder
-
-BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
+from tests.load_script import load_script
+from tests.saf_csv import write_saf_csv
 
 
 def _load(name: str):
-    spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCH / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while it loads
-    spec.loader.exec_module(module)
-    return module
+    return load_script(f"benchmarks/{name}.py", f"bench_{name}")
 
 
 bench = _load("agreement")
@@ -67,28 +60,9 @@ def semeval_zip(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def saf_csv(tmp_path_factory) -> Path:
     """A SAF-shaped CSV: answer length rises with the verdict."""
-    path = tmp_path_factory.mktemp("saf") / "saf_en.csv"
-    fields = "split source_file question_id question reference_answer answer_id answer score max_score "
-    fields += "score_norm label feedback"
     labels = [("Incorrect", "No."), ("Partially correct", CORRECT[1][:30]), ("Correct", CORRECT[0])]
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fields.split())
-        writer.writeheader()
-        for split, qid in (("training", "1.6"), ("unseen_answers", "1.6"), ("unseen_questions", "11.1_SDN")):
-            for i, (label, text) in enumerate(labels * 2):
-                writer.writerow(
-                    {
-                        "split": split,
-                        "source_file": f"{qid}.xml",
-                        "question_id": qid,
-                        "question": "Why does the bulb light?",
-                        "reference_answer": REFERENCE,
-                        "answer_id": f"{qid}.{split}.{i}",
-                        "answer": text,
-                        "label": label,
-                    }
-                )
-    return path
+    answers = [{"answer": text, "label": label} for label, text in labels * 2]
+    return write_saf_csv(tmp_path_factory.mktemp("saf") / "saf_en.csv", REFERENCE, answers)
 
 
 @pytest.fixture(scope="module")

@@ -3,24 +3,18 @@ on a tiny CSV made here (not the public data)."""
 
 from __future__ import annotations
 
-import csv
-import importlib.util
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 import yaml
 
-BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
+from tests.load_script import load_script
+from tests.saf_csv import write_saf_csv
 
 
 def _load(name: str):
-    spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCH / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while it loads
-    spec.loader.exec_module(module)
-    return module
+    return load_script(f"benchmarks/{name}.py", f"bench_{name}")
 
 
 multipoint = _load("multipoint")
@@ -34,30 +28,17 @@ SCORES += [(0.6, "Partially correct"), (0.75, "Partially correct"), (0.875, "Cor
 
 @pytest.fixture(scope="module")
 def saf_csv(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("saf") / "saf_en.csv"
-    fields = "split source_file question_id question reference_answer answer_id answer score max_score "
-    fields += "score_norm label feedback"
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fields.split())
-        writer.writeheader()
-        for split, qid in (("training", "1.6"), ("unseen_answers", "1.6"), ("unseen_questions", "11.1_SDN")):
-            for i, (norm, label) in enumerate(SCORES):
-                writer.writerow(
-                    {
-                        "split": split,
-                        "source_file": f"{qid}.xml",
-                        "question_id": qid,
-                        "question": "Why does the bulb light?",
-                        "reference_answer": REFERENCE,
-                        "answer_id": f"{qid}.{split}.{i}",
-                        "answer": "word " * (i + 1),
-                        "score": norm * 2.5,
-                        "max_score": 2.5,
-                        "score_norm": norm,
-                        "label": label,
-                    }
-                )
-    return path
+    answers = [
+        {
+            "answer": "word " * (i + 1),
+            "score": norm * 2.5,
+            "max_score": 2.5,
+            "score_norm": norm,
+            "label": label,
+        }
+        for i, (norm, label) in enumerate(SCORES)
+    ]
+    return write_saf_csv(tmp_path_factory.mktemp("saf") / "saf_en.csv", REFERENCE, answers)
 
 
 def test_saf_points_marks_round_the_tutors_share_half_up():
