@@ -42,14 +42,13 @@ for _p in (str(ROOT), str(BENCH)):
     if _p not in sys.path:
         sys.path.insert(0, _p)
 
-from agreement import MarkCache, first_per_question, limit_questions  # noqa: E402
+from agreement import MarkCache, first_per_question, read_scripts  # noqa: E402
 from public_sets import SAF_CSV, convert_saf_points  # noqa: E402
 
 from marker.agreement import agreement  # noqa: E402
 from marker.evaluate import apply_calibrations, by_question, fit_calibrations  # noqa: E402
 from marker.scripts import Script  # noqa: E402
 from marker.stacking import text_model  # noqa: E402
-from marker.tables import read_table  # noqa: E402
 
 SIZES = (10, 20, 30, 50)
 #: The first N, then N at random with these seeds.
@@ -150,11 +149,6 @@ def all_marks(
         "commonest mark": per_question(fit, measured, max_mark, commonest).tolist(),
         "marker zero-shot": [fb.mark for fb in measured_fb],
     }
-
-
-def read_scripts(path: Path, limit: int) -> list[Script]:
-    scripts = read_table(path, require=("question_id", "answer", "mark"))
-    return limit_questions([s for s in scripts if s.text.strip()], limit)
 
 
 def build_marker(questions: Path):

@@ -335,18 +335,22 @@ def _gpe_kinds(docs: list[Doc], read: list[Doc]) -> dict[str, str]:
     return kinds
 
 
-def _acts(token: Token) -> bool:
-    """Whether a word is the subject of a verb, or joined by "and" to one that is."""
+def _first_conjunct(token: Token) -> Token:
+    """The first of the words joined by "and" to ``token`` ("Britain, France and Japan": Britain)."""
     while token.dep_ == "conj" and token.head is not token:
         token = token.head
-    return token.dep_ in ("nsubj", "nsubjpass")
+    return token
+
+
+def _acts(token: Token) -> bool:
+    """Whether a word is the subject of a verb, or joined by "and" to one that is."""
+    return _first_conjunct(token).dep_ in ("nsubj", "nsubjpass")
 
 
 def _is_party(token: Token) -> bool:
     """Whether a name is the object of a preposition that takes a party ("the armistice with
     Germany": ``TUNING.keys.party_prepositions``), or joined by "and" to one that is."""
-    while token.dep_ == "conj" and token.head is not token:
-        token = token.head
+    token = _first_conjunct(token)
     return token.dep_ == "pobj" and token.head.lower_ in TUNING.keys.party_prepositions
 
 
